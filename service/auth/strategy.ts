@@ -1,0 +1,38 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { WebhookError } from '../protocol/errors';
+
+/** What one strategy learned about the caller. */
+export interface Admission {
+  /** The verified caller email, from the token strategies. */
+  readonly email?: string;
+}
+
+/** One way of checking a caller. Throws a WebhookError (401, 403, 503) to refuse. */
+export interface AuthStrategy {
+  readonly name: string;
+  /** Lower runs first, so cheap checks refuse a request before costly ones run. */
+  readonly cost: number;
+  authenticate(headers: IncomingHttpHeaders): Admission | Promise<Admission>;
+}
+
+/** 401: no usable credentials. The challenge tells a client which scheme is expected. */
+export function unauthorized(challenge: string, reason: string): WebhookError {
+  return new WebhookError(401, reason, { 'www-authenticate': challenge });
+}
+
+/** 403: valid credentials for a caller that may not call. */
+export function forbidden(reason: string): WebhookError {
+  return new WebhookError(403, reason);
+}
+
+/** A header's single value; repeated headers are refused rather than guessed at. */
+export function singleHeader(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const value = headers[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** The credentials after `Bearer ` (scheme case-insensitive), or undefined. */
+export function bearerToken(header: string | undefined): string | undefined {
+  const match = header ? /^Bearer +(\S+) *$/i.exec(header) : null;
+  return match ? match[1] : undefined;
+}

@@ -1,0 +1,194 @@
+import type { LogLevel } from './logging';
+
+export const AUTH_STRATEGIES = ['platform', 'id-token', 'basic', 'header', 'none'] as const;
+export type AuthStrategyName = (typeof AUTH_STRATEGIES)[number];
+
+/** Google's signing certificates in PEM form, as google-auth-library fetches them by default. */
+export const GOOGLE_CERTS_URL = 'https://www.googleapis.com/oauth2/v1/certs';
+
+export interface ServiceConfig {
+  /** Listen port (`PORT`). */
+  readonly port: number;
+  /** Every listed strategy must pass (`WEBHOOK_AUTH`). */
+  readonly auth: readonly AuthStrategyName[];
+  /** Service-agent emails allowed to call (`WEBHOOK_ALLOWED_CALLERS`). */
+  readonly allowedCallers: readonly string[];
+  /** Accepted `aud` values (`WEBHOOK_AUDIENCE`). */
+  readonly audiences: readonly string[];
+  /** Where ID-token signing certs come from (`WEBHOOK_ID_TOKEN_CERTS_URL`). */
+  readonly idTokenCertsUrl: string;
+  readonly basic?: { readonly username: string; readonly password: string };
+  readonly header?: { readonly name: string; readonly value: string };
+  /** The CX webhook timeout (`WEBHOOK_TIMEOUT_MS`); the service answers before it. */
+  readonly timeoutMs: number;
+  readonly logLevel: LogLevel;
+  /** Google Cloud project, for trace correlation in logs (`GOOGLE_CLOUD_PROJECT`). */
+  readonly project?: string;
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
+const EMAIL = /^[^\s@,]+@[^\s@,]+\.[^\s@,]+$/;
+// RFC 9110 token characters: what a header name may contain.
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+const list = (raw: string | undefined): string[] =>
+  (raw ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n < min || n > max) {
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+  }
+  return n;
+}
+
+function required(env: Env, name: string, why: string): string {
+  const value = env[name];
+  if (value === undefined || value === '') throw new ConfigError(`${name} is required ${why}`);
+  return value;
+}
+
+function parseAuth(env: Env): AuthStrategyName[] {
+  const raw = list(env.WEBHOOK_AUTH);
+  if (raw.length === 0) {
+    if (env.K_SERVICE) {
+      throw new ConfigError(
+        'WEBHOOK_AUTH is required where K_SERVICE is set (Cloud Run, Cloud Functions), so a deployed ' +
+          'service never starts open: set it to platform, id-token, basic or header',
+      );
+    }
+    return ['none'];
+  }
+  for (const s of raw) {
+    if (!(AUTH_STRATEGIES as readonly string[]).includes(s)) {
+      throw new ConfigError(
+        `WEBHOOK_AUTH has unknown strategy "${s}"; allowed: ${AUTH_STRATEGIES.join(', ')}`,
+      );
+    }
+  }
+  const auth = [...new Set(raw)] as AuthStrategyName[];
+  if (auth.includes('none') && auth.length > 1) {
+    throw new ConfigError(
+      'WEBHOOK_AUTH: "none" cannot be combined with another strategy; remove it',
+    );
+  }
+  if (auth.includes('platform') && auth.includes('id-token')) {
+    throw new ConfigError(
+      'WEBHOOK_AUTH: "platform" and "id-token" exclude each other (Cloud Run strips the signature ' +
+        'id-token needs); use platform behind the IAM invoker check, id-token without it',
+    );
+  }
+  if (auth.includes('id-token') && auth.includes('basic')) {
+    throw new ConfigError(
+      'WEBHOOK_AUTH: "id-token" and "basic" both need the Authorization header; use "header" for a second factor',
+    );
+  }
+  return auth;
+}
+
+function parseUrl(name: string, raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} must hold absolute URLs, got "${raw}"`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new ConfigError(`${name} must hold http(s) URLs, got "${raw}"`);
+  }
+  return raw;
+}
+
+/**
+ * Parses and validates the service's environment once, at start-up. Throws a ConfigError naming
+ * the variable and the fix, so a misconfigured revision fails to start instead of serving.
+ */
+export function loadConfig(env: Env = process.env): ServiceConfig {
+  const auth = parseAuth(env);
+  const uses = (s: AuthStrategyName) => auth.includes(s);
+  const tokenMode = uses('platform') || uses('id-token');
+
+  const allowedCallers = list(env.WEBHOOK_ALLOWED_CALLERS).map((e) => e.toLowerCase());
+  for (const email of allowedCallers) {
+    if (!EMAIL.test(email)) {
+      throw new ConfigError(`WEBHOOK_ALLOWED_CALLERS must hold email addresses, got "${email}"`);
+    }
+  }
+  if (tokenMode && allowedCallers.length === 0) {
+    throw new ConfigError(
+      'WEBHOOK_ALLOWED_CALLERS is required for platform and id-token: set it to the Dialogflow ' +
+        'service agent, service-<AGENT_PROJECT_NUMBER>@gcp-sa-dialogflow.iam.gserviceaccount.com',
+    );
+  }
+
+  const audiences = list(env.WEBHOOK_AUDIENCE).map((a) => parseUrl('WEBHOOK_AUDIENCE', a));
+  if (uses('id-token') && audiences.length === 0) {
+    throw new ConfigError(
+      'WEBHOOK_AUDIENCE is required for id-token: set it to the webhook URL (with and without a trailing slash)',
+    );
+  }
+
+  const certsRaw = env.WEBHOOK_ID_TOKEN_CERTS_URL?.trim();
+  const idTokenCertsUrl = certsRaw
+    ? parseUrl('WEBHOOK_ID_TOKEN_CERTS_URL', certsRaw)
+    : GOOGLE_CERTS_URL;
+
+  let basic: ServiceConfig['basic'];
+  if (uses('basic')) {
+    const username = required(env, 'WEBHOOK_BASIC_USERNAME', 'for basic');
+    if (username.includes(':'))
+      throw new ConfigError('WEBHOOK_BASIC_USERNAME must not contain ":"');
+    basic = Object.freeze({
+      username,
+      password: required(env, 'WEBHOOK_BASIC_PASSWORD', 'for basic'),
+    });
+  }
+
+  let header: ServiceConfig['header'];
+  if (uses('header')) {
+    const name = required(env, 'WEBHOOK_HEADER_NAME', 'for header').trim().toLowerCase();
+    if (!HEADER_NAME.test(name)) {
+      throw new ConfigError(`WEBHOOK_HEADER_NAME must be a valid HTTP header name, got "${name}"`);
+    }
+    if (name === 'authorization' && auth.length > 1) {
+      throw new ConfigError(
+        'WEBHOOK_HEADER_NAME: Authorization is taken by the other strategy; pick a custom header such as x-webhook-secret',
+      );
+    }
+    header = Object.freeze({ name, value: required(env, 'WEBHOOK_HEADER_VALUE', 'for header') });
+  }
+
+  const logLevel = (env.LOG_LEVEL?.trim().toLowerCase() || 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError(
+      `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${env.LOG_LEVEL}"`,
+    );
+  }
+
+  return Object.freeze({
+    port: integer(env, 'PORT', 8080, 0, 65535),
+    auth: Object.freeze(auth),
+    allowedCallers: Object.freeze(allowedCallers),
+    audiences: Object.freeze(audiences),
+    idTokenCertsUrl,
+    basic,
+    header,
+    timeoutMs: integer(env, 'WEBHOOK_TIMEOUT_MS', 5000, 1000, 30000),
+    logLevel,
+    project: env.GOOGLE_CLOUD_PROJECT?.trim() || undefined,
+  });
+}

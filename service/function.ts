@@ -1,0 +1,19 @@
+import { createApp } from './app';
+import { loadConfig } from './config';
+import { createHandlers, demoOrders, fallback } from './handlers';
+import { createLogger } from './logging';
+import { logUnhandledRejections } from './process';
+
+// Cloud Functions gen2 entry point `webhook`. The Functions Framework has already read the body
+// into `req.rawBody`; the app uses those bytes instead of reading the stream again. Config errors
+// throw here, at load, so a misconfigured revision never serves.
+const config = loadConfig();
+const logger = createLogger({ level: config.logLevel });
+logUnhandledRejections(logger);
+
+export const webhook = createApp({
+  ...config,
+  handlers: createHandlers({ orders: demoOrders }),
+  fallback,
+  logger,
+});

@@ -1,0 +1,8 @@
+import type { WebhookHandler } from '../protocol/handler';
+import { reply } from '../responses';
+
+/** Answers tags nobody handles, so a new tag in the agent degrades to a polite message, not an error. */
+export const fallback: WebhookHandler = (request, ctx) => {
+  ctx.log.warn({ tag: request.fulfillmentInfo?.tag }, 'no handler for tag; fallback answered');
+  return reply().text("Sorry, I can't help with that yet.").build();
+};

@@ -1,0 +1,38 @@
+/** The statuses the webhook contract allows; anything else would confuse Dialogflow's error events. */
+export type ErrorStatus = 400 | 401 | 403 | 404 | 500 | 503;
+
+/**
+ * An error that maps to one HTTP status. Its message is safe to send to the caller: it never holds
+ * a secret, a token or a stack trace.
+ */
+export class WebhookError extends Error {
+  constructor(
+    readonly status: ErrorStatus,
+    message: string,
+    /** Extra response headers, e.g. `WWW-Authenticate` on a 401. */
+    readonly headers: Readonly<Record<string, string>> = {},
+  ) {
+    super(message);
+    this.name = 'WebhookError';
+  }
+}
+
+/**
+ * Throw from a handler when a dependency it needs is down: the service answers 503, which
+ * Dialogflow raises as `webhook.error.unavailable` so the agent can say so.
+ */
+export class DependencyUnavailableError extends WebhookError {
+  constructor(message = 'a dependency is unavailable') {
+    super(503, message);
+    this.name = 'DependencyUnavailableError';
+  }
+}
+
+export interface ErrorBody {
+  error: { status: ErrorStatus; message: string };
+}
+
+export function errorBody(status: ErrorStatus, message: string): string {
+  const body: ErrorBody = { error: { status, message } };
+  return JSON.stringify(body);
+}

@@ -1,0 +1,25 @@
+import type { Logger } from '../logging';
+import type { WebhookRequest, WebhookResponse } from './types';
+
+/** Who passed authentication for this request. */
+export interface Caller {
+  /** The strategies that admitted the request, in the order they ran. */
+  readonly strategies: readonly string[];
+  /** The verified service-agent email, for the token strategies. */
+  readonly email?: string;
+}
+
+export interface HandlerContext {
+  /** Fires when the deadline is reached; pass it to every outbound call. */
+  readonly signal: AbortSignal;
+  /** Epoch milliseconds by which the answer must be ready. */
+  readonly deadline: number;
+  /** Request-scoped logger carrying trace correlation. */
+  readonly log: Logger;
+  readonly caller: Caller;
+}
+
+export type WebhookHandler = (
+  request: WebhookRequest,
+  ctx: HandlerContext,
+) => WebhookResponse | Promise<WebhookResponse>;

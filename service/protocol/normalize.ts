@@ -1,0 +1,108 @@
+import { WebhookError } from './errors';
+import { webhookRequestSchema, type FieldKind, type MessageSchema } from './schema';
+import type { WebhookRequest } from './types';
+
+const ENUMS: Readonly<Record<string, readonly string[]>> = {
+  state: ['PARAMETER_STATE_UNSPECIFIED', 'EMPTY', 'INVALID', 'FILLED'],
+  responseType: ['RESPONSE_TYPE_UNSPECIFIED', 'ENTRY_PROMPT', 'PARAMETER_PROMPT', 'HANDLER_PROMPT'],
+};
+
+const snakeToCamel = (key: string): string =>
+  key.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+const describe = (v: unknown): string =>
+  Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v;
+
+function invalid(path: string, expected: string, got: unknown): WebhookError {
+  return new WebhookError(
+    400,
+    `invalid WebhookRequest: ${path} must be ${expected}, got ${describe(got)}`,
+  );
+}
+
+/**
+ * Turns a parsed proto3-JSON WebhookRequest into the camelCase shape the handlers see.
+ * Field names may arrive in lowerCamelCase or snake_case; map keys (parameter names) and the
+ * contents of Struct/Value fields are data and stay exactly as sent. Unknown fields are dropped,
+ * `null` means "absent", and a value of the wrong type is a 400 naming its path.
+ */
+export function normalizeRequest(body: unknown): WebhookRequest {
+  if (!isObject(body)) throw invalid('the body', 'a JSON object', body);
+  return normalizeMessage(body, webhookRequestSchema, '');
+}
+
+function normalizeMessage(
+  input: Record<string, unknown>,
+  schema: MessageSchema,
+  path: string,
+): Record<string, unknown> {
+  // Only names from the schema are ever assigned, so `__proto__` in the input cannot reach a prototype.
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(input)) {
+    const name = key.includes('_') ? snakeToCamel(key) : key;
+    if (!Object.hasOwn(schema.fields, name)) continue;
+    const value = input[key];
+    if (value === null || value === undefined) continue;
+    const fieldPath = path ? `${path}.${name}` : name;
+    out[name] = normalizeField(value, schema.fields[name], fieldPath, name);
+  }
+  return out;
+}
+
+function normalizeField(value: unknown, kind: FieldKind, path: string, name: string): unknown {
+  switch (kind) {
+    case 'string':
+      if (typeof value !== 'string') throw invalid(path, 'a string', value);
+      return value;
+    case 'bool':
+      if (typeof value !== 'boolean') throw invalid(path, 'a boolean', value);
+      return value;
+    case 'float':
+      return toFloat(value, path);
+    case 'enum':
+      return toEnum(value, ENUMS[name] ?? [], path);
+    case 'value':
+      return value;
+    case 'struct':
+      if (!isObject(value)) throw invalid(path, 'a JSON object', value);
+      return value;
+  }
+  if ('repeated' in kind) {
+    if (!Array.isArray(value)) throw invalid(path, 'an array', value);
+    return value.map((item, i) => normalizeField(item, kind.repeated, `${path}[${i}]`, name));
+  }
+  if ('map' in kind) {
+    if (!isObject(value)) throw invalid(path, 'a JSON object', value);
+    const inner = kind.map;
+    if (inner === 'value') return value;
+    // fromEntries defines own properties, so a parameter named `__proto__` stays a plain key.
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [
+        k,
+        v === null ? {} : normalizeField(v, inner, `${path}[${JSON.stringify(k)}]`, name),
+      ]),
+    );
+  }
+  if (!isObject(value)) throw invalid(path, 'a JSON object', value);
+  return normalizeMessage(value, kind, path);
+}
+
+function toFloat(value: unknown, path: string): number {
+  if (typeof value === 'number') return value;
+  // proto3 JSON also allows floats as strings, including "NaN" and "Infinity".
+  if (typeof value === 'string' && value.trim() !== '') {
+    const n = Number(value);
+    if (!Number.isNaN(n) || value === 'NaN') return n;
+  }
+  throw invalid(path, 'a number', value);
+}
+
+function toEnum(value: unknown, names: readonly string[], path: string): string | number {
+  if (typeof value === 'string') return value;
+  // proto3 JSON parsers accept enum numbers too; unknown numbers are kept rather than guessed.
+  if (typeof value === 'number' && Number.isInteger(value)) return names[value] ?? value;
+  throw invalid(path, 'an enum name', value);
+}
