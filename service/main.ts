@@ -1,44 +1,22 @@
-import { createServer } from 'node:http';
-import { createApp } from './app';
-import { ConfigError, loadConfig } from './config';
+import { ConfigError, loadConfig, type ServiceConfig } from './config';
 import { createHandlers, demoOrders, fallback } from './handlers';
-import { createLogger } from './logging';
-import { drain, logUnhandledRejections } from './process';
+import { serve } from './server';
 
-function main(): void {
-  let config;
+function configOrExit(): ServiceConfig {
   try {
-    config = loadConfig();
+    return loadConfig();
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     console.error(`cx-webhook: configuration error: ${error.message}`);
     process.exit(1);
   }
-  const logger = createLogger({ level: config.logLevel });
-  logUnhandledRejections(logger);
-
-  const app = createApp({
-    ...config,
-    handlers: createHandlers({ orders: demoOrders }),
-    fallback,
-    logger,
-  });
-  const server = createServer(app);
-  // Deployed (K_SERVICE set) the platform routes to every interface; locally, stay on loopback.
-  const host = process.env.K_SERVICE ? undefined : '127.0.0.1';
-  server.listen(config.port, host, () => {
-    const address = server.address();
-    const port = typeof address === 'object' && address ? address.port : config.port;
-    logger.info({ port, auth: config.auth, timeoutMs: config.timeoutMs }, 'cx-webhook listening');
-  });
-
-  process.once('SIGTERM', () => {
-    logger.info('SIGTERM: draining');
-    void drain(server).then(() => {
-      logger.info('drained; exiting');
-      process.exit(0);
-    });
-  });
 }
 
-main();
+const config = configOrExit();
+serve({
+  ...config,
+  handlers: createHandlers({ orders: demoOrders }),
+  fallback,
+  // Deployed (K_SERVICE set) the platform routes to every interface; locally, stay on loopback.
+  host: process.env.K_SERVICE ? undefined : '127.0.0.1',
+});

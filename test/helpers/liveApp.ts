@@ -1,0 +1,66 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
+import { createApp, type AppOptions } from '../../service/app';
+import { loadConfig } from '../../service/config';
+import { createLogger } from '../../service/logging';
+
+export interface LiveApp {
+  url: string;
+  server: Server;
+  /** Every log line written so far, parsed. */
+  logs: () => Record<string, unknown>[];
+  close: () => Promise<void>;
+  post: (body: unknown, init?: { headers?: Record<string, string> }) => Promise<Response>;
+}
+
+/** Captures log lines in memory so tests can assert on them. */
+export function memoryLogger(level: 'debug' | 'info' = 'info') {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      done();
+    },
+  });
+  const logger = createLogger({ level, destination: stream });
+  return {
+    logger,
+    lines: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>),
+    raw: () => lines.join('\n'),
+  };
+}
+
+/** Starts the real app on 127.0.0.1 with an ephemeral port. */
+export async function startApp(
+  overrides: Partial<AppOptions> & { env?: Record<string, string> } = {},
+): Promise<LiveApp> {
+  const { env, ...rest } = overrides;
+  const log = memoryLogger();
+  const app = createApp({
+    ...loadConfig({ WEBHOOK_AUTH: 'none', ...env }),
+    handlers: {},
+    logger: log.logger,
+    ...rest,
+  });
+  const server = createServer(app);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    url,
+    server,
+    logs: log.lines,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+    post: (body, init = {}) =>
+      fetch(`${url}/`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...init.headers },
+        body: typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body),
+      }),
+  };
+}

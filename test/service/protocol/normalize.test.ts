@@ -1,0 +1,115 @@
+import { WebhookError } from '../../../service/protocol/errors';
+import { normalizeRequest } from '../../../service/protocol/normalize';
+import { fixture } from '../../helpers/fixtures';
+
+describe('normalizeRequest', () => {
+  it('returns a camelCase request unchanged', () => {
+    const camel = fixture('text-form.camel');
+    expect(normalizeRequest(camel)).toEqual(camel);
+  });
+
+  it('turns snake_case field names into camelCase and leaves map keys and Struct contents as sent', () => {
+    const normalized = normalizeRequest(fixture('text-form.snake'));
+    const camel = fixture('text-form.camel');
+    // Enum numbers become their names; the undocumented field is dropped.
+    expect(normalized).toEqual(camel);
+    expect(Object.keys(normalized.sessionInfo?.parameters ?? {})).toContain('snake_case_param');
+    expect(Object.keys(normalized.intentInfo?.parameters ?? {})).toEqual([
+      'order_number',
+      'delivery-date',
+      'amount',
+    ]);
+    expect(normalized.payload).toEqual({
+      telephony: { caller_id: '+18558363987' },
+      some_key: { nested_key: 1 },
+    });
+  });
+
+  it.each(['event', 'dtmf', 'transcript', 'intent', 'unicode'])(
+    'accepts the %s fixture',
+    (name) => {
+      const request = fixture(name);
+      expect(normalizeRequest(request)).toEqual(request);
+    },
+  );
+
+  it('treats null fields as absent and tolerates a request with only the tag', () => {
+    expect(normalizeRequest({ fulfillmentInfo: { tag: 'x' }, text: null, pageInfo: null })).toEqual(
+      {
+        fulfillmentInfo: { tag: 'x' },
+      },
+    );
+    expect(normalizeRequest({})).toEqual({});
+  });
+
+  it('keeps a session parameter named __proto__ as data without touching any prototype', () => {
+    const body = JSON.parse(
+      '{"sessionInfo":{"parameters":{"__proto__":{"polluted":true}}},"__proto__":{"polluted":true},' +
+        '"intentInfo":{"parameters":{"__proto__":{"originalValue":"x"}}}}',
+    ) as unknown;
+    const normalized = normalizeRequest(body);
+    expect(Object.getPrototypeOf(normalized)).toBe(Object.prototype);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(Object.hasOwn(normalized.sessionInfo?.parameters ?? {}, '__proto__')).toBe(true);
+    const intentParams = normalized.intentInfo?.parameters ?? {};
+    expect(Object.hasOwn(intentParams, '__proto__')).toBe(true);
+    expect(Object.getPrototypeOf(intentParams)).toBe(Object.prototype);
+  });
+
+  it('accepts floats written as strings, as proto3 JSON allows', () => {
+    const r = normalizeRequest({
+      intentInfo: { confidence: '0.5' },
+      sentimentAnalysisResult: { score: 'NaN' },
+    });
+    expect(r.intentInfo?.confidence).toBe(0.5);
+    expect(r.sentimentAnalysisResult?.score).toBeNaN();
+  });
+
+  it.each([
+    ['a JSON array', [], 'the body must be a JSON object'],
+    ['a string', 'hello', 'the body must be a JSON object'],
+    ['a number', 42, 'the body must be a JSON object'],
+    [
+      'a tag that is an object',
+      { fulfillmentInfo: { tag: { a: 1 } } },
+      'fulfillmentInfo.tag must be a string',
+    ],
+    [
+      'parameters as a list',
+      { sessionInfo: { parameters: [1, 2] } },
+      'sessionInfo.parameters must be a JSON object',
+    ],
+    ['messages as an object', { messages: {} }, 'messages must be an array'],
+    [
+      'a message text that is a string',
+      { messages: [{ text: { text: 'hi' } }] },
+      'messages[0].text.text must be an array',
+    ],
+    [
+      'a required flag as a string',
+      { pageInfo: { formInfo: { parameterInfo: [{ required: 'yes' }] } } },
+      'pageInfo.formInfo.parameterInfo[0].required must be a boolean',
+    ],
+    [
+      'a confidence that is not a number',
+      { intentInfo: { confidence: 'high' } },
+      'intentInfo.confidence must be a number',
+    ],
+    ['a payload that is a list', { payload: [1] }, 'payload must be a JSON object'],
+    [
+      'an intent parameter that is a string',
+      { intent_info: { parameters: { p: 'x' } } },
+      'intentInfo.parameters["p"] must be a JSON object',
+    ],
+  ])('refuses %s with a 400 naming the path', (_name, body, message) => {
+    let error: unknown;
+    try {
+      normalizeRequest(body);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(WebhookError);
+    expect((error as WebhookError).status).toBe(400);
+    expect((error as WebhookError).message).toContain(message);
+  });
+});
