@@ -1,0 +1,125 @@
+// A stand-in for Google's token issuer, for local runs and tests: an RSA key made on this machine,
+// ID tokens in the shape Dialogflow's service agent presents, and a certs endpoint in the format of
+// https://www.googleapis.com/oauth2/v1/certs that the service can be pointed at.
+import {
+  createHash,
+  createSign,
+  generateKeyPairSync,
+  createPrivateKey,
+  createPublicKey,
+  type KeyObject,
+} from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { dirname } from 'node:path';
+
+export interface LocalKey {
+  readonly kid: string;
+  readonly privateKey: KeyObject;
+  readonly publicPem: string;
+}
+
+/** The service agent a local agent in project 000000000000 would call as. */
+export const LOCAL_SERVICE_AGENT = 'service-000000000000@gcp-sa-dialogflow.iam.gserviceaccount.com';
+
+function fromPrivateKey(privateKey: KeyObject): LocalKey {
+  const publicPem = createPublicKey(privateKey).export({ type: 'spki', format: 'pem' }).toString();
+  const kid = createHash('sha256').update(publicPem).digest('hex').slice(0, 40);
+  return { kid, privateKey, publicPem };
+}
+
+export function generateKey(): LocalKey {
+  return fromPrivateKey(generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey);
+}
+
+/** Reads the key at `path`, or makes one and saves it there readable by the owner only. */
+export function loadOrCreateKey(path: string): LocalKey {
+  if (existsSync(path)) return fromPrivateKey(createPrivateKey(readFileSync(path)));
+  const key = generateKey();
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, key.privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+  chmodSync(path, 0o600);
+  return key;
+}
+
+const b64url = (value: object | Buffer): string =>
+  (Buffer.isBuffer(value) ? value : Buffer.from(JSON.stringify(value))).toString('base64url');
+
+/** Signs `claims` as an RS256 JWT whose header names the key's `kid`. */
+export function signJwt(key: LocalKey, claims: object, header: object = {}): string {
+  const signed = `${b64url({ alg: 'RS256', typ: 'JWT', kid: key.kid, ...header })}.${b64url(claims)}`;
+  const signature = createSign('RSA-SHA256').update(signed).sign(key.privateKey);
+  return `${signed}.${b64url(signature)}`;
+}
+
+export interface ServiceAgentClaims {
+  iss: string;
+  aud: string;
+  azp: string;
+  sub: string;
+  email: string;
+  email_verified: boolean;
+  iat: number;
+  exp: number;
+}
+
+/** Claims like those of a Dialogflow service-agent ID token: one hour of life from `now`. */
+export function serviceAgentClaims(
+  audience: string,
+  overrides: Partial<ServiceAgentClaims> = {},
+  now = Date.now(),
+): ServiceAgentClaims {
+  const iat = Math.floor(now / 1000);
+  return {
+    iss: 'https://accounts.google.com',
+    aud: audience,
+    azp: '100000000000000000000',
+    sub: '100000000000000000000',
+    email: LOCAL_SERVICE_AGENT,
+    email_verified: true,
+    iat,
+    exp: iat + 3600,
+    ...overrides,
+  };
+}
+
+export interface CertsServer {
+  readonly url: string;
+  /** How many times the certs were fetched. */
+  readonly hits: () => number;
+  /** While down, the endpoint answers 500, as an outage would. */
+  setDown(down: boolean): void;
+  close(): Promise<void>;
+}
+
+/** Serves `{kid: PEM}` for the keys, cacheable for an hour, like Google's endpoint. */
+export async function startCertsServer(keys: readonly LocalKey[], port = 0): Promise<CertsServer> {
+  const body = JSON.stringify(Object.fromEntries(keys.map((k) => [k.kid, k.publicPem])));
+  let down = false;
+  let hits = 0;
+  const server: Server = createServer((req, res) => {
+    hits++;
+    if (down) return res.writeHead(500).end();
+    if (req.url !== '/certs') return res.writeHead(404).end();
+    res.writeHead(200, {
+      'content-type': 'application/json',
+      'cache-control': 'public, max-age=3600',
+    });
+    res.end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const address = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${address.port}/certs`,
+    hits: () => hits,
+    setDown: (value) => {
+      down = value;
+    },
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

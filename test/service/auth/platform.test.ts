@@ -1,0 +1,112 @@
+import type { WebhookHandler } from '../../../service/protocol/handler';
+import { reply } from '../../../service/responses';
+import {
+  generateKey,
+  LOCAL_SERVICE_AGENT,
+  serviceAgentClaims,
+  signJwt,
+} from '../../../scripts/localIdp';
+import { bearer, stripped } from '../../helpers/jwt';
+import { startApp, type LiveApp } from '../../helpers/liveApp';
+
+const AUD = 'https://cx-webhook-abc-uc.a.run.app';
+const whoami: WebhookHandler = (_req, ctx) =>
+  reply()
+    .text(ctx.caller.email ?? 'nobody')
+    .build();
+const BODY = { fulfillmentInfo: { tag: 'whoami' } };
+const key = generateKey();
+// Cloud Run has verified the signature; the token reaches the container without it.
+const forwarded = (overrides: Parameters<typeof serviceAgentClaims>[1] = {}) =>
+  stripped(signJwt(key, serviceAgentClaims(AUD, overrides)));
+const now = () => Math.floor(Date.now() / 1000);
+
+describe('platform authentication (behind the Cloud Run invoker check)', () => {
+  let app: LiveApp;
+  let withAudience: LiveApp;
+  beforeAll(async () => {
+    const env = { WEBHOOK_AUTH: 'platform', WEBHOOK_ALLOWED_CALLERS: LOCAL_SERVICE_AGENT };
+    app = await startApp({ handlers: { whoami }, env });
+    withAudience = await startApp({
+      handlers: { whoami },
+      env: { ...env, WEBHOOK_AUDIENCE: `${AUD},${AUD}/` },
+    });
+  });
+  afterAll(async () => {
+    await app.close();
+    await withAudience.close();
+  });
+
+  it('admits a forwarded service-agent token and passes the caller on', async () => {
+    const res = await app.post(BODY, { headers: bearer(forwarded()) });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({
+      fulfillmentResponse: { messages: [{ text: { text: [LOCAL_SERVICE_AGENT] } }] },
+    });
+  });
+
+  it('reads X-Serverless-Authorization first, as Cloud Run does', async () => {
+    const res = await app.post(BODY, {
+      headers: {
+        'x-serverless-authorization': `Bearer ${forwarded()}`,
+        authorization: 'Basic Y3g6cHc=',
+      },
+    });
+    expect(res.status).toBe(200);
+  });
+
+  it('checks the audience only when WEBHOOK_AUDIENCE is set', async () => {
+    const other = bearer(forwarded({ aud: 'https://other.example.com' }));
+    expect((await app.post(BODY, { headers: other })).status).toBe(200);
+    expect((await withAudience.post(BODY, { headers: other })).status).toBe(401);
+    expect((await withAudience.post(BODY, { headers: bearer(forwarded()) })).status).toBe(200);
+  });
+
+  it.each<[string, () => Record<string, string>, number, string]>([
+    ['no token', () => ({}), 401, 'a bearer token is missing'],
+    [
+      'a non-Bearer scheme',
+      () => ({ authorization: `Negotiate ${forwarded()}` }),
+      401,
+      'a bearer token is missing',
+    ],
+    [
+      'a token with a real signature',
+      () => bearer(signJwt(key, serviceAgentClaims(AUD))),
+      401,
+      'the token did not pass the Cloud Run invoker check',
+    ],
+    [
+      'an unsigned token',
+      () => bearer(`${forwarded().split('.').slice(0, 2).join('.')}.`),
+      401,
+      'the token did not pass the Cloud Run invoker check',
+    ],
+    ['two segments', () => bearer('a.SIGNATURE_REMOVED_BY_GOOGLE'), 401, 'the token is malformed'],
+    [
+      'a payload that is not JSON',
+      () => bearer('e30.bm90LWpzb24.SIGNATURE_REMOVED_BY_GOOGLE'),
+      401,
+      'the token payload is malformed',
+    ],
+    [
+      'an expired token',
+      () => bearer(forwarded({ iat: now() - 4000, exp: now() - 400 })),
+      401,
+      'the token has expired',
+    ],
+    [
+      'a caller that is not allowed',
+      () => bearer(forwarded({ email: 'someone@example.com' })),
+      403,
+      'the caller is not allowed',
+    ],
+    ['no email', () => bearer(forwarded({ email: '' })), 403, 'the token names no caller email'],
+  ])('refuses %s', async (_name, headers, status, reason) => {
+    const res = await app.post(BODY, { headers: headers() });
+    expect(res.status).toBe(status);
+    expect(await res.json()).toEqual({ error: { status, message: reason } });
+    if (status === 401)
+      expect(res.headers.get('www-authenticate')).toBe('Bearer realm="cx-webhook"');
+  });
+});
