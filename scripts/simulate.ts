@@ -82,7 +82,10 @@ export function buildRequest(
       lastMatchedIntent: `${AGENT}/intents/00000000-0000-0000-0000-000000000000`,
       displayName: 'Default Welcome Intent',
       parameters: Object.fromEntries(
-        Object.entries(params).map(([k, v]) => [k, { originalValue: String(v), resolvedValue: v }]),
+        Object.entries(params).map(([k, v]) => [
+          k,
+          { originalValue: typeof v === 'string' ? v : JSON.stringify(v), resolvedValue: v },
+        ]),
       ),
       confidence: 1,
     },
