@@ -1,0 +1,65 @@
+import * as gcp from '@pulumi/gcp';
+import * as pulumi from '@pulumi/pulumi';
+
+export interface HeaderSecretArgs {
+  readonly project: string;
+  readonly stage: string;
+  /** The value, from `pulumi config set --secret`; it stays a secret in state. */
+  readonly value: pulumi.Output<string>;
+  /** Members that may read this one secret: the runtime account and Dialogflow's service agent. */
+  readonly accessors: Record<string, pulumi.Input<string>>;
+  readonly provider: gcp.Provider;
+  readonly dependsOn: pulumi.Input<pulumi.Resource>[];
+}
+
+/**
+ * The shared header secret in Secret Manager. Dialogflow reads it through the webhook's
+ * `secretVersionsForRequestHeaders`, the service through a secret-backed env var; each reader is
+ * granted access to this secret only, never project-wide.
+ */
+export class HeaderSecret extends pulumi.ComponentResource {
+  /** The secret's short ID, for env var references. */
+  readonly secretId: pulumi.Output<string>;
+  /** `projects/…/secrets/…/versions/N`, for the CX webhook. */
+  readonly versionName: pulumi.Output<string>;
+  /** The version number, for the env var reference. */
+  readonly version: pulumi.Output<string>;
+  /** The grants, which readers need before they can use the secret. */
+  readonly grants: gcp.secretmanager.SecretIamMember[];
+
+  constructor(name: string, args: HeaderSecretArgs, opts?: pulumi.ComponentResourceOptions) {
+    super('cx-webhook-kit:infra:HeaderSecret', name, {}, opts);
+    const child = { parent: this, provider: args.provider };
+    const secret = new gcp.secretmanager.Secret(
+      name,
+      {
+        project: args.project,
+        secretId: `cx-webhook-${args.stage}-header`,
+        replication: { auto: {} },
+      },
+      { ...child, dependsOn: args.dependsOn },
+    );
+    const version = new gcp.secretmanager.SecretVersion(
+      name,
+      { secret: secret.id, secretData: pulumi.secret(args.value) },
+      child,
+    );
+    this.grants = Object.entries(args.accessors).map(
+      ([who, member]) =>
+        new gcp.secretmanager.SecretIamMember(
+          `${name}-${who}`,
+          {
+            project: args.project,
+            secretId: secret.secretId,
+            role: 'roles/secretmanager.secretAccessor',
+            member,
+          },
+          child,
+        ),
+    );
+    this.secretId = secret.secretId;
+    this.versionName = version.name;
+    this.version = version.version;
+    this.registerOutputs({ secretId: this.secretId, versionName: this.versionName });
+  }
+}

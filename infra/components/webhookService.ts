@@ -1,0 +1,201 @@
+import * as gcp from '@pulumi/gcp';
+import * as pulumi from '@pulumi/pulumi';
+import type { Target } from '../config';
+import { serviceName } from '../names';
+
+/** The Node.js runtime the bundle runs on; the bundle targets Node 20 and later. */
+export const NODE_RUNTIME = 'nodejs22';
+
+export interface WebhookServiceArgs {
+  readonly project: string;
+  readonly region: string;
+  readonly stage: string;
+  readonly target: Target;
+  /** The uploaded bundle. */
+  readonly source: {
+    bucket: pulumi.Input<string>;
+    object: pulumi.Input<string>;
+    generation: pulumi.Input<string>;
+  };
+  readonly runtimeEmail: pulumi.Input<string>;
+  /** Plain environment (see webhookEnv.ts). */
+  readonly env: Record<string, pulumi.Input<string>>;
+  /** One env var read from Secret Manager at start-up. */
+  readonly secretEnv?: {
+    name: string;
+    secretId: pulumi.Input<string>;
+    version: pulumi.Input<string>;
+  };
+  /** Who may invoke: the Dialogflow service agent's member. */
+  readonly invokerMember: pulumi.Input<string>;
+  /** Keep Cloud Run's IAM invoker check on (off only where the service verifies tokens itself). */
+  readonly invokerCheck: boolean;
+  /** For `id-token`: the URL to point Dialogflow at, which the service also takes as its audience. */
+  readonly expectedUrl?: pulumi.Input<string>;
+  readonly minInstances: number;
+  readonly maxInstances: number;
+  readonly deletionProtection: boolean;
+  readonly webhookTimeoutSeconds: number;
+  readonly provider: gcp.Provider;
+  readonly dependsOn: pulumi.Input<pulumi.Resource>[];
+}
+
+/** Requests may run a little past the CX timeout (late results are discarded and logged), not far. */
+const requestTimeoutSeconds = (webhookTimeoutSeconds: number) => webhookTimeoutSeconds + 5;
+
+/**
+ * The webhook service, as a Cloud Run service running the bundle straight from Cloud Storage or as
+ * a Cloud Functions gen2 function, with `roles/run.invoker` for the Dialogflow service agent on that
+ * one service. `invokableUrl` resolves only once that grant exists, so the CX webhook that consumes
+ * it is never pointed at a service that would refuse Dialogflow.
+ */
+export class WebhookService extends pulumi.ComponentResource {
+  readonly name: pulumi.Output<string>;
+  readonly url: pulumi.Output<string>;
+  readonly invokableUrl: pulumi.Output<string>;
+
+  constructor(name: string, args: WebhookServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+    super('cx-webhook-kit:infra:WebhookService', name, {}, opts);
+    const child = { parent: this, provider: args.provider };
+    const deployed =
+      args.target === 'run' ? this.cloudRun(name, args) : this.cloudFunction(name, args);
+
+    const invoker = new gcp.cloudrunv2.ServiceIamMember(
+      `${name}-invoker`,
+      {
+        project: args.project,
+        location: args.region,
+        name: deployed.runServiceName,
+        role: 'roles/run.invoker',
+        member: args.invokerMember,
+      },
+      child,
+    );
+    this.name = deployed.runServiceName;
+    this.url = deployed.url;
+    this.invokableUrl = pulumi.all([deployed.url, invoker.id]).apply(([url]) => url);
+    this.registerOutputs({ name: this.name, url: this.url });
+  }
+
+  private cloudRun(name: string, args: WebhookServiceArgs) {
+    const envs: gcp.types.input.cloudrunv2.ServiceTemplateContainerEnv[] = Object.entries(
+      args.env,
+    ).map(([envName, value]) => ({ name: envName, value }));
+    if (args.secretEnv) {
+      const { name: envName, secretId, version } = args.secretEnv;
+      envs.push({ name: envName, valueSource: { secretKeyRef: { secret: secretId, version } } });
+    }
+    const health = { httpGet: { path: '/health' } };
+    const service = new gcp.cloudrunv2.Service(
+      name,
+      {
+        project: args.project,
+        location: args.region,
+        name: serviceName(args.stage),
+        deletionProtection: args.deletionProtection,
+        // Dialogflow calls from Google's network over the public endpoint; IAM (or the service) decides who gets in.
+        ingress: 'INGRESS_TRAFFIC_ALL',
+        invokerIamDisabled: !args.invokerCheck,
+        template: {
+          serviceAccount: args.runtimeEmail,
+          timeout: `${requestTimeoutSeconds(args.webhookTimeoutSeconds)}s`,
+          maxInstanceRequestConcurrency: 80,
+          scaling: { minInstanceCount: args.minInstances, maxInstanceCount: args.maxInstances },
+          containers: [
+            {
+              // Source deploy without a build: Google's Node.js base image runs the bundle from the bucket.
+              image: 'scratch',
+              baseImageUri: `${args.region}-docker.pkg.dev/serverless-runtimes/google-22-full/runtimes/${NODE_RUNTIME}`,
+              commands: ['node'],
+              args: ['index.js'],
+              sourceCode: { cloudStorageSource: args.source },
+              envs,
+              resources: {
+                limits: { cpu: '1', memory: '512Mi' },
+                cpuIdle: true,
+                startupCpuBoost: true,
+              },
+              startupProbe: {
+                ...health,
+                periodSeconds: 1,
+                timeoutSeconds: 1,
+                failureThreshold: 30,
+              },
+              livenessProbe: {
+                ...health,
+                periodSeconds: 30,
+                timeoutSeconds: 2,
+                failureThreshold: 3,
+              },
+            },
+          ],
+        },
+      },
+      { parent: this, provider: args.provider, dependsOn: args.dependsOn },
+    );
+    const url = args.expectedUrl
+      ? pulumi.all([service.urls, args.expectedUrl]).apply(([urls, expected]) => {
+          // The service checks the token audience against this URL, so Dialogflow must use exactly it.
+          if (!urls.includes(expected)) {
+            throw new Error(
+              `Cloud Run did not report ${expected} among its URLs (${urls.join(', ')})`,
+            );
+          }
+          return expected;
+        })
+      : service.uri;
+    return { runServiceName: service.name, url };
+  }
+
+  private cloudFunction(name: string, args: WebhookServiceArgs) {
+    const fn = new gcp.cloudfunctionsv2.Function(
+      name,
+      {
+        project: args.project,
+        location: args.region,
+        name: serviceName(args.stage),
+        buildConfig: {
+          runtime: NODE_RUNTIME,
+          entryPoint: 'webhook',
+          source: {
+            storageSource: {
+              bucket: args.source.bucket,
+              object: args.source.object,
+              generation: pulumi.output(args.source.generation).apply(Number),
+            },
+          },
+        },
+        serviceConfig: {
+          serviceAccountEmail: args.runtimeEmail,
+          availableCpu: '1',
+          availableMemory: '512Mi',
+          timeoutSeconds: requestTimeoutSeconds(args.webhookTimeoutSeconds),
+          maxInstanceRequestConcurrency: 80,
+          minInstanceCount: args.minInstances,
+          maxInstanceCount: args.maxInstances,
+          ingressSettings: 'ALLOW_ALL',
+          allTrafficOnLatestRevision: true,
+          environmentVariables: args.env,
+          secretEnvironmentVariables: args.secretEnv
+            ? [
+                {
+                  key: args.secretEnv.name,
+                  projectId: args.project,
+                  secret: args.secretEnv.secretId,
+                  version: args.secretEnv.version,
+                },
+              ]
+            : undefined,
+        },
+      },
+      { parent: this, provider: args.provider, dependsOn: args.dependsOn },
+    );
+    // A gen2 function is served by a Cloud Run service; the invoker grant belongs on that service.
+    const runServiceName = fn.serviceConfig.apply((config) => {
+      const full = config?.service;
+      if (!full) throw new Error('Cloud Functions reported no underlying Cloud Run service');
+      return full.slice(full.lastIndexOf('/') + 1);
+    });
+    return { runServiceName, url: fn.url };
+  }
+}

@@ -1,0 +1,139 @@
+import { createHash } from 'node:crypto';
+import type * as pulumi from '@pulumi/pulumi';
+
+// A small model of what Google Cloud answers for the resources and look-ups this program uses, so
+// the real program can run offline under Pulumi's mocks. It is strict: a resource type or invoke it
+// does not know throws, so a change in the program cannot slip past unmodelled.
+
+// Mock inputs are whatever the program sent; each model reads the fields its type has.
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-argument */
+type Inputs = Record<string, any>;
+
+export interface FakeGcpOptions {
+  /** Model the provider quirk where ServiceIdentity reports no email. */
+  readonly serviceIdentityWithoutEmail?: boolean;
+}
+
+/** A stable 12-digit project number per project ID, as Google assigns one per project. */
+export function fakeProjectNumber(projectId: string): string {
+  const digits = BigInt(
+    `0x${createHash('sha256').update(projectId).digest('hex').slice(0, 12)}`,
+  ).toString();
+  return `1${digits.padStart(11, '0').slice(-11)}`;
+}
+
+const shortId = (seed: string) => createHash('sha256').update(seed).digest('hex').slice(0, 10);
+const uuid = (seed: string) => {
+  const h = createHash('sha256').update(seed).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
+};
+
+export class FakeGcp implements pulumi.runtime.Mocks {
+  constructor(private readonly options: FakeGcpOptions = {}) {}
+
+  call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
+    if (args.token === 'gcp:organizations/getProject:getProject') {
+      const projectId = (args.inputs as Inputs).projectId as string | undefined;
+      if (!projectId)
+        throw new Error('getProject without projectId would read the ambient default project');
+      return {
+        projectId,
+        number: fakeProjectNumber(projectId),
+        name: projectId,
+        id: `projects/${projectId}`,
+      };
+    }
+    throw new Error(`unmocked invoke ${args.token}`);
+  }
+
+  newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Inputs } {
+    const inputs = args.inputs as Inputs;
+    if (!args.custom) return { id: undefined, state: {} };
+    const state = this.outputs(args.type, args.name, inputs);
+    const id = (state.id as string | undefined) ?? `${args.name}-id`;
+    return { id, state: { ...inputs, ...state } };
+  }
+
+  private outputs(type: string, name: string, i: Inputs): Inputs {
+    switch (type) {
+      case 'pulumi:providers:gcp':
+        return {};
+      case 'gcp:projects/service:Service':
+        return { id: `${i.project}/${i.service}` };
+      case 'gcp:projects/serviceIdentity:ServiceIdentity': {
+        if (this.options.serviceIdentityWithoutEmail) return { email: '', member: '' };
+        const prefix = { 'dialogflow.googleapis.com': 'gcp-sa-dialogflow' }[i.service as string];
+        if (!prefix) throw new Error(`FakeGcp does not know the service agent of ${i.service}`);
+        const email = `service-${fakeProjectNumber(i.project)}@${prefix}.iam.gserviceaccount.com`;
+        return { email, member: `serviceAccount:${email}` };
+      }
+      case 'gcp:serviceaccount/account:Account': {
+        const email = `${i.accountId}@${i.project}.iam.gserviceaccount.com`;
+        return {
+          id: `projects/${i.project}/serviceAccounts/${email}`,
+          email,
+          member: `serviceAccount:${email}`,
+          name: `projects/${i.project}/serviceAccounts/${email}`,
+        };
+      }
+      case 'gcp:storage/bucket:Bucket':
+        return {
+          id: i.name,
+          url: `gs://${i.name}`,
+          selfLink: `https://www.googleapis.com/storage/v1/b/${i.name}`,
+        };
+      case 'gcp:storage/bucketObject:BucketObject':
+        return {
+          id: `${i.bucket}-${i.name}`,
+          generation: 1764201600000000,
+          mediaLink: `https://storage.googleapis.com/${i.bucket}/${i.name}`,
+        };
+      case 'gcp:storage/bucketIAMMember:BucketIAMMember':
+      case 'gcp:secretmanager/secretIamMember:SecretIamMember':
+      case 'gcp:cloudrunv2/serviceIamMember:ServiceIamMember':
+        return { etag: `BwY${shortId(name)}`, id: `${name}/${i.role}/${i.member}` };
+      case 'gcp:secretmanager/secret:Secret': {
+        const full = `projects/${fakeProjectNumber(i.project)}/secrets/${i.secretId}`;
+        return { id: `projects/${i.project}/secrets/${i.secretId}`, name: full };
+      }
+      case 'gcp:secretmanager/secretVersion:SecretVersion': {
+        const secret = String(i.secret).replace(
+          /^projects\/([^/]+)\//,
+          (_m, p: string) => `projects/${fakeProjectNumber(p)}/`,
+        );
+        return { id: `${secret}/versions/1`, name: `${secret}/versions/1`, version: '1' };
+      }
+      case 'gcp:cloudrunv2/service:Service': {
+        const number = fakeProjectNumber(i.project);
+        const legacy = `https://${i.name}-${shortId(`${i.project}/${i.name}`)}-uc.a.run.app`;
+        return {
+          id: `projects/${i.project}/locations/${i.location}/services/${i.name}`,
+          uri: legacy,
+          urls: [`https://${i.name}-${number}.${i.location}.run.app`, legacy],
+        };
+      }
+      case 'gcp:cloudfunctionsv2/function:Function': {
+        const service = `projects/${i.project}/locations/${i.location}/services/${i.name}`;
+        return {
+          id: `projects/${i.project}/locations/${i.location}/functions/${i.name}`,
+          url: `https://${i.location}-${i.project}.cloudfunctions.net/${i.name}`,
+          serviceConfig: {
+            ...i.serviceConfig,
+            service,
+            uri: `https://${i.name}-${shortId(service)}-uc.a.run.app`,
+          },
+        };
+      }
+      case 'gcp:diagflow/cxAgent:CxAgent': {
+        const id = uuid(`${i.project}/${i.displayName}`);
+        return { id: `projects/${i.project}/locations/${i.location}/agents/${id}`, name: id };
+      }
+      case 'gcp:diagflow/cxWebhook:CxWebhook': {
+        const id = uuid(`${i.parent}/${i.displayName}`);
+        return { id: `${i.parent}/webhooks/${id}`, name: id };
+      }
+      default:
+        throw new Error(`FakeGcp has no model for ${type} (${name}); add one before using it`);
+    }
+  }
+}

@@ -1,0 +1,154 @@
+import type * as pulumi from '@pulumi/pulumi';
+import { join } from 'node:path';
+import { FakeGcp, type FakeGcpOptions } from './fakeGcp';
+
+// Runs the real Pulumi program offline under mocks and records what it asks the engine for: every
+// resource with its inputs, provider, parent and dependencies, and every invoke. Tests assert on the
+// record; `npm run plan` prints it.
+
+const SECRET_SIG = '1b47061264138c4ac30d75fd1eb44270';
+const SIG_KEY = '4dabf18193072939515e22adb298388d';
+
+export interface RecordedResource {
+  readonly urn: string;
+  readonly type: string;
+  readonly name: string;
+  readonly custom: boolean;
+  readonly parent?: string;
+  /** The provider reference, `urn::id`. */
+  readonly provider?: string;
+  /** Inputs with secrets unwrapped. */
+  readonly inputs: Record<string, unknown>;
+  /** Inputs as sent, secrets still wrapped in Pulumi's secret marker. */
+  readonly rawInputs: Record<string, unknown>;
+  /** URNs of the resources this one waits for (explicit dependsOn and the inputs' sources). */
+  readonly dependencies: readonly string[];
+}
+
+export interface RecordedInvoke {
+  readonly token: string;
+  readonly args: Record<string, unknown>;
+  readonly provider?: string;
+}
+
+export interface ProgramRun {
+  readonly resources: RecordedResource[];
+  readonly invokes: RecordedInvoke[];
+  readonly outputs: Record<string, unknown>;
+}
+
+export interface RunOptions {
+  readonly stack: string;
+  /** Config as the engine passes it: `cx-webhook-kit:key` → value. */
+  readonly config: Record<string, string>;
+  /** Which config keys are secrets. */
+  readonly secretKeys?: readonly string[];
+  readonly fakeGcp?: FakeGcpOptions;
+  /** The program's entry module. */
+  readonly program?: string;
+}
+
+/** Turns Pulumi's wire form into plain values, keeping secrets as the marker or unwrapping them. */
+function decode(value: unknown, unwrapSecrets: boolean): unknown {
+  if (Array.isArray(value)) return value.map((v) => decode(v, unwrapSecrets));
+  if (value && typeof value === 'object') {
+    const obj = value as Record<string, unknown>;
+    if (obj[SIG_KEY] === SECRET_SIG) {
+      return unwrapSecrets
+        ? decode(obj.value, true)
+        : { [SIG_KEY]: SECRET_SIG, value: decode(obj.value, false) };
+    }
+    return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, decode(v, unwrapSecrets)]));
+  }
+  return value;
+}
+
+/** Whether `value` appears anywhere in `tree` outside a secret marker. */
+export function appearsInPlaintext(tree: unknown, value: string): boolean {
+  if (typeof tree === 'string') return tree.includes(value);
+  if (Array.isArray(tree)) return tree.some((t) => appearsInPlaintext(t, value));
+  if (tree && typeof tree === 'object') {
+    const obj = tree as Record<string, unknown>;
+    if (obj[SIG_KEY] === SECRET_SIG) return false;
+    return Object.values(obj).some((v) => appearsInPlaintext(v, value));
+  }
+  return false;
+}
+
+/**
+ * Runs the program once. Loads @pulumi/pulumi afresh from the caller's module registry, so tests
+ * wrap it in `jest.isolateModulesAsync`; a CLI calls it once per process.
+ */
+export async function runProgram(options: RunOptions): Promise<ProgramRun> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const pulumiSdk = require('@pulumi/pulumi') as typeof pulumi;
+  const { MockMonitor } =
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    require('@pulumi/pulumi/runtime/mocks') as typeof import('@pulumi/pulumi/runtime/mocks');
+
+  const resources: RecordedResource[] = [];
+  const invokes: RecordedInvoke[] = [];
+  let pending = 0;
+
+  /* eslint-disable @typescript-eslint/no-unsafe-call, @typescript-eslint/no-explicit-any */
+  class RecordingMonitor extends MockMonitor {
+    override async registerResource(
+      req: any,
+      callback: (err: any, res: any) => void,
+    ): Promise<void> {
+      pending++;
+      const raw = req.getObject()?.toJavaScript() ?? {};
+      return super.registerResource(req, (err: any, res: any) => {
+        if (!err) {
+          resources.push({
+            urn: res.getUrn(),
+            type: req.getType(),
+            name: req.getName(),
+            custom: req.getCustom(),
+            parent: req.getParent() || undefined,
+            provider: req.getProvider() || undefined,
+            inputs: decode(raw, true) as Record<string, unknown>,
+            rawInputs: decode(raw, false) as Record<string, unknown>,
+            dependencies: req.getDependenciesList(),
+          });
+        }
+        pending--;
+        callback(err, res);
+      });
+    }
+
+    override async invoke(req: any, callback: (err: any, res: any) => void): Promise<void> {
+      invokes.push({
+        token: req.getTok(),
+        args: req.getArgs()?.toJavaScript() ?? {},
+        provider: req.getProvider() || undefined,
+      });
+      return super.invoke(req, callback);
+    }
+  }
+  /* eslint-enable @typescript-eslint/no-unsafe-call, @typescript-eslint/no-explicit-any */
+
+  pulumiSdk.runtime.setAllConfig(options.config, [...(options.secretKeys ?? [])]);
+  pulumiSdk.runtime.setMockOptions(
+    new RecordingMonitor(new FakeGcp(options.fakeGcp)),
+    'cx-webhook-kit',
+    options.stack,
+    false,
+  );
+
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const exported = require(options.program ?? join(__dirname, '..', 'index')) as Record<
+    string,
+    unknown
+  >;
+  const outputs = await new Promise<Record<string, unknown>>((resolve) => {
+    pulumiSdk.all(exported).apply((values) => resolve(values as Record<string, unknown>));
+  });
+  // Registrations run asynchronously; wait until none is in flight and the count stops moving.
+  for (let settled = 0; settled < 5;) {
+    const before = resources.length;
+    await new Promise((r) => setTimeout(r, 10));
+    settled = pending === 0 && resources.length === before ? settled + 1 : 0;
+  }
+  return { resources, invokes, outputs };
+}
