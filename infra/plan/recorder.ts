@@ -82,59 +82,54 @@ export function appearsInPlaintext(tree: unknown, value: string): boolean {
 export async function runProgram(options: RunOptions): Promise<ProgramRun> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const pulumiSdk = require('@pulumi/pulumi') as typeof pulumi;
-  const { MockMonitor } =
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    require('@pulumi/pulumi/runtime/mocks') as typeof import('@pulumi/pulumi/runtime/mocks');
 
   const resources: RecordedResource[] = [];
   const invokes: RecordedInvoke[] = [];
   let pending = 0;
 
-  /* eslint-disable @typescript-eslint/no-unsafe-call, @typescript-eslint/no-explicit-any */
-  class RecordingMonitor extends MockMonitor {
-    override async registerResource(
-      req: any,
-      callback: (err: any, res: any) => void,
-    ): Promise<void> {
-      pending++;
-      const raw = req.getObject()?.toJavaScript() ?? {};
-      return super.registerResource(req, (err: any, res: any) => {
-        if (!err) {
-          resources.push({
-            urn: res.getUrn(),
-            type: req.getType(),
-            name: req.getName(),
-            custom: req.getCustom(),
-            parent: req.getParent() || undefined,
-            provider: req.getProvider() || undefined,
-            inputs: decode(raw, true) as Record<string, unknown>,
-            rawInputs: decode(raw, false) as Record<string, unknown>,
-            dependencies: req.getDependenciesList(),
-          });
-        }
-        pending--;
-        callback(err, res);
-      });
-    }
-
-    override async invoke(req: any, callback: (err: any, res: any) => void): Promise<void> {
-      invokes.push({
-        token: req.getTok(),
-        args: req.getArgs()?.toJavaScript() ?? {},
-        provider: req.getProvider() || undefined,
-      });
-      return super.invoke(req, callback);
-    }
-  }
-  /* eslint-enable @typescript-eslint/no-unsafe-call, @typescript-eslint/no-explicit-any */
-
   pulumiSdk.runtime.setAllConfig(options.config, [...(options.secretKeys ?? [])]);
-  pulumiSdk.runtime.setMockOptions(
-    new RecordingMonitor(new FakeGcp(options.fakeGcp)),
+  // setMocks installs the mock monitor with the engine features mocks support (secrets among
+  // them); the monitor's two entry points are then wrapped to record what passes through.
+  await pulumiSdk.runtime.setMocks(
+    new FakeGcp(options.fakeGcp),
     'cx-webhook-kit',
     options.stack,
     false,
   );
+  /* eslint-disable @typescript-eslint/no-unsafe-call, @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-return */
+  const monitor = pulumiSdk.runtime.getMonitor() as any;
+  const registerResource = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req: any, callback: (err: any, res: any) => void) => {
+    pending++;
+    const raw = req.getObject()?.toJavaScript() ?? {};
+    return registerResource(req, (err: any, res: any) => {
+      if (!err) {
+        resources.push({
+          urn: res.getUrn(),
+          type: req.getType(),
+          name: req.getName(),
+          custom: req.getCustom(),
+          parent: req.getParent() || undefined,
+          provider: req.getProvider() || undefined,
+          inputs: decode(raw, true) as Record<string, unknown>,
+          rawInputs: decode(raw, false) as Record<string, unknown>,
+          dependencies: req.getDependenciesList(),
+        });
+      }
+      pending--;
+      callback(err, res);
+    });
+  };
+  const invoke = monitor.invoke.bind(monitor);
+  monitor.invoke = (req: any, callback: (err: any, res: any) => void) => {
+    invokes.push({
+      token: req.getTok(),
+      args: req.getArgs()?.toJavaScript() ?? {},
+      provider: req.getProvider() || undefined,
+    });
+    return invoke(req, callback);
+  };
+  /* eslint-enable @typescript-eslint/no-unsafe-call, @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-return */
 
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const exported = require(options.program ?? join(__dirname, '..', 'index')) as Record<

@@ -1,7 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 
 export const ROOT = join(__dirname, '..', '..');
+
+const running = new Set<ChildProcess>();
+
+/** Kills whatever a failed test left running, so the suite can still end. */
+export function killSpawned(): void {
+  for (const child of running) child.kill('SIGKILL');
+  running.clear();
+}
 
 export interface Spawned {
   child: ChildProcess;
@@ -10,16 +18,23 @@ export interface Spawned {
   exited: Promise<number | null>;
 }
 
-/** Runs a TypeScript entry in its own Node process and waits for its "listening" log line. */
+/**
+ * Runs an entry in its own Node process (TypeScript through tsx, JavaScript as is) and waits for
+ * its "listening" log line.
+ */
 export async function spawnService(
   entry: string,
   env: Record<string, string> = {},
 ): Promise<Spawned> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, entry)], {
+  const path = isAbsolute(entry) ? entry : join(ROOT, entry);
+  const args = path.endsWith('.ts') ? ['--import', 'tsx', path] : [path];
+  const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { PATH: process.env.PATH, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  running.add(child);
+  child.on('exit', () => running.delete(child));
   let output = '';
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));

@@ -25,7 +25,6 @@ describe('service/function.ts (Cloud Functions gen2 entry `webhook`)', () => {
     Object.assign(process.env, { WEBHOOK_AUTH: 'none', LOG_LEVEL: 'error' });
     let webhook: express.RequestHandler | undefined;
     jest.isolateModules(() => {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
       webhook = (require('../../service/function') as { webhook: express.RequestHandler }).webhook;
     });
     process.env = saved;

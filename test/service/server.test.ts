@@ -1,5 +1,7 @@
 import { fixtureText } from '../helpers/fixtures';
-import { spawnService } from '../helpers/spawnService';
+import { killSpawned, spawnService } from '../helpers/spawnService';
+
+afterAll(killSpawned);
 
 const post = (url: string, tag: string) =>
   fetch(`${url}/`, {

@@ -1,0 +1,48 @@
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { readStackConfig } from '../../infra/plan/stackConfig';
+
+const ROOT = join(__dirname, '..', '..');
+
+describe("Pulumi's Node language host", () => {
+  it('still uses the defaults this test mirrors (cmd/run/run.js)', () => {
+    const run = readFileSync(require.resolve('@pulumi/pulumi/cmd/run/run.js'), 'utf8');
+    expect(run).toContain('tsutils.loadTypeScriptCompilerOptions(tsConfigPath)');
+    expect(run).toContain('tsutils.typeScriptRequireStrings()');
+    expect(run).toMatch(
+      /target: "ES2020",\s*module: useNodeNext \? "nodenext" : "commonjs",\s*moduleResolution: useNodeNext \? "nodenext" : "node",\s*sourceMap: "true",\s*\.\.\.compilerOptions/,
+    );
+  });
+
+  it('loads and type-checks infra/index.ts with ts-node and the project tsconfig, then runs it', async () => {
+    const { config } = readStackConfig('prod');
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [join(__dirname, 'languageHostLoad.js'), JSON.stringify(config), 'prod'],
+      { cwd: ROOT, timeout: 120_000, maxBuffer: 10 * 1024 * 1024 },
+    );
+    const result = JSON.parse(stdout) as {
+      tsnode: string;
+      typescript: string;
+      outputs: Record<string, string>;
+      resources: number;
+    };
+    expect(result.typescript).toBe(
+      (
+        JSON.parse(readFileSync(require.resolve('typescript/package.json'), 'utf8')) as {
+          version: string;
+        }
+      ).version,
+    );
+    expect(result.outputs).toEqual(
+      expect.objectContaining({
+        stage: 'prod',
+        target: 'run',
+        serviceAgentEmail: expect.stringMatching(/@gcp-sa-dialogflow\.iam\.gserviceaccount\.com$/),
+      }),
+    );
+    expect(result.resources).toBeGreaterThan(15);
+  }, 120_000);
+});
