@@ -1,9 +1,10 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { createApp, type AppOptions } from '../../service/app';
 import { loadConfig } from '../../service/config';
 import { createLogger } from '../../service/logging';
+import { createWebhookServer } from '../../service/server';
 
 export interface LiveApp {
   url: string;
@@ -43,7 +44,7 @@ export async function startApp(
     logger: log.logger,
     ...rest,
   });
-  const server = createServer(app);
+  const server = createWebhookServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;

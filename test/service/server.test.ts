@@ -12,7 +12,7 @@ const post = (url: string, tag: string) =>
 
 describe('serve() in a real process', () => {
   it('on SIGTERM finishes the request in flight, refuses new connections and exits 0', async () => {
-    const svc = await spawnService('test/fixtures/slowServer.ts', { SLOW_MS: '600' });
+    const svc = await spawnService('test/fixtures/testServer.ts', { SLOW_MS: '600' });
     const inFlight = post(svc.url, 'slow');
     await new Promise((r) => setTimeout(r, 150));
     svc.child.kill('SIGTERM');
@@ -28,7 +28,7 @@ describe('serve() in a real process', () => {
   });
 
   it('survives a background rejection after the response and logs it', async () => {
-    const svc = await spawnService('test/fixtures/slowServer.ts');
+    const svc = await spawnService('test/fixtures/testServer.ts');
     try {
       expect((await post(svc.url, 'late-reject')).status).toBe(200);
       await new Promise((r) => setTimeout(r, 100));
