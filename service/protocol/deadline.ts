@@ -13,26 +13,34 @@ export type LateOutcome = { kind: 'resolved' } | { kind: 'rejected'; error: unkn
 /**
  * Runs `fn` until `deadline` (epoch ms). At the deadline the signal aborts and the returned promise
  * rejects with a 503; whatever `fn` produces afterwards is reported to `onLate` and discarded.
+ * `fn` receives a getter for the signal: most handlers never touch it, and an AbortController per
+ * request is a measurable share of the hot path.
  */
 export function runWithDeadline<T>(
-  fn: (signal: AbortSignal) => T | Promise<T>,
+  fn: (signal: () => AbortSignal) => T | Promise<T>,
   deadline: number,
   onLate: (outcome: LateOutcome) => void,
 ): Promise<T> {
-  const controller = new AbortController();
+  let controller: AbortController | undefined;
+  let expired: WebhookError | undefined;
+  const signal = () => {
+    if (expired) return AbortSignal.abort(expired);
+    controller ??= new AbortController();
+    return controller.signal;
+  };
   return new Promise<T>((resolve, reject) => {
     let settled = false;
     const timer = setTimeout(
       () => {
         settled = true;
-        const error = new WebhookError(503, 'the handler did not answer before the deadline');
-        controller.abort(error);
-        reject(error);
+        expired = new WebhookError(503, 'the handler did not answer before the deadline');
+        controller?.abort(expired);
+        reject(expired);
       },
       Math.max(0, deadline - Date.now()),
     );
     // A promise wrapper turns a synchronous throw into a rejection.
-    new Promise<T>((r) => r(fn(controller.signal))).then(
+    new Promise<T>((r) => r(fn(signal))).then(
       (value) => {
         if (settled) return onLate({ kind: 'resolved' });
         settled = true;

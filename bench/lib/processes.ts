@@ -1,0 +1,55 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+export interface RunningServer {
+  child: ChildProcess;
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `node <file>` and resolves once it logs its "cx-webhook listening" line with the port.
+ * stdout is read only until then; afterwards it is drained, so log writing costs the server what
+ * it costs in production (a pipe that someone reads) without the bench holding the lines.
+ */
+export function startServer(
+  file: string,
+  env: Record<string, string> = {},
+): Promise<RunningServer> {
+  const child = spawn(process.execPath, [file], {
+    env: { PATH: process.env.PATH, PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const timer = setTimeout(() => reject(new Error(`${file} did not start:\n${seen}`)), 20_000);
+    const onData = (d: Buffer) => {
+      seen += d.toString();
+      const port = /"port":(\d+)[^\n]*cx-webhook listening/.exec(seen)?.[1];
+      if (!port) return;
+      clearTimeout(timer);
+      child.stdout?.off('data', onData);
+      child.stdout?.resume();
+      resolve({
+        child,
+        url: `http://127.0.0.1:${port}`,
+        stop: () =>
+          new Promise((done) => {
+            if (child.exitCode !== null) return done();
+            child.once('exit', () => done());
+            child.kill('SIGTERM');
+          }),
+      });
+    };
+    child.stdout?.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`${file} exited with ${code}:\n${seen}`)));
+  });
+}
+
+/** Resident set size of a process in bytes, from /proc (Linux) . */
+export function rssBytes(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];
+  if (!kib) throw new Error(`no VmRSS for ${pid}`);
+  return Number(kib) * 1024;
+}

@@ -1,0 +1,32 @@
+// Baseline: the practical limit. node:http, the body read by hand, one JSON.parse, a small reply.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+const server = createServer((req, res) => {
+  const chunks: Buffer[] = [];
+  req.on('data', (c: Buffer) => chunks.push(c));
+  req.on('end', () => {
+    const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+      fulfillmentInfo?: { tag?: string };
+    };
+    const out = JSON.stringify({
+      fulfillmentResponse: {
+        messages: [{ text: { text: [`echo ${body.fulfillmentInfo?.tag}`] } }],
+      },
+    });
+    res
+      .writeHead(200, {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(out),
+      })
+      .end(out);
+  });
+});
+server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => {
+  console.log(
+    JSON.stringify({
+      port: (server.address() as AddressInfo).port,
+      message: 'cx-webhook listening',
+    }),
+  );
+});

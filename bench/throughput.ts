@@ -1,0 +1,130 @@
+import autocannon from 'autocannon';
+import {
+  generateKey,
+  LOCAL_SERVICE_AGENT,
+  serviceAgentClaims,
+  signJwt,
+  startCertsServer,
+} from '../scripts/localIdp';
+import { NODE_OPTIONS } from '../infra/webhookEnv';
+import { fixtureText } from '../test/helpers/fixtures';
+import { buildBaseline, writeDeployableBundle } from './lib/build';
+import { rssBytes, startServer } from './lib/processes';
+import { round } from './lib/stats';
+
+export interface ThroughputRow {
+  server: string;
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  errors: number;
+  rssMB: number;
+}
+
+export interface ThroughputOptions {
+  durationSeconds: number;
+  connections: number;
+  warmupSeconds: number;
+}
+
+/** A realistic ~2 KB WebhookRequest for the `greeting` handler, the same for every server. */
+export function benchRequestBody(): string {
+  const request = JSON.parse(fixtureText('text-form.camel')) as Record<string, unknown>;
+  request.fulfillmentInfo = { tag: 'greeting' };
+  delete request.messages;
+  return JSON.stringify(request);
+}
+
+const AUDIENCE = 'https://cx-webhook-bench-123456789012.us-central1.run.app';
+
+async function load(
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+  options: ThroughputOptions,
+) {
+  const base = {
+    url,
+    connections: options.connections,
+    method: 'POST' as const,
+    body,
+    headers: { 'content-type': 'application/json', ...headers },
+  };
+  // Warm-up: JIT, connection set-up and (for id-token) the verified-token cache; not measured.
+  await autocannon({ ...base, duration: options.warmupSeconds });
+  return autocannon({ ...base, duration: options.durationSeconds });
+}
+
+/**
+ * Loads each server in turn on loopback, with the same body and connection count, and reports
+ * requests/s, latency and the server's memory after the run.
+ */
+export async function measureThroughput(
+  options: ThroughputOptions,
+): Promise<{ rows: ThroughputRow[]; bodyBytes: number }> {
+  const body = benchRequestBody();
+  const key = generateKey();
+  const certs = await startCertsServer([key]);
+  const token = signJwt(key, serviceAgentClaims(AUDIENCE));
+  const [header, payload] = token.split('.');
+  const bundle = writeDeployableBundle().path;
+  const servers: {
+    name: string;
+    file: string;
+    env?: Record<string, string>;
+    headers?: Record<string, string>;
+  }[] = [
+    { name: 'raw node:http (baseline)', file: buildBaseline('rawNode') },
+    { name: 'Express 5 + express.json() (baseline)', file: buildBaseline('expressJson') },
+    { name: 'cx-webhook, auth none', file: bundle, env: { NODE_OPTIONS } },
+    {
+      name: 'cx-webhook, auth platform',
+      file: bundle,
+      env: { NODE_OPTIONS, WEBHOOK_AUTH: 'platform', WEBHOOK_ALLOWED_CALLERS: LOCAL_SERVICE_AGENT },
+      headers: { authorization: `Bearer ${header}.${payload}.SIGNATURE_REMOVED_BY_GOOGLE` },
+    },
+    {
+      name: 'cx-webhook, auth id-token (cache warm)',
+      file: bundle,
+      env: {
+        NODE_OPTIONS,
+        WEBHOOK_AUTH: 'id-token',
+        WEBHOOK_ALLOWED_CALLERS: LOCAL_SERVICE_AGENT,
+        WEBHOOK_AUDIENCE: AUDIENCE,
+        WEBHOOK_ID_TOKEN_CERTS_URL: certs.url,
+      },
+      headers: { authorization: `Bearer ${token}` },
+    },
+    // The same service on Node's default heap settings, to show what NODE_OPTIONS buys.
+    { name: 'cx-webhook, auth none, Node defaults', file: bundle },
+  ];
+  const rows: ThroughputRow[] = [];
+  try {
+    for (const s of servers) {
+      const server = await startServer(s.file, s.env);
+      try {
+        // Dialogflow sends its ID token on every call, whatever the service does with it, so every
+        // server gets one: the rows differ only in what they do, not in what they receive.
+        const result = await load(
+          server.url,
+          s.headers ?? { authorization: `Bearer ${token}` },
+          body,
+          options,
+        );
+        rows.push({
+          server: s.name,
+          requestsPerSecond: round(result.requests.average, 0),
+          p50Ms: result.latency.p50,
+          p99Ms: result.latency.p99,
+          errors: result.errors + result.timeouts + result.non2xx,
+          rssMB: round(rssBytes(server.child.pid as number) / 1e6),
+        });
+      } finally {
+        await server.stop();
+      }
+    }
+  } finally {
+    await certs.close();
+  }
+  return { rows, bodyBytes: Buffer.byteLength(body) };
+}
