@@ -148,12 +148,13 @@ export class WebhookService extends pulumi.ComponentResource {
   }
 
   private cloudFunction(name: string, args: WebhookServiceArgs) {
+    const fnName = serviceName(args.stage);
     const fn = new gcp.cloudfunctionsv2.Function(
       name,
       {
         project: args.project,
         location: args.region,
-        name: serviceName(args.stage),
+        name: fnName,
         buildConfig: {
           runtime: NODE_RUNTIME,
           entryPoint: 'webhook',
@@ -191,10 +192,11 @@ export class WebhookService extends pulumi.ComponentResource {
       { parent: this, provider: args.provider, dependsOn: args.dependsOn },
     );
     // A gen2 function is served by a Cloud Run service; the invoker grant belongs on that service.
+    // Cloud Functions reports it; its documented name is the function's (lowercased, `_` → `-`).
+    const documentedName = fnName.toLowerCase().replace(/_/g, '-');
     const runServiceName = fn.serviceConfig.apply((config) => {
       const full = config?.service;
-      if (!full) throw new Error('Cloud Functions reported no underlying Cloud Run service');
-      return full.slice(full.lastIndexOf('/') + 1);
+      return full ? full.slice(full.lastIndexOf('/') + 1) : documentedName;
     });
     return { runServiceName, url: fn.url };
   }

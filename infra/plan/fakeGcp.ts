@@ -12,6 +12,8 @@ type Inputs = Record<string, any>;
 export interface FakeGcpOptions {
   /** Model the provider quirk where ServiceIdentity reports no email. */
   readonly serviceIdentityWithoutEmail?: boolean;
+  /** Model a function whose underlying Cloud Run service is not (yet) reported. */
+  readonly functionWithoutServiceReport?: boolean;
 }
 
 /** A stable 12-digit project number per project ID, as Google assigns one per project. */

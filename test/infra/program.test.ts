@@ -394,6 +394,18 @@ describe('when the provider reports no email for the service identity', () => {
   });
 });
 
+describe('when Cloud Functions does not report the underlying service', () => {
+  it('grants the invoker on the documented service name, the function name', async () => {
+    const run = await runStack(
+      'dev',
+      { target: 'function' },
+      { fakeGcp: { functionWithoutServiceReport: true } },
+    );
+    expect(one(run, INVOKER).inputs.name).toBe(one(run, FUNCTION).inputs.name);
+    expect(one(run, INVOKER).inputs.name).toBe('cx-webhook-dev');
+  });
+});
+
 describe('the committed plans', () => {
   it.each(['dev', 'prod'])(
     'infra/plan/golden/%s.txt matches the program (npm run plan:golden to update)',

@@ -106,6 +106,18 @@ describe('createApp over HTTP', () => {
     expect(res.status).toBe(200);
   });
 
+  it('serves POST / with a query string through Express routing, with the same answer', async () => {
+    const direct = await app.post(fixtureText('event'));
+    const routed = await fetch(`${app.url}/?source=probe`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: fixtureText('event'),
+    });
+    expect(routed.status).toBe(200);
+    expect(await routed.json()).toEqual(await direct.json());
+    expect((await fetch(`${app.url}/health?x=1`)).status).toBe(200);
+  });
+
   it('answers GET /health with 200', async () => {
     const res = await fetch(`${app.url}/health`);
     expect(res.status).toBe(200);
