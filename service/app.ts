@@ -72,6 +72,15 @@ export function createApp(options: AppOptions): express.Express {
     );
   };
 
+  // Express's default error handler would print a stack trace in the body.
+  const unexpected = (error: unknown, req: IncomingMessage, res: ServerResponse) => {
+    logger.error({ err: error }, 'unexpected error');
+    if (res.headersSent) return res.destroy();
+    const status = (error as { status?: number }).status === 400 ? 400 : 500;
+    const message = status === 400 ? 'bad request' : 'internal error';
+    send(res, { status, body: errorBody(status, message), headers: {} }, req.complete);
+  };
+
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
@@ -92,18 +101,11 @@ export function createApp(options: AppOptions): express.Express {
     return routed(req, res, next);
   };
 
+  // Node discards an unread body after the answer, so the connection can stay open.
   app.use((_req, res) => {
     send(res, { status: 404, body: errorBody(404, 'not found'), headers: {} }, true);
   });
 
-  // Express's default handler would print a stack trace in the body.
-  const unexpected = (error: unknown, req: IncomingMessage, res: ServerResponse) => {
-    logger.error({ err: error }, 'unexpected error');
-    if (res.headersSent) return res.destroy();
-    const status = (error as { status?: number }).status === 400 ? 400 : 500;
-    const message = status === 400 ? 'bad request' : 'internal error';
-    send(res, { status, body: errorBody(status, message), headers: {} }, req.complete);
-  };
   app.use(
     (error: unknown, req: express.Request, res: express.Response, _next: express.NextFunction) =>
       unexpected(error, req, res),
