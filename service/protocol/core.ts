@@ -61,8 +61,9 @@ export function createWebhookCore(options: CoreOptions) {
   const budgetMs = timeoutMs - safetyMarginMs(timeoutMs);
 
   async function serve(req: CoreRequest, facts: RequestFacts, log: Logger): Promise<string> {
-    checkContentType(req.headers['content-type']);
+    // The body first: a refusal before it would leave a failed read (over the cap) unobserved.
     const raw = await req.body;
+    checkContentType(req.headers['content-type']);
     const caller = await authenticate(req.headers);
     facts.caller = caller.email;
     const request: WebhookRequest = normalizeRequest(parseJson(raw));

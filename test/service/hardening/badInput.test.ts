@@ -86,6 +86,22 @@ describe('bad input battery (a live server on loopback)', () => {
     },
   );
 
+  it('refuses a wrong content type on an oversize body without leaving a rejection behind', async () => {
+    const rejections: unknown[] = [];
+    const watch = (reason: unknown) => rejections.push(reason);
+    process.on('unhandledRejection', watch);
+    try {
+      const res = await app.post('x'.repeat(1024 * 1024 + 100), {
+        headers: { 'content-type': 'text/plain' },
+      });
+      expect(res.status).toBe(400);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(rejections).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', watch);
+    }
+  });
+
   it('keeps the last of duplicate keys, as JSON.parse does', async () => {
     const res = await app.post(
       '{"fulfillmentInfo":{"tag":"nobody"},"text":"first","fulfillmentInfo":{"tag":"echo"},"text":"last"}',
