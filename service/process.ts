@@ -19,8 +19,9 @@ export function logUnhandledRejections(logger: Logger): void {
  * `timeoutMs` has passed (then the rest are cut).
  */
 export function drain(server: Server, timeoutMs = DRAIN_TIMEOUT_MS): Promise<void> {
-  // Answers sent while draining close their connection, so keep-alive clients move on.
-  server.on('request', (_req, res) => res.setHeader('connection', 'close'));
+  // Answers sent while draining close their connection, so keep-alive clients move on. Prepended,
+  // so the header is set before a handler that answers synchronously has sent its headers.
+  server.prependListener('request', (_req, res) => res.setHeader('connection', 'close'));
   return new Promise((resolve) => {
     const timer = setTimeout(() => {
       server.closeAllConnections();
