@@ -6,8 +6,11 @@ import { FakeGcp, type FakeGcpOptions } from './fakeGcp';
 // resource with its inputs, provider, parent and dependencies, and every invoke. Tests assert on the
 // record; `npm run plan` prints it.
 
-const SECRET_SIG = '1b47061264138c4ac30d75fd1eb44270';
-const SIG_KEY = '4dabf18193072939515e22adb298388d';
+// How Pulumi marks a secret on the wire: { [SIG_KEY]: SECRET_SIG, value }.
+import {
+  specialSecretSig as SECRET_SIG,
+  specialSigKey as SIG_KEY,
+} from '@pulumi/pulumi/runtime/rpc';
 
 export interface RecordedResource {
   readonly urn: string;

@@ -1,7 +1,9 @@
+import {
+  specialSecretSig as SECRET_SIG,
+  specialSigKey as SIG_KEY,
+} from '@pulumi/pulumi/runtime/rpc';
 import type { ProgramRun, RecordedResource } from './recorder';
 
-const SECRET_SIG = '1b47061264138c4ac30d75fd1eb44270';
-const SIG_KEY = '4dabf18193072939515e22adb298388d';
 /** Inputs that say nothing to a reviewer: provider bookkeeping, and the asset's local path. */
 const HIDDEN = new Set(['__defaults', 'source']);
 
