@@ -5,9 +5,9 @@ import { checkContentType, parseJson } from './body';
 import { runWithDeadline, safetyMarginMs } from './deadline';
 import { errorBody, WebhookError, type ErrorStatus } from './errors';
 import type { Caller, WebhookHandler } from './handler';
-import { normalizeRequest } from './normalize';
+import { normalizeRequest, SchemaError } from './normalize';
 import type { WebhookRequest } from './types';
-import { findResponseProblem } from './validate';
+import { validateResponse } from './validate';
 
 /** Dialogflow refuses a WebhookResponse larger than 64 KiB. */
 export const MAX_RESPONSE_BYTES = 64 * 1024;
@@ -102,12 +102,15 @@ export function createWebhookCore(options: CoreOptions) {
         ),
     );
 
-    const problem = findResponseProblem(response);
-    if (problem) {
-      log.error({ tag, problem }, 'handler returned an invalid WebhookResponse');
+    let checked;
+    try {
+      checked = validateResponse(response);
+    } catch (error) {
+      if (!(error instanceof SchemaError)) throw error;
+      log.error({ tag, problem: error.message }, 'handler returned an invalid WebhookResponse');
       throw new WebhookError(500, 'the handler returned an invalid response');
     }
-    const body = JSON.stringify(response);
+    const body = JSON.stringify(checked);
     // Strings are UTF-16 in memory; the limit is on UTF-8 bytes on the wire.
     const bytes = Buffer.byteLength(body, 'utf8');
     if (bytes > MAX_RESPONSE_BYTES) {

@@ -1,10 +1,16 @@
 import { WebhookError } from './errors';
-import { webhookRequestSchema, type FieldKind, type MessageSchema } from './schema';
-import type { WebhookRequest } from './types';
+import {
+  webhookRequestSchema,
+  webhookResponseSchema,
+  type FieldKind,
+  type MessageSchema,
+} from './schema';
+import type { WebhookRequest, WebhookResponse } from './types';
 
 const ENUMS: Readonly<Record<string, readonly string[]>> = {
   state: ['PARAMETER_STATE_UNSPECIFIED', 'EMPTY', 'INVALID', 'FILLED'],
   responseType: ['RESPONSE_TYPE_UNSPECIFIED', 'ENTRY_PROMPT', 'PARAMETER_PROMPT', 'HANDLER_PROMPT'],
+  mergeBehavior: ['MERGE_BEHAVIOR_UNSPECIFIED', 'APPEND', 'REPLACE'],
 };
 
 const snakeToCamel = (key: string): string =>
@@ -16,11 +22,20 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
 const describe = (v: unknown): string =>
   Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v;
 
-function invalid(path: string, expected: string, got: unknown): WebhookError {
-  return new WebhookError(
-    400,
-    `invalid WebhookRequest: ${path} must be ${expected}, got ${describe(got)}`,
-  );
+/** A value that does not fit the proto, with the path to it. */
+export class SchemaError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SchemaError';
+  }
+}
+
+const invalid = (path: string, expected: string, got: unknown) =>
+  new SchemaError(`${path} must be ${expected}, got ${describe(got)}`);
+
+interface Walk {
+  /** Unknown fields are an error (our own output) rather than ignored (Google's input). */
+  readonly strict: boolean;
 }
 
 /**
@@ -30,29 +45,56 @@ function invalid(path: string, expected: string, got: unknown): WebhookError {
  * `null` means "absent", and a value of the wrong type is a 400 naming its path.
  */
 export function normalizeRequest(body: unknown): WebhookRequest {
-  if (!isObject(body)) throw invalid('the body', 'a JSON object', body);
-  return normalizeMessage(body, webhookRequestSchema, '');
+  try {
+    if (!isObject(body)) throw invalid('the body', 'a JSON object', body);
+    return normalizeMessage(body, webhookRequestSchema, '', { strict: false });
+  } catch (error) {
+    if (error instanceof SchemaError) {
+      throw new WebhookError(400, `invalid WebhookRequest: ${error.message}`);
+    }
+    throw error;
+  }
+}
+
+/**
+ * Checks a handler's answer against the WebhookResponse message and writes it in camelCase (CX
+ * takes snake_case too, as Google's samples send it). Throws a SchemaError naming the first field
+ * that is unknown (a typo CX would silently ignore) or of the wrong type.
+ */
+export function normalizeResponse(response: unknown): WebhookResponse {
+  if (!isObject(response)) throw invalid('the response', 'an object', response);
+  return normalizeMessage(response, webhookResponseSchema, '', { strict: true });
 }
 
 function normalizeMessage(
   input: Record<string, unknown>,
   schema: MessageSchema,
   path: string,
+  walk: Walk,
 ): Record<string, unknown> {
   // Only names from the schema are ever assigned, so `__proto__` in the input cannot reach a prototype.
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(input)) {
     const name = key.includes('_') ? snakeToCamel(key) : key;
-    if (!Object.hasOwn(schema.fields, name)) continue;
+    const fieldPath = path ? `${path}.${name}` : name;
+    if (!Object.hasOwn(schema.fields, name)) {
+      if (walk.strict) throw new SchemaError(`${fieldPath} is not a field of ${schema.name}`);
+      continue;
+    }
     const value = input[key];
     if (value === null || value === undefined) continue;
-    const fieldPath = path ? `${path}.${name}` : name;
-    out[name] = normalizeField(value, schema.fields[name], fieldPath, name);
+    out[name] = normalizeField(value, schema.fields[name], fieldPath, name, walk);
   }
   return out;
 }
 
-function normalizeField(value: unknown, kind: FieldKind, path: string, name: string): unknown {
+function normalizeField(
+  value: unknown,
+  kind: FieldKind,
+  path: string,
+  name: string,
+  walk: Walk,
+): unknown {
   switch (kind) {
     case 'string':
       if (typeof value !== 'string') throw invalid(path, 'a string', value);
@@ -72,7 +114,7 @@ function normalizeField(value: unknown, kind: FieldKind, path: string, name: str
   }
   if ('repeated' in kind) {
     if (!Array.isArray(value)) throw invalid(path, 'an array', value);
-    return value.map((item, i) => normalizeField(item, kind.repeated, `${path}[${i}]`, name));
+    return value.map((item, i) => normalizeField(item, kind.repeated, `${path}[${i}]`, name, walk));
   }
   if ('map' in kind) {
     if (!isObject(value)) throw invalid(path, 'a JSON object', value);
@@ -82,12 +124,12 @@ function normalizeField(value: unknown, kind: FieldKind, path: string, name: str
     return Object.fromEntries(
       Object.entries(value).map(([k, v]) => [
         k,
-        v === null ? {} : normalizeField(v, inner, `${path}[${JSON.stringify(k)}]`, name),
+        v === null ? {} : normalizeField(v, inner, `${path}[${JSON.stringify(k)}]`, name, walk),
       ]),
     );
   }
   if (!isObject(value)) throw invalid(path, 'a JSON object', value);
-  return normalizeMessage(value, kind, path);
+  return normalizeMessage(value, kind, path, walk);
 }
 
 function toFloat(value: unknown, path: string): number {

@@ -109,3 +109,16 @@ export const webhookRequestSchema: MessageSchema = msg(`${V3}.WebhookRequest`, {
     confidenceScore: 'float',
   }),
 });
+
+/** The v3 WebhookResponse, for checking and normalising what handlers return. */
+export const webhookResponseSchema: MessageSchema = msg(`${V3}.WebhookResponse`, {
+  fulfillmentResponse: msg(`${V3}.WebhookResponse.FulfillmentResponse`, {
+    messages: { repeated: responseMessage },
+    mergeBehavior: 'enum',
+  }),
+  pageInfo,
+  sessionInfo,
+  payload: 'struct',
+  targetPage: 'string',
+  targetFlow: 'string',
+});

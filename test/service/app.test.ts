@@ -52,6 +52,10 @@ describe('createApp over HTTP', () => {
       throw new DependencyUnavailableError('orders backend is down');
     },
     invalid: () => ({ fulfilmentResponse: {} }) as unknown as WebhookResponse,
+    'snake-case': () =>
+      ({
+        fulfillment_response: { messages: [{ text: { text: ['from a sample'] } }] },
+      }) as unknown as WebhookResponse,
     'both-targets': () => ({ targetPage: 'a', targetFlow: 'b' }) as unknown as WebhookResponse,
     sized: () => responseOfBytes(sized),
     never: () => new Promise<WebhookResponse>(() => undefined),
@@ -116,6 +120,14 @@ describe('createApp over HTTP', () => {
     expect(routed.status).toBe(200);
     expect(await routed.json()).toEqual(await direct.json());
     expect((await fetch(`${app.url}/health?x=1`)).status).toBe(200);
+  });
+
+  it('accepts a snake_case response, as Google samples write, and sends it in camelCase', async () => {
+    const res = await app.post({ fulfillmentInfo: { tag: 'snake-case' } });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({
+      fulfillmentResponse: { messages: [{ text: { text: ['from a sample'] } }] },
+    });
   });
 
   it('answers GET /health with 200', async () => {

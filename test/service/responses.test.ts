@@ -1,5 +1,5 @@
 import type { WebhookResponse } from '../../service/protocol/types';
-import { findResponseProblem } from '../../service/protocol/validate';
+import { validateResponse } from '../../service/protocol/validate';
 import { flowInCurrentAgent, pageInCurrentFlow, reply } from '../../service/responses';
 import { fixture } from '../helpers/fixtures';
 import { protoRoundTrip } from '../helpers/proto';
@@ -11,7 +11,7 @@ const FLOW =
 /** A response is fine for CX when it survives the official proto strictly and passes our own check. */
 function expectConformant(res: WebhookResponse): void {
   expect(protoRoundTrip('WebhookResponse', res)).toEqual(res);
-  expect(findResponseProblem(res)).toBeUndefined();
+  expect(validateResponse(res)).toEqual(res);
 }
 
 describe('response builders', () => {

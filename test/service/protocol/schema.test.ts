@@ -1,6 +1,7 @@
 import type * as protobuf from 'protobufjs';
 import {
   webhookRequestSchema,
+  webhookResponseSchema,
   type FieldKind,
   type MessageSchema,
 } from '../../../service/protocol/schema';
@@ -82,5 +83,16 @@ describe('webhookRequestSchema', () => {
         '.google.cloud.dialogflow.cx.v3.ToolCall',
       ]),
     );
+  });
+
+  it('matches google.cloud.dialogflow.cx.v3.WebhookResponse field for field', () => {
+    const seen: string[] = [];
+    compare(
+      root.lookupType('google.cloud.dialogflow.cx.v3.WebhookResponse'),
+      webhookResponseSchema,
+      'WebhookResponse',
+      seen,
+    );
+    expect(seen).toContain('.google.cloud.dialogflow.cx.v3.WebhookResponse.FulfillmentResponse');
   });
 });

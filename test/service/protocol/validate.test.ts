@@ -1,0 +1,101 @@
+import { SchemaError } from '../../../service/protocol/normalize';
+import { validateResponse } from '../../../service/protocol/validate';
+import { protoRoundTrip } from '../../helpers/proto';
+
+const PAGE =
+  'projects/p/locations/global/agents/a/flows/00000000-0000-0000-0000-000000000000/pages/END_FLOW';
+
+describe('validateResponse', () => {
+  it('takes a response in snake_case, as Google samples write it, and returns it in camelCase', () => {
+    const res = validateResponse({
+      fulfillment_response: { messages: [{ text: { text: ['Hi'] } }], merge_behavior: 'REPLACE' },
+      session_info: { parameters: { order_number: null, 'kept-as-is': 1 } },
+      page_info: {
+        form_info: {
+          parameter_info: [{ display_name: 'order_number', required: true, state: 'INVALID' }],
+        },
+      },
+      target_page: PAGE,
+    });
+    expect(res).toEqual({
+      fulfillmentResponse: { messages: [{ text: { text: ['Hi'] } }], mergeBehavior: 'REPLACE' },
+      sessionInfo: { parameters: { order_number: null, 'kept-as-is': 1 } },
+      pageInfo: {
+        formInfo: {
+          parameterInfo: [{ displayName: 'order_number', required: true, state: 'INVALID' }],
+        },
+      },
+      targetPage: PAGE,
+    });
+    expect(protoRoundTrip('WebhookResponse', res)).toEqual(res);
+  });
+
+  it('turns enum numbers into names', () => {
+    expect(validateResponse({ fulfillmentResponse: { mergeBehavior: 2 } })).toEqual({
+      fulfillmentResponse: { mergeBehavior: 'REPLACE' },
+    });
+  });
+
+  it.each<[string, unknown, string]>([
+    ['a non-object', ['x'], 'the response must be an object'],
+    [
+      'a misspelt field CX would ignore',
+      { fulfilmentResponse: {} },
+      'fulfilmentResponse is not a field of google.cloud.dialogflow.cx.v3.WebhookResponse',
+    ],
+    [
+      'a misspelt nested field',
+      { fulfillmentResponse: { mesages: [] } },
+      'fulfillmentResponse.mesages is not a field',
+    ],
+    [
+      'both targets',
+      { targetPage: PAGE, targetFlow: 'projects/p/locations/l/agents/a/flows/f' },
+      'mutually exclusive',
+    ],
+    [
+      'a target that is not a string',
+      { targetPage: { name: PAGE } },
+      'targetPage must be a string',
+    ],
+    [
+      'text that is a string',
+      { fulfillmentResponse: { messages: [{ text: { text: 'Hi' } }] } },
+      'fulfillmentResponse.messages[0].text.text must be an array',
+    ],
+    [
+      'two kinds in one message',
+      { fulfillmentResponse: { messages: [{ text: { text: ['a'] }, payload: {} }] } },
+      'must hold exactly one of',
+    ],
+    [
+      'an output-only message kind',
+      { fulfillmentResponse: { messages: [{ endInteraction: {} }] } },
+      'must hold exactly one of',
+    ],
+    [
+      'an unknown mergeBehavior',
+      { fulfillmentResponse: { mergeBehavior: 'MERGE' } },
+      'mergeBehavior must be APPEND or REPLACE',
+    ],
+    [
+      'the samples\u2019 VALID state',
+      { pageInfo: { formInfo: { parameterInfo: [{ displayName: 'x', state: 'VALID' }] } } },
+      'state may only be INVALID',
+    ],
+    [
+      'a form parameter without a name',
+      { pageInfo: { formInfo: { parameterInfo: [{ state: 'INVALID' }] } } },
+      'displayName is required',
+    ],
+    [
+      'session parameters as a list',
+      { sessionInfo: { parameters: [] } },
+      'sessionInfo.parameters must be a JSON object',
+    ],
+    ['a payload that is a string', { payload: 'x' }, 'payload must be a JSON object'],
+  ])('refuses %s', (_name, response, message) => {
+    expect(() => validateResponse(response)).toThrow(SchemaError);
+    expect(() => validateResponse(response)).toThrow(message);
+  });
+});
