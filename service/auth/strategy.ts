@@ -33,6 +33,9 @@ export function singleHeader(headers: IncomingHttpHeaders, name: string): string
 
 /** The credentials after `Bearer ` (scheme case-insensitive), or undefined. */
 export function bearerToken(header: string | undefined): string | undefined {
-  const match = header ? /^Bearer +(\S+) *$/i.exec(header) : null;
-  return match ? match[1] : undefined;
+  // On every request, with a ~1 KB token: a prefix test and one slice, not a regex over it all.
+  if (!header || header.length < 8 || header.slice(0, 7).toLowerCase() !== 'bearer ')
+    return undefined;
+  const token = header.slice(7).trim();
+  return token !== '' && !/\s/.test(token) ? token : undefined;
 }
