@@ -36,9 +36,9 @@ export class ServiceSource extends pulumi.ComponentResource {
         location: args.region,
         uniformBucketLevelAccess: true,
         publicAccessPrevention: 'enforced',
+        // No age-based clean-up: the live revision may need its object again. A new bundle
+        // replaces the BucketObject, and Pulumi deletes the old object then.
         forceDestroy: args.forceDestroy,
-        // Old bundles are only needed for rollbacks: keep a month of them.
-        lifecycleRules: [{ action: { type: 'Delete' }, condition: { age: 30 } }],
       },
       { ...child, dependsOn: args.dependsOn },
     );
