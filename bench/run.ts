@@ -1,4 +1,4 @@
-// npm run bench [-- --json] [--duration 10] [--connections 50] [--cold-runs 15]
+// npm run bench [-- --json] [--rounds 2] [--duration 10] [--connections 50] [--cold-runs 15]
 // Throughput, latency and memory against two baselines measured in the same run, then cold start
 // and bundle size; prints Markdown tables and the targets, or JSON.
 import { cpus } from 'node:os';
@@ -13,6 +13,7 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '10' },
     warmup: { type: 'string', default: '3' },
     connections: { type: 'string', default: '50' },
+    rounds: { type: 'string', default: '2' },
     'cold-runs': { type: 'string', default: '15' },
   },
 });
@@ -21,6 +22,7 @@ const MiB = 1024 * 1024;
 
 async function main() {
   const throughput = await measureThroughput({
+    rounds: Number(values.rounds),
     durationSeconds: Number(values.duration),
     warmupSeconds: Number(values.warmup),
     connections: Number(values.connections),
@@ -85,6 +87,7 @@ async function main() {
     date: new Date().toISOString(),
   };
   const settings = {
+    rounds: Number(values.rounds),
     connections: Number(values.connections),
     durationSeconds: Number(values.duration),
     bodyBytes: throughput.bodyBytes,
@@ -98,7 +101,7 @@ async function main() {
   }
   const line = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
   console.log(
-    `## Throughput (${settings.connections} connections, ${settings.durationSeconds} s, ${settings.bodyBytes}-byte WebhookRequest, loopback)\n`,
+    `## Throughput (${settings.connections} connections, ${settings.durationSeconds} s × ${settings.rounds} rounds in alternating order, ${settings.bodyBytes}-byte WebhookRequest, loopback)\n`,
   );
   console.log(
     line([

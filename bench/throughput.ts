@@ -22,6 +22,8 @@ export interface ThroughputRow {
 }
 
 export interface ThroughputOptions {
+  /** Passes over all servers, in alternating order. */
+  rounds: number;
   durationSeconds: number;
   connections: number;
   warmupSeconds: number;
@@ -98,33 +100,51 @@ export async function measureThroughput(
     // The same service on Node's default heap settings, to show what NODE_OPTIONS buys.
     { name: 'cx-webhook, auth none, Node defaults', file: bundle },
   ];
-  const rows: ThroughputRow[] = [];
+  // Each server runs once per round; rounds alternate the order, so a shared machine's drift
+  // (and whatever runs before a server) weighs on every row alike. Figures are means over rounds;
+  // RSS is the highest seen.
+  const runs = new Map<string, ThroughputRow[]>(servers.map((s) => [s.name, []]));
   try {
-    for (const s of servers) {
-      const server = await startServer(s.file, s.env);
-      try {
-        // Dialogflow sends its ID token on every call, whatever the service does with it, so every
-        // server gets one: the rows differ only in what they do, not in what they receive.
-        const result = await load(
-          server.url,
-          s.headers ?? { authorization: `Bearer ${token}` },
-          body,
-          options,
-        );
-        rows.push({
-          server: s.name,
-          requestsPerSecond: round(result.requests.average, 0),
-          p50Ms: result.latency.p50,
-          p99Ms: result.latency.p99,
-          errors: result.errors + result.timeouts + result.non2xx,
-          rssMB: round(rssBytes(server.child.pid as number) / 1e6),
-        });
-      } finally {
-        await server.stop();
+    for (let round_ = 0; round_ < options.rounds; round_++) {
+      const order = round_ % 2 === 0 ? servers : [...servers].reverse();
+      for (const s of order) {
+        const server = await startServer(s.file, s.env);
+        try {
+          // Dialogflow sends its ID token on every call, whatever the service does with it, so
+          // every server gets one: the rows differ only in what they do, not in what they receive.
+          const result = await load(
+            server.url,
+            s.headers ?? { authorization: `Bearer ${token}` },
+            body,
+            options,
+          );
+          runs.get(s.name)?.push({
+            server: s.name,
+            requestsPerSecond: result.requests.average,
+            p50Ms: result.latency.p50,
+            p99Ms: result.latency.p99,
+            errors: result.errors + result.timeouts + result.non2xx,
+            rssMB: rssBytes(server.child.pid as number) / 1e6,
+          });
+        } finally {
+          await server.stop();
+        }
       }
     }
   } finally {
     await certs.close();
   }
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const rows = servers.map(({ name }): ThroughputRow => {
+    const r = runs.get(name) ?? [];
+    return {
+      server: name,
+      requestsPerSecond: round(mean(r.map((x) => x.requestsPerSecond)), 0),
+      p50Ms: round(mean(r.map((x) => x.p50Ms))),
+      p99Ms: round(mean(r.map((x) => x.p99Ms))),
+      errors: r.reduce((a, x) => a + x.errors, 0),
+      rssMB: round(Math.max(...r.map((x) => x.rssMB))),
+    };
+  });
   return { rows, bodyBytes: Buffer.byteLength(body) };
 }
