@@ -4,6 +4,9 @@ import { readStackConfig } from '../../infra/plan/stackConfig';
 
 export const KEY = (k: string) => `cx-webhook-kit:${k}`;
 
+// Each isolated Pulumi runtime adds its own process 'exit' hook; a suite runs the program several times.
+process.setMaxListeners(50);
+
 /**
  * Runs the real program under the recording mocks with a committed stack file's config, plus
  * overrides (`null` removes a key). Each run gets a fresh module registry, so a fresh Pulumi runtime.
