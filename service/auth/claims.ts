@@ -27,12 +27,18 @@ export function decodeSegment(segment: string): Record<string, unknown> | undefi
 
 /**
  * The checks google-auth-library does not make, run on every request (also on a cache hit):
- * Google has verified the address, and it is one of the allowed service agents.
+ * Google has verified the address (where asked), and it is one of the allowed service agents.
  */
-export function checkCaller(claims: TokenClaims, allowed: ReadonlySet<string>): string {
+export function checkCaller(
+  claims: TokenClaims,
+  allowed: ReadonlySet<string>,
+  requireVerifiedEmail = true,
+): string {
   const email = typeof claims.email === 'string' ? claims.email.toLowerCase() : undefined;
   if (!email) throw forbidden('the token names no caller email');
-  if (claims.email_verified !== true) throw forbidden('the caller email is not verified');
+  if (requireVerifiedEmail && claims.email_verified !== true) {
+    throw forbidden('the caller email is not verified');
+  }
   if (!allowed.has(email)) throw forbidden('the caller is not allowed');
   return email;
 }

@@ -1,5 +1,5 @@
-import { CLOCK_SKEW_SECONDS, decodeSegment, type TokenClaims } from './claims';
-import { bearerToken, forbidden, singleHeader, unauthorized, type AuthStrategy } from './strategy';
+import { checkCaller, CLOCK_SKEW_SECONDS, decodeSegment, type TokenClaims } from './claims';
+import { bearerToken, singleHeader, unauthorized, type AuthStrategy } from './strategy';
 
 /** What Cloud Run puts where the signature was, after its IAM invoker check passed. */
 export const SIGNATURE_REMOVED = 'SIGNATURE_REMOVED_BY_GOOGLE';
@@ -45,10 +45,8 @@ export function platformStrategy(options: PlatformOptions): AuthStrategy {
       if (audiences.size > 0 && !(typeof claims.aud === 'string' && audiences.has(claims.aud))) {
         throw unauthorized(CHALLENGE, 'the token is for another audience');
       }
-      const email = typeof claims.email === 'string' ? claims.email.toLowerCase() : undefined;
-      if (!email) throw forbidden('the token names no caller email');
-      if (!allowed.has(email)) throw forbidden('the caller is not allowed');
-      return { email };
+      // Cloud Run has verified the token; only the allow-list is ours to apply.
+      return { email: checkCaller(claims, allowed, false) };
     },
   };
 }

@@ -124,7 +124,9 @@ export function createWebhookCore(options: CoreOptions) {
   }
 
   return async function handle(req: CoreRequest): Promise<CoreResult> {
-    const log = logger.child(traceFields(req.headers, project));
+    // A child logger only when there is trace context to carry: most local calls have none.
+    const trace = traceFields(req.headers, project);
+    const log = Object.keys(trace).length > 0 ? logger.child(trace) : logger;
     const facts: RequestFacts = {};
     let result: CoreResult;
     try {

@@ -28,7 +28,6 @@ export function memoryLogger(level: 'debug' | 'info' = 'info') {
   return {
     logger,
     lines: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>),
-    raw: () => lines.join('\n'),
   };
 }
 
