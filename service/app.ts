@@ -8,6 +8,7 @@ import { createLogger, type Logger } from './logging';
 import { createWebhookCore, type CoreResult } from './protocol/core';
 import { errorBody } from './protocol/errors';
 import type { WebhookHandler } from './protocol/handler';
+import { smokeHandler } from './smoke';
 
 export type AppOptions = ServiceConfig & {
   /** Handlers by `fulfillmentInfo.tag`. */
@@ -59,6 +60,8 @@ export function createApp(options: AppOptions): express.Express {
     authenticate: createAuthenticator(strategies),
     logger,
     project: options.project,
+    // Built in, whatever handlers the app is given: the deployment smoke test depends on it.
+    smoke: smokeHandler({ revision: options.revision, auth: strategies.map((s) => s.name) }),
   });
 
   const health = (_req: IncomingMessage, res: ServerResponse) => {

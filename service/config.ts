@@ -24,6 +24,8 @@ export interface ServiceConfig {
   readonly logLevel: LogLevel;
   /** Google Cloud project, for trace correlation in logs (`GOOGLE_CLOUD_PROJECT`). */
   readonly project?: string;
+  /** The revision serving this process (`K_REVISION`, set by Cloud Run), or `local`. */
+  readonly revision: string;
 }
 
 export class ConfigError extends Error {
@@ -190,5 +192,6 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
     timeoutMs: integer(env, 'WEBHOOK_TIMEOUT_MS', 5000, 1000, 30000),
     logLevel,
     project: env.GOOGLE_CLOUD_PROJECT?.trim() || undefined,
+    revision: env.K_REVISION?.trim() || 'local',
   });
 }

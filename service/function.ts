@@ -1,6 +1,6 @@
 import { createApp } from './app';
 import { loadConfig } from './config';
-import { createHandlers, demoOrders, fallback } from './handlers';
+import { composeHandlers } from './composition';
 import { createLogger } from './logging';
 import { logUnhandledRejections } from './process';
 
@@ -13,7 +13,6 @@ logUnhandledRejections(logger);
 
 export const webhook = createApp({
   ...config,
-  handlers: createHandlers({ orders: demoOrders }),
-  fallback,
+  ...composeHandlers(),
   logger,
 });

@@ -1,5 +1,5 @@
 import { ConfigError, loadConfig, type ServiceConfig } from './config';
-import { createHandlers, demoOrders, fallback } from './handlers';
+import { composeHandlers } from './composition';
 import { serve } from './server';
 
 function configOrExit(): ServiceConfig {
@@ -15,8 +15,7 @@ function configOrExit(): ServiceConfig {
 const config = configOrExit();
 serve({
   ...config,
-  handlers: createHandlers({ orders: demoOrders }),
-  fallback,
+  ...composeHandlers(),
   // Deployed (K_SERVICE set) the platform routes to every interface; locally, stay on loopback.
   host: process.env.K_SERVICE ? undefined : '127.0.0.1',
 });

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Logger } from '../logging';
+import { SMOKE_TAG } from '../smoke';
 import { traceFields } from '../trace';
 import { checkContentType, parseJson } from './body';
 import { runWithDeadline, safetyMarginMs } from './deadline';
@@ -22,6 +23,8 @@ export interface CoreOptions {
   readonly authenticate: Authenticate;
   readonly logger: Logger;
   readonly project?: string;
+  /** Answers the reserved smoke tag, ahead of every handler and the fallback. */
+  readonly smoke?: WebhookHandler;
 }
 
 export interface CoreRequest {
@@ -57,7 +60,7 @@ const sessionId = (session: string | undefined) => session?.slice(session.lastIn
  * so the Express app, the Cloud Functions entry and the tests all share it.
  */
 export function createWebhookCore(options: CoreOptions) {
-  const { handlers, fallback, timeoutMs, authenticate, logger, project } = options;
+  const { handlers, fallback, timeoutMs, authenticate, logger, project, smoke } = options;
   const budgetMs = timeoutMs - safetyMarginMs(timeoutMs);
 
   async function serve(req: CoreRequest, facts: RequestFacts, log: Logger): Promise<string> {
@@ -73,7 +76,10 @@ export function createWebhookCore(options: CoreOptions) {
 
     const tag = facts.tag;
     const handler =
-      (tag !== undefined && Object.hasOwn(handlers, tag) ? handlers[tag] : undefined) ?? fallback;
+      tag === SMOKE_TAG && smoke
+        ? smoke
+        : ((tag !== undefined && Object.hasOwn(handlers, tag) ? handlers[tag] : undefined) ??
+          fallback);
     if (!handler) {
       throw new WebhookError(404, tag ? `no handler for tag "${tag}"` : 'the request has no tag');
     }

@@ -17,6 +17,7 @@ describe('loadConfig', () => {
       timeoutMs: 5000,
       logLevel: 'info',
       project: undefined,
+      revision: 'local',
     });
     expect(Object.isFrozen(config)).toBe(true);
     expect(Object.isFrozen(config.auth)).toBe(true);
