@@ -2,7 +2,15 @@ import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { NODE_OPTIONS } from '../infra/webhookEnv';
 import { buildUnbundled, writeDeployableBundle } from './lib/build';
+import {
+  generateKey,
+  LOCAL_SERVICE_AGENT,
+  serviceAgentClaims,
+  signJwt,
+  startCertsServer,
+} from '../scripts/localIdp';
 import { median, quantile, round } from './lib/stats';
+import { benchRequestBody } from './throughput';
 
 export interface ColdStartRow {
   what: string;
@@ -33,30 +41,55 @@ function nodeFloor(): Promise<number> {
   });
 }
 
-/** Spawn to the first 200 from GET /health. */
-async function firstHealthy(file: string): Promise<number> {
+/** What a cold start waits for: a probe, or a webhook call as Dialogflow would make it. */
+interface FirstRequest {
+  method: 'GET' | 'POST';
+  path: string;
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+const HEALTH: FirstRequest = { method: 'GET', path: '/health' };
+
+/** Spawn to the first 200 answer to `request`, with the service's environment `env`. */
+async function firstAnswer(
+  file: string,
+  request: FirstRequest = HEALTH,
+  env: Record<string, string> = {},
+): Promise<number> {
   const port = await freePort();
   const started = performance.now();
   // Started as deployed: with the same Node options.
   const child = spawn(process.execPath, [file], {
-    env: { PATH: process.env.PATH, PORT: String(port), NODE_OPTIONS },
+    env: { PATH: process.env.PATH, PORT: String(port), NODE_OPTIONS, ...env },
     stdio: 'ignore',
   });
   try {
     for (;;) {
       if (child.exitCode !== null) throw new Error(`${file} exited with ${child.exitCode}`);
       try {
-        const res = await fetch(`http://127.0.0.1:${port}/health`);
+        const res = await fetch(`http://127.0.0.1:${port}${request.path}`, {
+          method: request.method,
+          headers: request.headers,
+          body: request.body,
+        });
         if (res.status === 200) return performance.now() - started;
-      } catch {
-        // Not listening yet.
+        throw new Error(`${file} answered ${res.status}: ${await res.text()}`);
+      } catch (error) {
+        // Not listening yet; any other failure is the measurement's, not the start-up's.
+        if (!isConnectionRefused(error)) throw error;
       }
-      if (performance.now() - started > 20_000) throw new Error(`${file} never became healthy`);
+      if (performance.now() - started > 20_000) throw new Error(`${file} never answered`);
       await new Promise((r) => setTimeout(r, 2));
     }
   } finally {
     child.kill('SIGKILL');
   }
+}
+
+function isConnectionRefused(error: unknown): boolean {
+  const cause = (error as { cause?: { code?: string } }).cause;
+  return cause?.code === 'ECONNREFUSED';
 }
 
 function summarise(what: string, samples: number[]): ColdStartRow {
@@ -70,24 +103,69 @@ function summarise(what: string, samples: number[]): ColdStartRow {
   };
 }
 
-/** Measures each start-up `runs` times, interleaved so drift on a shared machine hits all alike. */
+/**
+ * Measures each start-up `runs` times, interleaved so drift on a shared machine hits all alike:
+ * the floor, the bundle to its first probe answer and to its first webhook answer (with no auth,
+ * and with `id-token`, whose first call also fetches the signing certificates from a local
+ * issuer), and the unbundled service.
+ */
 export async function measureColdStart(
   runs: number,
 ): Promise<{ rows: ColdStartRow[]; bundleBytes: number }> {
   const bundle = writeDeployableBundle();
   const unbundled = buildUnbundled();
-  const samples = { floor: [] as number[], bundle: [] as number[], unbundled: [] as number[] };
-  await firstHealthy(bundle.path); // warm the file cache once
-  for (let i = 0; i < runs; i++) {
-    samples.floor.push(await nodeFloor());
-    samples.bundle.push(await firstHealthy(bundle.path));
-    samples.unbundled.push(await firstHealthy(unbundled));
+  const key = generateKey();
+  const certs = await startCertsServer([key]);
+  const audience = 'https://cx-webhook-bench-123456789012.us-central1.run.app';
+  const json = { 'content-type': 'application/json' };
+  const webhook: FirstRequest = {
+    method: 'POST',
+    path: '/',
+    headers: json,
+    body: benchRequestBody(),
+  };
+  const signed: FirstRequest = {
+    ...webhook,
+    headers: { ...json, authorization: `Bearer ${signJwt(key, serviceAgentClaims(audience))}` },
+  };
+  const idTokenEnv = {
+    WEBHOOK_AUTH: 'id-token',
+    WEBHOOK_ALLOWED_CALLERS: LOCAL_SERVICE_AGENT,
+    WEBHOOK_AUDIENCE: audience,
+    WEBHOOK_ID_TOKEN_CERTS_URL: certs.url,
+  };
+  const samples = {
+    floor: [] as number[],
+    health: [] as number[],
+    webhook: [] as number[],
+    idToken: [] as number[],
+    unbundled: [] as number[],
+  };
+  try {
+    await firstAnswer(bundle.path); // warm the file cache once
+    for (let i = 0; i < runs; i++) {
+      samples.floor.push(await nodeFloor());
+      samples.health.push(await firstAnswer(bundle.path));
+      samples.webhook.push(await firstAnswer(bundle.path, webhook));
+      samples.idToken.push(await firstAnswer(bundle.path, signed, idTokenEnv));
+      samples.unbundled.push(await firstAnswer(unbundled));
+    }
+  } finally {
+    await certs.close();
   }
   return {
     rows: [
       summarise("node -e '' (floor, spawn to exit)", samples.floor),
-      summarise('deployable bundle (spawn to first 200)', samples.bundle),
-      summarise('unbundled service from node_modules (spawn to first 200)', samples.unbundled),
+      summarise('bundle: spawn to first 200 on /health', samples.health),
+      summarise('bundle: spawn to first webhook 200 (auth none)', samples.webhook),
+      summarise(
+        'bundle: spawn to first webhook 200 (id-token, certificates fetched)',
+        samples.idToken,
+      ),
+      summarise(
+        'unbundled service from node_modules: spawn to first 200 on /health',
+        samples.unbundled,
+      ),
     ],
     bundleBytes: bundle.bytes,
   };

@@ -9,7 +9,7 @@ import {
 import { NODE_OPTIONS } from '../infra/webhookEnv';
 import { fixtureText } from '../test/helpers/fixtures';
 import { buildBaseline, writeDeployableBundle } from './lib/build';
-import { rssBytes, startServer } from './lib/processes';
+import { cpuMicros, peakRssBytes, startServer, type RunningServer } from './lib/processes';
 import { round } from './lib/stats';
 
 export interface ThroughputRow {
@@ -18,7 +18,10 @@ export interface ThroughputRow {
   p50Ms: number;
   p99Ms: number;
   errors: number;
-  rssMB: number;
+  /** The server process's own CPU time (user + system) per answered request, in the measured load. */
+  cpuUsPerRequest: number;
+  /** The highest resident set the server reached, including a load at `memoryConnections`. */
+  peakRssMB: number;
 }
 
 export interface ThroughputOptions {
@@ -27,6 +30,9 @@ export interface ThroughputOptions {
   durationSeconds: number;
   connections: number;
   warmupSeconds: number;
+  /** Concurrency of the memory load: what one instance is given (Cloud Run's maxInstanceRequestConcurrency). */
+  memoryConnections: number;
+  memorySeconds: number;
 }
 
 /** A realistic ~2 KB WebhookRequest for the `greeting` handler, the same for every server. */
@@ -40,13 +46,14 @@ export function benchRequestBody(): string {
 const AUDIENCE = 'https://cx-webhook-bench-123456789012.us-central1.run.app';
 
 async function load(
-  url: string,
+  server: RunningServer,
   headers: Record<string, string>,
   body: string,
   options: ThroughputOptions,
 ) {
+  const pid = server.child.pid as number;
   const base = {
-    url,
+    url: server.url,
     connections: options.connections,
     method: 'POST' as const,
     body,
@@ -54,7 +61,16 @@ async function load(
   };
   // Warm-up: JIT, connection set-up and (for id-token) the verified-token cache; not measured.
   await autocannon({ ...base, duration: options.warmupSeconds });
-  return autocannon({ ...base, duration: options.durationSeconds });
+  const cpuBefore = cpuMicros(pid);
+  const result = await autocannon({ ...base, duration: options.durationSeconds });
+  const cpuUsed = cpuMicros(pid) - cpuBefore;
+  // Then as many requests in flight as one instance is allowed, for the memory high-water mark.
+  await autocannon({
+    ...base,
+    connections: options.memoryConnections,
+    duration: options.memorySeconds,
+  });
+  return { result, cpuUsPerRequest: cpuUsed / Math.max(1, result.requests.total) };
 }
 
 /**
@@ -102,7 +118,7 @@ export async function measureThroughput(
   ];
   // Each server runs once per round; rounds alternate the order, so a shared machine's drift
   // (and whatever runs before a server) weighs on every row alike. Figures are means over rounds;
-  // RSS is the highest seen.
+  // the peak resident set is the highest seen.
   const runs = new Map<string, ThroughputRow[]>(servers.map((s) => [s.name, []]));
   try {
     for (let round_ = 0; round_ < options.rounds; round_++) {
@@ -112,8 +128,8 @@ export async function measureThroughput(
         try {
           // Dialogflow sends its ID token on every call, whatever the service does with it, so
           // every server gets one: the rows differ only in what they do, not in what they receive.
-          const result = await load(
-            server.url,
+          const { result, cpuUsPerRequest } = await load(
+            server,
             s.headers ?? { authorization: `Bearer ${token}` },
             body,
             options,
@@ -124,7 +140,8 @@ export async function measureThroughput(
             p50Ms: result.latency.p50,
             p99Ms: result.latency.p99,
             errors: result.errors + result.timeouts + result.non2xx,
-            rssMB: rssBytes(server.child.pid as number) / 1e6,
+            cpuUsPerRequest,
+            peakRssMB: peakRssBytes(server.child.pid as number) / 1e6,
           });
         } finally {
           await server.stop();
@@ -143,7 +160,8 @@ export async function measureThroughput(
       p50Ms: round(mean(r.map((x) => x.p50Ms))),
       p99Ms: round(mean(r.map((x) => x.p99Ms))),
       errors: r.reduce((a, x) => a + x.errors, 0),
-      rssMB: round(Math.max(...r.map((x) => x.rssMB))),
+      cpuUsPerRequest: round(mean(r.map((x) => x.cpuUsPerRequest))),
+      peakRssMB: round(Math.max(...r.map((x) => x.peakRssMB))),
     };
   });
   return { rows, bodyBytes: Buffer.byteLength(body) };

@@ -46,10 +46,31 @@ export function startServer(
   });
 }
 
-/** Resident set size of a process in bytes, from /proc (Linux) . */
-export function rssBytes(pid: number): number {
+function statusField(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kib = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];
-  if (!kib) throw new Error(`no VmRSS for ${pid}`);
+  const kib = new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1];
+  if (!kib) throw new Error(`no ${field} for ${pid}`);
   return Number(kib) * 1024;
+}
+
+/** Resident set size of a process in bytes, from /proc (Linux). */
+export const rssBytes = (pid: number) => statusField(pid, 'VmRSS');
+
+/** The highest resident set size the process has had since it started (Linux's high-water mark). */
+export const peakRssBytes = (pid: number) => statusField(pid, 'VmHWM');
+
+/** Linux reports CPU time in clock ticks; 100 per second on every mainstream kernel build. */
+const TICKS_PER_SECOND = 100;
+
+/**
+ * CPU time (user + system) the process has used so far, in microseconds, from /proc/<pid>/stat.
+ * The resolution is one tick (10 ms), which a load of several seconds makes negligible.
+ */
+export function cpuMicros(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The command name (field 2) is in parentheses and may hold spaces; count fields after it.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const utime = Number(fields[11]);
+  const stime = Number(fields[12]);
+  return ((utime + stime) * 1e6) / TICKS_PER_SECOND;
 }
