@@ -2,16 +2,20 @@ import {
   specialSecretSig as SECRET_SIG,
   specialSigKey as SIG_KEY,
 } from '@pulumi/pulumi/runtime/rpc';
-import type { ProgramRun, RecordedResource } from './recorder';
+import type { ProgramRun, RecordedResource, ResourceOptionsRecord } from './recorder';
 
 /** Inputs that say nothing to a reviewer: provider bookkeeping, and the asset's local path. */
 const HIDDEN = new Set(['__defaults', 'source']);
+
+/** Options as a reviewer reads them; `deletedWith` names the resource rather than its URN. */
+export type PlannedOptions = Omit<ResourceOptionsRecord, 'deletedWith'> & { deletedWith?: string };
 
 export interface PlannedResource {
   type: string;
   name: string;
   provider?: string;
   component?: string;
+  options: PlannedOptions;
   dependsOn: string[];
   inputs: Record<string, unknown>;
 }
@@ -56,11 +60,16 @@ export function toPlan(stack: string, run: ProgramRun): Plan {
       const inputs: Record<string, unknown> = {};
       flatten(r.rawInputs, '', inputs);
       const parent = r.parent ? byUrn.get(r.parent) : undefined;
+      const { deletedWith, ...options } = r.options;
+      const deletedWithResource = deletedWith ? byUrn.get(deletedWith) : undefined;
       return {
         type: r.type,
         name: r.name,
         provider: lastSegment(r.provider),
         component: parent && !parent.custom ? label(parent) : undefined,
+        options: deletedWithResource
+          ? { ...options, deletedWith: label(deletedWithResource) }
+          : options,
         dependsOn: r.dependencies
           .map((urn) => byUrn.get(urn))
           .filter((d): d is RecordedResource => d !== undefined)
@@ -70,6 +79,7 @@ export function toPlan(stack: string, run: ProgramRun): Plan {
       };
     })
     .sort((a, b) => label(a).localeCompare(label(b)));
+
   const invokes = run.invokes
     .map((i) => ({ token: i.token, args: i.args, provider: lastSegment(i.provider) }))
     .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
@@ -82,6 +92,13 @@ export function normalizeHashes(text: string): string {
 }
 
 const show = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
+
+function showOptions(options: PlannedOptions): string | undefined {
+  const parts = Object.entries(options).map(([k, v]) =>
+    v === true ? k : `${k} ${Array.isArray(v) ? v.join(', ') : String(v)}`,
+  );
+  return parts.length > 0 ? parts.join('; ') : undefined;
+}
 
 export function renderText(plan: Plan): string {
   const lines = [
@@ -101,6 +118,8 @@ export function renderText(plan: Plan): string {
     lines.push('', label(r));
     if (r.provider) lines.push(`  provider: ${r.provider}`);
     if (r.component) lines.push(`  in: ${r.component}`);
+    const options = showOptions(r.options);
+    if (options) lines.push(`  options: ${options}`);
     lines.push(r.dependsOn.length ? '  depends on:' : '  depends on: (nothing)');
     for (const d of r.dependsOn) lines.push(`    - ${d}`);
     for (const [k, v] of Object.entries(r.inputs)) lines.push(`  ${k}: ${show(v)}`);

@@ -12,9 +12,12 @@ const run = (...args: string[]) =>
   );
 
 describe('npm run plan', () => {
-  it('prints the dev plan for a person', async () => {
+  it('prints the dev plan for a person, with the options that govern deletion', async () => {
     const { stdout } = await run('dev');
     expect(stdout).toContain('# cx-webhook-kit offline plan, stack "dev"');
+    expect(stdout).toMatch(
+      /gcp:diagflow\/cxAgent:CxAgent "stage-agent"\n.*\n.*\n {2}options: retainOnDelete\n/,
+    );
     expect(stdout).toMatch(
       /gcp:cloudrunv2\/serviceIamMember:ServiceIamMember "webhook-invoker"\n {2}provider: webhook/,
     );
@@ -22,10 +25,12 @@ describe('npm run plan', () => {
     expect(stdout).toContain('  genericWebService.serviceAgentAuth: ID_TOKEN');
   }, 60_000);
 
-  it('prints the prod plan as JSON for machines', async () => {
+  it('prints the prod plan as JSON for machines, with resource options', async () => {
     const { stdout } = await run('prod', '--json');
     const plan = JSON.parse(stdout) as Plan;
     expect(plan.stack).toBe('prod');
+    const service = plan.resources.find((r) => r.type === 'gcp:cloudrunv2/service:Service');
+    expect(service?.options).toEqual({ protect: true });
     const webhook = plan.resources.find((r) => r.type === 'gcp:diagflow/cxWebhook:CxWebhook');
     expect(webhook?.dependsOn).toContain(
       'gcp:cloudrunv2/serviceIamMember:ServiceIamMember "webhook-invoker"',
