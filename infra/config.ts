@@ -37,6 +37,7 @@ export const CONFIG_KEYS = [
   'deletionProtection',
   'headerName',
   'headerSecret',
+  'smokeFlow',
   'serviceEnv',
   'serviceSecrets',
   'runtimeRoles',
@@ -80,6 +81,7 @@ export interface StageConfig {
   readonly minInstances: number;
   readonly maxInstances: number;
   readonly deletionProtection: boolean;
+  readonly smokeFlow: boolean;
   readonly service: ServiceSettings;
   /** Project roles for the runtime account in the webhook project. */
   readonly runtimeRoles: readonly string[];
@@ -364,6 +366,7 @@ export function parseStageConfig(source: ConfigSource, stage: string): StageConf
     minInstances,
     maxInstances,
     deletionProtection,
+    smokeFlow: bool('smokeFlow', source.get('smokeFlow'), true),
     service: serviceSettings(source),
     runtimeRoles: setting('runtimeRoles', () => parseRuntimeRoles(source.get('runtimeRoles'))),
     header,

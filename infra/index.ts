@@ -5,12 +5,14 @@ import { AGENT_PROJECT_APIS, webhookProjectApis } from './apis';
 import { buildServiceBundle } from './bundle';
 import { BuildAccount } from './components/buildAccount';
 import { CxWebhook } from './components/cxWebhook';
+import { DemoAgentWiring } from './components/demoAgentWiring';
 import { DialogflowIdentity } from './components/dialogflowIdentity';
 import { HeaderSecret } from './components/headerSecret';
 import { ProjectServices } from './components/projectServices';
 import { RuntimeAccount } from './components/runtimeAccount';
 import { SecretAccess } from './components/secretAccess';
 import { ServiceSource } from './components/serviceSource';
+import { SmokeFlow } from './components/smokeFlow';
 import { StageAgent } from './components/stageAgent';
 import { WebhookService } from './components/webhookService';
 import { readStageConfig } from './config';
@@ -215,8 +217,26 @@ const cx = new CxWebhook(
   { ...inAgent, dependsOn: [...agentApis.ready, ...(headerSecret?.grants ?? [])] },
 );
 
+const smoke = config.smokeFlow
+  ? new SmokeFlow(
+      'smoke-flow',
+      { agent: agent.name, webhook: cx.webhookName, stage: config.stage },
+      { ...inAgentProject, deletedWith: agent.created },
+    )
+  : undefined;
+
+if (agent.created) {
+  new DemoAgentWiring(
+    'demo-wiring',
+    { agent: agent.name, webhook: cx.webhookName },
+    { ...inAgentProject, deletedWith: agent.created },
+  );
+}
+
 export const serviceUrl = service.url;
 export const webhookName = cx.webhookName;
 export const serviceAgentEmail = identity.email;
 export const target = config.target;
 export const stage = config.stage;
+export const agentName = agent.name;
+export const smokeFlowName = smoke?.flowName;

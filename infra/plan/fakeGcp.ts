@@ -1,8 +1,13 @@
 import { createHash } from 'node:crypto';
 import type * as pulumi from '@pulumi/pulumi';
-
-/** `projects/…/locations/…/agents/…` */
-const AGENT_NAME = /^projects\/[^/]+\/locations\/[^/]+\/agents\/[^/]+$/;
+import {
+  AGENT_NAME,
+  agentOfFlow,
+  checkFlowBody,
+  checkForm,
+  checkFulfillment,
+  FLOW_NAME,
+} from './cxRules';
 
 // A small model of what Google Cloud answers for the resources and look-ups this program uses, so
 // the real program can run offline under Pulumi's mocks. It is strict: a resource type or invoke it
@@ -35,6 +40,8 @@ const uuid = (seed: string) => {
 
 /** A Go duration (time.ParseDuration), as the time provider's `createDuration` takes. */
 const GO_DURATION = /^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$/;
+/** The ID Dialogflow gives every agent's default start flow. */
+const DEFAULT_START_FLOW = '00000000-0000-0000-0000-000000000000';
 const MEMBER = /^(serviceAccount|user|group|domain|principal|principalSet):\S+$/;
 
 function required(type: string, name: string, i: Inputs, ...keys: string[]): void {
@@ -177,6 +184,42 @@ export class FakeGcp implements pulumi.runtime.Mocks {
         required(type, name, i, 'displayName');
         const id = uuid(`${i.parent}/${i.displayName}`);
         return { id: `${i.parent}/webhooks/${id}`, name: id };
+      }
+      case 'gcp:diagflow/cxFlow:CxFlow': {
+        const agent = agentParent(type, name, i.parent);
+        required(type, name, i, 'displayName');
+        // isDefaultStartFlow adopts the flow every agent has, rather than creating one.
+        const flowId = i.isDefaultStartFlow
+          ? DEFAULT_START_FLOW
+          : uuid(`${agent}/${i.displayName}`);
+        const id = `${agent}/flows/${flowId}`;
+        checkFlowBody(i, agent, id, `${type} (${name})`);
+        return { id, name: flowId };
+      }
+      case 'gcp:diagflow/cxPage:CxPage': {
+        const flow = String(i.parent);
+        const agent = agentOfFlow(flow);
+        if (!FLOW_NAME.test(flow) || !agent) {
+          throw new Error(`${type} (${name}) needs a flow name as parent, got ${flow}`);
+        }
+        required(type, name, i, 'displayName');
+        const where = `${type} (${name})`;
+        checkFlowBody(i, agent, flow, where);
+        checkForm(i.form, agent, flow, where);
+        checkFulfillment(i.entryFulfillment, agent, `${where} entryFulfillment`);
+        const pageId = uuid(`${flow}/${i.displayName}`);
+        return { id: `${flow}/pages/${pageId}`, name: pageId };
+      }
+      case 'gcp:diagflow/cxIntent:CxIntent': {
+        const agent = agentParent(type, name, i.parent);
+        required(type, name, i, 'displayName');
+        for (const phrase of (i.trainingPhrases ?? []) as Inputs[]) {
+          if (!Array.isArray(phrase.parts) || phrase.parts.some((p: Inputs) => !p.text)) {
+            throw new Error(`${type} (${name}): each training phrase needs parts with text`);
+          }
+        }
+        const intentId = uuid(`${agent}/${i.displayName}`);
+        return { id: `${agent}/intents/${intentId}`, name: intentId };
       }
       default:
         throw new Error(`FakeGcp has no model for ${type} (${name}); add one before using it`);

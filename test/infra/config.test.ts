@@ -42,6 +42,7 @@ describe('parseStageConfig', () => {
       minInstances: 0,
       maxInstances: 3,
       deletionProtection: false,
+      smokeFlow: true,
       service: { env: {}, secrets: [], memory: '512Mi', cpu: '1', concurrency: 80 },
       runtimeRoles: [],
       header: undefined,

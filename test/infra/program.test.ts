@@ -9,6 +9,9 @@ import {
 import { normalizeHashes, renderText, toPlan } from '../../infra/plan/render';
 import { readStackConfig } from '../../infra/plan/stackConfig';
 import { BUILD_ROLES } from '../../infra/components/buildAccount';
+import { DEMO_TAGS } from '../../infra/components/demoAgentWiring';
+import { servedTags } from '../../service/composition';
+import { SMOKE_EVENT, SMOKE_TAG } from '../../service/smoke';
 import {
   all,
   dependsOn,
@@ -27,6 +30,9 @@ const INVOKER = 'gcp:cloudrunv2/serviceIamMember:ServiceIamMember';
 const IDENTITY = 'gcp:projects/serviceIdentity:ServiceIdentity';
 const WEBHOOK = 'gcp:diagflow/cxWebhook:CxWebhook';
 const AGENT = 'gcp:diagflow/cxAgent:CxAgent';
+const FLOW = 'gcp:diagflow/cxFlow:CxFlow';
+const PAGE = 'gcp:diagflow/cxPage:CxPage';
+const INTENT = 'gcp:diagflow/cxIntent:CxIntent';
 const API = 'gcp:projects/service:Service';
 const SLEEP = 'time:index/sleep:Sleep';
 const PROJECT_IAM = 'gcp:projects/iAMMember:IAMMember';
@@ -591,7 +597,7 @@ describe('deletion: what destroy removes and what it keeps', () => {
     const inside = dev().resources.filter(
       (r) => r.custom && r.type.startsWith('gcp:diagflow/cx') && r.type !== AGENT,
     );
-    expect(inside.map((r) => r.type)).toEqual([WEBHOOK]);
+    expect(inside.map((r) => r.type).sort()).toEqual([FLOW, FLOW, INTENT, PAGE, WEBHOOK].sort());
     for (const r of inside)
       expect([r.name, r.options]).toEqual([r.name, { deletedWith: agent.urn }]);
   });
@@ -606,6 +612,11 @@ describe('deletion: what destroy removes and what it keeps', () => {
     expect(
       one(runs.get('dev stack, function target') as ProgramRun, FUNCTION).options.protect,
     ).toBeUndefined();
+  });
+
+  it('lets the smoke flow in an existing agent be deleted: nothing refers to it', () => {
+    const flow = one(prod(), FLOW);
+    expect(flow.options).toEqual({});
   });
 
   it('protects nothing when the stage turns deletionProtection off', async () => {
@@ -646,9 +657,10 @@ describe('multi-region agents', () => {
   it.each(['us', 'eu'])('creates the agent and hangs the webhook on it in %s', async (location) => {
     const run = await runStack('dev', { agentLocation: location });
     expect(one(run, AGENT).inputs.location).toBe(location);
-    expect(one(run, WEBHOOK).inputs.parent).toMatch(
-      new RegExp(`^projects/acme-cx-dev/locations/${location}/agents/[0-9a-f-]{36}$`),
+    expect(run.outputs.agentName).toMatch(
+      new RegExp(`^projects/acme-cx-dev/locations/${location}/agents/`),
     );
+    expect(one(run, WEBHOOK).inputs.parent).toBe(run.outputs.agentName);
   });
 });
 
@@ -756,6 +768,134 @@ describe('real handlers are deployable', () => {
   it('the dev stack turns on demo order data, so its conversable agent answers', () => {
     expect(env(runs.get('dev stack') as ProgramRun).ORDERS_DEMO_DATA).toBe('true');
     expect(env(runs.get('prod stack') as ProgramRun).ORDERS_DEMO_DATA).toBeUndefined();
+  });
+});
+
+describe('the smoke flow', () => {
+  it.each(STAGES.map((st) => st.name))(
+    "%s: the smoke flow's fulfillment calls this stack's webhook",
+    (name) => {
+      const run = runs.get(name) as ProgramRun;
+      const flow = all(run, FLOW).find((f) => f.name === 'smoke-flow') as RecordedResource;
+      const webhook = one(run, WEBHOOK);
+      expect(flow.inputs.isDefaultStartFlow).toBeUndefined();
+      expect(flow.inputs.parent).toBe(run.outputs.agentName);
+      expect(flow.inputs.eventHandlers).toEqual([
+        {
+          event: SMOKE_EVENT,
+          triggerFulfillment: { webhook: run.outputs.webhookName, tag: SMOKE_TAG },
+        },
+      ]);
+      expect(dependsOn(flow, webhook)).toBe(true);
+      expect(run.outputs.smokeFlowName).toMatch(
+        /^projects\/[^/]+\/locations\/[^/]+\/agents\/[^/]+\/flows\/[0-9a-f-]{36}$/,
+      );
+      expect(run.outputs.smokeFlowName).toMatch(
+        new RegExp(`^${run.outputs.agentName as string}/flows/`),
+      );
+    },
+  );
+
+  it('nothing the program creates transitions into it', () => {
+    for (const name of ['dev stack', 'prod stack']) {
+      const run = runs.get(name) as ProgramRun;
+      const text = JSON.stringify(
+        run.resources.filter((r) => r.name !== 'smoke-flow').map((r) => r.inputs),
+      );
+      expect(text).not.toContain(run.outputs.smokeFlowName as string);
+    }
+  });
+
+  it('outputs agentName as a full resource name', () => {
+    expect((runs.get('prod stack') as ProgramRun).outputs.agentName).toBe(
+      'projects/acme-cx-agents-prod/locations/global/agents/3a1f6c2d-77b0-4d8e-a4b9-1e5f0c2d8a71',
+    );
+  });
+
+  it('is left out, with its output, when smokeFlow is false', async () => {
+    const run = await runStack('prod', { smokeFlow: 'false' });
+    expect(all(run, FLOW)).toEqual([]);
+    expect(run.outputs).not.toHaveProperty('smokeFlowName');
+    expect(run.outputs.agentName).toBeDefined();
+  });
+});
+
+describe('an existing agent', () => {
+  it('must not modify an existing agent beyond the smoke flow and the webhook', () => {
+    for (const name of STAGES.filter((st) => st.stack === 'prod').map((st) => st.name)) {
+      const run = runs.get(name) as ProgramRun;
+      const cx = run.resources.filter((r) => r.custom && r.type.startsWith('gcp:diagflow/'));
+      expect([name, cx.map((r) => `${r.type} ${r.name}`).sort()]).toEqual([
+        name,
+        [`${FLOW} smoke-flow`, `${WEBHOOK} cx-webhook`],
+      ]);
+    }
+  });
+});
+
+describe('the conversable dev agent', () => {
+  const run = () => runs.get('dev stack') as ProgramRun;
+  const webhookName = () => run().outputs.webhookName as string;
+  const agentName = () => run().outputs.agentName as string;
+
+  it('answers the welcome route of the default start flow through greeting', () => {
+    const start = one(run(), FLOW, 'demo-wiring-start');
+    expect(start.inputs.isDefaultStartFlow).toBe(true);
+    expect(start.inputs.parent).toBe(agentName());
+    const routes = start.inputs.transitionRoutes as Record<string, unknown>[];
+    expect(routes[0]).toEqual({
+      intent: `${agentName()}/intents/00000000-0000-0000-0000-000000000000`,
+      triggerFulfillment: { webhook: webhookName(), tag: 'greeting' },
+    });
+  });
+
+  it('reaches the order page through an intent route, forgetting the last order number', () => {
+    const start = one(run(), FLOW, 'demo-wiring-start');
+    const page = one(run(), PAGE);
+    const intent = one(run(), INTENT);
+    const routes = start.inputs.transitionRoutes as Record<string, unknown>[];
+    expect(routes[1]).toEqual({
+      // The order intent's ID, which Dialogflow assigns (the welcome intent's is all zeros).
+      intent: expect.stringMatching(new RegExp(`^${agentName()}/intents/(?!0{8}-)[0-9a-f-]{36}$`)),
+      triggerFulfillment: { setParameterActions: [{ parameter: 'order_number', value: 'null' }] },
+      targetPage: expect.stringMatching(
+        new RegExp(`^${agentName()}/flows/00000000-0000-0000-0000-000000000000/pages/`),
+      ),
+    });
+    expect(dependsOn(start, page)).toBe(true);
+    expect(dependsOn(start, intent)).toBe(true);
+    expect((intent.inputs.trainingPhrases as unknown[]).length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('validates the form parameter order_number through validate-order-number, then answers through order-status', () => {
+    const page = one(run(), PAGE);
+    expect(page.inputs.parent).toBe(`${agentName()}/flows/00000000-0000-0000-0000-000000000000`);
+    const form = page.inputs.form as { parameters: Record<string, unknown>[] };
+    expect(form.parameters).toEqual([
+      expect.objectContaining({
+        displayName: 'order_number',
+        required: true,
+        fillBehavior: {
+          initialPromptFulfillment: expect.objectContaining({
+            webhook: webhookName(),
+            tag: 'validate-order-number',
+          }),
+        },
+      }),
+    ]);
+    expect(page.inputs.transitionRoutes).toEqual([
+      expect.objectContaining({
+        condition: '$page.params.status = "FINAL"',
+        triggerFulfillment: { webhook: webhookName(), tag: 'order-status' },
+      }),
+    ]);
+  });
+
+  it('names only tags the service serves', () => {
+    const served = servedTags();
+    for (const tag of [...Object.values(DEMO_TAGS), SMOKE_TAG]) expect(served).toContain(tag);
+    const tags = JSON.stringify(run().resources.map((r) => r.inputs)).match(/"tag":"[^"]*"/g) ?? [];
+    for (const tag of tags) expect(served).toContain(JSON.parse(`{${tag}}`).tag);
   });
 });
 

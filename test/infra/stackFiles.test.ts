@@ -97,6 +97,7 @@ describe("the CLI's stack rules on the smallest stacks the README allows", () =>
   it.each(Object.entries(MINIMAL_STACKS))('accepts %s', (_name, { stack, config }) => {
     const { config: merged } = stackConfigFrom(stack, { config });
     expect(merged['cx-webhook-kit:region']).toBe('us-central1');
+    expect(merged['cx-webhook-kit:smokeFlow']).toBe('true');
   });
 
   it('refuses a stack without webhookProject, in the CLI’s words', () => {

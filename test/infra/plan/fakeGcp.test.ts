@@ -33,6 +33,8 @@ describe('FakeGcp (the strict mock model)', () => {
   });
 
   describe('the new resource types, strictly', () => {
+    const AGENT = 'projects/p/locations/global/agents/a1';
+    const WEBHOOK = `${AGENT}/webhooks/w1`;
     const create = (type: string, inputs: Record<string, unknown>) =>
       fake.newResource({ type, name: 'x', inputs, custom: true });
 
@@ -63,10 +65,101 @@ describe('FakeGcp (the strict mock model)', () => {
       ).toThrow('buildConfig.serviceAccount must be a full name');
     });
 
-    it('refuses a CX webhook outside an agent', () => {
-      expect(() =>
-        create('gcp:diagflow/cxWebhook:CxWebhook', { parent: 'projects/p', displayName: 'w' }),
-      ).toThrow('needs an agent name as parent');
+    it('adopts the default start flow by its fixed ID, and names flows by their full name', () => {
+      const start = create('gcp:diagflow/cxFlow:CxFlow', {
+        parent: AGENT,
+        displayName: 'Default Start Flow',
+        isDefaultStartFlow: true,
+      });
+      expect(start.id).toBe(`${AGENT}/flows/00000000-0000-0000-0000-000000000000`);
+      expect(create('gcp:diagflow/cxFlow:CxFlow', { parent: AGENT, displayName: 'f' }).id).toMatch(
+        new RegExp(`^${AGENT}/flows/[0-9a-f-]{36}$`),
+      );
+    });
+
+    it.each<[string, string, Record<string, unknown>, string]>([
+      [
+        'a webhook call without a tag (fulfillment.proto)',
+        'gcp:diagflow/cxFlow:CxFlow',
+        {
+          parent: AGENT,
+          displayName: 'f',
+          eventHandlers: [{ event: 'e', triggerFulfillment: { webhook: WEBHOOK } }],
+        },
+        'a fulfillment that calls a webhook needs a tag',
+      ],
+      [
+        "another agent's webhook",
+        'gcp:diagflow/cxFlow:CxFlow',
+        {
+          parent: AGENT,
+          displayName: 'f',
+          eventHandlers: [
+            {
+              event: 'e',
+              triggerFulfillment: {
+                webhook: 'projects/p/locations/global/agents/a2/webhooks/w',
+                tag: 't',
+              },
+            },
+          ],
+        },
+        'is not a webhook of',
+      ],
+      [
+        'a route with neither intent nor condition (page.proto)',
+        'gcp:diagflow/cxFlow:CxFlow',
+        { parent: AGENT, displayName: 'f', transitionRoutes: [{ triggerFulfillment: {} }] },
+        'needs an intent or a condition',
+      ],
+      [
+        'a route to a page in another flow',
+        'gcp:diagflow/cxPage:CxPage',
+        {
+          parent: `${AGENT}/flows/f1`,
+          displayName: 'p',
+          transitionRoutes: [
+            { condition: 'true', targetPage: `${AGENT}/flows/f2/pages/START_PAGE` },
+          ],
+        },
+        'is not in',
+      ],
+      [
+        'a page whose parent is an agent',
+        'gcp:diagflow/cxPage:CxPage',
+        { parent: AGENT, displayName: 'p' },
+        'needs a flow name as parent',
+      ],
+      [
+        'a required parameter without an initial prompt',
+        'gcp:diagflow/cxPage:CxPage',
+        {
+          parent: `${AGENT}/flows/f1`,
+          displayName: 'p',
+          form: { parameters: [{ displayName: 'n', entityType: 'e', required: true }] },
+        },
+        'needs fillBehavior.initialPromptFulfillment',
+      ],
+      [
+        'a flow without a display name',
+        'gcp:diagflow/cxFlow:CxFlow',
+        { parent: AGENT },
+        'needs displayName',
+      ],
+      [
+        'an intent with an empty training phrase',
+        'gcp:diagflow/cxIntent:CxIntent',
+        { parent: AGENT, displayName: 'i', trainingPhrases: [{ parts: [{ text: '' }] }] },
+        'needs parts with text',
+      ],
+      [
+        'a webhook outside an agent',
+        'gcp:diagflow/cxWebhook:CxWebhook',
+        { parent: 'projects/p', displayName: 'w' },
+        'needs an agent name as parent',
+      ],
+    ])('refuses %s', (_name, type, inputs, message) => {
+      expect(() => create(type, inputs)).toThrow(message);
     });
   });
 });
