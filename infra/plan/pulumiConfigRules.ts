@@ -206,7 +206,8 @@ const containsSecure = (v: unknown): boolean =>
     : isPlainObject(v)
       ? isSecureMarker(v) || Object.values(v).some(containsSecure)
       : false;
-const isSecureMarker = (v: Record<string, unknown>) =>
+/** A stack file's `{ secure: <ciphertext> }`. */
+export const isSecureMarker = (v: Record<string, unknown>) =>
   Object.keys(v).length === 1 && typeof v.secure === 'string';
 
 /** object.MarshalString: how one YAML value in a stack file becomes a config value. */

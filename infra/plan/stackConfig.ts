@@ -1,7 +1,12 @@
 import { load } from 'js-yaml';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { mergeStackConfig, readProjectConfig, readStackFile } from './pulumiConfigRules';
+import {
+  isSecureMarker,
+  mergeStackConfig,
+  readProjectConfig,
+  readStackFile,
+} from './pulumiConfigRules';
 
 /** What stands in for a `secure:` value offline: the real one needs the stack's secrets provider. */
 export const OFFLINE_SECRET = 'offline-plan-secret-stand-in';
@@ -25,7 +30,7 @@ function replaceSecure(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(replaceSecure);
   if (value && typeof value === 'object') {
     const obj = value as YamlMap;
-    if (Object.keys(obj).length === 1 && typeof obj.secure === 'string') return OFFLINE_SECRET;
+    if (isSecureMarker(obj)) return OFFLINE_SECRET;
     return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, replaceSecure(v)]));
   }
   return value;
