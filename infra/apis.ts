@@ -1,7 +1,9 @@
 import type { StageConfig } from './config';
 
 /** The APIs the webhook project needs for the chosen target. */
-export function webhookProjectApis(config: Pick<StageConfig, 'target' | 'header'>): string[] {
+export function webhookProjectApis(
+  config: Pick<StageConfig, 'target' | 'header' | 'service'>,
+): string[] {
   const apis = ['iam.googleapis.com', 'run.googleapis.com', 'storage.googleapis.com'];
   if (config.target === 'function') {
     // Functions build the source with Cloud Build and store the image in Artifact Registry.
@@ -11,7 +13,7 @@ export function webhookProjectApis(config: Pick<StageConfig, 'target' | 'header'
       'artifactregistry.googleapis.com',
     );
   }
-  if (config.header) apis.push('secretmanager.googleapis.com');
+  if (config.header || config.service.secrets.length > 0) apis.push('secretmanager.googleapis.com');
   return apis;
 }
 

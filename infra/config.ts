@@ -1,12 +1,26 @@
 import * as pulumi from '@pulumi/pulumi';
+import { nearestKey } from './nearestKey';
+import {
+  checkCpuMemory,
+  CPUS,
+  memoryMiB,
+  parseRuntimeRoles,
+  parseServiceEnv,
+  parseServiceSecrets,
+  SettingError,
+  type Cpu,
+  type SecretEnv,
+} from './serviceSettings';
 
 export const PROJECT_NAME = 'cx-webhook-kit';
 export const TARGETS = ['run', 'function'] as const;
 export const AUTH_MODES = ['platform', 'id-token', 'header'] as const;
+export const PROFILES = ['dev', 'prod'] as const;
 export type Target = (typeof TARGETS)[number];
 export type AuthMode = (typeof AUTH_MODES)[number];
+export type Profile = (typeof PROFILES)[number];
 
-/** Every key the program reads, as declared in Pulumi.yaml. */
+/** Every key the program reads in its namespace; any other key there is refused. */
 export const CONFIG_KEYS = [
   'webhookProject',
   'agentProject',
@@ -14,6 +28,7 @@ export const CONFIG_KEYS = [
   'agentLocation',
   'agentId',
   'createAgent',
+  'profile',
   'target',
   'auth',
   'webhookTimeoutSeconds',
@@ -22,12 +37,35 @@ export const CONFIG_KEYS = [
   'deletionProtection',
   'headerName',
   'headerSecret',
+  'smokeFlow',
+  'serviceEnv',
+  'serviceSecrets',
+  'runtimeRoles',
+  'memory',
+  'cpu',
+  'concurrency',
 ] as const;
 export type ConfigKey = (typeof CONFIG_KEYS)[number];
+
+/** Keys whose value must be stored encrypted (`pulumi config set --secret`). */
+export const SECRET_KEYS: readonly ConfigKey[] = ['headerSecret'];
+
+export interface ServiceSettings {
+  /** Extra plain environment for the handlers. */
+  readonly env: Readonly<Record<string, string>>;
+  /** Environment read from Secret Manager secrets in the webhook project. */
+  readonly secrets: readonly SecretEnv[];
+  readonly memory: string;
+  readonly cpu: Cpu;
+  /** Requests one instance serves at once. */
+  readonly concurrency: number;
+}
 
 export interface StageConfig {
   /** The stack name: dev, prod, … */
   readonly stage: string;
+  /** Which stage defaults apply. */
+  readonly profile: Profile;
   readonly webhookProject: string;
   readonly agentProject: string;
   /** The agent lives in another project than the service. */
@@ -43,32 +81,42 @@ export interface StageConfig {
   readonly minInstances: number;
   readonly maxInstances: number;
   readonly deletionProtection: boolean;
+  readonly smokeFlow: boolean;
+  readonly service: ServiceSettings;
+  /** Project roles for the runtime account in the webhook project. */
+  readonly runtimeRoles: readonly string[];
   /** For `auth: header`: the header name and its secret value (never plaintext). */
   readonly header?: { readonly name: string; readonly secret: pulumi.Output<string> };
 }
 
 export class StageConfigError extends Error {
-  constructor(key: ConfigKey, message: string) {
+  constructor(key: string, message: string) {
     super(`${PROJECT_NAME}:${key} ${message}`);
     this.name = 'StageConfigError';
   }
 }
 
-/** Production keeps a warm instance and refuses deletion; other stages scale to zero. */
-export function stageDefaults(stage: string) {
-  return stage === 'prod'
+/** Production keeps a warm instance and refuses deletion; dev scales to zero. */
+export function stageDefaults(profile: Profile) {
+  return profile === 'prod'
     ? { minInstances: 1, maxInstances: 20, deletionProtection: true }
     : { minInstances: 0, maxInstances: 3, deletionProtection: false };
 }
 
-/** How the program reads config: plain values, and secrets as secret Outputs. */
+/** How the program reads config: plain values, secrets as secret Outputs, and the raw key list. */
 export interface ConfigSource {
+  /** Every key set in this program's namespace, without the namespace. */
+  keys(): readonly string[];
   get(key: ConfigKey): string | undefined;
   getSecret(key: ConfigKey): pulumi.Output<string> | undefined;
+  /** Whether the stack stores the value encrypted. */
+  isSecret(key: ConfigKey): boolean;
 }
 
 const PROJECT_ID = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
 const REGION = /^[a-z]+-[a-z]+[0-9]+$/;
+/** Dialogflow CX's multi-region locations (cloud.google.com/dialogflow/cx/docs/concept/region). */
+const MULTI_REGIONS = ['us', 'eu'];
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 function oneOf<T extends string>(
@@ -118,11 +166,77 @@ function projectId(key: ConfigKey, raw: string | undefined): string | undefined 
   return raw;
 }
 
+/** Runs a settings parser, naming the key in its error. */
+function setting<T>(key: ConfigKey, parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    if (error instanceof SettingError) throw new StageConfigError(key, error.message);
+    throw error;
+  }
+}
+
+/** A misspelt key would otherwise be ignored silently, and its default used instead. */
+function refuseUnknownKeys(source: ConfigSource): void {
+  const known: readonly string[] = CONFIG_KEYS;
+  for (const key of source.keys()) {
+    if (known.includes(key)) continue;
+    const guess = nearestKey(key, known);
+    throw new StageConfigError(
+      key,
+      `is not a setting of this program${guess ? `; did you mean ${guess}?` : ` (settings: ${known.join(', ')})`} Remove it with: pulumi config rm ${key}`,
+    );
+  }
+}
+
+/** The stack's profile: explicit, or the stack's own name when that is dev or prod. */
+function profileOf(source: ConfigSource, stage: string): Profile {
+  const raw = source.get('profile');
+  if (raw !== undefined && raw !== '') return oneOf('profile', raw, PROFILES, 'dev');
+  if ((PROFILES as readonly string[]).includes(stage)) return stage as Profile;
+  throw new StageConfigError(
+    'profile',
+    `is required for stack "${stage}": only stacks named dev or prod imply their profile. Set it with: pulumi config set profile prod (or dev)`,
+  );
+}
+
+function serviceSettings(source: ConfigSource): ServiceSettings {
+  const env = setting('serviceEnv', () => parseServiceEnv(source.get('serviceEnv')));
+  const secrets = setting('serviceSecrets', () =>
+    parseServiceSecrets(source.get('serviceSecrets')),
+  );
+  const both = secrets.find((s) => s.env in env);
+  if (both) {
+    throw new StageConfigError(
+      'serviceSecrets',
+      `and serviceEnv both set ${both.env}: keep it in one of them`,
+    );
+  }
+  const memory = source.get('memory') || '512Mi';
+  const mib = setting('memory', () => memoryMiB(memory));
+  const cpu = oneOf('cpu', source.get('cpu'), CPUS, '1');
+  const mismatch = checkCpuMemory(cpu, mib);
+  if (mismatch) throw new StageConfigError('memory', `(${memory}) and cpu (${cpu}): ${mismatch}`);
+  const concurrency = int('concurrency', source.get('concurrency'), 80, 1, 1000);
+  return Object.freeze({ env, secrets, memory, cpu, concurrency });
+}
+
 /**
- * The stage config, typed and validated, with stage defaults filled in. Every error names the key
- * and the fix, so `pulumi up` stops before it touches anything.
+ * The stage config, typed and validated, with the profile's defaults filled in. Every error names
+ * the key and the fix, so `pulumi up` stops before it touches anything.
  */
 export function parseStageConfig(source: ConfigSource, stage: string): StageConfig {
+  refuseUnknownKeys(source);
+  for (const key of SECRET_KEYS) {
+    if (source.get(key) !== undefined && !source.isSecret(key)) {
+      throw new StageConfigError(
+        key,
+        `is stored in plain text: remove it and set it again with pulumi config set --secret ${key} <value>`,
+      );
+    }
+  }
+  const profile = profileOf(source, stage);
+
   const webhookProject = projectId('webhookProject', source.get('webhookProject'));
   if (!webhookProject) {
     throw new StageConfigError(
@@ -136,10 +250,14 @@ export function parseStageConfig(source: ConfigSource, stage: string): StageConf
   if (!REGION.test(region))
     throw new StageConfigError('region', `must be a region such as us-central1, got "${region}"`);
   const agentLocation = source.get('agentLocation') || 'global';
-  if (agentLocation !== 'global' && !REGION.test(agentLocation)) {
+  if (
+    agentLocation !== 'global' &&
+    !MULTI_REGIONS.includes(agentLocation) &&
+    !REGION.test(agentLocation)
+  ) {
     throw new StageConfigError(
       'agentLocation',
-      `must be global or a region such as us-central1, got "${agentLocation}"`,
+      `must be global, a multi-region (${MULTI_REGIONS.join(', ')}) or a region such as us-central1, got "${agentLocation}"`,
     );
   }
 
@@ -184,7 +302,7 @@ export function parseStageConfig(source: ConfigSource, stage: string): StageConf
     30,
     " (Dialogflow's maximum is 30 s)",
   );
-  const defaults = stageDefaults(stage);
+  const defaults = stageDefaults(profile);
   const minInstances = int(
     'minInstances',
     source.get('minInstances'),
@@ -234,6 +352,7 @@ export function parseStageConfig(source: ConfigSource, stage: string): StageConf
 
   return Object.freeze({
     stage,
+    profile,
     webhookProject,
     agentProject,
     crossProject: agentProject !== webhookProject,
@@ -247,17 +366,33 @@ export function parseStageConfig(source: ConfigSource, stage: string): StageConf
     minInstances,
     maxInstances,
     deletionProtection,
+    smokeFlow: bool('smokeFlow', source.get('smokeFlow'), true),
+    service: serviceSettings(source),
+    runtimeRoles: setting('runtimeRoles', () => parseRuntimeRoles(source.get('runtimeRoles'))),
     header,
   });
+}
+
+/** Whether the engine passed a config key as a secret (the language host lists them). */
+function isSecretConfig(fullKey: string): boolean {
+  // Exported by the SDK's runtime (runtime/config.js) but not in its typings.
+  const runtime = pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean };
+  return runtime.isConfigSecret?.(fullKey) ?? true;
 }
 
 /** Reads the stack's config through Pulumi. */
 export function readStageConfig(): StageConfig {
   const config = new pulumi.Config(PROJECT_NAME);
+  const prefix = `${PROJECT_NAME}:`;
   return parseStageConfig(
     {
+      keys: () =>
+        Object.keys(pulumi.runtime.allConfig())
+          .filter((k) => k.startsWith(prefix))
+          .map((k) => k.slice(prefix.length)),
       get: (key) => config.get(key),
       getSecret: (key) => config.getSecret(key),
+      isSecret: (key) => isSecretConfig(`${prefix}${key}`),
     },
     pulumi.getStack(),
   );

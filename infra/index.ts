@@ -3,15 +3,20 @@
 import * as gcp from '@pulumi/gcp';
 import { AGENT_PROJECT_APIS, webhookProjectApis } from './apis';
 import { buildServiceBundle } from './bundle';
+import { BuildAccount } from './components/buildAccount';
 import { CxWebhook } from './components/cxWebhook';
+import { DemoAgentWiring } from './components/demoAgentWiring';
 import { DialogflowIdentity } from './components/dialogflowIdentity';
 import { HeaderSecret } from './components/headerSecret';
 import { ProjectServices } from './components/projectServices';
 import { RuntimeAccount } from './components/runtimeAccount';
+import { SecretAccess } from './components/secretAccess';
 import { ServiceSource } from './components/serviceSource';
+import { SmokeFlow } from './components/smokeFlow';
+import { StageAgent } from './components/stageAgent';
 import { WebhookService } from './components/webhookService';
 import { readStageConfig } from './config';
-import { deterministicRunUrl, serviceName } from './names';
+import { cloudRunServiceAgent, deterministicRunUrl, functionUrl, serviceName } from './names';
 import { HEADER_VALUE_ENV, invokerCheckEnabled, webhookEnv } from './webhookEnv';
 
 const config = readStageConfig();
@@ -25,109 +30,213 @@ const agentProvider = new gcp.Provider('agent', {
   project: config.agentProject,
   region: config.region,
 });
+const inWebhookProject = { provider: webhookProvider };
+const inAgentProject = { provider: agentProvider };
 
-const webhookApis = new ProjectServices('webhook-apis', {
-  project: config.webhookProject,
-  services: webhookProjectApis(config),
-  provider: webhookProvider,
-});
-const agentApis = new ProjectServices('agent-apis', {
-  project: config.agentProject,
-  services: AGENT_PROJECT_APIS,
-  provider: agentProvider,
-});
+const webhookApis = new ProjectServices(
+  'webhook-apis',
+  { project: config.webhookProject, services: webhookProjectApis(config) },
+  inWebhookProject,
+);
+const agentApis = new ProjectServices(
+  'agent-apis',
+  { project: config.agentProject, services: AGENT_PROJECT_APIS },
+  inAgentProject,
+);
 
-const identity = new DialogflowIdentity('dialogflow-agent', {
-  agentProject: config.agentProject,
-  provider: agentProvider,
-  dependsOn: agentApis.enabled,
-});
+const identity = new DialogflowIdentity(
+  'dialogflow-agent',
+  { agentProject: config.agentProject },
+  { ...inAgentProject, dependsOn: agentApis.ready },
+);
 
-const runtime = new RuntimeAccount('webhook-runtime', {
-  project: config.webhookProject,
-  stage: config.stage,
-  provider: webhookProvider,
-  dependsOn: webhookApis.enabled,
-});
+const runtime = new RuntimeAccount(
+  'webhook-runtime',
+  { project: config.webhookProject, stage: config.stage, projectRoles: config.runtimeRoles },
+  { ...inWebhookProject, dependsOn: webhookApis.ready },
+);
 
-const source = new ServiceSource('webhook-source', {
-  project: config.webhookProject,
-  region: config.region,
-  stage: config.stage,
-  bundle: buildServiceBundle(config.target === 'run' ? 'main' : 'function'),
-  // Cloud Run reads the source at start-up; Cloud Functions' build reads it with its own identity.
-  readerMember: config.target === 'run' ? runtime.member : undefined,
-  forceDestroy: !config.deletionProtection,
-  provider: webhookProvider,
-  dependsOn: webhookApis.enabled,
-});
-
-const headerSecret = config.header
-  ? new HeaderSecret('webhook-header', {
-      project: config.webhookProject,
-      stage: config.stage,
-      value: config.header.secret,
-      accessors: { runtime: runtime.member, dialogflow: identity.member },
-      provider: webhookProvider,
-      dependsOn: webhookApis.enabled,
-    })
-  : undefined;
-
-// For id-token the service checks the audience itself, so it must know its own URL before it
-// exists: Cloud Run's deterministic URL depends only on name, project number and region.
-const expectedUrl =
-  config.auth === 'id-token'
-    ? gcp.organizations
-        .getProjectOutput({ projectId: config.webhookProject }, { provider: webhookProvider })
-        .number.apply((n) => deterministicRunUrl(serviceName(config.stage), n, config.region))
+const build =
+  config.target === 'function'
+    ? new BuildAccount(
+        'webhook-build',
+        { project: config.webhookProject, stage: config.stage },
+        { ...inWebhookProject, dependsOn: webhookApis.ready },
+      )
     : undefined;
 
-const service = new WebhookService('webhook', {
-  project: config.webhookProject,
-  region: config.region,
-  stage: config.stage,
-  target: config.target,
-  source: { bucket: source.bucket, object: source.object, generation: source.generation },
-  runtimeEmail: runtime.email,
-  env: webhookEnv({
-    auth: config.auth,
-    webhookTimeoutSeconds: config.webhookTimeoutSeconds,
-    callerEmail: identity.email,
-    audienceUrl: expectedUrl,
-    headerName: config.header?.name,
-    project: config.webhookProject,
-  }),
-  secretEnv: headerSecret && {
-    name: HEADER_VALUE_ENV,
-    secretId: headerSecret.secretId,
-    version: headerSecret.version,
-  },
-  invokerMember: identity.member,
-  invokerCheck: invokerCheckEnabled(config.auth),
-  expectedUrl,
-  minInstances: config.minInstances,
-  maxInstances: config.maxInstances,
-  deletionProtection: config.deletionProtection,
-  webhookTimeoutSeconds: config.webhookTimeoutSeconds,
-  provider: webhookProvider,
-  dependsOn: [...webhookApis.enabled, ...(headerSecret?.grants ?? [])],
-});
+// The service's URL depends only on names, the project (and for Cloud Run its number) and the
+// region, so it is known before the service exists: Dialogflow is pointed at it, and the service
+// takes it as the token audience.
+const webhookProjectNumber = gcp.organizations.getProjectOutput(
+  { projectId: config.webhookProject },
+  inWebhookProject,
+).number;
+const url =
+  config.target === 'run'
+    ? webhookProjectNumber.apply((n) =>
+        deterministicRunUrl(serviceName(config.stage), n, config.region),
+      )
+    : functionUrl(serviceName(config.stage), config.webhookProject, config.region);
 
-const cx = new CxWebhook('cx-webhook', {
-  agentProject: config.agentProject,
-  agentLocation: config.agentLocation,
-  agentId: config.agentId,
-  stage: config.stage,
-  uri: service.invokableUrl,
-  webhookTimeoutSeconds: config.webhookTimeoutSeconds,
-  header: headerSecret &&
-    config.header && { name: config.header.name, secretVersion: headerSecret.versionName },
-  provider: agentProvider,
-  dependsOn: [...agentApis.enabled, ...(headerSecret?.grants ?? [])],
-});
+const source = new ServiceSource(
+  'webhook-source',
+  {
+    project: config.webhookProject,
+    region: config.region,
+    stage: config.stage,
+    bundle: buildServiceBundle(config.target === 'run' ? 'main' : 'function'),
+    // Which identity reads `sourceCode.cloudStorageSource` when Cloud Run starts a revision is not
+    // documented: the runtime account and Cloud Run's service agent both may, on this bucket only.
+    // A function's source is read by its build (BuildAccount).
+    readers:
+      config.target === 'run'
+        ? {
+            runtime: runtime.member,
+            'run-agent': webhookProjectNumber.apply(
+              (n) => `serviceAccount:${cloudRunServiceAgent(n)}`,
+            ),
+          }
+        : {},
+    deletionProtection: config.deletionProtection,
+  },
+  { ...inWebhookProject, dependsOn: webhookApis.ready },
+);
+
+const headerSecret = config.header
+  ? new HeaderSecret(
+      'webhook-header',
+      {
+        project: config.webhookProject,
+        stage: config.stage,
+        value: config.header.secret,
+        accessors: { runtime: runtime.member, dialogflow: identity.member },
+      },
+      { ...inWebhookProject, dependsOn: [...webhookApis.ready, ...identity.ready] },
+    )
+  : undefined;
+
+const handlerSecrets = new SecretAccess(
+  'handler-secrets',
+  {
+    project: config.webhookProject,
+    secretIds: config.service.secrets.map((s) => s.secretId),
+    member: runtime.member,
+  },
+  { ...inWebhookProject, dependsOn: webhookApis.ready },
+);
+
+const service = new WebhookService(
+  'webhook',
+  {
+    project: config.webhookProject,
+    region: config.region,
+    stage: config.stage,
+    target: config.target,
+    source: { bucket: source.bucket, object: source.object, generation: source.generation },
+    runtimeEmail: runtime.email,
+    buildServiceAccount: build?.name,
+    env: webhookEnv({
+      auth: config.auth,
+      webhookTimeoutSeconds: config.webhookTimeoutSeconds,
+      callerEmail: identity.email,
+      audienceUrl: url,
+      headerName: config.header?.name,
+      project: config.webhookProject,
+      extra: config.service.env,
+    }),
+    secretEnv: [
+      ...(headerSecret
+        ? [
+            {
+              name: HEADER_VALUE_ENV,
+              secretId: headerSecret.secretId,
+              version: headerSecret.version,
+            },
+          ]
+        : []),
+      ...config.service.secrets.map((s) => ({
+        name: s.env,
+        secretId: s.secretId,
+        version: s.version,
+      })),
+    ],
+    invokerMember: identity.member,
+    invokerCheck: invokerCheckEnabled(config.auth),
+    url,
+    minInstances: config.minInstances,
+    maxInstances: config.maxInstances,
+    deletionProtection: config.deletionProtection,
+    webhookTimeoutSeconds: config.webhookTimeoutSeconds,
+    memory: config.service.memory,
+    cpu: config.service.cpu,
+    concurrency: config.service.concurrency,
+  },
+  {
+    ...inWebhookProject,
+    dependsOn: [
+      ...webhookApis.ready,
+      ...identity.ready,
+      ...source.ready,
+      ...runtime.grants,
+      ...(build?.ready ?? []),
+      ...(headerSecret?.grants ?? []),
+      ...handlerSecrets.grants,
+    ],
+  },
+);
+
+const agent = new StageAgent(
+  'stage-agent',
+  {
+    project: config.agentProject,
+    location: config.agentLocation,
+    stage: config.stage,
+    agentId: config.agentId,
+  },
+  { ...inAgentProject, dependsOn: agentApis.ready },
+);
+// Inside an agent the stack created, its resources go with the kept agent on destroy (StageAgent);
+// in an existing agent, the webhook is protected wherever the stage protects its service.
+const inAgent = {
+  ...inAgentProject,
+  deletedWith: agent.created,
+  protect: agent.created ? undefined : config.deletionProtection,
+};
+
+const cx = new CxWebhook(
+  'cx-webhook',
+  {
+    agent: agent.name,
+    stage: config.stage,
+    uri: service.invokableUrl,
+    webhookTimeoutSeconds: config.webhookTimeoutSeconds,
+    header: headerSecret &&
+      config.header && { name: config.header.name, secretVersion: headerSecret.versionName },
+  },
+  { ...inAgent, dependsOn: [...agentApis.ready, ...(headerSecret?.grants ?? [])] },
+);
+
+const smoke = config.smokeFlow
+  ? new SmokeFlow(
+      'smoke-flow',
+      { agent: agent.name, webhook: cx.webhookName, stage: config.stage },
+      { ...inAgentProject, deletedWith: agent.created },
+    )
+  : undefined;
+
+if (agent.created) {
+  new DemoAgentWiring(
+    'demo-wiring',
+    { agent: agent.name, webhook: cx.webhookName },
+    { ...inAgentProject, deletedWith: agent.created },
+  );
+}
 
 export const serviceUrl = service.url;
 export const webhookName = cx.webhookName;
 export const serviceAgentEmail = identity.email;
 export const target = config.target;
 export const stage = config.stage;
+export const agentName = agent.name;
+export const smokeFlowName = smoke?.flowName;

@@ -25,3 +25,17 @@ export const sourceBucketName = (project: string, stage: string) =>
 /** The Cloud Run URL that depends only on name, project number and region. */
 export const deterministicRunUrl = (name: string, projectNumber: string, region: string) =>
   `https://${name}-${projectNumber}.${region}.run.app`;
+
+/**
+ * The build service account of a function: a prefix the runtime account's IDs never start with, so
+ * two stacks in one project cannot collide however their names are cut.
+ */
+export const buildAccountId = (stage: string) => slug(`cxwh-build-${stage}`, 30);
+
+/** Cloud Run's service agent in a project (cloud.google.com/iam/docs/service-agents). */
+export const cloudRunServiceAgent = (projectNumber: string) =>
+  `service-${projectNumber}@serverless-robot-prod.iam.gserviceaccount.com`;
+
+/** The URL of a Cloud Functions gen2 function, which depends only on region, project and name. */
+export const functionUrl = (name: string, project: string, region: string) =>
+  `https://${region}-${project}.cloudfunctions.net/${name}`;

@@ -9,11 +9,13 @@ export interface WebhookEnvArgs {
   readonly webhookTimeoutSeconds: number;
   /** The Dialogflow service agent's email. */
   readonly callerEmail: pulumi.Input<string>;
-  /** The service's URL, for `id-token`, whose token audience is checked in the service. */
-  readonly audienceUrl?: pulumi.Input<string>;
+  /** The URL the CX webhook calls: the token audience the service accepts, in every auth mode. */
+  readonly audienceUrl: pulumi.Input<string>;
   /** For `auth: header`: the header name (its value comes from Secret Manager). */
   readonly headerName?: string;
   readonly project: string;
+  /** The stack's `serviceEnv`, already checked against the names set here (LOG_LEVEL may override). */
+  readonly extra?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -38,21 +40,23 @@ export function webhookEnv(args: WebhookEnvArgs): Record<string, pulumi.Input<st
   const env: Record<string, pulumi.Input<string>> = {
     WEBHOOK_AUTH: webhookAuthSetting(args.auth),
     WEBHOOK_ALLOWED_CALLERS: args.callerEmail,
+    // Dialogflow's exact `aud` is not documented: accept the URL it calls with and without a
+    // trailing slash. `id-token` requires it; `platform` checks it too, so a token Cloud Run
+    // admitted for another of the service's audiences is still refused.
+    WEBHOOK_AUDIENCE: pulumi.interpolate`${args.audienceUrl},${args.audienceUrl}/`,
     WEBHOOK_TIMEOUT_MS: String(args.webhookTimeoutSeconds * 1000),
     GOOGLE_CLOUD_PROJECT: args.project,
     LOG_LEVEL: 'info',
     NODE_OPTIONS,
   };
-  if (args.auth === 'id-token') {
-    if (!args.audienceUrl) throw new Error('id-token needs the service URL as its audience');
-    // Dialogflow's exact `aud` is not documented: accept the URL with and without a trailing slash.
-    env.WEBHOOK_AUDIENCE = pulumi.interpolate`${args.audienceUrl},${args.audienceUrl}/`;
-  }
   if (args.auth === 'header') {
     if (!args.headerName) throw new Error('header auth needs a header name');
     env.WEBHOOK_HEADER_NAME = args.headerName;
   }
-  return env;
+  for (const name of Object.keys(args.extra ?? {})) {
+    if (name in env && name !== 'LOG_LEVEL') throw new Error(`serviceEnv may not set ${name}`);
+  }
+  return { ...env, ...args.extra };
 }
 
 /** Where the header secret's value comes from, as an env var name. */

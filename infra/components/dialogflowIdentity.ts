@@ -1,13 +1,10 @@
 import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
+import { propagationWait, WAIT_AFTER_ENABLING } from '../propagationWait';
 
 export interface DialogflowIdentityArgs {
-  /** The project that hosts the CX agent. */
+  /** The project that hosts the CX agent (pass its provider, and the Dialogflow API, in the options). */
   readonly agentProject: string;
-  /** The provider bound to the agent project. */
-  readonly provider: gcp.Provider;
-  /** The Dialogflow API must be on before its service agent can exist. */
-  readonly dependsOn: pulumi.Input<pulumi.Resource>[];
 }
 
 /** The documented address of the Dialogflow service agent of a project. */
@@ -36,26 +33,31 @@ export function resolveServiceAgentEmail(
 
 /**
  * The Dialogflow service agent of the agent project: the identity whose ID token Dialogflow sends
- * to the webhook, and so the member that gets the invoker grant.
+ * to the webhook, and so the member that gets the invoker grant. Grants to it wait for `ready`, as
+ * Google's Dialogflow sample waits after creating the identity: a just-created service agent is not
+ * yet known everywhere IAM looks.
  */
 export class DialogflowIdentity extends pulumi.ComponentResource {
   readonly email: pulumi.Output<string>;
   /** `serviceAccount:<email>`, for IAM bindings. */
   readonly member: pulumi.Output<string>;
   readonly projectNumber: pulumi.Output<string>;
+  /** What grants to this identity wait for. */
+  readonly ready: pulumi.Resource[];
 
   constructor(name: string, args: DialogflowIdentityArgs, opts?: pulumi.ComponentResourceOptions) {
     super('cx-webhook-kit:infra:DialogflowIdentity', name, {}, opts);
     const project = gcp.organizations.getProjectOutput(
       { projectId: args.agentProject },
-      { parent: this, provider: args.provider },
+      { parent: this },
     );
     this.projectNumber = project.number;
     const identity = new gcp.projects.ServiceIdentity(
       name,
       { project: args.agentProject, service: 'dialogflow.googleapis.com' },
-      { parent: this, provider: args.provider, dependsOn: args.dependsOn },
+      { parent: this, dependsOn: opts?.dependsOn },
     );
+    this.ready = [propagationWait(`${name}-propagation`, WAIT_AFTER_ENABLING, [identity], this)];
     this.email = pulumi
       .all([identity.email, project.number])
       .apply(([email, number]) => resolveServiceAgentEmail(email, number));

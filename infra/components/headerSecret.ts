@@ -8,8 +8,6 @@ export interface HeaderSecretArgs {
   readonly value: pulumi.Output<string>;
   /** Members that may read this one secret: the runtime account and Dialogflow's service agent. */
   readonly accessors: Record<string, pulumi.Input<string>>;
-  readonly provider: gcp.Provider;
-  readonly dependsOn: pulumi.Input<pulumi.Resource>[];
 }
 
 /**
@@ -29,7 +27,7 @@ export class HeaderSecret extends pulumi.ComponentResource {
 
   constructor(name: string, args: HeaderSecretArgs, opts?: pulumi.ComponentResourceOptions) {
     super('cx-webhook-kit:infra:HeaderSecret', name, {}, opts);
-    const child = { parent: this, provider: args.provider };
+    const child = { parent: this };
     const secret = new gcp.secretmanager.Secret(
       name,
       {
@@ -37,7 +35,7 @@ export class HeaderSecret extends pulumi.ComponentResource {
         secretId: `cx-webhook-${args.stage}-header`,
         replication: { auto: {} },
       },
-      { ...child, dependsOn: args.dependsOn },
+      { ...child, dependsOn: opts?.dependsOn },
     );
     const version = new gcp.secretmanager.SecretVersion(
       name,
@@ -54,7 +52,7 @@ export class HeaderSecret extends pulumi.ComponentResource {
             role: 'roles/secretmanager.secretAccessor',
             member,
           },
-          child,
+          { ...child, dependsOn: opts?.dependsOn },
         ),
     );
     this.secretId = secret.secretId;

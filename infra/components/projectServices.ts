@@ -1,22 +1,24 @@
 import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
+import { propagationWait, WAIT_AFTER_ENABLING } from '../propagationWait';
 
 export interface ProjectServicesArgs {
   /** The project to enable the APIs in. */
   readonly project: string;
   /** API service names, e.g. `run.googleapis.com`. */
   readonly services: readonly string[];
-  /** The provider bound to that project. */
-  readonly provider: gcp.Provider;
 }
 
 /**
- * Enables the APIs one project needs. They stay enabled on destroy: other workloads in the
- * project may rely on them, and disabling an API can break what we do not own.
+ * Enables the APIs one project needs (pass the project's provider in the options). They stay
+ * enabled on destroy: other workloads in the project may rely on them, and disabling an API can
+ * break what we do not own. `ready` completes a short while after enabling, as Google's Dialogflow
+ * samples wait, so service agents and grants that follow find the APIs working.
  */
 export class ProjectServices extends pulumi.ComponentResource {
-  /** Resources that need these APIs depend on this list. */
   readonly enabled: gcp.projects.Service[];
+  /** What resources that use these APIs wait for. */
+  readonly ready: pulumi.Resource[];
 
   constructor(name: string, args: ProjectServicesArgs, opts?: pulumi.ComponentResourceOptions) {
     super('cx-webhook-kit:infra:ProjectServices', name, {}, opts);
@@ -30,9 +32,10 @@ export class ProjectServices extends pulumi.ComponentResource {
             disableOnDestroy: false,
             disableDependentServices: false,
           },
-          { parent: this, provider: args.provider },
+          { parent: this, dependsOn: opts?.dependsOn },
         ),
     );
+    this.ready = [propagationWait(`${name}-propagation`, WAIT_AFTER_ENABLING, this.enabled, this)];
     this.registerOutputs({ enabled: this.enabled.map((s) => s.service) });
   }
 }

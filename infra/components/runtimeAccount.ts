@@ -5,17 +5,20 @@ import { accountId } from '../names';
 export interface RuntimeAccountArgs {
   readonly project: string;
   readonly stage: string;
-  readonly provider: gcp.Provider;
-  readonly dependsOn: pulumi.Input<pulumi.Resource>[];
+  /** Project roles the handlers need (the stack's `runtimeRoles`); none by default. */
+  readonly projectRoles: readonly string[];
 }
 
 /**
  * The identity the webhook runs as. It starts with no roles at all (unlike the default compute
- * account, which holds Editor); each grant it needs is made on one resource where it is used.
+ * account, which holds Editor); each grant it needs is made on the one resource where it is used,
+ * plus exactly the project roles the stack lists for its handlers.
  */
 export class RuntimeAccount extends pulumi.ComponentResource {
   readonly email: pulumi.Output<string>;
   readonly member: pulumi.Output<string>;
+  /** The project-role grants, which the service waits for. */
+  readonly grants: gcp.projects.IAMMember[];
 
   constructor(name: string, args: RuntimeAccountArgs, opts?: pulumi.ComponentResourceOptions) {
     super('cx-webhook-kit:infra:RuntimeAccount', name, {}, opts);
@@ -25,12 +28,21 @@ export class RuntimeAccount extends pulumi.ComponentResource {
         project: args.project,
         accountId: accountId(args.stage),
         displayName: `CX webhook runtime (${args.stage})`,
-        description: 'Runs the Dialogflow CX webhook; holds no project roles.',
+        description: 'Runs the Dialogflow CX webhook; holds only the roles its stack lists.',
       },
-      { parent: this, provider: args.provider, dependsOn: args.dependsOn },
+      { parent: this, dependsOn: opts?.dependsOn },
     );
     this.email = account.email;
     this.member = account.member;
-    this.registerOutputs({ email: this.email });
+    // Non-authoritative members: other principals' grants of the same role are left alone.
+    this.grants = args.projectRoles.map(
+      (role) =>
+        new gcp.projects.IAMMember(
+          `${name}-${role.replace(/[^A-Za-z0-9]+/g, '-')}`,
+          { project: args.project, role, member: account.member },
+          { parent: this },
+        ),
+    );
+    this.registerOutputs({ email: this.email, roles: args.projectRoles });
   }
 }

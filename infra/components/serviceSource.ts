@@ -2,32 +2,40 @@ import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
 import { functionArchive, writeRunArchive, type ServiceBundle } from '../bundle';
 import { sourceBucketName } from '../names';
+import { propagationWait, WAIT_AFTER_GRANTING } from '../propagationWait';
 
 export interface ServiceSourceArgs {
   readonly project: string;
   readonly region: string;
   readonly stage: string;
   readonly bundle: ServiceBundle;
-  /** Who reads the source object when Cloud Run starts it (the runtime account); granted on this bucket only. */
-  readonly readerMember?: pulumi.Input<string>;
-  /** Dev stacks may delete the bucket with its objects; prod keeps them. */
-  readonly forceDestroy: boolean;
-  readonly provider: gcp.Provider;
-  readonly dependsOn: pulumi.Input<pulumi.Resource>[];
+  /**
+   * Who reads the source object when the service starts, by a short name for the grant; each gets
+   * `roles/storage.objectViewer` on this bucket only.
+   */
+  readonly readers: Readonly<Record<string, pulumi.Input<string>>>;
+  /**
+   * Protects the bucket (Pulumi `protect`) and keeps its objects when the stack is destroyed;
+   * without it the bucket is deleted with whatever it holds.
+   */
+  readonly deletionProtection: boolean;
 }
 
 /**
  * A private bucket holding the built service. The object name carries the bundle's content hash,
  * so a code change uploads a new object (and rolls a revision) and an unchanged tree changes nothing.
+ * Objects are kept when a new bundle replaces them (`retainOnDelete`): an older revision may be
+ * rolled back to and start again from its own object. `ready` completes once the readers' grants
+ * have had time to apply.
  */
 export class ServiceSource extends pulumi.ComponentResource {
   readonly bucket: pulumi.Output<string>;
   readonly object: pulumi.Output<string>;
   readonly generation: pulumi.Output<string>;
+  readonly ready: pulumi.Resource[];
 
   constructor(name: string, args: ServiceSourceArgs, opts?: pulumi.ComponentResourceOptions) {
     super('cx-webhook-kit:infra:ServiceSource', name, {}, opts);
-    const child = { parent: this, provider: args.provider };
     const bucket = new gcp.storage.Bucket(
       name,
       {
@@ -36,11 +44,10 @@ export class ServiceSource extends pulumi.ComponentResource {
         location: args.region,
         uniformBucketLevelAccess: true,
         publicAccessPrevention: 'enforced',
-        // No age-based clean-up: the live revision may need its object again. A new bundle
-        // replaces the BucketObject, and Pulumi deletes the old object then.
-        forceDestroy: args.forceDestroy,
+        // No age-based clean-up: a live or rolled-back revision may need its object again.
+        forceDestroy: !args.deletionProtection,
       },
-      { ...child, dependsOn: args.dependsOn },
+      { parent: this, dependsOn: opts?.dependsOn, protect: args.deletionProtection },
     );
     const isFunction = args.bundle.entry === 'function';
     const object = new gcp.storage.BucketObject(
@@ -54,15 +61,20 @@ export class ServiceSource extends pulumi.ComponentResource {
           ? functionArchive(args.bundle)
           : new pulumi.asset.FileAsset(writeRunArchive(args.bundle)),
       },
-      child,
+      { parent: this, retainOnDelete: true },
     );
-    if (args.readerMember) {
-      new gcp.storage.BucketIAMMember(
-        `${name}-reader`,
-        { bucket: bucket.name, role: 'roles/storage.objectViewer', member: args.readerMember },
-        child,
-      );
-    }
+    const grants = Object.entries(args.readers).map(
+      ([who, member]) =>
+        new gcp.storage.BucketIAMMember(
+          `${name}-reader-${who}`,
+          { bucket: bucket.name, role: 'roles/storage.objectViewer', member },
+          { parent: this },
+        ),
+    );
+    this.ready =
+      grants.length > 0
+        ? [propagationWait(`${name}-propagation`, WAIT_AFTER_GRANTING, grants, this)]
+        : [];
     this.bucket = bucket.name;
     this.object = object.name;
     this.generation = object.generation.apply((g) => String(g));

@@ -6,6 +6,15 @@ import { serviceName } from '../names';
 /** The Node.js runtime the bundle runs on; the bundle targets Node 20 and later. */
 export const NODE_RUNTIME = 'nodejs22';
 
+export interface SecretEnvRef {
+  /** The environment variable. */
+  readonly name: string;
+  /** The secret's ID in the service's project. */
+  readonly secretId: pulumi.Input<string>;
+  /** A version number or `latest`. */
+  readonly version: pulumi.Input<string>;
+}
+
 export interface WebhookServiceArgs {
   readonly project: string;
   readonly region: string;
@@ -18,26 +27,29 @@ export interface WebhookServiceArgs {
     generation: pulumi.Input<string>;
   };
   readonly runtimeEmail: pulumi.Input<string>;
+  /** For `function`: the build account, `projects/…/serviceAccounts/…`. */
+  readonly buildServiceAccount?: pulumi.Input<string>;
   /** Plain environment (see webhookEnv.ts). */
   readonly env: Record<string, pulumi.Input<string>>;
-  /** One env var read from Secret Manager at start-up. */
-  readonly secretEnv?: {
-    name: string;
-    secretId: pulumi.Input<string>;
-    version: pulumi.Input<string>;
-  };
+  /** Environment read from Secret Manager when an instance starts. */
+  readonly secretEnv: readonly SecretEnvRef[];
   /** Who may invoke: the Dialogflow service agent's member. */
   readonly invokerMember: pulumi.Input<string>;
   /** Keep Cloud Run's IAM invoker check on (off only where the service verifies tokens itself). */
   readonly invokerCheck: boolean;
-  /** For `id-token`: the URL to point Dialogflow at, which the service also takes as its audience. */
-  readonly expectedUrl?: pulumi.Input<string>;
+  /**
+   * The URL Dialogflow is pointed at, known before the service exists (it depends only on names,
+   * the project and its number), so the service can take it as its token audience.
+   */
+  readonly url: pulumi.Input<string>;
   readonly minInstances: number;
   readonly maxInstances: number;
+  /** Cloud Run's own deletion protection, and Pulumi's `protect` on the service or function. */
   readonly deletionProtection: boolean;
   readonly webhookTimeoutSeconds: number;
-  readonly provider: gcp.Provider;
-  readonly dependsOn: pulumi.Input<pulumi.Resource>[];
+  readonly memory: string;
+  readonly cpu: string;
+  readonly concurrency: number;
 }
 
 /** Requests may run a little past the CX timeout (late results are discarded and logged), not far. */
@@ -47,7 +59,8 @@ const requestTimeoutSeconds = (webhookTimeoutSeconds: number) => webhookTimeoutS
  * The webhook service, as a Cloud Run service running the bundle straight from Cloud Storage or as
  * a Cloud Functions gen2 function, with `roles/run.invoker` for the Dialogflow service agent on that
  * one service. `invokableUrl` resolves only once that grant exists, so the CX webhook that consumes
- * it is never pointed at a service that would refuse Dialogflow.
+ * it is never pointed at a service that would refuse Dialogflow. Everything it needs first (APIs,
+ * grants to read the source and secrets, the build account) comes in the options' `dependsOn`.
  */
 export class WebhookService extends pulumi.ComponentResource {
   readonly name: pulumi.Output<string>;
@@ -56,9 +69,10 @@ export class WebhookService extends pulumi.ComponentResource {
 
   constructor(name: string, args: WebhookServiceArgs, opts?: pulumi.ComponentResourceOptions) {
     super('cx-webhook-kit:infra:WebhookService', name, {}, opts);
-    const child = { parent: this, provider: args.provider };
     const deployed =
-      args.target === 'run' ? this.cloudRun(name, args) : this.cloudFunction(name, args);
+      args.target === 'run'
+        ? this.cloudRun(name, args, opts?.dependsOn)
+        : this.cloudFunction(name, args, opts?.dependsOn);
 
     const invoker = new gcp.cloudrunv2.ServiceIamMember(
       `${name}-invoker`,
@@ -69,7 +83,7 @@ export class WebhookService extends pulumi.ComponentResource {
         role: 'roles/run.invoker',
         member: args.invokerMember,
       },
-      child,
+      { parent: this, dependsOn: opts?.dependsOn },
     );
     this.name = deployed.runServiceName;
     this.url = deployed.url;
@@ -77,14 +91,18 @@ export class WebhookService extends pulumi.ComponentResource {
     this.registerOutputs({ name: this.name, url: this.url });
   }
 
-  private cloudRun(name: string, args: WebhookServiceArgs) {
-    const envs: gcp.types.input.cloudrunv2.ServiceTemplateContainerEnv[] = Object.entries(
-      args.env,
-    ).map(([envName, value]) => ({ name: envName, value }));
-    if (args.secretEnv) {
-      const { name: envName, secretId, version } = args.secretEnv;
-      envs.push({ name: envName, valueSource: { secretKeyRef: { secret: secretId, version } } });
-    }
+  private cloudRun(
+    name: string,
+    args: WebhookServiceArgs,
+    dependsOn: pulumi.ComponentResourceOptions['dependsOn'],
+  ) {
+    const envs: gcp.types.input.cloudrunv2.ServiceTemplateContainerEnv[] = [
+      ...Object.entries(args.env).map(([envName, value]) => ({ name: envName, value })),
+      ...args.secretEnv.map(({ name: envName, secretId, version }) => ({
+        name: envName,
+        valueSource: { secretKeyRef: { secret: secretId, version } },
+      })),
+    ];
     const health = { httpGet: { path: '/health' } };
     const service = new gcp.cloudrunv2.Service(
       name,
@@ -99,7 +117,7 @@ export class WebhookService extends pulumi.ComponentResource {
         template: {
           serviceAccount: args.runtimeEmail,
           timeout: `${requestTimeoutSeconds(args.webhookTimeoutSeconds)}s`,
-          maxInstanceRequestConcurrency: 80,
+          maxInstanceRequestConcurrency: args.concurrency,
           scaling: { minInstanceCount: args.minInstances, maxInstanceCount: args.maxInstances },
           containers: [
             {
@@ -111,7 +129,7 @@ export class WebhookService extends pulumi.ComponentResource {
               sourceCode: { cloudStorageSource: args.source },
               envs,
               resources: {
-                limits: { cpu: '1', memory: '512Mi' },
+                limits: { cpu: args.cpu, memory: args.memory },
                 cpuIdle: true,
                 startupCpuBoost: true,
               },
@@ -131,23 +149,23 @@ export class WebhookService extends pulumi.ComponentResource {
           ],
         },
       },
-      { parent: this, provider: args.provider, dependsOn: args.dependsOn },
+      { parent: this, dependsOn, protect: args.deletionProtection },
     );
-    const url = args.expectedUrl
-      ? pulumi.all([service.urls, args.expectedUrl]).apply(([urls, expected]) => {
-          // The service checks the token audience against this URL, so Dialogflow must use exactly it.
-          if (!urls.includes(expected)) {
-            throw new Error(
-              `Cloud Run did not report ${expected} among its URLs (${urls.join(', ')})`,
-            );
-          }
-          return expected;
-        })
-      : service.uri;
+    // The service checks the token audience against this URL, so Dialogflow must use exactly it.
+    const url = pulumi.all([service.urls, args.url]).apply(([urls, expected]) => {
+      if (!urls.includes(expected)) {
+        throw new Error(`Cloud Run did not report ${expected} among its URLs (${urls.join(', ')})`);
+      }
+      return expected;
+    });
     return { runServiceName: service.name, url };
   }
 
-  private cloudFunction(name: string, args: WebhookServiceArgs) {
+  private cloudFunction(
+    name: string,
+    args: WebhookServiceArgs,
+    dependsOn: pulumi.ComponentResourceOptions['dependsOn'],
+  ) {
     const fnName = serviceName(args.stage);
     const fn = new gcp.cloudfunctionsv2.Function(
       name,
@@ -158,6 +176,7 @@ export class WebhookService extends pulumi.ComponentResource {
         buildConfig: {
           runtime: NODE_RUNTIME,
           entryPoint: 'webhook',
+          serviceAccount: args.buildServiceAccount,
           source: {
             storageSource: {
               bucket: args.source.bucket,
@@ -168,29 +187,32 @@ export class WebhookService extends pulumi.ComponentResource {
         },
         serviceConfig: {
           serviceAccountEmail: args.runtimeEmail,
-          availableCpu: '1',
-          availableMemory: '512Mi',
+          availableCpu: args.cpu,
+          availableMemory: args.memory,
           timeoutSeconds: requestTimeoutSeconds(args.webhookTimeoutSeconds),
-          maxInstanceRequestConcurrency: 80,
+          maxInstanceRequestConcurrency: args.concurrency,
           minInstanceCount: args.minInstances,
           maxInstanceCount: args.maxInstances,
           ingressSettings: 'ALLOW_ALL',
           allTrafficOnLatestRevision: true,
           environmentVariables: args.env,
-          secretEnvironmentVariables: args.secretEnv
-            ? [
-                {
-                  key: args.secretEnv.name,
-                  projectId: args.project,
-                  secret: args.secretEnv.secretId,
-                  version: args.secretEnv.version,
-                },
-              ]
-            : undefined,
+          secretEnvironmentVariables: args.secretEnv.map(({ name: key, secretId, version }) => ({
+            key,
+            projectId: args.project,
+            secret: secretId,
+            version,
+          })),
         },
       },
-      { parent: this, provider: args.provider, dependsOn: args.dependsOn },
+      // A gen2 function has no deletion protection field of its own: Pulumi's protect stands in.
+      { parent: this, dependsOn, protect: args.deletionProtection },
     );
+    const url = pulumi.all([fn.url, args.url]).apply(([reported, expected]) => {
+      if (reported !== expected) {
+        throw new Error(`Cloud Functions reported ${reported}, not the expected ${expected}`);
+      }
+      return expected;
+    });
     // A gen2 function is served by a Cloud Run service; the invoker grant belongs on that service.
     // Cloud Functions reports it; its documented name is the function's (lowercased, `_` → `-`).
     const documentedName = fnName.toLowerCase().replace(/_/g, '-');
@@ -198,6 +220,6 @@ export class WebhookService extends pulumi.ComponentResource {
       const full = config?.service;
       return full ? full.slice(full.lastIndexOf('/') + 1) : documentedName;
     });
-    return { runServiceName, url: fn.url };
+    return { runServiceName, url };
   }
 }

@@ -1,5 +1,13 @@
 import { createHash } from 'node:crypto';
 import type * as pulumi from '@pulumi/pulumi';
+import {
+  AGENT_NAME,
+  agentOfFlow,
+  checkFlowBody,
+  checkForm,
+  checkFulfillment,
+  FLOW_NAME,
+} from './cxRules';
 
 // A small model of what Google Cloud answers for the resources and look-ups this program uses, so
 // the real program can run offline under Pulumi's mocks. It is strict: a resource type or invoke it
@@ -29,6 +37,27 @@ const uuid = (seed: string) => {
   const h = createHash('sha256').update(seed).digest('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
 };
+
+/** A Go duration (time.ParseDuration), as the time provider's `createDuration` takes. */
+const GO_DURATION = /^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$/;
+/** The ID Dialogflow gives every agent's default start flow. */
+const DEFAULT_START_FLOW = '00000000-0000-0000-0000-000000000000';
+const MEMBER = /^(serviceAccount|user|group|domain|principal|principalSet):\S+$/;
+
+function required(type: string, name: string, i: Inputs, ...keys: string[]): void {
+  for (const key of keys) {
+    if (i[key] === undefined || i[key] === '') {
+      throw new Error(`${type} (${name}) needs ${key}`);
+    }
+  }
+}
+
+function agentParent(type: string, name: string, parent: unknown): string {
+  if (typeof parent !== 'string' || !AGENT_NAME.test(parent)) {
+    throw new Error(`${type} (${name}) needs an agent name as parent, got ${String(parent)}`);
+  }
+  return parent;
+}
 
 export class FakeGcp implements pulumi.runtime.Mocks {
   constructor(private readonly options: FakeGcpOptions = {}) {}
@@ -60,6 +89,16 @@ export class FakeGcp implements pulumi.runtime.Mocks {
     switch (type) {
       case 'pulumi:providers:gcp':
         return {};
+      case 'time:index/sleep:Sleep':
+        if (!GO_DURATION.test(String(i.createDuration))) {
+          throw new Error(`Sleep (${name}) needs a Go duration, got ${String(i.createDuration)}`);
+        }
+        return { id: '2026-11-28T00:00:00Z' };
+      case 'gcp:projects/iAMMember:IAMMember':
+        required(type, name, i, 'project', 'role', 'member');
+        if (!MEMBER.test(String(i.member)))
+          throw new Error(`${type} (${name}): bad member ${i.member}`);
+        return { etag: `BwY${shortId(name)}`, id: `${i.project}/${i.role}/${i.member}` };
       case 'gcp:projects/service:Service':
         return { id: `${i.project}/${i.service}` };
       case 'gcp:projects/serviceIdentity:ServiceIdentity': {
@@ -93,6 +132,9 @@ export class FakeGcp implements pulumi.runtime.Mocks {
       case 'gcp:storage/bucketIAMMember:BucketIAMMember':
       case 'gcp:secretmanager/secretIamMember:SecretIamMember':
       case 'gcp:cloudrunv2/serviceIamMember:ServiceIamMember':
+        required(type, name, i, 'role', 'member');
+        if (!MEMBER.test(String(i.member)))
+          throw new Error(`${type} (${name}): bad member ${i.member}`);
         return { etag: `BwY${shortId(name)}`, id: `${name}/${i.role}/${i.member}` };
       case 'gcp:secretmanager/secret:Secret': {
         const full = `projects/${fakeProjectNumber(i.project)}/secrets/${i.secretId}`;
@@ -115,6 +157,13 @@ export class FakeGcp implements pulumi.runtime.Mocks {
         };
       }
       case 'gcp:cloudfunctionsv2/function:Function': {
+        const buildAccount = i.buildConfig?.serviceAccount as string | undefined;
+        if (
+          buildAccount !== undefined &&
+          !/^projects\/[^/]+\/serviceAccounts\/[^/]+@/.test(buildAccount)
+        ) {
+          throw new Error(`${type} (${name}): buildConfig.serviceAccount must be a full name`);
+        }
         const service = `projects/${i.project}/locations/${i.location}/services/${i.name}`;
         return {
           id: `projects/${i.project}/locations/${i.location}/functions/${i.name}`,
@@ -131,8 +180,46 @@ export class FakeGcp implements pulumi.runtime.Mocks {
         return { id: `projects/${i.project}/locations/${i.location}/agents/${id}`, name: id };
       }
       case 'gcp:diagflow/cxWebhook:CxWebhook': {
+        agentParent(type, name, i.parent);
+        required(type, name, i, 'displayName');
         const id = uuid(`${i.parent}/${i.displayName}`);
         return { id: `${i.parent}/webhooks/${id}`, name: id };
+      }
+      case 'gcp:diagflow/cxFlow:CxFlow': {
+        const agent = agentParent(type, name, i.parent);
+        required(type, name, i, 'displayName');
+        // isDefaultStartFlow adopts the flow every agent has, rather than creating one.
+        const flowId = i.isDefaultStartFlow
+          ? DEFAULT_START_FLOW
+          : uuid(`${agent}/${i.displayName}`);
+        const id = `${agent}/flows/${flowId}`;
+        checkFlowBody(i, agent, id, `${type} (${name})`);
+        return { id, name: flowId };
+      }
+      case 'gcp:diagflow/cxPage:CxPage': {
+        const flow = String(i.parent);
+        const agent = agentOfFlow(flow);
+        if (!FLOW_NAME.test(flow) || !agent) {
+          throw new Error(`${type} (${name}) needs a flow name as parent, got ${flow}`);
+        }
+        required(type, name, i, 'displayName');
+        const where = `${type} (${name})`;
+        checkFlowBody(i, agent, flow, where);
+        checkForm(i.form, agent, flow, where);
+        checkFulfillment(i.entryFulfillment, agent, `${where} entryFulfillment`);
+        const pageId = uuid(`${flow}/${i.displayName}`);
+        return { id: `${flow}/pages/${pageId}`, name: pageId };
+      }
+      case 'gcp:diagflow/cxIntent:CxIntent': {
+        const agent = agentParent(type, name, i.parent);
+        required(type, name, i, 'displayName');
+        for (const phrase of (i.trainingPhrases ?? []) as Inputs[]) {
+          if (!Array.isArray(phrase.parts) || phrase.parts.some((p: Inputs) => !p.text)) {
+            throw new Error(`${type} (${name}): each training phrase needs parts with text`);
+          }
+        }
+        const intentId = uuid(`${agent}/${i.displayName}`);
+        return { id: `${agent}/intents/${intentId}`, name: intentId };
       }
       default:
         throw new Error(`FakeGcp has no model for ${type} (${name}); add one before using it`);

@@ -26,6 +26,19 @@ export interface RecordedResource {
   readonly rawInputs: Record<string, unknown>;
   /** URNs of the resources this one waits for (explicit dependsOn and the inputs' sources). */
   readonly dependencies: readonly string[];
+  /** The resource options the engine acts on at update and destroy time, where set. */
+  readonly options: ResourceOptionsRecord;
+}
+
+/** The options of a RegisterResource request that change what `pulumi up`/`destroy` may do. */
+export interface ResourceOptionsRecord {
+  protect?: boolean;
+  retainOnDelete?: boolean;
+  deleteBeforeReplace?: boolean;
+  ignoreChanges?: string[];
+  replaceOnChanges?: string[];
+  /** The URN of the resource whose deletion this one goes with. */
+  deletedWith?: string;
 }
 
 export interface RecordedInvoke {
@@ -78,6 +91,24 @@ export function appearsInPlaintext(tree: unknown, value: string): boolean {
   return false;
 }
 
+/* eslint-disable @typescript-eslint/no-unsafe-call, @typescript-eslint/no-explicit-any */
+/** Reads the options from a RegisterResourceRequest (proto/resource_pb.js getters). */
+function readOptions(req: any): ResourceOptionsRecord {
+  const options: ResourceOptionsRecord = {};
+  if (req.hasProtect() && req.getProtect()) options.protect = true;
+  if (req.hasRetainondelete() && req.getRetainondelete()) options.retainOnDelete = true;
+  if (req.getDeletebeforereplacedefined() && req.getDeletebeforereplace()) {
+    options.deleteBeforeReplace = true;
+  }
+  const ignoreChanges: string[] = req.getIgnorechangesList();
+  if (ignoreChanges.length > 0) options.ignoreChanges = ignoreChanges;
+  const replaceOnChanges: string[] = req.getReplaceonchangesList();
+  if (replaceOnChanges.length > 0) options.replaceOnChanges = replaceOnChanges;
+  if (req.getDeletedwith()) options.deletedWith = req.getDeletedwith();
+  return options;
+}
+/* eslint-enable @typescript-eslint/no-unsafe-call, @typescript-eslint/no-explicit-any */
+
 /**
  * Runs the program once. Loads @pulumi/pulumi afresh from the caller's module registry, so tests
  * wrap it in `jest.isolateModulesAsync`; a CLI calls it once per process.
@@ -117,6 +148,7 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
           inputs: decode(raw, true) as Record<string, unknown>,
           rawInputs: decode(raw, false) as Record<string, unknown>,
           dependencies: req.getDependenciesList(),
+          options: readOptions(req),
         });
       }
       pending--;
@@ -142,6 +174,8 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
   const outputs = await new Promise<Record<string, unknown>>((resolve) => {
     pulumiSdk.all(exported).apply((values) => resolve(values as Record<string, unknown>));
   });
+  // An output exported as undefined is not a stack output at all.
+  for (const [key, value] of Object.entries(outputs)) if (value === undefined) delete outputs[key];
   // Registrations run asynchronously; wait until none is in flight and the count stops moving.
   for (let settled = 0; settled < 5;) {
     const before = resources.length;

@@ -2,22 +2,34 @@ import {
   specialSecretSig as SECRET_SIG,
   specialSigKey as SIG_KEY,
 } from '@pulumi/pulumi/runtime/rpc';
-import type { ProgramRun, RecordedResource } from './recorder';
+import { COMPONENT_PURPOSES } from './purposes';
+import type { ProgramRun, RecordedResource, ResourceOptionsRecord } from './recorder';
 
 /** Inputs that say nothing to a reviewer: provider bookkeeping, and the asset's local path. */
 const HIDDEN = new Set(['__defaults', 'source']);
+
+/** Options as a reviewer reads them; `deletedWith` names the resource rather than its URN. */
+export type PlannedOptions = Omit<ResourceOptionsRecord, 'deletedWith'> & { deletedWith?: string };
 
 export interface PlannedResource {
   type: string;
   name: string;
   provider?: string;
   component?: string;
+  options: PlannedOptions;
   dependsOn: string[];
   inputs: Record<string, unknown>;
 }
 
+export interface ComponentSummary {
+  component: string;
+  purpose: string;
+  resources: number;
+}
+
 export interface Plan {
   stack: string;
+  summary: ComponentSummary[];
   outputs: Record<string, unknown>;
   invokes: { token: string; args: Record<string, unknown>; provider?: string }[];
   resources: PlannedResource[];
@@ -25,6 +37,7 @@ export interface Plan {
 
 const label = (r: Pick<RecordedResource, 'type' | 'name'>) => `${r.type} "${r.name}"`;
 const lastSegment = (ref: string | undefined) => ref?.split('::')[3];
+const PROVIDERS = '(providers)';
 
 /** Flattens inputs to `a.b[0].c` paths, secrets shown as [secret]. */
 function flatten(value: unknown, path: string, out: Record<string, unknown>): void {
@@ -47,6 +60,14 @@ function flatten(value: unknown, path: string, out: Record<string, unknown>): vo
   }
 }
 
+/** What each component is for; a component without a recorded purpose is an error to fix. */
+function purposeOf(type: string): string {
+  const purpose = COMPONENT_PURPOSES[type];
+  if (!purpose)
+    throw new Error(`no purpose recorded for component ${type} (infra/plan/purposes.ts)`);
+  return purpose;
+}
+
 /** The run as a reviewable plan: custom resources sorted by type and name, with their wiring. */
 export function toPlan(stack: string, run: ProgramRun): Plan {
   const byUrn = new Map(run.resources.map((r) => [r.urn, r]));
@@ -56,11 +77,16 @@ export function toPlan(stack: string, run: ProgramRun): Plan {
       const inputs: Record<string, unknown> = {};
       flatten(r.rawInputs, '', inputs);
       const parent = r.parent ? byUrn.get(r.parent) : undefined;
+      const { deletedWith, ...options } = r.options;
+      const deletedWithResource = deletedWith ? byUrn.get(deletedWith) : undefined;
       return {
         type: r.type,
         name: r.name,
         provider: lastSegment(r.provider),
         component: parent && !parent.custom ? label(parent) : undefined,
+        options: deletedWithResource
+          ? { ...options, deletedWith: label(deletedWithResource) }
+          : options,
         dependsOn: r.dependencies
           .map((urn) => byUrn.get(urn))
           .filter((d): d is RecordedResource => d !== undefined)
@@ -70,10 +96,34 @@ export function toPlan(stack: string, run: ProgramRun): Plan {
       };
     })
     .sort((a, b) => label(a).localeCompare(label(b)));
+
+  const counts = new Map<string, number>();
+  for (const r of resources) {
+    const key = r.component ?? PROVIDERS;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  // In the order the purposes list the components (the program's pipeline), then by name.
+  const order = Object.keys(COMPONENT_PURPOSES);
+  const summary = run.resources
+    .filter((r) => !r.custom && r.type !== 'pulumi:pulumi:Stack')
+    .sort((a, b) => order.indexOf(a.type) - order.indexOf(b.type) || a.name.localeCompare(b.name))
+    .map((r) => ({
+      component: `${r.type.slice(r.type.lastIndexOf(':') + 1)} "${r.name}"`,
+      purpose: purposeOf(r.type),
+      resources: counts.get(label(r)) ?? 0,
+    }));
+  if (counts.has(PROVIDERS)) {
+    summary.push({
+      component: PROVIDERS,
+      purpose: 'one gcp provider per project, so nothing falls back to an ambient default project',
+      resources: counts.get(PROVIDERS) ?? 0,
+    });
+  }
+
   const invokes = run.invokes
     .map((i) => ({ token: i.token, args: i.args, provider: lastSegment(i.provider) }))
     .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
-  return { stack, outputs: run.outputs, invokes, resources };
+  return { stack, summary, outputs: run.outputs, invokes, resources };
 }
 
 /** The bundle hash changes with every service edit; golden files show where it goes, not its value. */
@@ -83,11 +133,25 @@ export function normalizeHashes(text: string): string {
 
 const show = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
 
+function showOptions(options: PlannedOptions): string | undefined {
+  const parts = Object.entries(options).map(([k, v]) =>
+    v === true ? k : `${k} ${Array.isArray(v) ? v.join(', ') : String(v)}`,
+  );
+  return parts.length > 0 ? parts.join('; ') : undefined;
+}
+
 export function renderText(plan: Plan): string {
+  const total = plan.resources.length;
+  const width = Math.max(...plan.summary.map((s) => s.component.length));
   const lines = [
     `# cx-webhook-kit offline plan, stack "${plan.stack}"`,
     '# The real program run under mocks (npm run plan). IDs, numbers and URLs come from the mock',
     '# model of Google Cloud, not from your projects.',
+    '',
+    `summary: ${total} resources in ${plan.summary.length} groups`,
+    ...plan.summary.map(
+      (s) => `  ${s.component.padEnd(width)}  ${String(s.resources).padStart(2)}  ${s.purpose}`,
+    ),
     '',
     'outputs:',
     ...Object.entries(plan.outputs).map(([k, v]) => `  ${k}: ${show(v)}`),
@@ -101,6 +165,8 @@ export function renderText(plan: Plan): string {
     lines.push('', label(r));
     if (r.provider) lines.push(`  provider: ${r.provider}`);
     if (r.component) lines.push(`  in: ${r.component}`);
+    const options = showOptions(r.options);
+    if (options) lines.push(`  options: ${options}`);
     lines.push(r.dependsOn.length ? '  depends on:' : '  depends on: (nothing)');
     for (const d of r.dependsOn) lines.push(`    - ${d}`);
     for (const [k, v] of Object.entries(r.inputs)) lines.push(`  ${k}: ${show(v)}`);

@@ -1,49 +1,76 @@
 import { load } from 'js-yaml';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import {
+  isSecureMarker,
+  mergeStackConfig,
+  readProjectConfig,
+  readStackFile,
+} from './pulumiConfigRules';
 
 /** What stands in for a `secure:` value offline: the real one needs the stack's secrets provider. */
 export const OFFLINE_SECRET = 'offline-plan-secret-stand-in';
 
 export interface StackConfig {
+  /** `namespace:key` → value, as the language host hands config to the program. */
   readonly config: Record<string, string>;
+  /** Which of those keys hold secrets. */
   readonly secretKeys: string[];
 }
 
-type YamlConfig = Record<string, unknown> | undefined;
+const ROOT = join(__dirname, '..', '..');
 
-function toConfigValue(value: unknown): string {
-  return typeof value === 'string' ? value : JSON.stringify(value);
+type YamlMap = Record<string, unknown>;
+
+function readYaml(path: string): YamlMap | null {
+  return load(readFileSync(path, 'utf8')) as YamlMap | null;
+}
+
+function replaceSecure(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(replaceSecure);
+  if (value && typeof value === 'object') {
+    const obj = value as YamlMap;
+    if (isSecureMarker(obj)) return OFFLINE_SECRET;
+    return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, replaceSecure(v)]));
+  }
+  return value;
 }
 
 /**
- * Reads a stack's config the way the Pulumi CLI hands it to the program: project-level `value`s from
- * Pulumi.yaml, then the stack file's keys. Encrypted values cannot be read offline and are replaced
- * by a stand-in that is still marked secret.
+ * The config a stack's program receives, worked out as the Pulumi CLI does it: the stack file's keys
+ * merged with Pulumi.yaml's declared defaults and values, after the CLI's own checks (missing
+ * required keys, types, secrets stored encrypted), which throw here as they would stop `pulumi up`.
+ * Encrypted values cannot be read offline and are replaced by a stand-in still marked secret.
  */
-export function readStackConfig(stack: string, root = join(__dirname, '..', '..')): StackConfig {
-  const project = load(readFileSync(join(root, 'Pulumi.yaml'), 'utf8')) as {
-    name: string;
-    config?: YamlConfig;
-  };
-  const stackFile = load(readFileSync(join(root, `Pulumi.${stack}.yaml`), 'utf8')) as {
-    config?: YamlConfig;
-  } | null;
+export function stackConfigFrom(
+  stack: string,
+  stackYaml: YamlMap | null,
+  root = ROOT,
+): StackConfig {
+  const project = readYaml(join(root, 'Pulumi.yaml')) as { name: string; config?: YamlMap };
+  const declarations = readProjectConfig(project.name, project.config);
+  const merged = mergeStackConfig(
+    stack,
+    project.name,
+    declarations,
+    readStackFile(project.name, stackYaml?.config as YamlMap | null),
+  );
   const config: Record<string, string> = {};
   const secretKeys: string[] = [];
-  for (const [key, decl] of Object.entries(project.config ?? {})) {
-    if (decl && typeof decl === 'object' && 'value' in decl) {
-      const fullKey = key.includes(':') ? key : `${project.name}:${key}`;
-      config[fullKey] = toConfigValue(decl.value);
+  for (const [key, value] of merged) {
+    if (!value.secure) {
+      config[key] = value.value;
+      continue;
     }
-  }
-  for (const [key, value] of Object.entries(stackFile?.config ?? {})) {
-    if (value && typeof value === 'object' && 'secure' in value) {
-      config[key] = OFFLINE_SECRET;
-      secretKeys.push(key);
-    } else {
-      config[key] = toConfigValue(value);
-    }
+    secretKeys.push(key);
+    config[key] = value.object
+      ? JSON.stringify(replaceSecure(JSON.parse(value.value)))
+      : OFFLINE_SECRET;
   }
   return { config, secretKeys };
+}
+
+/** The config of a committed stack file, `Pulumi.<stack>.yaml`. */
+export function readStackConfig(stack: string, root = ROOT): StackConfig {
+  return stackConfigFrom(stack, readYaml(join(root, `Pulumi.${stack}.yaml`)), root);
 }

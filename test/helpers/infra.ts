@@ -1,8 +1,31 @@
 import type { FakeGcpOptions } from '../../infra/plan/fakeGcp';
 import type { ProgramRun, RecordedResource } from '../../infra/plan/recorder';
-import { readStackConfig } from '../../infra/plan/stackConfig';
+import { readStackConfig, stackConfigFrom, type StackConfig } from '../../infra/plan/stackConfig';
 
 export const KEY = (k: string) => `cx-webhook-kit:${k}`;
+
+/**
+ * The smallest stacks the README's Deploy section allows: a project, an agent (created or
+ * existing), and a profile unless the stack is named dev or prod.
+ */
+export const MINIMAL_STACKS: Record<string, { stack: string; config: Record<string, unknown> }> = {
+  'dev with a created agent': {
+    stack: 'dev',
+    config: { [KEY('webhookProject')]: 'acme-min-dev', [KEY('createAgent')]: true },
+  },
+  'prod with an existing agent': {
+    stack: 'prod',
+    config: { [KEY('webhookProject')]: 'acme-min-prod', [KEY('agentId')]: 'agent-1' },
+  },
+  'another name with its profile': {
+    stack: 'staging',
+    config: {
+      [KEY('webhookProject')]: 'acme-min-staging',
+      [KEY('agentId')]: 'agent-2',
+      [KEY('profile')]: 'prod',
+    },
+  },
+};
 
 // Each isolated Pulumi runtime adds its own process 'exit' hook; a suite runs the program several times.
 process.setMaxListeners(50);
@@ -14,9 +37,9 @@ process.setMaxListeners(50);
 export async function runStack(
   stack: string,
   overrides: Record<string, string | null> = {},
-  options: { secretKeys?: string[]; fakeGcp?: FakeGcpOptions } = {},
+  options: { secretKeys?: string[]; fakeGcp?: FakeGcpOptions; stackFile?: StackConfig } = {},
 ): Promise<ProgramRun> {
-  const { config, secretKeys } = readStackConfig(stack);
+  const { config, secretKeys } = options.stackFile ?? readStackConfig(stack);
   for (const [k, v] of Object.entries(overrides)) {
     if (v === null) delete config[KEY(k)];
     else config[KEY(k)] = v;
@@ -56,6 +79,26 @@ export const providerName = (r: { provider?: string }) => r.provider?.split('::'
 export const dependsOn = (r: RecordedResource, target: RecordedResource) =>
   r.dependencies.includes(target.urn);
 
+/** Whether `r` waits for `target`, directly or through the resources it waits for. */
+export function waitsFor(run: ProgramRun, r: RecordedResource, target: RecordedResource): boolean {
+  const byUrn = new Map(run.resources.map((x) => [x.urn, x]));
+  const seen = new Set<string>();
+  const queue = [...r.dependencies];
+  while (queue.length > 0) {
+    const urn = queue.pop() as string;
+    if (urn === target.urn) return true;
+    if (seen.has(urn)) continue;
+    seen.add(urn);
+    queue.push(...(byUrn.get(urn)?.dependencies ?? []));
+  }
+  return false;
+}
+
+/** Runs the program with the config the CLI would give a stack file of just `config`. */
+export const runMinimalStack = (stack: string, config: Record<string, unknown>) =>
+  runStack(stack, {}, { stackFile: stackConfigFrom(stack, { config }) });
+
+/** The service's plain environment, from the Cloud Run container or the function. */
 export function env(run: ProgramRun): Record<string, string> {
   const service = all(run, 'gcp:cloudrunv2/service:Service')[0];
   if (service) {

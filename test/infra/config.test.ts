@@ -1,11 +1,23 @@
 import * as pulumi from '@pulumi/pulumi';
-import { parseStageConfig, StageConfigError, type ConfigKey } from '../../infra/config';
+import {
+  CONFIG_KEYS,
+  parseStageConfig,
+  StageConfigError,
+  type ConfigKey,
+  type ConfigSource,
+} from '../../infra/config';
 
-function source(values: Partial<Record<ConfigKey, string>>) {
+/** A config source as the Pulumi engine would give it; `plain` lists keys stored unencrypted. */
+function source(
+  values: Partial<Record<string, string>>,
+  options: { plain?: string[] } = {},
+): ConfigSource {
   return {
+    keys: () => Object.keys(values),
     get: (key: ConfigKey) => values[key],
     getSecret: (key: ConfigKey) =>
       values[key] === undefined ? undefined : pulumi.secret(values[key]),
+    isSecret: (key: ConfigKey) => !(options.plain ?? []).includes(key),
   };
 }
 
@@ -16,6 +28,7 @@ describe('parseStageConfig', () => {
     const config = parseStageConfig(source(BASE), 'dev');
     expect(config).toEqual({
       stage: 'dev',
+      profile: 'dev',
       webhookProject: 'acme-cx-dev',
       agentProject: 'acme-cx-dev',
       crossProject: false,
@@ -29,9 +42,13 @@ describe('parseStageConfig', () => {
       minInstances: 0,
       maxInstances: 3,
       deletionProtection: false,
+      smokeFlow: true,
+      service: { env: {}, secrets: [], memory: '512Mi', cpu: '1', concurrency: 80 },
+      runtimeRoles: [],
       header: undefined,
     });
     expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.service)).toBe(true);
   });
 
   it('uses production defaults for the prod stage: a warm instance and deletion protection', () => {
@@ -168,7 +185,7 @@ describe('parseStageConfig', () => {
     [
       'a bad agent location',
       { ...BASE, agentLocation: 'moon' },
-      'cx-webhook-kit:agentLocation must be global or a region',
+      'cx-webhook-kit:agentLocation must be global, a multi-region (us, eu) or a region',
     ],
     [
       'deletionProtection not a boolean',
@@ -182,5 +199,210 @@ describe('parseStageConfig', () => {
 
   it('lets maxInstances default up to a higher minInstances', () => {
     expect(parseStageConfig(source({ ...BASE, minInstances: '5' }), 'dev').maxInstances).toBe(5);
+  });
+});
+
+describe('the stage profile (explicit, never guessed from a stack name)', () => {
+  const PROD = { webhookProject: 'acme-prod-hooks', agentId: 'a1b2' };
+
+  it.each(['dev', 'prod'] as const)('defaults to the stack name %s', (stage) => {
+    expect(parseStageConfig(source(PROD), stage).profile).toBe(stage);
+  });
+
+  it('must not give a stack named production dev defaults: its profile is required', () => {
+    expect(() => parseStageConfig(source(PROD), 'production')).toThrow(
+      'cx-webhook-kit:profile is required for stack "production": only stacks named dev or prod imply their profile. Set it with: pulumi config set profile prod (or dev)',
+    );
+  });
+
+  it('applies the named profile to any stack name', () => {
+    const config = parseStageConfig(source({ ...PROD, profile: 'prod' }), 'production');
+    expect(config).toEqual(
+      expect.objectContaining({
+        stage: 'production',
+        profile: 'prod',
+        minInstances: 1,
+        deletionProtection: true,
+      }),
+    );
+    expect(parseStageConfig(source({ ...BASE, profile: 'dev' }), 'feature-x').profile).toBe('dev');
+  });
+
+  it('refuses an unknown profile', () => {
+    expect(() => parseStageConfig(source({ ...PROD, profile: 'staging' }), 'prod')).toThrow(
+      'cx-webhook-kit:profile must be one of dev, prod, got "staging"',
+    );
+  });
+});
+
+describe('unknown keys in the namespace', () => {
+  it.each([
+    ['webhookTimeout', 'webhookTimeoutSeconds'],
+    ['webhookProjekt', 'webhookProject'],
+    ['minInstance', 'minInstances'],
+    ['servicEnv', 'serviceEnv'],
+    ['deletionprotection', 'deletionProtection'],
+  ])('refuses %s, naming %s', (key, nearest) => {
+    expect(() => parseStageConfig(source({ ...BASE, [key]: '45' }), 'dev')).toThrow(
+      `cx-webhook-kit:${key} is not a setting of this program; did you mean ${nearest}? Remove it with: pulumi config rm ${key}`,
+    );
+  });
+
+  it('lists the settings when nothing is close', () => {
+    expect(() => parseStageConfig(source({ ...BASE, colour: 'blue' }), 'dev')).toThrow(
+      `(settings: ${CONFIG_KEYS.join(', ')})`,
+    );
+  });
+
+  it('accepts every declared key', () => {
+    const values = Object.fromEntries(CONFIG_KEYS.map((k) => [k, undefined]));
+    expect(() => parseStageConfig(source({ ...values, ...BASE }), 'dev')).not.toThrow();
+  });
+});
+
+describe('secrets stored in plain text', () => {
+  it('must not accept headerSecret unless it is encrypted in the stack', () => {
+    const values = { ...BASE, auth: 'header', headerSecret: 'hunter2' };
+    expect(() => parseStageConfig(source(values, { plain: ['headerSecret'] }), 'dev')).toThrow(
+      'cx-webhook-kit:headerSecret is stored in plain text: remove it and set it again with pulumi config set --secret headerSecret <value>',
+    );
+    expect(() => parseStageConfig(source(values), 'dev')).not.toThrow();
+  });
+});
+
+describe('multi-region agent locations (cloud.google.com/dialogflow/cx/docs/concept/region)', () => {
+  it.each(['global', 'us', 'eu', 'europe-west1', 'asia-northeast1'])('accepts %s', (location) => {
+    expect(
+      parseStageConfig(source({ ...BASE, agentLocation: location }), 'dev').agentLocation,
+    ).toBe(location);
+  });
+});
+
+describe("the handlers' settings", () => {
+  const parse = (values: Record<string, string>) =>
+    parseStageConfig(source({ ...BASE, ...values }), 'dev');
+
+  it('reads serviceEnv, serviceSecrets, runtimeRoles and the resources', () => {
+    const config = parse({
+      serviceEnv: JSON.stringify({
+        ORDERS_API_URL: 'https://orders.example',
+        RETRIES: 3,
+        LOG_LEVEL: 'debug',
+      }),
+      serviceSecrets: JSON.stringify({ ORDERS_API_KEY: 'orders-api-key', OTHER: 'other:4' }),
+      runtimeRoles: JSON.stringify(['roles/datastore.user', 'roles/datastore.user']),
+      memory: '1Gi',
+      cpu: '2',
+      concurrency: '40',
+    });
+    expect(config.service).toEqual({
+      env: { ORDERS_API_URL: 'https://orders.example', RETRIES: '3', LOG_LEVEL: 'debug' },
+      secrets: [
+        { env: 'ORDERS_API_KEY', secretId: 'orders-api-key', version: 'latest' },
+        { env: 'OTHER', secretId: 'other', version: '4' },
+      ],
+      memory: '1Gi',
+      cpu: '2',
+      concurrency: 40,
+    });
+    expect(config.runtimeRoles).toEqual(['roles/datastore.user']);
+  });
+
+  it.each<[string, Record<string, string>, string]>([
+    [
+      'a WEBHOOK_ name in serviceEnv',
+      { serviceEnv: '{"WEBHOOK_AUTH":"none"}' },
+      'cx-webhook-kit:serviceEnv has "WEBHOOK_AUTH", a name the platform or this program sets',
+    ],
+    ['PORT', { serviceEnv: '{"PORT":"9000"}' }, 'cx-webhook-kit:serviceEnv has "PORT", a name'],
+    ['a K_ name', { serviceEnv: '{"K_SERVICE":"x"}' }, 'cx-webhook-kit:serviceEnv has "K_SERVICE"'],
+    ['NODE_OPTIONS', { serviceEnv: '{"NODE_OPTIONS":"--x"}' }, 'has "NODE_OPTIONS", a name'],
+    [
+      'GOOGLE_CLOUD_PROJECT',
+      { serviceEnv: '{"GOOGLE_CLOUD_PROJECT":"p"}' },
+      'has "GOOGLE_CLOUD_PROJECT", a name',
+    ],
+    [
+      'a name the Functions Framework reads',
+      { serviceEnv: '{"FUNCTION_TARGET":"x"}' },
+      'has "FUNCTION_TARGET", a name',
+    ],
+    [
+      'a reserved name in serviceSecrets',
+      { serviceSecrets: '{"WEBHOOK_HEADER_VALUE":"s"}' },
+      'cx-webhook-kit:serviceSecrets has "WEBHOOK_HEADER_VALUE", a name',
+    ],
+    [
+      'a bad env name',
+      { serviceEnv: '{"1X":"y"}' },
+      'has "1X", which is not an environment variable name',
+    ],
+    [
+      'an object value',
+      { serviceEnv: '{"X":{"a":1}}' },
+      'cx-webhook-kit:serviceEnv has X set to {"a":1}',
+    ],
+    [
+      'serviceEnv not an object',
+      { serviceEnv: '["X"]' },
+      'cx-webhook-kit:serviceEnv must be an object of NAME: value',
+    ],
+    [
+      'a bad LOG_LEVEL',
+      { serviceEnv: '{"LOG_LEVEL":"trace"}' },
+      'has LOG_LEVEL "trace"; the service takes debug, info, warn, error',
+    ],
+    [
+      'a secret resource name',
+      { serviceSecrets: '{"KEY":"projects/p/secrets/k"}' },
+      'cx-webhook-kit:serviceSecrets has KEY set to a resource name',
+    ],
+    ['a bad secret version', { serviceSecrets: '{"KEY":"k:v2"}' }, 'has KEY set to "k:v2"'],
+    [
+      'one name in both',
+      { serviceEnv: '{"KEY":"a"}', serviceSecrets: '{"KEY":"k"}' },
+      'cx-webhook-kit:serviceSecrets and serviceEnv both set KEY',
+    ],
+    [
+      'roles/owner',
+      { runtimeRoles: '["roles/owner"]' },
+      'cx-webhook-kit:runtimeRoles has roles/owner, a basic role',
+    ],
+    ['roles/editor', { runtimeRoles: '["roles/editor"]' }, 'has roles/editor, a basic role'],
+    [
+      'a malformed role',
+      { runtimeRoles: '["datastore.user"]' },
+      'has "datastore.user", which is not a role',
+    ],
+    [
+      'runtimeRoles not a list',
+      { runtimeRoles: 'roles/x' },
+      'cx-webhook-kit:runtimeRoles must be a list of roles',
+    ],
+    [
+      'memory without a unit',
+      { memory: '512' },
+      'cx-webhook-kit:memory must be a size such as 512Mi or 2Gi',
+    ],
+    [
+      'too much memory',
+      { memory: '64Gi', cpu: '8' },
+      'cx-webhook-kit:memory must be from 128Mi to 32Gi',
+    ],
+    ['an unknown cpu', { cpu: '3' }, 'cx-webhook-kit:cpu must be one of 1, 2, 4, 6, 8, got "3"'],
+    [
+      '8Gi on one cpu',
+      { memory: '8Gi' },
+      'cx-webhook-kit:memory (8Gi) and cpu (1): memory over 4Gi needs cpu 2 or more',
+    ],
+    ['4 cpus on 1Gi', { memory: '1Gi', cpu: '4' }, 'cpu 4 needs at least 2Gi of memory'],
+    [
+      'zero concurrency',
+      { concurrency: '0' },
+      'cx-webhook-kit:concurrency must be an integer from 1 to 1000',
+    ],
+  ])('refuses %s', (_name, values, message) => {
+    expect(() => parse(values)).toThrow(StageConfigError);
+    expect(() => parse(values)).toThrow(message);
   });
 });

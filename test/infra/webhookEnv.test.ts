@@ -1,8 +1,12 @@
 import * as pulumi from '@pulumi/pulumi';
 import { invokerCheckEnabled, webhookAuthSetting, webhookEnv } from '../../infra/webhookEnv';
 import { loadConfig } from '../../service/config';
+import { LOG_LEVELS } from '../../infra/serviceSettings';
 import {
+  buildAccountId,
+  cloudRunServiceAgent,
   deterministicRunUrl,
+  functionUrl,
   serviceName,
   slug,
   sourceBucketName,
@@ -51,8 +55,36 @@ describe('webhookEnv', () => {
       });
       expect(config.timeoutMs).toBe(7000);
       expect(config.allowedCallers).toEqual([CALLER]);
-      if (auth === 'id-token') expect(config.audiences).toEqual([url, `${url}/`]);
+      expect(config.audiences).toEqual([url, `${url}/`]);
     }
+  });
+
+  it('adds serviceEnv, lets it set LOG_LEVEL, and refuses it any name the infra sets', async () => {
+    const base = {
+      auth: 'platform' as const,
+      webhookTimeoutSeconds: 5,
+      callerEmail: CALLER,
+      audienceUrl: 'https://x.run.app',
+      project: 'acme',
+    };
+    const env = await resolve(
+      webhookEnv({ ...base, extra: { ORDERS_API_URL: 'https://o.example', LOG_LEVEL: 'debug' } }),
+    );
+    expect(env).toEqual(
+      expect.objectContaining({ ORDERS_API_URL: 'https://o.example', LOG_LEVEL: 'debug' }),
+    );
+    expect(() => webhookEnv({ ...base, extra: { WEBHOOK_AUTH: 'none' } })).toThrow(
+      'serviceEnv may not set WEBHOOK_AUTH',
+    );
+  });
+
+  it('allows serviceEnv exactly the LOG_LEVEL values the service accepts', () => {
+    const env = { WEBHOOK_AUTH: 'none' };
+    for (const level of LOG_LEVELS)
+      expect(loadConfig({ ...env, LOG_LEVEL: level }).logLevel).toBe(level);
+    expect(() => loadConfig({ ...env, LOG_LEVEL: 'trace' })).toThrow(
+      'LOG_LEVEL must be one of debug, info, warn, error',
+    );
   });
 });
 
@@ -67,5 +99,19 @@ describe('names', () => {
     expect(deterministicRunUrl('svc', '123', 'europe-west1')).toBe(
       'https://svc-123.europe-west1.run.app',
     );
+    expect(functionUrl('cx-webhook-dev', 'acme', 'us-central1')).toBe(
+      'https://us-central1-acme.cloudfunctions.net/cx-webhook-dev',
+    );
+    expect(cloudRunServiceAgent('123')).toBe(
+      'service-123@serverless-robot-prod.iam.gserviceaccount.com',
+    );
+  });
+
+  it('keeps build and runtime account IDs apart whatever the stage names', () => {
+    expect(buildAccountId('dev')).toBe('cxwh-build-dev');
+    expect(buildAccountId('a-very-long-stage-name-that-goes-on')).toHaveLength(30);
+    // A runtime ID starts with cx-webhook-, a build ID never does: stages "x-build" and "x" cannot collide.
+    expect(accountId('build-x')).not.toBe(buildAccountId('x'));
+    expect(buildAccountId('x')).not.toMatch(/^cx-webhook-/);
   });
 });

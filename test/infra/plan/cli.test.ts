@@ -12,9 +12,20 @@ const run = (...args: string[]) =>
   );
 
 describe('npm run plan', () => {
-  it('prints the dev plan for a person', async () => {
+  it('prints the dev plan for a person, opening with what each component is for', async () => {
     const { stdout } = await run('dev');
     expect(stdout).toContain('# cx-webhook-kit offline plan, stack "dev"');
+    // The summary comes before any detail: one line per component with its resource count.
+    const summary = stdout.indexOf('summary: ');
+    expect(summary).toBeGreaterThan(0);
+    expect(summary).toBeLessThan(stdout.indexOf('outputs:'));
+    expect(stdout).toMatch(
+      /\n {2}WebhookService "webhook" +2 {2}the service \(Cloud Run or a gen2 function\)/,
+    );
+    expect(stdout).toMatch(/\n {2}StageAgent "stage-agent" +1 {2}/);
+    expect(stdout).toMatch(
+      /gcp:diagflow\/cxAgent:CxAgent "stage-agent"\n.*\n.*\n {2}options: retainOnDelete\n/,
+    );
     expect(stdout).toMatch(
       /gcp:cloudrunv2\/serviceIamMember:ServiceIamMember "webhook-invoker"\n {2}provider: webhook/,
     );
@@ -22,10 +33,17 @@ describe('npm run plan', () => {
     expect(stdout).toContain('  genericWebService.serviceAgentAuth: ID_TOKEN');
   }, 60_000);
 
-  it('prints the prod plan as JSON for machines', async () => {
+  it('prints the prod plan as JSON for machines, with the summary and resource options', async () => {
     const { stdout } = await run('prod', '--json');
     const plan = JSON.parse(stdout) as Plan;
     expect(plan.stack).toBe('prod');
+    expect(plan.summary).toContainEqual({
+      component: 'CxWebhook "cx-webhook"',
+      purpose: expect.any(String),
+      resources: 1,
+    });
+    const service = plan.resources.find((r) => r.type === 'gcp:cloudrunv2/service:Service');
+    expect(service?.options).toEqual({ protect: true });
     const webhook = plan.resources.find((r) => r.type === 'gcp:diagflow/cxWebhook:CxWebhook');
     expect(webhook?.dependsOn).toContain(
       'gcp:cloudrunv2/serviceIamMember:ServiceIamMember "webhook-invoker"',
@@ -35,5 +53,14 @@ describe('npm run plan', () => {
 
   it('fails clearly for a stack without a file', async () => {
     await expect(run('staging')).rejects.toThrow(/plan failed: .*Pulumi\.staging\.yaml/);
+  }, 60_000);
+
+  it('parses when run through npm and piped (npm run plan -- prod --json | …)', async () => {
+    // npm prints its "> package script" banner on stdout unless in json mode (.npmrc).
+    const { stdout } = await promisify(execFile)('npm', ['run', 'plan', '--', 'prod', '--json'], {
+      cwd: ROOT,
+      maxBuffer: 10 * 1024 * 1024,
+    });
+    expect((JSON.parse(stdout) as Plan).stack).toBe('prod');
   }, 60_000);
 });

@@ -9,15 +9,15 @@ describe('FakeGcp (the strict mock model)', () => {
     );
   });
 
-  it('throws for a resource type it does not model', () => {
+  it('throws for a resource type it does not model (authoritative IAM bindings among them)', () => {
     expect(() =>
       fake.newResource({
-        type: 'gcp:projects/iAMMember:IAMMember',
+        type: 'gcp:projects/iAMBinding:IAMBinding',
         name: 'x',
         inputs: {},
         custom: true,
       }),
-    ).toThrow('FakeGcp has no model for gcp:projects/iAMMember:IAMMember');
+    ).toThrow('FakeGcp has no model for gcp:projects/iAMBinding:IAMBinding');
   });
 
   it('refuses a project look-up without a project ID, which would read the ambient default', () => {
@@ -30,5 +30,136 @@ describe('FakeGcp (the strict mock model)', () => {
     expect(fakeProjectNumber('acme')).toMatch(/^\d{12}$/);
     expect(fakeProjectNumber('acme')).toBe(fakeProjectNumber('acme'));
     expect(fakeProjectNumber('acme')).not.toBe(fakeProjectNumber('acme2'));
+  });
+
+  describe('the new resource types, strictly', () => {
+    const AGENT = 'projects/p/locations/global/agents/a1';
+    const WEBHOOK = `${AGENT}/webhooks/w1`;
+    const create = (type: string, inputs: Record<string, unknown>) =>
+      fake.newResource({ type, name: 'x', inputs, custom: true });
+
+    it('refuses a Sleep without a Go duration', () => {
+      expect(() => create('time:index/sleep:Sleep', { createDuration: '30 seconds' })).toThrow(
+        'needs a Go duration',
+      );
+      expect(create('time:index/sleep:Sleep', { createDuration: '1m30s' }).id).toBeDefined();
+    });
+
+    it('refuses an IAM member that is not a principal', () => {
+      expect(() =>
+        create('gcp:projects/iAMMember:IAMMember', { project: 'p', role: 'roles/x', member: 'me' }),
+      ).toThrow('bad member me');
+      expect(() =>
+        create('gcp:projects/iAMMember:IAMMember', { project: 'p', member: 'user:a@b' }),
+      ).toThrow('needs role');
+    });
+
+    it('refuses a build account that is not a full service account name', () => {
+      expect(() =>
+        create('gcp:cloudfunctionsv2/function:Function', {
+          project: 'p',
+          location: 'us-central1',
+          name: 'f',
+          buildConfig: { serviceAccount: 'b@p.iam.gserviceaccount.com' },
+        }),
+      ).toThrow('buildConfig.serviceAccount must be a full name');
+    });
+
+    it('adopts the default start flow by its fixed ID, and names flows by their full name', () => {
+      const start = create('gcp:diagflow/cxFlow:CxFlow', {
+        parent: AGENT,
+        displayName: 'Default Start Flow',
+        isDefaultStartFlow: true,
+      });
+      expect(start.id).toBe(`${AGENT}/flows/00000000-0000-0000-0000-000000000000`);
+      expect(create('gcp:diagflow/cxFlow:CxFlow', { parent: AGENT, displayName: 'f' }).id).toMatch(
+        new RegExp(`^${AGENT}/flows/[0-9a-f-]{36}$`),
+      );
+    });
+
+    it.each<[string, string, Record<string, unknown>, string]>([
+      [
+        'a webhook call without a tag (fulfillment.proto)',
+        'gcp:diagflow/cxFlow:CxFlow',
+        {
+          parent: AGENT,
+          displayName: 'f',
+          eventHandlers: [{ event: 'e', triggerFulfillment: { webhook: WEBHOOK } }],
+        },
+        'a fulfillment that calls a webhook needs a tag',
+      ],
+      [
+        "another agent's webhook",
+        'gcp:diagflow/cxFlow:CxFlow',
+        {
+          parent: AGENT,
+          displayName: 'f',
+          eventHandlers: [
+            {
+              event: 'e',
+              triggerFulfillment: {
+                webhook: 'projects/p/locations/global/agents/a2/webhooks/w',
+                tag: 't',
+              },
+            },
+          ],
+        },
+        'is not a webhook of',
+      ],
+      [
+        'a route with neither intent nor condition (page.proto)',
+        'gcp:diagflow/cxFlow:CxFlow',
+        { parent: AGENT, displayName: 'f', transitionRoutes: [{ triggerFulfillment: {} }] },
+        'needs an intent or a condition',
+      ],
+      [
+        'a route to a page in another flow',
+        'gcp:diagflow/cxPage:CxPage',
+        {
+          parent: `${AGENT}/flows/f1`,
+          displayName: 'p',
+          transitionRoutes: [
+            { condition: 'true', targetPage: `${AGENT}/flows/f2/pages/START_PAGE` },
+          ],
+        },
+        'is not in',
+      ],
+      [
+        'a page whose parent is an agent',
+        'gcp:diagflow/cxPage:CxPage',
+        { parent: AGENT, displayName: 'p' },
+        'needs a flow name as parent',
+      ],
+      [
+        'a required parameter without an initial prompt',
+        'gcp:diagflow/cxPage:CxPage',
+        {
+          parent: `${AGENT}/flows/f1`,
+          displayName: 'p',
+          form: { parameters: [{ displayName: 'n', entityType: 'e', required: true }] },
+        },
+        'needs fillBehavior.initialPromptFulfillment',
+      ],
+      [
+        'a flow without a display name',
+        'gcp:diagflow/cxFlow:CxFlow',
+        { parent: AGENT },
+        'needs displayName',
+      ],
+      [
+        'an intent with an empty training phrase',
+        'gcp:diagflow/cxIntent:CxIntent',
+        { parent: AGENT, displayName: 'i', trainingPhrases: [{ parts: [{ text: '' }] }] },
+        'needs parts with text',
+      ],
+      [
+        'a webhook outside an agent',
+        'gcp:diagflow/cxWebhook:CxWebhook',
+        { parent: 'projects/p', displayName: 'w' },
+        'needs an agent name as parent',
+      ],
+    ])('refuses %s', (_name, type, inputs, message) => {
+      expect(() => create(type, inputs)).toThrow(message);
+    });
   });
 });

@@ -1,0 +1,124 @@
+import * as gcp from '@pulumi/gcp';
+import * as pulumi from '@pulumi/pulumi';
+import { ORDER_PARAM } from '../../service/handlers/validateOrderNumber';
+
+/**
+ * IDs Dialogflow gives the objects every agent is created with; @pulumi/gcp's CxFlow
+ * (`isDefaultStartFlow`) and CxIntent (`isDefaultWelcomeIntent`) adopt them by these IDs
+ * (magic-modules templates/terraform/pre_create/dialogflowcx_set_location_skip_default_obj.go.tmpl).
+ */
+export const DEFAULT_START_FLOW_ID = '00000000-0000-0000-0000-000000000000';
+export const DEFAULT_WELCOME_INTENT_ID = '00000000-0000-0000-0000-000000000000';
+
+/** The example handlers' tags this wiring names (service/handlers/index.ts). */
+export const DEMO_TAGS = {
+  greeting: 'greeting',
+  validate: 'validate-order-number',
+  orderStatus: 'order-status',
+} as const;
+
+/** Dialogflow's system entity for whole numbers, as a resource name. */
+const INTEGER_ENTITY = 'projects/-/locations/-/agents/-/entityTypes/sys.number-integer';
+
+const say = (...texts: string[]) => [{ text: { texts } }];
+
+export interface DemoAgentWiringArgs {
+  /** The agent's full name: an agent this stack created, never an existing one. */
+  readonly agent: pulumi.Input<string>;
+  /** The stack's CX webhook, full name. */
+  readonly webhook: pulumi.Input<string>;
+}
+
+/**
+ * Wires the example handlers into an agent the stack created, so a person can talk to it right after
+ * `pulumi up`: the default start flow's welcome route answers through `greeting`, and an
+ * "order status" intent leads to a page whose form parameter `order_number` is checked through
+ * `validate-order-number` (its parameter-level fulfillment) and then answered through
+ * `order-status`. It takes over the default start flow's routes, so it is for created agents only.
+ */
+export class DemoAgentWiring extends pulumi.ComponentResource {
+  readonly startFlowName: pulumi.Output<string>;
+  readonly orderPageName: pulumi.Output<string>;
+
+  constructor(name: string, args: DemoAgentWiringArgs, opts?: pulumi.ComponentResourceOptions) {
+    super('cx-webhook-kit:infra:DemoAgentWiring', name, {}, opts);
+    const child = { parent: this, dependsOn: opts?.dependsOn, deletedWith: opts?.deletedWith };
+    const startFlow = pulumi.interpolate`${args.agent}/flows/${DEFAULT_START_FLOW_ID}`;
+
+    const orderIntent = new gcp.diagflow.CxIntent(
+      `${name}-order-status`,
+      {
+        parent: args.agent,
+        displayName: 'cx-webhook-kit.order-status',
+        description: 'Asks about an order; leads to the Order status page.',
+        trainingPhrases: [
+          'Where is my order?',
+          'What is the status of my order?',
+          'Track my order',
+          'Check my order status',
+          'Has my order shipped?',
+        ].map((text) => ({ parts: [{ text }], repeatCount: 1 })),
+      },
+      child,
+    );
+
+    const orderPage = new gcp.diagflow.CxPage(
+      `${name}-order-status`,
+      {
+        parent: startFlow,
+        displayName: 'Order status',
+        form: {
+          parameters: [
+            {
+              displayName: ORDER_PARAM,
+              entityType: INTEGER_ENTITY,
+              required: true,
+              fillBehavior: {
+                initialPromptFulfillment: {
+                  messages: say('What is your order number?'),
+                  webhook: args.webhook,
+                  tag: DEMO_TAGS.validate,
+                },
+              },
+            },
+          ],
+        },
+        transitionRoutes: [
+          {
+            condition: '$page.params.status = "FINAL"',
+            triggerFulfillment: { webhook: args.webhook, tag: DEMO_TAGS.orderStatus },
+            targetPage: pulumi.interpolate`${startFlow}/pages/START_PAGE`,
+          },
+        ],
+      },
+      child,
+    );
+
+    const defaultStartFlow = new gcp.diagflow.CxFlow(
+      `${name}-start`,
+      {
+        parent: args.agent,
+        isDefaultStartFlow: true,
+        displayName: 'Default Start Flow',
+        transitionRoutes: [
+          {
+            intent: pulumi.interpolate`${args.agent}/intents/${DEFAULT_WELCOME_INTENT_ID}`,
+            triggerFulfillment: { webhook: args.webhook, tag: DEMO_TAGS.greeting },
+          },
+          {
+            intent: orderIntent.id,
+            // A new question starts a new form: forget the last order number first.
+            triggerFulfillment: {
+              setParameterActions: [{ parameter: ORDER_PARAM, value: 'null' }],
+            },
+            targetPage: orderPage.id,
+          },
+        ],
+      },
+      child,
+    );
+    this.startFlowName = defaultStartFlow.id;
+    this.orderPageName = orderPage.id;
+    this.registerOutputs({ startFlowName: this.startFlowName, orderPageName: this.orderPageName });
+  }
+}

@@ -1,0 +1,38 @@
+import * as gcp from '@pulumi/gcp';
+import * as pulumi from '@pulumi/pulumi';
+
+export interface SecretAccessArgs {
+  /** The project that holds the secrets (the webhook project). */
+  readonly project: string;
+  /** The secrets' IDs, as the stack's `serviceSecrets` names them. */
+  readonly secretIds: readonly string[];
+  /** Who reads them: the runtime account. */
+  readonly member: pulumi.Input<string>;
+}
+
+/**
+ * Lets the runtime account read exactly the secrets the stack lists, each grant on its one secret,
+ * never project-wide. The secrets themselves belong to the user (created and rotated outside this
+ * program); the service reads them as environment variables through Secret Manager references.
+ */
+export class SecretAccess extends pulumi.ComponentResource {
+  readonly grants: gcp.secretmanager.SecretIamMember[];
+
+  constructor(name: string, args: SecretAccessArgs, opts?: pulumi.ComponentResourceOptions) {
+    super('cx-webhook-kit:infra:SecretAccess', name, {}, opts);
+    this.grants = [...new Set(args.secretIds)].map(
+      (secretId) =>
+        new gcp.secretmanager.SecretIamMember(
+          `${name}-${secretId}`,
+          {
+            project: args.project,
+            secretId,
+            role: 'roles/secretmanager.secretAccessor',
+            member: args.member,
+          },
+          { parent: this, dependsOn: opts?.dependsOn },
+        ),
+    );
+    this.registerOutputs({ secretIds: [...new Set(args.secretIds)] });
+  }
+}

@@ -1,0 +1,45 @@
+import * as gcp from '@pulumi/gcp';
+import * as pulumi from '@pulumi/pulumi';
+import { SMOKE_EVENT, SMOKE_TAG } from '../../service/smoke';
+
+export interface SmokeFlowArgs {
+  /** The agent's full name. */
+  readonly agent: pulumi.Input<string>;
+  /** The stack's CX webhook, full name. */
+  readonly webhook: pulumi.Input<string>;
+  readonly stage: string;
+}
+
+/**
+ * A flow the stack owns in its agent, for `npm run smoke`: a flow-level handler for the custom event
+ * `cx-webhook-kit-smoke` calls this stack's webhook with the reserved tag, which the service answers
+ * with its smoke marker. Nothing transitions into it; `npm run smoke` opens a session at its start
+ * page and sends the event, and Dialogflow reports the call in `queryResult.webhookStatuses`. The
+ * handler has no transition target, so a failed call is reported rather than silently ignored.
+ */
+export class SmokeFlow extends pulumi.ComponentResource {
+  /** `projects/…/locations/…/agents/…/flows/…` */
+  readonly flowName: pulumi.Output<string>;
+
+  constructor(name: string, args: SmokeFlowArgs, opts?: pulumi.ComponentResourceOptions) {
+    super('cx-webhook-kit:infra:SmokeFlow', name, {}, opts);
+    const flow = new gcp.diagflow.CxFlow(
+      name,
+      {
+        parent: args.agent,
+        displayName: `cx-webhook-kit smoke (${args.stage})`,
+        description:
+          'Owned by the cx-webhook-kit stack: proves the webhook answers Dialogflow. Do not route into it.',
+        eventHandlers: [
+          {
+            event: SMOKE_EVENT,
+            triggerFulfillment: { webhook: args.webhook, tag: SMOKE_TAG },
+          },
+        ],
+      },
+      { parent: this, dependsOn: opts?.dependsOn, deletedWith: opts?.deletedWith },
+    );
+    this.flowName = flow.id;
+    this.registerOutputs({ flowName: this.flowName });
+  }
+}

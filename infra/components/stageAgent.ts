@@ -1,0 +1,48 @@
+import * as gcp from '@pulumi/gcp';
+import * as pulumi from '@pulumi/pulumi';
+
+export interface StageAgentArgs {
+  readonly project: string;
+  readonly location: string;
+  readonly stage: string;
+  /** An existing agent's ID; without one, an agent is created for the stack. */
+  readonly agentId?: string;
+}
+
+/**
+ * The stage's CX agent: an existing one, referenced by name and never modified here, or one created
+ * for the stack. A created agent is kept when the stack is destroyed (`retainOnDelete`): people
+ * build flows on it in the console, and `pulumi destroy` must not take their work with it. Resources
+ * the program puts inside a created agent are declared `deletedWith` it (`created`), so destroy
+ * leaves them in place too and the kept agent stays whole; ordinary updates still change or remove
+ * them. Delete a kept agent deliberately in the console or with the API (README, Deploy: destroy).
+ */
+export class StageAgent extends pulumi.ComponentResource {
+  /** `projects/…/locations/…/agents/…` */
+  readonly name: pulumi.Output<string>;
+  /** The agent this stack created, if it created one. */
+  readonly created?: gcp.diagflow.CxAgent;
+
+  constructor(name: string, args: StageAgentArgs, opts?: pulumi.ComponentResourceOptions) {
+    super('cx-webhook-kit:infra:StageAgent', name, {}, opts);
+    if (args.agentId) {
+      this.name = pulumi.output(
+        `projects/${args.project}/locations/${args.location}/agents/${args.agentId}`,
+      );
+    } else {
+      this.created = new gcp.diagflow.CxAgent(
+        name,
+        {
+          project: args.project,
+          location: args.location,
+          displayName: `cx-webhook-kit ${args.stage}`,
+          defaultLanguageCode: 'en',
+          timeZone: 'Etc/UTC',
+        },
+        { parent: this, dependsOn: opts?.dependsOn, retainOnDelete: true },
+      );
+      this.name = this.created.id;
+    }
+    this.registerOutputs({ name: this.name });
+  }
+}

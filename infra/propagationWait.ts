@@ -1,0 +1,34 @@
+import * as pulumi from '@pulumi/pulumi';
+import * as time from '@pulumiverse/time';
+
+/**
+ * How long to wait before using what was just enabled or granted. Google's own samples wait 30 s
+ * after enabling the Dialogflow API and 30 s after creating its service identity (@pulumi/gcp's
+ * "Dialogflow Encryption Spec Basic" example, diagflow/encryptionSpec.d.ts), and 60 s after the
+ * grants a Cloud Functions build needs ("Cloudfunctions2 Basic Builder", cloudfunctionsv2/
+ * function.d.ts). IAM changes usually apply within 2 minutes (cloud.google.com/iam/docs/
+ * access-change-propagation), sometimes longer: a first deploy that still meets a denial then
+ * completes when `pulumi up` is run again.
+ */
+export const WAIT_AFTER_ENABLING = '30s';
+export const WAIT_AFTER_GRANTING = '60s';
+
+/**
+ * A pause (a `time.Sleep` resource, not a busy loop) after `after` are created. It waits on create
+ * only, and again whenever one of them is replaced (its ID is a trigger), so re-runs cost nothing.
+ */
+export function propagationWait(
+  name: string,
+  duration: string,
+  after: pulumi.CustomResource[],
+  parent: pulumi.Resource,
+): time.Sleep {
+  return new time.Sleep(
+    name,
+    {
+      createDuration: duration,
+      triggers: { after: pulumi.all(after.map((r) => r.id)).apply((ids) => ids.join(',')) },
+    },
+    { parent, dependsOn: after },
+  );
+}
