@@ -122,7 +122,7 @@ export interface PulumiOptions {
 const STACK = /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+){0,2}$/;
 
 /** `pulumi stack output --json --stack <stack>`, parsed; errors say what to do instead. */
-export function readStackOutputs(
+export async function readStackOutputs(
   stack: string,
   alternative: string,
   options: PulumiOptions = {},
