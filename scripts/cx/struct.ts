@@ -5,7 +5,7 @@ import type { JsonObject, JsonValue } from '../../service/protocol/types';
 
 export interface ProtoValue {
   kind?: string | null;
-  nullValue?: unknown;
+  nullValue?: 'NULL_VALUE' | 0 | null;
   numberValue?: number | null;
   stringValue?: string | null;
   boolValue?: boolean | null;

@@ -1,0 +1,225 @@
+// A terminal conversation with a deployed agent: each line is a detectIntent turn; each answer shows
+// the agent's messages, where the conversation is (flow and page), and each webhook call's status.
+//   npm run chat -- <stack>
+//   npm run chat -- --agent <agent>
+import { randomUUID } from 'node:crypto';
+import { createInterface } from 'node:readline';
+import { v3, type protos } from '@google-cloud/dialogflow-cx';
+import { UsageError, parseCli, runAsScript, runCli, type CliIo } from './cli';
+import {
+  CALL_OPTIONS,
+  ENDPOINT_HELP,
+  ENDPOINT_OPTIONS,
+  agentLocation,
+  clientOptions,
+  codeName,
+  describeApiError,
+  describeEndpoint,
+  parseEndpointFlags,
+  readStackOutputs,
+  requireOutput,
+  type DialogflowClientOptions,
+  type PulumiOptions,
+} from './cx/connection';
+import { fromStruct } from './cx/struct';
+import type { JsonValue } from '../service/protocol/types';
+
+const TOOL = 'chat';
+
+export const HELP = `A conversation with a CX agent in the terminal. Each line you type is one detectIntent turn;
+the answer shows the agent's messages, the current flow and page, and each webhook call of the
+turn with its status (and its payload, if any).
+
+usage:
+  npm run chat -- <stack> [options]          the agent from the stack's agentName output
+  npm run chat -- --agent <agent> [options]
+
+  <stack>                   a Pulumi stack of this project
+  --agent <name>            projects/<p>/locations/<l>/agents/<id>
+  --language <code>         the language of the conversation (default en)
+  --diagnostics             also print Dialogflow's free-form diagnostic info for each turn
+${ENDPOINT_HELP}
+  -h, --help                this text
+
+while chatting:
+  /event <name>             send an event instead of text (e.g. /event cx-webhook-kit-smoke)
+  /reset                    start a new session
+  /quit                     end (so does Ctrl-D or the end of piped input)
+
+Dialogflow's v3 API reports each webhook call's status (QueryResult.webhook_statuses, in call
+order) and payload, but not its tag; a tag is shown only when the diagnostic info names one.
+exit codes: 0 done; 1 a turn failed at the API; 2 usage; 3 the stack outputs could not be read.`;
+
+export interface ChatDeps {
+  input?: NodeJS.ReadableStream;
+  /** Whether a person types (prompt, line editing) or input is piped in. */
+  interactive?: boolean;
+  pulumi?: PulumiOptions;
+}
+
+type QueryResult = protos.google.cloud.dialogflow.cx.v3.IQueryResult;
+
+/** Tags named anywhere in the free-form diagnostic info, under any key that says "tag". */
+export function tagsInDiagnostics(info: JsonValue): string[] {
+  const found: string[] = [];
+  const walk = (value: JsonValue, key: string) => {
+    if (typeof value === 'string' && /(^|\W|_)tag$/i.test(key)) found.push(value);
+    else if (Array.isArray(value)) value.forEach((v) => walk(v, key));
+    else if (value && typeof value === 'object') {
+      for (const [k, v] of Object.entries(value)) walk(v, k);
+    }
+  };
+  walk(info, '');
+  return found;
+}
+
+export function formatTurn(result: QueryResult, diagnostics: boolean): string[] {
+  const lines: string[] = [];
+  const texts = (result.responseMessages ?? []).flatMap((m) => m.text?.text ?? []);
+  for (const text of texts.length ? texts : ['(no message)']) lines.push(`agent> ${text}`);
+  const flow = result.currentFlow?.displayName || result.currentFlow?.name || '?';
+  const page = result.currentPage?.displayName || result.currentPage?.name || '?';
+  lines.push(`  page     ${flow} › ${page}`);
+  const statuses = result.webhookStatuses ?? [];
+  const payloads = (result.webhookPayloads ?? []).map(fromStruct);
+  if (statuses.length === 0) lines.push('  webhook  none called');
+  statuses.forEach((status, i) => {
+    const ok = (status.code ?? 0) === 0;
+    const payload = payloads[i] && Object.keys(payloads[i]).length ? payloads[i] : undefined;
+    lines.push(
+      `  webhook  #${i + 1} ${codeName(status.code)}` +
+        (!ok && status.message ? `: ${status.message}` : '') +
+        (payload ? `  payload ${JSON.stringify(payload)}` : ''),
+    );
+  });
+  const info = result.diagnosticInfo ? fromStruct(result.diagnosticInfo) : undefined;
+  const tags = info ? tagsInDiagnostics(info) : [];
+  if (tags.length) lines.push(`  tags     ${tags.join(', ')} (from the diagnostic info)`);
+  if (diagnostics && info) lines.push(`  diagnostics ${JSON.stringify(info)}`);
+  return lines;
+}
+
+interface Target {
+  agent: string;
+  options: DialogflowClientOptions;
+  language: string;
+  diagnostics: boolean;
+}
+
+async function resolveTarget(argv: string[], pulumi: PulumiOptions): Promise<Target | undefined> {
+  const parsed = parseCli(
+    argv,
+    {
+      agent: { type: 'string' },
+      language: { type: 'string', default: 'en' },
+      diagnostics: { type: 'boolean', default: false },
+      ...ENDPOINT_OPTIONS,
+    },
+    true,
+  );
+  if (!parsed) return undefined;
+  const { values, positionals } = parsed;
+  if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`);
+  const stack = positionals[0];
+  const endpoint = parseEndpointFlags(values);
+  if (stack !== undefined && values.agent !== undefined) {
+    throw new UsageError('give a stack name or --agent, not both');
+  }
+  let agent = values.agent;
+  if (stack !== undefined) {
+    const outputs = await readStackOutputs(stack, '--agent', pulumi);
+    agent = requireOutput(
+      outputs,
+      'agentName',
+      stack,
+      'run pulumi up with this version of the program',
+    );
+  }
+  if (agent === undefined) throw new UsageError('give a stack name or --agent <agent>');
+  agentLocation(agent);
+  return {
+    agent,
+    options: clientOptions(agent, endpoint),
+    language: values.language,
+    diagnostics: values.diagnostics === true,
+  };
+}
+
+const newSession = (agent: string) => `${agent}/sessions/chat-${randomUUID()}`;
+
+async function converse(target: Target, io: CliIo, deps: ChatDeps): Promise<number> {
+  const input = deps.input ?? process.stdin;
+  const interactive = deps.interactive ?? (process.stdin.isTTY === true && input === process.stdin);
+  const client = new v3.SessionsClient(target.options);
+  const rl = createInterface({
+    input,
+    output: interactive ? process.stdout : undefined,
+    terminal: interactive,
+  });
+  rl.setPrompt('you> ');
+  let session = newSession(target.agent);
+  let failures = 0;
+  io.err(
+    `${TOOL}: talking to ${target.agent} at ${describeEndpoint(target.options)}; ` +
+      `/help for commands, /quit or Ctrl-D to end`,
+  );
+  try {
+    if (interactive) rl.prompt();
+    for await (const raw of rl) {
+      const line = raw.trim();
+      if (!interactive && line) io.out(`you> ${line}`);
+      if (line === '/quit' || line === '/exit') break;
+      if (line === '/help') {
+        io.out(HELP.slice(HELP.indexOf('while chatting:')));
+      } else if (line === '/reset') {
+        session = newSession(target.agent);
+        io.out('  (new session)');
+      } else if (line) {
+        const event = /^\/event\s+(\S+)$/.exec(line)?.[1];
+        if (line.startsWith('/') && !event) {
+          io.out(`  (unknown command ${line.split(/\s/)[0]}; /help lists them)`);
+        } else {
+          try {
+            const [response] = await client.detectIntent(
+              {
+                session,
+                queryInput: {
+                  ...(event ? { event: { event } } : { text: { text: line } }),
+                  languageCode: target.language,
+                },
+              },
+              CALL_OPTIONS,
+            );
+            for (const out of formatTurn(response.queryResult ?? {}, target.diagnostics))
+              io.out(out);
+          } catch (error) {
+            failures++;
+            io.err(`${TOOL}: ${describeApiError(error, describeEndpoint(target.options))}`);
+          }
+        }
+      }
+      if (interactive) rl.prompt();
+    }
+  } finally {
+    rl.close();
+    await client.close();
+  }
+  return failures ? 1 : 0;
+}
+
+export async function main(argv: string[], io: CliIo, deps: ChatDeps = {}): Promise<number> {
+  return runCli(
+    TOOL,
+    async () => {
+      const target = await resolveTarget(argv, deps.pulumi ?? {});
+      if (!target) {
+        io.out(HELP);
+        return 0;
+      }
+      return converse(target, io, deps);
+    },
+    io,
+  );
+}
+
+if (require.main === module) runAsScript((argv, io) => main(argv, io));
