@@ -4,7 +4,7 @@
 //   npm run chat -- --agent <agent>
 import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
-import { v3, type protos } from '@google-cloud/dialogflow-cx';
+import type { protos } from '@google-cloud/dialogflow-cx';
 import { UsageError, parseCli, runAsScript, runCli, type CliIo } from './cli';
 import {
   CALL_OPTIONS,
@@ -23,6 +23,7 @@ import {
 } from './cx/connection';
 import { fromStruct } from './cx/struct';
 import type { JsonValue } from '../service/protocol/types';
+import { v3Clients } from './cx/clients';
 
 const TOOL = 'chat';
 
@@ -150,7 +151,7 @@ const newSession = (agent: string) => `${agent}/sessions/chat-${randomUUID()}`;
 async function converse(target: Target, io: CliIo, deps: ChatDeps): Promise<number> {
   const input = deps.input ?? process.stdin;
   const interactive = deps.interactive ?? (process.stdin.isTTY === true && input === process.stdin);
-  const client = new v3.SessionsClient(target.options);
+  const client = new (v3Clients().SessionsClient)(target.options);
   const rl = createInterface({
     input,
     output: interactive ? process.stdout : undefined,

@@ -3,7 +3,6 @@
 //   npm run smoke -- <stack> [--wait 300] [--json]
 //   npm run smoke -- --agent <agent> --flow <smoke flow>
 import { randomUUID } from 'node:crypto';
-import { v3 } from '@google-cloud/dialogflow-cx';
 import { SMOKE_EVENT } from '../service/smoke';
 import { CliError, UsageError, parseCli, runAsScript, runCli, seconds, type CliIo } from './cli';
 import {
@@ -33,6 +32,7 @@ import {
 } from './cx/smokeOutcome';
 import { fromStruct } from './cx/struct';
 import type { SmokeMarker } from '../service/smoke';
+import { v3Clients, type V3 } from './cx/clients';
 
 const TOOL = 'smoke';
 const DEFAULT_WAIT_S = 300;
@@ -148,7 +148,7 @@ async function resolveTarget(argv: string[], pulumi: PulumiOptions): Promise<Tar
 
 /** One detectIntent on a fresh session, at the smoke flow's start page, with the smoke event. */
 async function attempt(
-  client: InstanceType<typeof v3.SessionsClient>,
+  client: InstanceType<V3['SessionsClient']>,
   target: Target,
   now: () => number,
 ) {
@@ -184,7 +184,7 @@ export async function runSmoke(
 ): Promise<SmokeResult> {
   const now = deps.now ?? Date.now;
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  const client = new v3.SessionsClient(target.options);
+  const client = new (v3Clients().SessionsClient)(target.options);
   const deadline = now() + target.waitMs;
   let backoff = FIRST_BACKOFF_MS;
   let attempts = 0;

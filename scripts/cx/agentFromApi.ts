@@ -1,13 +1,14 @@
 // Reads the webhook-relevant parts of a live agent through the official v3 clients: every flow with
 // its pages and route groups, the agent-level route groups, the webhooks and the intents' names.
-import { v3 } from '@google-cloud/dialogflow-cx';
 import type { AgentModel, FlowModel } from './agentModel';
 import { CALL_OPTIONS, type DialogflowClientOptions } from './connection';
+import { v3Clients } from './clients';
 
 export async function loadAgentFromApi(
   agent: string,
   options: DialogflowClientOptions,
 ): Promise<AgentModel> {
+  const v3 = v3Clients();
   const flowsClient = new v3.FlowsClient(options);
   const pagesClient = new v3.PagesClient(options);
   const groupsClient = new v3.TransitionRouteGroupsClient(options);
