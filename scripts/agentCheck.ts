@@ -188,7 +188,10 @@ export async function main(argv: string[], io: CliIo, pulumi: PulumiOptions = {}
         return failing === 0 ? 0 : 1;
       }
       io.out(`${TOOL}: ${agent.source}`);
-      io.out(`webhook: "${webhook.displayName}" (${webhook.name})`);
+      io.out(
+        `webhook: "${webhook.displayName}"` +
+          (webhook.name !== webhook.displayName ? ` (${webhook.name})` : ''),
+      );
       io.out(`served tags: ${served.join(', ')}`);
       io.out('');
       printTable(io, calls);

@@ -171,7 +171,8 @@ async function converse(target: Target, io: CliIo, deps: ChatDeps): Promise<numb
       if (!interactive && line) io.out(`you> ${line}`);
       if (line === '/quit' || line === '/exit') break;
       if (line === '/help') {
-        io.out(HELP.slice(HELP.indexOf('while chatting:')));
+        const from = HELP.indexOf('while chatting:');
+        io.out(HELP.slice(from, HELP.indexOf('\n\n', from)));
       } else if (line === '/reset') {
         session = newSession(target.agent);
         io.out('  (new session)');

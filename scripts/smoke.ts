@@ -225,7 +225,7 @@ export async function runSmoke(
 function printResult(io: CliIo, r: SmokeResult): void {
   if (r.ok && r.marker) {
     io.out(
-      `${TOOL}: PASS  Dialogflow called the webhook and got the smoke marker in ${r.roundTripMs} ms`,
+      `${TOOL}: PASS  Dialogflow called the webhook and the smoke marker came back (round trip ${r.roundTripMs} ms)`,
     );
     io.out(`  revision  ${r.marker.revision}`);
     io.out(`  caller    ${r.marker.caller ?? '(none named)'} (auth: ${r.marker.auth})`);

@@ -124,6 +124,19 @@ describe('npm run chat against the Dialogflow stand-in and the real service', ()
     );
   });
 
+  it('lists the chat commands with /help', async () => {
+    const { io } = await chat(['/help']);
+    expect(io.stdout).toEqual([
+      'you> /help',
+      [
+        'while chatting:',
+        '  /event <name>             send an event instead of text (e.g. /event cx-webhook-kit-smoke)',
+        '  /reset                    start a new session',
+        '  /quit                     end (so does Ctrl-D or the end of piped input)',
+      ].join('\n'),
+    ]);
+  });
+
   it('answers unknown commands without calling Dialogflow', async () => {
     const before = standIn.detectIntentCount();
     const { io } = await chat(['/nope', '/quit', 'hello']);

@@ -62,7 +62,7 @@ describe('npm run smoke against a Dialogflow stand-in calling the real service',
     const { code, io } = await smoke(s);
     expect(io.stderr).toEqual([]);
     expect(code).toBe(0);
-    expect(io.stdout[0]).toMatch(/^smoke: PASS .* in \d+ ms$/);
+    expect(io.stdout[0]).toMatch(/^smoke: PASS .* came back \(round trip \d+ ms\)$/);
     expect(io.stdout).toContain(`  revision  ${REVISION}`);
     expect(io.stdout).toContain(`  caller    ${LOCAL_SERVICE_AGENT} (auth: platform)`);
     // Dialogflow → service → Dialogflow: the stand-in really called the service, as Cloud Run
