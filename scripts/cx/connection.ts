@@ -214,7 +214,7 @@ export function describeApiError(error: unknown, endpoint: string): string {
     case grpc.status.UNAUTHENTICATED:
       return `the Dialogflow API at ${endpoint} refused the credentials (run gcloud auth application-default login): ${detail}`;
     case grpc.status.PERMISSION_DENIED:
-      return `the credentials running this tool may not use this agent (they need e.g. roles/dialogflow.client): ${detail}`;
+      return `the credentials running this tool may not use this agent (detecting intent takes roles/dialogflow.client, reading it roles/dialogflow.reader): ${detail}`;
     case undefined:
       return `the Dialogflow API at ${endpoint} failed: ${detail}`;
     default:
