@@ -9,16 +9,16 @@ import { loadAgentFromApi } from './cx/agentFromApi';
 import { loadAgentFromExport } from './cx/agentFromExport';
 import type { AgentModel } from './cx/agentModel';
 import {
+  AGENT_OUTPUT,
   ENDPOINT_HELP,
   ENDPOINT_OPTIONS,
   agentLocation,
   clientOptions,
   describeApiError,
   describeEndpoint,
+  fromStackOrFlags,
   parseEndpointFlags,
-  readStackOutputs,
   requireChildOf,
-  requireOutput,
   type PulumiOptions,
 } from './cx/connection';
 import { checkCalls, type CheckedCall, type Verdict } from './cx/fulfillments';
@@ -74,13 +74,11 @@ async function resolveTarget(
   );
   if (!parsed) return undefined;
   const { values, positionals } = parsed;
-  if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`);
-  const stack = positionals[0];
   const endpoint = parseEndpointFlags(values);
   const json = values.json === true;
 
   if (values.export !== undefined) {
-    if (stack !== undefined || values.agent !== undefined || endpoint.host !== undefined) {
+    if (positionals.length || values.agent !== undefined || endpoint.host !== undefined) {
       throw new UsageError('--export reads a package: give no stack, --agent or --api-endpoint');
     }
     const dir = values.export;
@@ -89,23 +87,15 @@ async function resolveTarget(
       target: { webhook: values.webhook, load: () => Promise.resolve(loadAgentFromExport(dir)) },
     };
   }
-  if (stack !== undefined && values.agent !== undefined) {
-    throw new UsageError('give a stack name or --agent, not both');
-  }
-  let agent = values.agent;
-  let webhook = values.webhook;
-  if (stack !== undefined) {
-    const outputs = await readStackOutputs(stack, '--agent and --webhook', pulumi);
-    agent = requireOutput(
-      outputs,
-      'agentName',
-      stack,
-      'run pulumi up with this version of the program',
-    );
-    webhook ??= requireOutput(outputs, 'webhookName', stack, 'run pulumi up first');
-  }
-  if (agent === undefined)
+  const { agent, webhook } = await fromStackOrFlags(
+    positionals,
+    { agent: values.agent, webhook: values.webhook },
+    { agent: AGENT_OUTPUT, webhook: { output: 'webhookName', hint: 'run pulumi up first' } },
+    pulumi,
+  );
+  if (agent === undefined) {
     throw new UsageError('give a stack name, --agent <agent>, or --export <dir>');
+  }
   agentLocation(agent);
   if (webhook !== undefined) requireChildOf(agent, 'webhooks', webhook, '--webhook');
   const options = clientOptions(agent, endpoint);

@@ -7,6 +7,7 @@ import { createInterface } from 'node:readline';
 import type { protos } from '@google-cloud/dialogflow-cx';
 import { UsageError, parseCli, runAsScript, runCli, type CliIo } from './cli';
 import {
+  AGENT_OUTPUT,
   CALL_OPTIONS,
   ENDPOINT_HELP,
   ENDPOINT_OPTIONS,
@@ -15,9 +16,8 @@ import {
   codeName,
   describeApiError,
   describeEndpoint,
+  fromStackOrFlags,
   parseEndpointFlags,
-  readStackOutputs,
-  requireOutput,
   type DialogflowClientOptions,
   type PulumiOptions,
 } from './cx/connection';
@@ -120,22 +120,13 @@ async function resolveTarget(argv: string[], pulumi: PulumiOptions): Promise<Tar
   );
   if (!parsed) return undefined;
   const { values, positionals } = parsed;
-  if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`);
-  const stack = positionals[0];
   const endpoint = parseEndpointFlags(values);
-  if (stack !== undefined && values.agent !== undefined) {
-    throw new UsageError('give a stack name or --agent, not both');
-  }
-  let agent = values.agent;
-  if (stack !== undefined) {
-    const outputs = await readStackOutputs(stack, '--agent', pulumi);
-    agent = requireOutput(
-      outputs,
-      'agentName',
-      stack,
-      'run pulumi up with this version of the program',
-    );
-  }
+  const { agent } = await fromStackOrFlags(
+    positionals,
+    { agent: values.agent },
+    { agent: AGENT_OUTPUT },
+    pulumi,
+  );
   if (agent === undefined) throw new UsageError('give a stack name or --agent <agent>');
   agentLocation(agent);
   return {

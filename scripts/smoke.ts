@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { SMOKE_EVENT } from '../service/smoke';
 import { CliError, UsageError, parseCli, runAsScript, runCli, seconds, type CliIo } from './cli';
 import {
+  AGENT_OUTPUT,
   CALL_OPTIONS,
   ENDPOINT_HELP,
   ENDPOINT_OPTIONS,
@@ -13,10 +14,9 @@ import {
   clientOptions,
   describeApiError,
   describeEndpoint,
+  fromStackOrFlags,
   parseEndpointFlags,
-  readStackOutputs,
   requireChildOf,
-  requireOutput,
   type DialogflowClientOptions,
   type PulumiOptions,
 } from './cx/connection';
@@ -104,29 +104,20 @@ async function resolveTarget(argv: string[], pulumi: PulumiOptions): Promise<Tar
   );
   if (!parsed) return undefined;
   const { values, positionals } = parsed;
-  if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`);
-  const stack = positionals[0];
   const endpoint = parseEndpointFlags(values);
   const waitMs = seconds(values.wait, '--wait') * 1000;
-  if (stack !== undefined && (values.agent !== undefined || values.flow !== undefined)) {
-    throw new UsageError('give a stack name or --agent and --flow, not both');
-  }
-  let { agent, flow } = values;
-  if (stack !== undefined) {
-    const outputs = await readStackOutputs(stack, '--agent and --flow', pulumi);
-    agent = requireOutput(
-      outputs,
-      'agentName',
-      stack,
-      'run pulumi up with this version of the program',
-    );
-    flow = requireOutput(
-      outputs,
-      'smokeFlowName',
-      stack,
-      'the stack has no smoke flow; set cx-webhook-kit:smokeFlow to true (the default) and run pulumi up',
-    );
-  }
+  const { agent, flow } = await fromStackOrFlags(
+    positionals,
+    { agent: values.agent, flow: values.flow },
+    {
+      agent: AGENT_OUTPUT,
+      flow: {
+        output: 'smokeFlowName',
+        hint: 'the stack has no smoke flow; set cx-webhook-kit:smokeFlow to true (the default) and run pulumi up',
+      },
+    },
+    pulumi,
+  );
   if (agent === undefined || flow === undefined) {
     throw new UsageError(
       agent === undefined

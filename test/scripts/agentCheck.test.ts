@@ -417,7 +417,7 @@ describe('npm run agent:check -- --export <dir> (an agent kept as a JSON package
 describe('agent:check usage', () => {
   it.each([
     [[], 'give a stack name, --agent <agent>, or --export <dir>'],
-    [['dev', '--agent', AGENT], 'give a stack name or --agent, not both'],
+    [['dev', '--agent', AGENT], 'give a stack name or --agent and --webhook, not both'],
     [
       ['--export', 'x', '--agent', AGENT],
       '--export reads a package: give no stack, --agent or --api-endpoint',

@@ -13,6 +13,20 @@ import type { CallerAuth } from '../helpers/webhookCall';
 
 const REVISION = 'cx-webhook-dev-00007-kit';
 const key = generateKey();
+/** A clock that moves only when the smoke sleeps, so backoff is checked exactly and at once. */
+function fakeClock() {
+  let clock = 0;
+  const sleeps: number[] = [];
+  return {
+    sleeps,
+    now: () => clock,
+    sleep: (ms: number) => {
+      sleeps.push(ms);
+      clock += ms;
+      return Promise.resolve();
+    },
+  };
+}
 const parse = (io: { stdout: string[] }) => JSON.parse(io.stdout.join('\n')) as SmokeResult;
 const platformCaller: CallerAuth = { kind: 'platform', key, email: LOCAL_SERVICE_AGENT };
 
@@ -140,16 +154,7 @@ describe('npm run smoke against a Dialogflow stand-in calling the real service',
   it('retries while the invoker check refuses, backing off, and passes once the grant applies', async () => {
     const gate = await frontEnd({ refuseFirst: 2, refuseStatus: 403 });
     const s = await standIn([webhook(gate.url, platformCaller)]);
-    let clock = 0;
-    const sleeps: number[] = [];
-    const deps = {
-      now: () => clock,
-      sleep: (ms: number) => {
-        sleeps.push(ms);
-        clock += ms;
-        return Promise.resolve();
-      },
-    };
+    const { sleeps, ...deps } = fakeClock();
     const { code, io } = await smoke(s, ['--wait', '60'], deps);
     expect(code).toBe(0);
     expect(sleeps).toEqual([2000, 4000]);
@@ -162,16 +167,7 @@ describe('npm run smoke against a Dialogflow stand-in calling the real service',
   it('stops retrying at the --wait deadline and reports the refusal', async () => {
     const gate = await frontEnd({ refuseFirst: 1000 });
     const s = await standIn([webhook(gate.url, platformCaller)]);
-    let clock = 0;
-    const sleeps: number[] = [];
-    const deps = {
-      now: () => clock,
-      sleep: (ms: number) => {
-        sleeps.push(ms);
-        clock += ms;
-        return Promise.resolve();
-      },
-    };
+    const { sleeps, ...deps } = fakeClock();
     const { code, io } = await smoke(s, ['--wait', '5', '--json'], deps);
     expect(code).toBe(1);
     expect(sleeps).toEqual([2000, 3000]);
