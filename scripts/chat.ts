@@ -64,7 +64,12 @@ type QueryResult = protos.google.cloud.dialogflow.cx.v3.IQueryResult;
 export function tagsInDiagnostics(info: JsonValue): string[] {
   const found: string[] = [];
   const walk = (value: JsonValue, key: string) => {
-    if (typeof value === 'string' && /(^|\W|_)tag$/i.test(key)) found.push(value);
+    // The key's last word, whatever its case style: "tag", "Webhook Tag", "webhookTag", "webhook_tag".
+    const last = key
+      .replace(/([a-z])([A-Z])/g, '$1 $2')
+      .split(/[\s_-]+/)
+      .pop();
+    if (typeof value === 'string' && last?.toLowerCase() === 'tag') found.push(value);
     else if (Array.isArray(value)) value.forEach((v) => walk(v, key));
     else if (value && typeof value === 'object') {
       for (const [k, v] of Object.entries(value)) walk(v, k);
@@ -149,6 +154,8 @@ async function converse(target: Target, io: CliIo, deps: ChatDeps): Promise<numb
     terminal: interactive,
   });
   rl.setPrompt('you> ');
+  // Ctrl-C ends the conversation like Ctrl-D; unhandled, readline would only pause the input.
+  rl.on('SIGINT', () => rl.close());
   let session = newSession(target.agent);
   let failures = 0;
   io.err(

@@ -168,11 +168,7 @@ async function attempt(
   }
 }
 
-export async function runSmoke(
-  target: Target,
-  io: CliIo,
-  deps: SmokeDeps = {},
-): Promise<SmokeResult> {
+async function runSmoke(target: Target, io: CliIo, deps: SmokeDeps = {}): Promise<SmokeResult> {
   const now = deps.now ?? Date.now;
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const client = new (v3Clients().SessionsClient)(target.options);

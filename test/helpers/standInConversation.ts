@@ -10,7 +10,6 @@ import type { protos } from '@google-cloud/dialogflow-cx';
 import type { JsonObject, JsonValue, WebhookRequest } from '../../service/protocol/types';
 import { callWebhook, type CallerAuth } from './webhookCall';
 
-type V3 = typeof protos.google.cloud.dialogflow.cx.v3;
 export type Flow = protos.google.cloud.dialogflow.cx.v3.IFlow;
 export type Page = protos.google.cloud.dialogflow.cx.v3.IPage;
 export type RouteGroup = protos.google.cloud.dialogflow.cx.v3.ITransitionRouteGroup;
@@ -19,7 +18,6 @@ export type Webhook = protos.google.cloud.dialogflow.cx.v3.IWebhook;
 type Fulfillment = protos.google.cloud.dialogflow.cx.v3.IFulfillment;
 type Route = protos.google.cloud.dialogflow.cx.v3.ITransitionRoute;
 type Handler = protos.google.cloud.dialogflow.cx.v3.IEventHandler;
-export type { V3 };
 
 export interface StandInFlow {
   flow: Flow;

@@ -189,7 +189,7 @@ describe('chat output', () => {
     ]);
   });
 
-  it('finds no tag in diagnostic info that names none', () => {
+  it('finds tags under keys whose last word is tag, in any case style, and nothing else', () => {
     expect(tagsInDiagnostics({ 'Session Id': 's', Alternative: ['x'], stage: 'tagged' })).toEqual(
       [],
     );
