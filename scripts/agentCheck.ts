@@ -14,13 +14,13 @@ import {
   ENDPOINT_OPTIONS,
   agentLocation,
   clientOptions,
-  describeApiError,
   describeEndpoint,
   fromStackOrFlags,
   parseEndpointFlags,
   requireChildOf,
   type PulumiOptions,
 } from './cx/connection';
+import { describeApiError } from './cx/rpcStatus';
 import { checkCalls, type CheckedCall, type Verdict } from './cx/fulfillments';
 
 const TOOL = 'agent:check';

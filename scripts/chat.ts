@@ -13,14 +13,13 @@ import {
   ENDPOINT_OPTIONS,
   agentLocation,
   clientOptions,
-  codeName,
-  describeApiError,
   describeEndpoint,
   fromStackOrFlags,
   parseEndpointFlags,
   type DialogflowClientOptions,
   type PulumiOptions,
 } from './cx/connection';
+import { codeName, describeApiError } from './cx/rpcStatus';
 import { fromStruct } from './cx/struct';
 import type { JsonValue } from '../service/protocol/types';
 import { v3Clients } from './cx/clients';

@@ -12,7 +12,6 @@ import {
   ENDPOINT_OPTIONS,
   agentLocation,
   clientOptions,
-  describeApiError,
   describeEndpoint,
   fromStackOrFlags,
   parseEndpointFlags,
@@ -20,6 +19,7 @@ import {
   type DialogflowClientOptions,
   type PulumiOptions,
 } from './cx/connection';
+import { describeApiError } from './cx/rpcStatus';
 import {
   RETRYABLE,
   classify,

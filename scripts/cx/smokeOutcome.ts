@@ -4,7 +4,7 @@
 // status is OK, and the built-in smoke handler's marker came back.
 import type { SmokeMarker } from '../../service/smoke';
 import type { JsonObject } from '../../service/protocol/types';
-import { codeName } from './connection';
+import { codeName } from './rpcStatus';
 
 export type Outcome =
   | 'passed'
