@@ -99,13 +99,12 @@ async function resolveTarget(
   agentLocation(agent);
   if (webhook !== undefined) requireChildOf(agent, 'webhooks', webhook, '--webhook');
   const options = clientOptions(agent, endpoint);
-  const name = agent;
   return {
     json,
     target: {
       webhook,
       load: () =>
-        loadAgentFromApi(name, options).catch((error: unknown) => {
+        loadAgentFromApi(agent, options).catch((error: unknown) => {
           throw new CliError(describeApiError(error, describeEndpoint(options)), 3);
         }),
     },

@@ -143,6 +143,24 @@ async function resolveTarget(argv: string[], pulumi: PulumiOptions): Promise<Tar
 
 const newSession = (agent: string) => `${agent}/sessions/chat-${randomUUID()}`;
 
+/** What a typed line asks for. */
+export type Line =
+  | { kind: 'empty' | 'quit' | 'help' | 'reset' }
+  | { kind: 'unknown'; command: string }
+  | { kind: 'event'; event: string }
+  | { kind: 'text'; text: string };
+
+export function parseLine(raw: string): Line {
+  const line = raw.trim();
+  if (line === '') return { kind: 'empty' };
+  if (!line.startsWith('/')) return { kind: 'text', text: line };
+  if (line === '/quit' || line === '/exit') return { kind: 'quit' };
+  if (line === '/help') return { kind: 'help' };
+  if (line === '/reset') return { kind: 'reset' };
+  const event = /^\/event\s+(\S+)$/.exec(line)?.[1];
+  return event ? { kind: 'event', event } : { kind: 'unknown', command: line.split(/\s/)[0] };
+}
+
 async function converse(target: Target, io: CliIo, deps: ChatDeps): Promise<number> {
   const input = deps.input ?? process.stdin;
   const interactive = deps.interactive ?? (process.stdin.isTTY === true && input === process.stdin);
@@ -157,6 +175,23 @@ async function converse(target: Target, io: CliIo, deps: ChatDeps): Promise<numb
   rl.on('SIGINT', () => rl.close());
   let session = newSession(target.agent);
   let failures = 0;
+
+  const detectIntent = async (
+    queryInput: { text: { text: string } } | { event: { event: string } },
+  ) => {
+    try {
+      const [response] = await client.detectIntent(
+        { session, queryInput: { ...queryInput, languageCode: target.language } },
+        CALL_OPTIONS,
+      );
+      for (const out of formatTurn(response.queryResult ?? {}, target.diagnostics)) io.out(out);
+    } catch (error) {
+      // A failed turn is reported and the conversation goes on.
+      failures++;
+      io.err(`${TOOL}: ${describeApiError(error, describeEndpoint(target.options))}`);
+    }
+  };
+
   io.err(
     `${TOOL}: talking to ${target.agent} at ${describeEndpoint(target.options)}; ` +
       `/help for commands, /quit or Ctrl-D to end`,
@@ -164,38 +199,29 @@ async function converse(target: Target, io: CliIo, deps: ChatDeps): Promise<numb
   try {
     if (interactive) rl.prompt();
     for await (const raw of rl) {
-      const line = raw.trim();
-      if (!interactive && line) io.out(`you> ${line}`);
-      if (line === '/quit' || line === '/exit') break;
-      if (line === '/help') {
-        const from = HELP.indexOf('while chatting:');
-        io.out(HELP.slice(from, HELP.indexOf('\n\n', from)));
-      } else if (line === '/reset') {
-        session = newSession(target.agent);
-        io.out('  (new session)');
-      } else if (line) {
-        const event = /^\/event\s+(\S+)$/.exec(line)?.[1];
-        if (line.startsWith('/') && !event) {
-          io.out(`  (unknown command ${line.split(/\s/)[0]}; /help lists them)`);
-        } else {
-          try {
-            const [response] = await client.detectIntent(
-              {
-                session,
-                queryInput: {
-                  ...(event ? { event: { event } } : { text: { text: line } }),
-                  languageCode: target.language,
-                },
-              },
-              CALL_OPTIONS,
-            );
-            for (const out of formatTurn(response.queryResult ?? {}, target.diagnostics))
-              io.out(out);
-          } catch (error) {
-            failures++;
-            io.err(`${TOOL}: ${describeApiError(error, describeEndpoint(target.options))}`);
-          }
+      const line = parseLine(raw);
+      // Piped input is not echoed by a terminal: show it, so the transcript reads as a dialogue.
+      if (!interactive && line.kind !== 'empty') io.out(`you> ${raw.trim()}`);
+      if (line.kind === 'quit') break;
+      switch (line.kind) {
+        case 'help': {
+          const from = HELP.indexOf('while chatting:');
+          io.out(HELP.slice(from, HELP.indexOf('\n\n', from)));
+          break;
         }
+        case 'reset':
+          session = newSession(target.agent);
+          io.out('  (new session)');
+          break;
+        case 'unknown':
+          io.out(`  (unknown command ${line.command}; /help lists them)`);
+          break;
+        case 'event':
+          await detectIntent({ event: { event: line.event } });
+          break;
+        case 'text':
+          await detectIntent({ text: { text: line.text } });
+          break;
       }
       if (interactive) rl.prompt();
     }
