@@ -19,7 +19,7 @@ import {
   type DialogflowClientOptions,
   type PulumiOptions,
 } from './cx/connection';
-import { describeApiError } from './cx/rpcStatus';
+import { Code, describeApiError } from './cx/rpcStatus';
 import {
   RETRYABLE,
   classify,
@@ -163,7 +163,8 @@ async function attempt(
   } catch (error) {
     const apiError = describeApiError(error, describeEndpoint(target.options));
     // NOT_FOUND names the agent, flow or page: the smoke flow is not where the stack says.
-    const outcome: Outcome = (error as { code?: number }).code === 5 ? 'not-called' : 'api-error';
+    const outcome: Outcome =
+      (error as { code?: number }).code === Code.NOT_FOUND ? 'not-called' : 'api-error';
     return { session, roundTripMs: null, statuses: [], marker: null, outcome, apiError };
   }
 }
@@ -196,9 +197,9 @@ async function runSmoke(target: Target, io: CliIo, deps: SmokeDeps = {}): Promis
         };
       }
       const delay = Math.min(backoff, remaining);
-      const status = run.statuses.find((s) => s.code !== 0);
+      const refusal = run.statuses.find((s) => s.code !== Code.OK);
       io.err(
-        `${TOOL}: attempt ${attempts} refused (${status?.codeName ?? 'rejected'}); a new invoker grant ` +
+        `${TOOL}: attempt ${attempts} refused (${refusal?.codeName ?? 'rejected'}); a new invoker grant ` +
           `can take minutes to apply, trying again in ${(delay / 1000).toFixed(1)} s`,
       );
       await sleep(delay);

@@ -23,6 +23,16 @@ export const RPC_CODES = [
   'UNAUTHENTICATED',
 ] as const;
 
+/** The codes the tools act on, by name. */
+export const Code = {
+  OK: 0,
+  DEADLINE_EXCEEDED: 4,
+  NOT_FOUND: 5,
+  PERMISSION_DENIED: 7,
+  UNAVAILABLE: 14,
+  UNAUTHENTICATED: 16,
+} as const satisfies Partial<Record<(typeof RPC_CODES)[number], number>>;
+
 export const codeName = (code: number | null | undefined): string =>
   RPC_CODES[code ?? 0] ?? `CODE_${code}`;
 

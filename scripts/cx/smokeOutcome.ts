@@ -4,7 +4,7 @@
 // status is OK, and the built-in smoke handler's marker came back.
 import type { SmokeMarker } from '../../service/smoke';
 import type { JsonObject } from '../../service/protocol/types';
-import { codeName } from './rpcStatus';
+import { Code, codeName } from './rpcStatus';
 
 export type Outcome =
   | 'passed'
@@ -35,21 +35,17 @@ export interface Diagnosis {
   readonly causes: readonly string[];
 }
 
-const OK = 0;
-const DEADLINE_EXCEEDED = 4;
-const PERMISSION_DENIED = 7;
-const UNAVAILABLE = 14;
-const UNAUTHENTICATED = 16;
+const { OK, DEADLINE_EXCEEDED, NOT_FOUND, PERMISSION_DENIED, UNAVAILABLE, UNAUTHENTICATED } = Code;
 
-export function webhookStatus(status: {
+export function webhookStatus(reported: {
   code?: number | null;
   message?: string | null;
 }): WebhookStatus {
-  const message = status.message ?? '';
+  const message = reported.message ?? '';
   const http = /HTTP status code:?\s*(\d{3})/i.exec(message);
   return {
-    code: status.code ?? OK,
-    codeName: codeName(status.code),
+    code: reported.code ?? OK,
+    codeName: codeName(reported.code),
     message,
     httpStatus: http ? Number(http[1]) : null,
   };
@@ -90,8 +86,8 @@ const GRANT_MISSING =
   'the grant is missing or on another principal: run pulumi up and check the run.invoker binding ' +
   'names service-<agent project number>@gcp-sa-dialogflow.iam.gserviceaccount.com';
 
-const describe = (s: WebhookStatus) =>
-  `${s.codeName}${s.httpStatus ? `, HTTP ${s.httpStatus}` : ''}`;
+const describe = (s: WebhookStatus | undefined) =>
+  s ? `${s.codeName}${s.httpStatus ? `, HTTP ${s.httpStatus}` : ''}` : 'no status';
 
 export function diagnose(
   outcome: Outcome,
@@ -104,9 +100,9 @@ export function diagnose(
       return null;
     case 'rejected':
       return {
-        summary: `the webhook refused Dialogflow's call (${describe(failed!)})`,
+        summary: `the webhook refused Dialogflow's call (${describe(failed)})`,
         causes:
-          failed!.code === UNAUTHENTICATED
+          failed?.code === UNAUTHENTICATED
             ? [
                 GRANT_PENDING,
                 'the service accepted no credential: with auth id-token, the token audience ' +
@@ -122,7 +118,7 @@ export function diagnose(
       };
     case 'timeout':
       return {
-        summary: `the webhook did not answer within its timeout (${describe(failed!)})`,
+        summary: `the webhook did not answer within its timeout (${describe(failed)})`,
         causes: [
           'a cold start took longer than the webhook timeout (first call after a deploy, or after ' +
             'scaling to zero): run the smoke again; to avoid it set minInstances to 1 or raise ' +
@@ -132,7 +128,7 @@ export function diagnose(
       };
     case 'unavailable':
       return {
-        summary: `the webhook was unavailable (${describe(failed!)})`,
+        summary: `the webhook was unavailable (${describe(failed)})`,
         causes: [
           'the service did not start (a missing or invalid WEBHOOK_* variable stops it): check its logs',
           'the webhook URI points to no server, or to one that is down',
@@ -141,13 +137,13 @@ export function diagnose(
       };
     case 'webhook-error':
       return {
-        summary: `the webhook call failed (${describe(failed!)})`,
+        summary: `the webhook call failed (${describe(failed)})`,
         causes:
-          failed!.httpStatus === 404 || failed!.code === 5
+          failed?.httpStatus === 404 || failed?.code === NOT_FOUND
             ? [
                 "the webhook's URI reaches a server without the webhook route: it must be the service's root URL",
               ]
-            : failed!.httpStatus === 400
+            : failed?.httpStatus === 400
               ? ["the service could not read Dialogflow's request: check its logs"]
               : ['the smoke handler or the service failed: check its logs'],
       };
