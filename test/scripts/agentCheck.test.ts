@@ -237,7 +237,7 @@ describe('npm run agent:check against the live agent (Dialogflow stand-in)', () 
     );
   });
 
-  it.each(PLACES)('finds an unserved tag in a $place', async ({ place, where, live }) => {
+  it.each(PLACES)('finds an unserved tag in this place: $place', async ({ place, where, live }) => {
     const agent = liveAgent();
     live(agent);
     const { code, io } = await check(agent, ['--json']);
@@ -359,7 +359,7 @@ describe('npm run agent:check -- --export <dir> (an agent kept as a JSON package
     ]);
   });
 
-  it.each(PLACES)('finds an unserved tag in a $place', async ({ place, where, exported }) => {
+  it.each(PLACES)('finds an unserved tag in this place: $place', async ({ place, where, exported }) => {
     exported(dir);
     const { code, io } = await check(['--json']);
     expect(code).toBe(1);
