@@ -359,15 +359,18 @@ describe('npm run agent:check -- --export <dir> (an agent kept as a JSON package
     ]);
   });
 
-  it.each(PLACES)('finds an unserved tag in this place: $place', async ({ place, where, exported }) => {
-    exported(dir);
-    const { code, io } = await check(['--json']);
-    expect(code).toBe(1);
-    const unserved = parse(io.stdout).calls.filter((c) => c.verdict === 'unserved');
-    expect(unserved).toHaveLength(1);
-    expect(unserved[0]).toMatchObject({ place, tag: TYPO });
-    expect(unserved[0].location).toMatch(where);
-  });
+  it.each(PLACES)(
+    'finds an unserved tag in this place: $place',
+    async ({ place, where, exported }) => {
+      exported(dir);
+      const { code, io } = await check(['--json']);
+      expect(code).toBe(1);
+      const unserved = parse(io.stdout).calls.filter((c) => c.verdict === 'unserved');
+      expect(unserved).toHaveLength(1);
+      expect(unserved[0]).toMatchObject({ place, tag: TYPO });
+      expect(unserved[0].location).toMatch(where);
+    },
+  );
 
   it('fails a missing tag', async () => {
     edit(dir, ORDER_FILE, (j) => delete j.transitionRoutes[0].triggerFulfillment.tag);
