@@ -53,6 +53,15 @@ export function signJwt(key: LocalKey, claims: object, header: object = {}): str
   return `${signed}.${b64url(signature)}`;
 }
 
+/**
+ * The token as a service behind Cloud Run's IAM invoker check receives it: Cloud Run verifies it,
+ * then forwards it with the signature replaced by a marker (cx-protocol.md, "Cloud Run").
+ */
+export function forwardedByCloudRun(token: string): string {
+  const [header, payload] = token.split('.');
+  return `${header}.${payload}.SIGNATURE_REMOVED_BY_GOOGLE`;
+}
+
 export interface ServiceAgentClaims {
   iss: string;
   aud: string;
@@ -108,7 +117,10 @@ export async function startCertsServer(keys: readonly LocalKey[], port = 0): Pro
     });
     res.end(body);
   });
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', resolve);
+  });
   const address = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${address.port}/certs`,

@@ -1,0 +1,174 @@
+// What a smoke detectIntent proves, read from the QueryResult (session.proto, v3):
+// `webhook_statuses` holds a google.rpc.Status per webhook call in call order, `webhook_payloads`
+// each call's WebhookResponse.payload. The smoke passes only when the webhook was called, every
+// status is OK, and the built-in smoke handler's marker came back.
+import type { SmokeMarker } from '../../service/smoke';
+import type { JsonObject } from '../../service/protocol/types';
+import { Code, codeName } from './rpcStatus';
+
+export type Outcome =
+  | 'passed'
+  /** 401/403: Cloud Run's IAM check or the service's own authentication refused the call. */
+  | 'rejected'
+  | 'timeout'
+  /** 503 or an unreachable URL. */
+  | 'unavailable'
+  /** Any other failed status (400, 404, 500, …). */
+  | 'webhook-error'
+  /** No webhook call: the smoke flow, its event handler or its webhook is missing. */
+  | 'not-called'
+  /** 200, but without the smoke marker: something else answers at the webhook's URL. */
+  | 'wrong-answerer'
+  /** The Dialogflow API call itself failed. */
+  | 'api-error';
+
+export interface WebhookStatus {
+  readonly code: number;
+  readonly codeName: string;
+  readonly message: string;
+  /** The HTTP status, when Dialogflow's message names one. */
+  readonly httpStatus: number | null;
+}
+
+export interface Diagnosis {
+  readonly summary: string;
+  readonly causes: readonly string[];
+}
+
+const { OK, DEADLINE_EXCEEDED, NOT_FOUND, PERMISSION_DENIED, UNAVAILABLE, UNAUTHENTICATED } = Code;
+
+export function webhookStatus(reported: {
+  code?: number | null;
+  message?: string | null;
+}): WebhookStatus {
+  const message = reported.message ?? '';
+  const http = /HTTP status code:?\s*(\d{3})/i.exec(message);
+  return {
+    code: reported.code ?? OK,
+    codeName: codeName(reported.code),
+    message,
+    httpStatus: http ? Number(http[1]) : null,
+  };
+}
+
+function isMarker(value: unknown): value is SmokeMarker {
+  return typeof value === 'object' && value !== null && (value as { ok?: unknown }).ok === true;
+}
+
+/** The marker of the built-in smoke handler in any of the call payloads. */
+export function findMarker(payloads: readonly JsonObject[]): SmokeMarker | null {
+  for (const payload of payloads) {
+    if (isMarker(payload.cxWebhookKitSmoke)) return payload.cxWebhookKitSmoke;
+  }
+  return null;
+}
+
+export function classify(statuses: readonly WebhookStatus[], marker: SmokeMarker | null): Outcome {
+  if (statuses.length === 0) return 'not-called';
+  const failed = statuses.find((s) => s.code !== OK);
+  if (failed) {
+    if (failed.code === PERMISSION_DENIED || failed.code === UNAUTHENTICATED) return 'rejected';
+    if (failed.code === DEADLINE_EXCEEDED) return 'timeout';
+    if (failed.code === UNAVAILABLE) return 'unavailable';
+    return 'webhook-error';
+  }
+  return marker ? 'passed' : 'wrong-answerer';
+}
+
+/** IAM changes usually apply within 2 minutes, sometimes 7 or more
+ * (cloud.google.com/iam/docs/access-change-propagation): only a refusal can be that. */
+export const RETRYABLE: ReadonlySet<Outcome> = new Set(['rejected']);
+
+const GRANT_PENDING =
+  'the invoker grant (roles/run.invoker for the Dialogflow service agent, on the service) has not ' +
+  'applied yet: IAM changes take up to about 7 minutes; rerun with a longer --wait';
+const GRANT_MISSING =
+  'the grant is missing or on another principal: run pulumi up and check the run.invoker binding ' +
+  'names service-<agent project number>@gcp-sa-dialogflow.iam.gserviceaccount.com';
+
+const describe = (s: WebhookStatus | undefined) =>
+  s ? `${s.codeName}${s.httpStatus ? `, HTTP ${s.httpStatus}` : ''}` : 'no status';
+
+export function diagnose(
+  outcome: Outcome,
+  statuses: readonly WebhookStatus[],
+  apiError?: string,
+): Diagnosis | null {
+  const failed = statuses.find((s) => s.code !== OK);
+  switch (outcome) {
+    case 'passed':
+      return null;
+    case 'rejected':
+      return {
+        summary: `the webhook refused Dialogflow's call (${describe(failed)})`,
+        causes:
+          failed?.code === UNAUTHENTICATED
+            ? [
+                GRANT_PENDING,
+                'the service accepted no credential: with auth id-token, the token audience ' +
+                  'Dialogflow uses must be in WEBHOOK_AUDIENCE; with header, the secret must match',
+                GRANT_MISSING,
+              ]
+            : [
+                GRANT_PENDING,
+                GRANT_MISSING,
+                "the caller is not in the service's WEBHOOK_ALLOWED_CALLERS: the agent's project " +
+                  '(agentProject) must be the one whose service agent the stack admits',
+              ],
+      };
+    case 'timeout':
+      return {
+        summary: `the webhook did not answer within its timeout (${describe(failed)})`,
+        causes: [
+          'a cold start took longer than the webhook timeout (first call after a deploy, or after ' +
+            'scaling to zero): run the smoke again; to avoid it set minInstances to 1 or raise ' +
+            'webhookTimeoutSeconds',
+          'the service is overloaded or a handler waits on a slow dependency: check its logs',
+        ],
+      };
+    case 'unavailable':
+      return {
+        summary: `the webhook was unavailable (${describe(failed)})`,
+        causes: [
+          'the service did not start (a missing or invalid WEBHOOK_* variable stops it): check its logs',
+          'the webhook URI points to no server, or to one that is down',
+          'a handler dependency reported itself unavailable (the service answers 503)',
+        ],
+      };
+    case 'webhook-error':
+      return {
+        summary: `the webhook call failed (${describe(failed)})`,
+        causes:
+          failed?.httpStatus === 404 || failed?.code === NOT_FOUND
+            ? [
+                "the webhook's URI reaches a server without the webhook route: it must be the service's root URL",
+              ]
+            : failed?.httpStatus === 400
+              ? ["the service could not read Dialogflow's request: check its logs"]
+              : ['the smoke handler or the service failed: check its logs'],
+      };
+    case 'not-called':
+      return {
+        summary: apiError
+          ? `Dialogflow could not run the smoke flow (${apiError})`
+          : 'Dialogflow called no webhook for the smoke event',
+        causes: [
+          'the smoke flow is missing: smokeFlow is false, or pulumi up has not run since it was ' +
+            'enabled; or --agent/--flow name another agent',
+          "the smoke flow's event handler for cx-webhook-kit-smoke, or its webhook, was removed " +
+            '(for example in the console): run pulumi up to restore it',
+        ],
+      };
+    case 'wrong-answerer':
+      return {
+        summary: 'a webhook answered 200 but without the smoke marker',
+        causes: [
+          "the smoke flow's webhook points at another service, or at a deployment older than the " +
+            'built-in smoke handler: check the CX webhook URI against the serviceUrl output',
+          'a proxy or another route answered in place of the service',
+        ],
+      };
+    case 'api-error':
+      return { summary: apiError ?? 'the Dialogflow API call failed', causes: [] };
+  }
+}

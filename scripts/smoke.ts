@@ -1,0 +1,254 @@
+// Proves that Dialogflow can call the deployed webhook: sends the smoke event to the stack's smoke
+// flow with detectIntent and checks what Dialogflow reports about the webhook call.
+//   npm run smoke -- <stack> [--wait 300] [--json]
+//   npm run smoke -- --agent <agent> --flow <smoke flow>
+import { randomUUID } from 'node:crypto';
+import { SMOKE_EVENT } from '../service/smoke';
+import { CliError, UsageError, parseCli, runAsScript, runCli, seconds, type CliIo } from './cli';
+import {
+  AGENT_OUTPUT,
+  CALL_OPTIONS,
+  ENDPOINT_HELP,
+  ENDPOINT_OPTIONS,
+  agentLocation,
+  clientOptions,
+  describeEndpoint,
+  fromStackOrFlags,
+  parseEndpointFlags,
+  requireChildOf,
+  type DialogflowClientOptions,
+  type PulumiOptions,
+} from './cx/connection';
+import { Code, describeApiError } from './cx/rpcStatus';
+import {
+  RETRYABLE,
+  classify,
+  diagnose,
+  findMarker,
+  webhookStatus,
+  type Diagnosis,
+  type Outcome,
+  type WebhookStatus,
+} from './cx/smokeOutcome';
+import { fromStruct } from './cx/struct';
+import type { SmokeMarker } from '../service/smoke';
+import { v3Clients, type V3 } from './cx/clients';
+
+const TOOL = 'smoke';
+const DEFAULT_WAIT_S = 300;
+const FIRST_BACKOFF_MS = 2000;
+const MAX_BACKOFF_MS = 30_000;
+
+export const HELP = `Proves that Dialogflow can call the deployed webhook: sends the event ${SMOKE_EVENT} to the
+stack's smoke flow and passes only when the webhook was called, every webhook status is OK and the
+service's smoke marker came back.
+
+usage:
+  npm run smoke -- <stack> [options]             agent and smoke flow from the stack's outputs
+  npm run smoke -- --agent <agent> --flow <flow> [options]
+
+  <stack>                   a Pulumi stack of this project (reads agentName and smokeFlowName)
+  --agent <name>            projects/<p>/locations/<l>/agents/<id>
+  --flow <name>             the smoke flow, <agent>/flows/<id>
+  --wait <seconds>          keep retrying while the webhook refuses the call, as it does until a
+                            new invoker grant applies (default ${DEFAULT_WAIT_S}; 0 tries once)
+  --language <code>         the query's language code (default en)
+  --json                    print the result as one JSON object on stdout
+${ENDPOINT_HELP}
+  -h, --help                this text
+
+exit codes: 0 passed; 1 failed (the output says why); 2 usage; 3 could not run the check
+(Pulumi CLI or stack outputs, Dialogflow API unreachable or refused).`;
+
+export interface SmokeResult {
+  ok: boolean;
+  outcome: Outcome;
+  agent: string;
+  flow: string;
+  endpoint: string;
+  session: string;
+  attempts: number;
+  roundTripMs: number | null;
+  marker: SmokeMarker | null;
+  webhookStatuses: WebhookStatus[];
+  diagnosis: Diagnosis | null;
+}
+
+export interface SmokeDeps {
+  pulumi?: PulumiOptions;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+interface Target {
+  agent: string;
+  flow: string;
+  options: DialogflowClientOptions;
+  waitMs: number;
+  language: string;
+  json: boolean;
+}
+
+async function resolveTarget(argv: string[], pulumi: PulumiOptions): Promise<Target | undefined> {
+  const parsed = parseCli(
+    argv,
+    {
+      agent: { type: 'string' },
+      flow: { type: 'string' },
+      wait: { type: 'string', default: String(DEFAULT_WAIT_S) },
+      language: { type: 'string', default: 'en' },
+      json: { type: 'boolean', default: false },
+      ...ENDPOINT_OPTIONS,
+    },
+    true,
+  );
+  if (!parsed) return undefined;
+  const { values, positionals } = parsed;
+  const endpoint = parseEndpointFlags(values);
+  const waitMs = seconds(values.wait, '--wait') * 1000;
+  const { agent, flow } = await fromStackOrFlags(
+    positionals,
+    { agent: values.agent, flow: values.flow },
+    {
+      agent: AGENT_OUTPUT,
+      flow: {
+        output: 'smokeFlowName',
+        hint: 'the stack has no smoke flow; set cx-webhook-kit:smokeFlow to true (the default) and run pulumi up',
+      },
+    },
+    pulumi,
+  );
+  if (agent === undefined || flow === undefined) {
+    throw new UsageError(
+      agent === undefined
+        ? 'give a stack name, or --agent and --flow'
+        : '--agent needs --flow <smoke flow>',
+    );
+  }
+  agentLocation(agent);
+  requireChildOf(agent, 'flows', flow, '--flow');
+  return {
+    agent,
+    flow,
+    options: clientOptions(agent, endpoint),
+    waitMs,
+    language: values.language,
+    json: values.json === true,
+  };
+}
+
+/** One detectIntent on a fresh session, at the smoke flow's start page, with the smoke event. */
+async function attempt(
+  client: InstanceType<V3['SessionsClient']>,
+  target: Target,
+  now: () => number,
+) {
+  const session = `${target.agent}/sessions/cx-webhook-kit-smoke-${randomUUID()}`;
+  const started = now();
+  try {
+    const [response] = await client.detectIntent(
+      {
+        session,
+        queryParams: { currentPage: `${target.flow}/pages/START_PAGE` },
+        queryInput: { event: { event: SMOKE_EVENT }, languageCode: target.language },
+      },
+      CALL_OPTIONS,
+    );
+    const roundTripMs = now() - started;
+    const result = response.queryResult ?? {};
+    const statuses = (result.webhookStatuses ?? []).map(webhookStatus);
+    const marker = findMarker((result.webhookPayloads ?? []).map(fromStruct));
+    const outcome = classify(statuses, marker);
+    return { session, roundTripMs, statuses, marker, outcome, apiError: undefined };
+  } catch (error) {
+    const apiError = describeApiError(error, describeEndpoint(target.options));
+    // NOT_FOUND names the agent, flow or page: the smoke flow is not where the stack says.
+    const outcome: Outcome =
+      (error as { code?: number }).code === Code.NOT_FOUND ? 'not-called' : 'api-error';
+    return { session, roundTripMs: null, statuses: [], marker: null, outcome, apiError };
+  }
+}
+
+async function runSmoke(target: Target, io: CliIo, deps: SmokeDeps = {}): Promise<SmokeResult> {
+  const now = deps.now ?? Date.now;
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const client = new (v3Clients().SessionsClient)(target.options);
+  const deadline = now() + target.waitMs;
+  let backoff = FIRST_BACKOFF_MS;
+  let attempts = 0;
+  try {
+    for (;;) {
+      attempts++;
+      const run = await attempt(client, target, now);
+      const remaining = deadline - now();
+      if (!RETRYABLE.has(run.outcome) || remaining <= 0) {
+        return {
+          ok: run.outcome === 'passed',
+          outcome: run.outcome,
+          agent: target.agent,
+          flow: target.flow,
+          endpoint: describeEndpoint(target.options),
+          session: run.session,
+          attempts,
+          roundTripMs: run.roundTripMs,
+          marker: run.marker,
+          webhookStatuses: run.statuses,
+          diagnosis: diagnose(run.outcome, run.statuses, run.apiError),
+        };
+      }
+      const delay = Math.min(backoff, remaining);
+      const refusal = run.statuses.find((s) => s.code !== Code.OK);
+      io.err(
+        `${TOOL}: attempt ${attempts} refused (${refusal?.codeName ?? 'rejected'}); a new invoker grant ` +
+          `can take minutes to apply, trying again in ${(delay / 1000).toFixed(1)} s`,
+      );
+      await sleep(delay);
+      backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+    }
+  } finally {
+    await client.close();
+  }
+}
+
+function printResult(io: CliIo, r: SmokeResult): void {
+  if (r.ok && r.marker) {
+    io.out(
+      `${TOOL}: PASS  Dialogflow called the webhook and the smoke marker came back (round trip ${r.roundTripMs} ms)`,
+    );
+    io.out(`  revision  ${r.marker.revision}`);
+    io.out(`  caller    ${r.marker.caller ?? '(none named)'} (auth: ${r.marker.auth})`);
+  } else {
+    io.out(`${TOOL}: FAIL  ${r.outcome}: ${r.diagnosis?.summary ?? ''}`);
+    for (const s of r.webhookStatuses)
+      io.out(`  status    ${s.codeName}${s.message ? `: ${s.message}` : ''}`);
+  }
+  io.out(`  agent     ${r.agent}`);
+  io.out(`  flow      ${r.flow}`);
+  io.out(`  attempts  ${r.attempts}`);
+  if (r.diagnosis?.causes.length) {
+    io.out('likely causes:');
+    for (const cause of r.diagnosis.causes) io.out(`  - ${cause}`);
+  }
+}
+
+export async function main(argv: string[], io: CliIo, deps: SmokeDeps = {}): Promise<number> {
+  return runCli(
+    TOOL,
+    async () => {
+      const target = await resolveTarget(argv, deps.pulumi ?? {});
+      if (!target) {
+        io.out(HELP);
+        return 0;
+      }
+      const result = await runSmoke(target, io, deps);
+      if (target.json) io.out(JSON.stringify(result, null, 2));
+      else if (result.outcome === 'api-error') {
+        throw new CliError(result.diagnosis?.summary ?? 'the Dialogflow API call failed', 3);
+      } else printResult(io, result);
+      return result.outcome === 'api-error' ? 3 : result.ok ? 0 : 1;
+    },
+    io,
+  );
+}
+
+if (require.main === module) runAsScript((argv, io) => main(argv, io));

@@ -1,0 +1,189 @@
+// A local stand-in of Dialogflow CX's v3 gRPC API, built from the official protos that
+// @google-cloud/dialogflow-cx ships and served by @grpc/grpc-js on 127.0.0.1. The official clients
+// reach it with `--api-endpoint 127.0.0.1:<port> --insecure`. It serves what the tools call:
+// Sessions.DetectIntent (through Conversation, which calls real webhooks over HTTP) and the list
+// calls an agent check makes, paged like the real API so the clients' pagination is exercised.
+import { dirname, join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import { toStruct } from '../../scripts/cx/struct';
+import type { JsonObject } from '../../service/protocol/types';
+import {
+  Conversation,
+  NotFound,
+  type StandInAgent,
+  type WebhookCallRecord,
+} from './standInConversation';
+
+const PROTOS = dirname(require.resolve('@google-cloud/dialogflow-cx/build/protos/protos.json'));
+// google-gax carries the google/api, google/rpc and google/protobuf imports the CX protos use.
+const GAX_PROTOS = join(
+  dirname(require.resolve('google-gax', { paths: [PROTOS] })),
+  '..',
+  'protos',
+);
+const V3 = join(PROTOS, 'google/cloud/dialogflow/cx/v3');
+
+let services: grpc.GrpcObject | undefined;
+function v3Services(): grpc.GrpcObject {
+  services ??= (
+    grpc.loadPackageDefinition(
+      protoLoader.loadSync(
+        ['session', 'flow', 'page', 'transition_route_group', 'webhook', 'intent'].map((f) =>
+          join(V3, `${f}.proto`),
+        ),
+        {
+          includeDirs: [PROTOS, GAX_PROTOS],
+          keepCase: false,
+          longs: Number,
+          enums: String,
+          defaults: false,
+          oneofs: true,
+        },
+      ),
+    ) as { google: { cloud: { dialogflow: { cx: { v3: grpc.GrpcObject } } } } }
+  ).google.cloud.dialogflow.cx.v3;
+  return services;
+}
+
+const service = (name: string) => (v3Services()[name] as grpc.ServiceClientConstructor).service;
+
+export interface StandIn {
+  /** `127.0.0.1:<port>` */
+  readonly endpoint: string;
+  /** The flags that point a tool at the stand-in. */
+  readonly flags: string[];
+  /** Every webhook call made so far. */
+  readonly calls: readonly WebhookCallRecord[];
+  /** How many DetectIntent calls came in. */
+  detectIntentCount(): number;
+  close(): Promise<void>;
+}
+
+type Callback = (error: Partial<grpc.StatusObject> | null, value?: unknown) => void;
+type Call = { request: Record<string, unknown> };
+type ListCall = { request: { parent?: string; pageToken?: string } };
+
+function notFound(callback: Callback, message: string) {
+  callback({ code: grpc.status.NOT_FOUND, details: message });
+}
+
+/** A list RPC over `items(parent)`, `pageSize` items at a time with numeric page tokens. */
+function lister<T>(field: string, pageSize: number, items: (parent: string) => T[] | undefined) {
+  return (call: ListCall, callback: Callback) => {
+    const parent = call.request.parent ?? '';
+    const all = items(parent);
+    if (!all) return notFound(callback, `Parent '${parent}' does not exist.`);
+    const from = Number(call.request.pageToken || 0);
+    const next = from + pageSize < all.length ? String(from + pageSize) : '';
+    callback(null, { [field]: all.slice(from, from + pageSize), nextPageToken: next });
+  };
+}
+
+export async function startDialogflowStandIn(
+  agent: StandInAgent,
+  options: { pageSize?: number } = {},
+): Promise<StandIn> {
+  const pageSize = options.pageSize ?? 2;
+  const conversation = new Conversation(agent);
+  const flowOf = (name: string) => agent.flows.find((f) => f.flow.name === name);
+  let detectIntents = 0;
+  const server = new grpc.Server();
+
+  server.addService(service('Sessions'), {
+    detectIntent(call: Call, callback: Callback) {
+      detectIntents++;
+      const request = call.request as {
+        session?: string;
+        queryParams?: { currentPage?: string };
+        queryInput?: {
+          text?: { text?: string };
+          event?: { event?: string };
+          languageCode?: string;
+        };
+      };
+      const session = request.session ?? '';
+      if (!session.startsWith(`${agent.name}/sessions/`)) {
+        return notFound(callback, `Agent for session '${session}' does not exist.`);
+      }
+      const input = request.queryInput ?? {};
+      conversation
+        .detectIntent({
+          session,
+          currentPage: request.queryParams?.currentPage || undefined,
+          text: input.text?.text ?? undefined,
+          event: input.event?.event ?? undefined,
+          languageCode: input.languageCode ?? 'en',
+        })
+        .then(
+          (turn) =>
+            callback(null, {
+              responseId: turn.responseId,
+              queryResult: {
+                ...(input.event ? { triggerEvent: input.event.event } : { text: input.text?.text }),
+                languageCode: input.languageCode,
+                responseMessages: turn.messages.map((text) => ({ text: { text: [text] } })),
+                webhookStatuses: turn.webhookStatuses,
+                webhookPayloads: turn.webhookPayloads.map((p: JsonObject) => toStruct(p)),
+                parameters: toStruct(turn.params),
+                currentPage: turn.page,
+                currentFlow: turn.flow,
+                match: { matchType: turn.matchType },
+              },
+            }),
+          (error: Error) =>
+            error instanceof NotFound
+              ? notFound(callback, error.message)
+              : callback({ code: grpc.status.INTERNAL, details: error.message }),
+        );
+    },
+  });
+  server.addService(service('Flows'), {
+    listFlows: lister('flows', pageSize, (parent) =>
+      parent === agent.name ? agent.flows.map((f) => f.flow) : undefined,
+    ),
+  });
+  server.addService(service('Pages'), {
+    listPages: lister(
+      'pages',
+      pageSize,
+      (parent) => flowOf(parent) && (flowOf(parent)?.pages ?? []),
+    ),
+  });
+  server.addService(service('TransitionRouteGroups'), {
+    listTransitionRouteGroups: lister('transitionRouteGroups', pageSize, (parent) =>
+      parent === agent.name
+        ? (agent.routeGroups ?? [])
+        : flowOf(parent) && (flowOf(parent)?.routeGroups ?? []),
+    ),
+  });
+  server.addService(service('Webhooks'), {
+    listWebhooks: lister('webhooks', pageSize, (parent) =>
+      parent === agent.name ? agent.webhooks.map((w) => w.webhook) : undefined,
+    ),
+  });
+  server.addService(service('Intents'), {
+    listIntents: lister('intents', pageSize, (parent) =>
+      parent === agent.name ? (agent.intents ?? []) : undefined,
+    ),
+  });
+
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, p) =>
+      error ? reject(error) : resolve(p),
+    ),
+  );
+  const endpoint = `127.0.0.1:${port}`;
+  return {
+    endpoint,
+    flags: ['--api-endpoint', endpoint, '--insecure'],
+    calls: conversation.calls,
+    detectIntentCount: () => detectIntents,
+    close: () =>
+      new Promise((resolve) => {
+        server.tryShutdown(() => resolve());
+        // Clients that never closed would hold tryShutdown open.
+        setTimeout(() => server.forceShutdown(), 1000).unref();
+      }),
+  };
+}
