@@ -146,6 +146,6 @@ export function parseAlertsConfig(raw: unknown, profile: AlertsProfile): AlertsS
   return Object.freeze({
     enabled: true,
     notify: Object.freeze(notify),
-    errorRatio: (rawRatio as number | undefined) ?? DEFAULT_ERROR_RATIO,
+    errorRatio: rawRatio ?? DEFAULT_ERROR_RATIO,
   });
 }
