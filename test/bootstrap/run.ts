@@ -107,17 +107,31 @@ export async function runBootstrap(
       stack,
       false,
     );
-    // Mocks do not see resource options; the monitor's request carries `protect`.
+    // Mocks do not see resource options; the monitor's request carries `protect`. Components
+    // register their outputs last: count them, so the run ends only when all have landed.
     const monitor = sdk.runtime.getMonitor() as any;
     const register = monitor.registerResource.bind(monitor);
+    const registerOutputs = monitor.registerResourceOutputs.bind(monitor);
+    let components = 0;
+    let outputsLanded = 0;
     monitor.registerResource = (req: any, callback: unknown) => {
       if (req.getProtect()) protectedUrns.add(`${req.getType()}::${req.getName()}`);
+      if (!req.getCustom()) components++;
       return register(req, callback);
     };
+    monitor.registerResourceOutputs = (req: any, callback: (...a: unknown[]) => void) =>
+      registerOutputs(req, (...a: unknown[]) => {
+        outputsLanded++;
+        callback(...a);
+      });
     const program = require(join(BOOTSTRAP_DIR, 'index')) as Record<string, unknown>;
     result = await new Promise((resolve) =>
       sdk.all(program).apply((values) => resolve(values as Record<string, any>)),
     );
+    for (const started = Date.now(); outputsLanded < components;) {
+      if (Date.now() - started > 30_000) throw new Error('component outputs never registered');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
   });
   return {
     resources: resources.map((r) => ({ ...r, protect: protectedUrns.has(`${r.type}::${r.name}`) })),
