@@ -6,7 +6,7 @@ import { GithubIdentityPool } from './components/githubIdentityPool';
 import { CiAccount } from './components/ciAccount';
 import { StateBackend } from './components/stateBackend';
 import { readBootstrapConfig } from './config';
-import { DEPLOYER_ROLES, PREVIEWER_ROLES, rolesByProject } from './roles';
+import { DEPLOYER_ROLES, PREVIEWER_ROLES, rolesByProject, type ProjectRoles } from './roles';
 
 const config = readBootstrapConfig();
 const provider = new gcp.Provider('bootstrap', { project: config.project, region: config.region });
@@ -42,28 +42,26 @@ const pool = new GithubIdentityPool(
   afterApis,
 );
 
-const deployer = new CiAccount(
-  'deployer',
-  {
-    project: config.project,
-    accountId: `cx-deploy-${config.stage}`,
-    description: `Runs pulumi up for the ${config.stage} stack from GitHub environment ${config.deployEnvironment}`,
-    roles: rolesByProject(DEPLOYER_ROLES, config.project, config.agentProject),
-    impersonator: pool.environmentMember(config.deployEnvironment),
-  },
-  afterApis,
-);
-const previewer = new CiAccount(
-  'previewer',
-  {
-    project: config.project,
-    accountId: `cx-preview-${config.stage}`,
-    description: `Runs pulumi preview for the ${config.stage} stack from GitHub environment ${config.previewEnvironment}`,
-    roles: rolesByProject(PREVIEWER_ROLES, config.project, config.agentProject),
-    impersonator: pool.environmentMember(config.previewEnvironment),
-  },
-  afterApis,
-);
+/** A CI account that only jobs in one GitHub environment can act as. */
+const ciAccount = (
+  name: 'deployer' | 'previewer',
+  command: 'up' | 'preview',
+  environment: string,
+  roles: ProjectRoles,
+) =>
+  new CiAccount(
+    name,
+    {
+      project: config.project,
+      accountId: `cx-${name === 'deployer' ? 'deploy' : 'preview'}-${config.stage}`,
+      description: `Runs pulumi ${command} for the ${config.stage} stack from GitHub environment ${environment}`,
+      roles: rolesByProject(roles, config.project, config.agentProject),
+      impersonator: pool.environmentMember(environment),
+    },
+    afterApis,
+  );
+const deployer = ciAccount('deployer', 'up', config.deployEnvironment, DEPLOYER_ROLES);
+const previewer = ciAccount('previewer', 'preview', config.previewEnvironment, PREVIEWER_ROLES);
 
 const state = new StateBackend(
   'state',
