@@ -163,7 +163,7 @@ export class Alerts extends pulumi.ComponentResource {
     const latencyMs = Math.round(args.webhookTimeoutSeconds * 1000 * LATENCY_ALERT_SHARE);
     this.latencyPolicy = policy(
       'latency',
-      `p99 latency above ${latencyMs} ms (80% of the ${args.webhookTimeoutSeconds} s webhook timeout)`,
+      `p99 latency above ${latencyMs} ms (${LATENCY_ALERT_SHARE * 100}% of the ${args.webhookTimeoutSeconds} s webhook timeout)`,
       'WARNING',
       [
         `The slowest 1% of answers took more than ${latencyMs} ms over ${HOLD}; at`,
