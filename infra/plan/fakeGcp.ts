@@ -221,6 +221,18 @@ export class FakeGcp implements pulumi.runtime.Mocks {
         const intentId = uuid(`${agent}/${i.displayName}`);
         return { id: `${agent}/intents/${intentId}`, name: intentId };
       }
+      case 'gcp:monitoring/notificationChannel:NotificationChannel': {
+        const channel = `projects/${i.project}/notificationChannels/${BigInt(`0x${shortId(name)}`)}`;
+        return { id: channel, name: channel };
+      }
+      case 'gcp:monitoring/alertPolicy:AlertPolicy': {
+        const policy = `projects/${i.project}/alertPolicies/${BigInt(`0x${shortId(name)}`)}`;
+        return { id: policy, name: policy };
+      }
+      case 'gcp:logging/metric:Metric':
+        return { id: i.name };
+      case 'gcp:monitoring/dashboard:Dashboard':
+        return { id: `projects/${fakeProjectNumber(i.project)}/dashboards/${uuid(name)}` };
       default:
         throw new Error(`FakeGcp has no model for ${type} (${name}); add one before using it`);
     }

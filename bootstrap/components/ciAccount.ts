@@ -1,0 +1,58 @@
+import * as gcp from '@pulumi/gcp';
+import * as pulumi from '@pulumi/pulumi';
+
+export interface CiAccountArgs {
+  /** Where the account lives. */
+  readonly project: string;
+  /** 6–30 characters. */
+  readonly accountId: string;
+  readonly description: string;
+  /** Project → the roles to grant the account there. */
+  readonly roles: ReadonlyMap<string, readonly string[]>;
+  /** Who may act as the account: a Workload Identity principal set. */
+  readonly impersonator: pulumi.Input<string>;
+}
+
+/**
+ * A service account a workflow acts as through Workload Identity Federation. It has no key: the
+ * only way in is `roles/iam.workloadIdentityUser` for the given principal set.
+ */
+export class CiAccount extends pulumi.ComponentResource {
+  readonly email: pulumi.Output<string>;
+  readonly member: pulumi.Output<string>;
+
+  constructor(name: string, args: CiAccountArgs, opts?: pulumi.ComponentResourceOptions) {
+    super('cx-webhook-kit:bootstrap:CiAccount', name, {}, opts);
+    const account = new gcp.serviceaccount.Account(
+      name,
+      {
+        project: args.project,
+        accountId: args.accountId,
+        displayName: args.accountId,
+        description: args.description,
+      },
+      { parent: this },
+    );
+    new gcp.serviceaccount.IAMMember(
+      `${name}-federation`,
+      {
+        serviceAccountId: account.name,
+        role: 'roles/iam.workloadIdentityUser',
+        member: args.impersonator,
+      },
+      { parent: this },
+    );
+    for (const [project, roles] of args.roles) {
+      for (const role of roles) {
+        new gcp.projects.IAMMember(
+          `${name}-${project}-${role.replace(/^roles\//, '').replace(/\./g, '-')}`,
+          { project, role, member: account.member },
+          { parent: this },
+        );
+      }
+    }
+    this.email = account.email;
+    this.member = account.member;
+    this.registerOutputs({ email: this.email });
+  }
+}

@@ -1,0 +1,95 @@
+// One-time set-up of a stage's continuous delivery: the keyless identity GitHub Actions deploys
+// and previews with, and the bucket and key that hold the stage's Pulumi state and secrets.
+// Run once per stage by someone who can grant these roles (see the README, Continuous delivery).
+import * as gcp from '@pulumi/gcp';
+import { GithubIdentityPool } from './components/githubIdentityPool';
+import { CiAccount } from './components/ciAccount';
+import { StateBackend } from './components/stateBackend';
+import { readBootstrapConfig } from './config';
+import { DEPLOYER_ROLES, PREVIEWER_ROLES, rolesByProject, type ProjectRoles } from './roles';
+
+const config = readBootstrapConfig();
+const provider = new gcp.Provider('bootstrap', { project: config.project, region: config.region });
+const inProvider = { provider };
+
+// The APIs federation, impersonation, state and secrets need in the stage's project.
+const apis = [
+  'iam.googleapis.com',
+  'iamcredentials.googleapis.com',
+  'sts.googleapis.com',
+  'cloudkms.googleapis.com',
+  'storage.googleapis.com',
+  'cloudresourcemanager.googleapis.com',
+].map(
+  (service) =>
+    new gcp.projects.Service(
+      `api-${service.split('.')[0]}`,
+      { project: config.project, service, disableOnDestroy: false },
+      inProvider,
+    ),
+);
+const afterApis = { provider, dependsOn: apis };
+
+const pool = new GithubIdentityPool(
+  'github',
+  {
+    project: config.project,
+    stage: config.stage,
+    repository: config.githubRepository,
+    repositoryId: config.githubRepositoryId,
+    environments: [config.deployEnvironment, config.previewEnvironment],
+  },
+  afterApis,
+);
+
+/** A CI account that only jobs in one GitHub environment can act as. */
+const ciAccount = (
+  name: 'deployer' | 'previewer',
+  command: 'up' | 'preview',
+  environment: string,
+  roles: ProjectRoles,
+) =>
+  new CiAccount(
+    name,
+    {
+      project: config.project,
+      accountId: `cx-${name === 'deployer' ? 'deploy' : 'preview'}-${config.stage}`,
+      description: `Runs pulumi ${command} for the ${config.stage} stack from GitHub environment ${environment}`,
+      roles: rolesByProject(roles, config.project, config.agentProject),
+      impersonator: pool.environmentMember(environment),
+    },
+    afterApis,
+  );
+const deployer = ciAccount('deployer', 'up', config.deployEnvironment, DEPLOYER_ROLES);
+const previewer = ciAccount('previewer', 'preview', config.previewEnvironment, PREVIEWER_ROLES);
+
+const state = new StateBackend(
+  'state',
+  {
+    project: config.project,
+    region: config.region,
+    stage: config.stage,
+    writers: { deployer: deployer.member },
+    readers: { previewer: previewer.member },
+  },
+  afterApis,
+);
+
+export const workloadIdentityProvider = pool.providerName;
+export const deployerServiceAccount = deployer.email;
+export const previewerServiceAccount = previewer.email;
+export const backendUrl = state.backendUrl;
+export const secretsProvider = state.secretsProvider;
+/** The variables each GitHub environment needs, for `gh variable set --env`. */
+export const githubEnvironments = {
+  [config.deployEnvironment]: {
+    GCP_WORKLOAD_IDENTITY_PROVIDER: pool.providerName,
+    GCP_SERVICE_ACCOUNT: deployer.email,
+    PULUMI_BACKEND_URL: state.backendUrl,
+  },
+  [config.previewEnvironment]: {
+    GCP_WORKLOAD_IDENTITY_PROVIDER: pool.providerName,
+    GCP_SERVICE_ACCOUNT: previewer.email,
+    PULUMI_BACKEND_URL: state.backendUrl,
+  },
+};

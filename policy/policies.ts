@@ -1,0 +1,266 @@
+import type {
+  PolicyResource,
+  ReportViolation,
+  ResourceValidationArgs,
+  ResourceValidationPolicy,
+  StackValidationPolicy,
+} from '@pulumi/policy';
+
+// The kit's invariants, checked by the Pulumi engine at every preview and update run with
+// `--policy-pack policy`, whoever edits the program. Each policy reads resource types and
+// properties, never a particular resource name, so it holds for any program built on the kit.
+
+type Props = Record<string, unknown>;
+
+const CLOUD_RUN_SERVICE = 'gcp:cloudrunv2/service:Service';
+const CLOUD_RUN_V1_SERVICE = 'gcp:cloudrun/service:Service';
+const FUNCTION = 'gcp:cloudfunctionsv2/function:Function';
+const FUNCTION_V1 = 'gcp:cloudfunctions/function:Function';
+const BUCKET = 'gcp:storage/bucket:Bucket';
+const CX_WEBHOOK = 'gcp:diagflow/cxWebhook:CxWebhook';
+const CX_AGENT = 'gcp:diagflow/cxAgent:CxAgent';
+const SECRET = 'gcp:secretmanager/secret:Secret';
+const RUN_INVOKER_MEMBER = 'gcp:cloudrunv2/serviceIamMember:ServiceIamMember';
+
+const PUBLIC_PRINCIPALS = ['allUsers', 'allAuthenticatedUsers'];
+/** Canned ACLs that open a bucket or object to everyone. */
+const PUBLIC_ACLS = ['publicRead', 'publicReadWrite', 'authenticatedRead'];
+/** Where GCP resources name who gets access: IAM members, policy documents and ACL entities. */
+const PRINCIPAL_KEYS = new Set(['member', 'members', 'entity', 'roleEntities', 'policyData']);
+
+const isObject = (value: unknown): value is Props =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const at = (props: Props, ...path: string[]): unknown =>
+  path.reduce<unknown>((value, key) => (isObject(value) ? value[key] : undefined), props);
+
+/** A resource validation that looks only at the given types. */
+function forTypes(
+  types: readonly string[],
+  check: (props: Props, args: ResourceValidationArgs, report: ReportViolation) => void,
+) {
+  return (args: ResourceValidationArgs, report: ReportViolation) => {
+    if (types.includes(args.type)) check(args.props, args, report);
+  };
+}
+
+/** Every public principal a property tree names, wherever IAM or ACL fields hold one. */
+function publicGrants(value: unknown, key = ''): string[] {
+  if (Array.isArray(value)) return value.flatMap((v) => publicGrants(v, key));
+  if (isObject(value)) {
+    return Object.entries(value).flatMap(([k, v]) =>
+      k === 'predefinedAcl' && typeof v === 'string' && PUBLIC_ACLS.includes(v)
+        ? [`the canned ACL ${v}`]
+        : publicGrants(v, k),
+    );
+  }
+  if (typeof value !== 'string' || !PRINCIPAL_KEYS.has(key)) return [];
+  if (key === 'policyData') {
+    // An IAM policy document: { bindings: [{ role, members: [...] }] }.
+    let document: unknown;
+    try {
+      document = JSON.parse(value);
+    } catch {
+      return PUBLIC_PRINCIPALS.filter((p) => value.includes(p));
+    }
+    return publicGrants(document);
+  }
+  // A member is `allUsers`, an ACL entity `allUsers`, a role entity `READER:allUsers`.
+  return PUBLIC_PRINCIPALS.filter((p) => value === p || value.endsWith(`:${p}`));
+}
+
+export const noPublicAccess: ResourceValidationPolicy = {
+  name: 'no-public-access',
+  description:
+    'Nothing is granted to allUsers or allAuthenticatedUsers: no public invoker on a Cloud Run ' +
+    'service or function, no public bucket, no public access anywhere else.',
+  enforcementLevel: 'mandatory',
+  severity: 'critical',
+  remediationSteps:
+    'Grant the role to a named principal (the Dialogflow service agent invokes the webhook).',
+  validateResource: (args, report) => {
+    if (!args.type.startsWith('gcp:')) return;
+    for (const grant of new Set(publicGrants(args.props))) {
+      report(`${args.type} "${args.name}" grants access to ${grant}; the kit stays private.`);
+    }
+  },
+};
+
+export const bucketsPrivate: ResourceValidationPolicy = {
+  name: 'buckets-private',
+  description:
+    'Every bucket, the service source bucket among them, enforces public access prevention and ' +
+    'uniform bucket-level access, so no object ACL can make the source public.',
+  enforcementLevel: 'mandatory',
+  severity: 'high',
+  validateResource: forTypes([BUCKET], (props, args, report) => {
+    if (props.publicAccessPrevention !== 'enforced') {
+      report(`Bucket "${args.name}" must set publicAccessPrevention: "enforced".`);
+    }
+    if (props.uniformBucketLevelAccess !== true) {
+      report(`Bucket "${args.name}" must set uniformBucketLevelAccess: true.`);
+    }
+  }),
+};
+
+export const cxWebhookIdToken: ResourceValidationPolicy = {
+  name: 'cx-webhook-id-token',
+  description:
+    "The CX webhook authenticates with the Dialogflow service agent's ID token and carries no " +
+    'plaintext secret: header values come from Secret Manager versions.',
+  enforcementLevel: 'mandatory',
+  severity: 'high',
+  validateResource: forTypes([CX_WEBHOOK], (props, args, report) => {
+    const web =
+      at(props, 'genericWebService') ?? at(props, 'serviceDirectory', 'genericWebService');
+    if (!isObject(web)) {
+      report(`CX webhook "${args.name}" has no genericWebService to authenticate.`);
+      return;
+    }
+    if (web.serviceAgentAuth !== 'ID_TOKEN') {
+      report(
+        `CX webhook "${args.name}" must set serviceAgentAuth: "ID_TOKEN" (got ${JSON.stringify(web.serviceAgentAuth)}), ` +
+          'so the service agent proves who it is to the service.',
+      );
+    }
+    const headers = web.requestHeaders;
+    if (isObject(headers) && Object.keys(headers).length > 0) {
+      report(
+        `CX webhook "${args.name}" sends plaintext header values (${Object.keys(headers).join(', ')}); ` +
+          'they are stored in the agent as is: use secretVersionsForRequestHeaders.',
+      );
+    }
+    if (at(web, 'oauthConfig', 'clientSecret') !== undefined) {
+      report(
+        `CX webhook "${args.name}" holds a plaintext OAuth client secret: use secretVersionForClientSecret.`,
+      );
+    }
+  }),
+};
+
+/** Where each runtime type names the identity it runs as. */
+const RUNTIME_ACCOUNT: Readonly<Record<string, readonly string[]>> = {
+  [CLOUD_RUN_SERVICE]: ['template', 'serviceAccount'],
+  [CLOUD_RUN_V1_SERVICE]: ['template', 'spec', 'serviceAccountName'],
+  [FUNCTION]: ['serviceConfig', 'serviceAccountEmail'],
+  [FUNCTION_V1]: ['serviceAccountEmail'],
+};
+const DEFAULT_ACCOUNT = /(-compute@developer|@appspot)\.gserviceaccount\.com$/;
+
+export const runtimeNotDefaultAccount: ResourceValidationPolicy = {
+  name: 'runtime-not-default-account',
+  description:
+    'The webhook runs as its own service account, never the default compute (or App Engine) ' +
+    'account, which holds Editor on the project.',
+  enforcementLevel: 'mandatory',
+  severity: 'high',
+  validateResource: forTypes(Object.keys(RUNTIME_ACCOUNT), (props, args, report) => {
+    const account = at(props, ...RUNTIME_ACCOUNT[args.type]);
+    if (typeof account !== 'string' || account === '') {
+      report(`${args.type} "${args.name}" sets no service account, so it runs as the default one.`);
+    } else if (DEFAULT_ACCOUNT.test(account)) {
+      report(`${args.type} "${args.name}" runs as the default account ${account}.`);
+    }
+  }),
+};
+
+/** A provider-side guard (deletionPolicy) that stops `pulumi up` or `destroy` deleting it. */
+const guardedByProvider = (props: Props) =>
+  props.deletionPolicy === 'PREVENT' || props.deletionPolicy === 'ABANDON';
+
+/** What counts as protected for each kind of resource whose loss takes production down. */
+const PROTECTION: Readonly<Record<string, { what: string; by: (props: Props) => boolean }>> = {
+  // Cloud Run's own flag defaults to true in the provider.
+  [CLOUD_RUN_SERVICE]: {
+    what: 'deletionProtection not false',
+    by: (p) => p.deletionProtection !== false,
+  },
+  // Gen2 functions have no such flag.
+  [FUNCTION]: { what: 'protect', by: () => false },
+  // A bucket that keeps its objects cannot be deleted while the live revision's source is in it.
+  [BUCKET]: { what: 'forceDestroy not true', by: (p) => p.forceDestroy !== true },
+  [SECRET]: { what: 'deletionProtection: true', by: (p) => p.deletionProtection === true },
+  // Deleting an agent deletes every flow built on it.
+  [CX_AGENT]: { what: 'protect', by: () => false },
+};
+
+export const DEFAULT_PROTECTED_STACKS = ['prod'];
+
+/** The stack a URN belongs to: `urn:pulumi:<stack>::<project>::<type>::<name>`. */
+export const stackOf = (urn: string) => urn.split('::')[0].slice('urn:pulumi:'.length);
+
+export const prodProtected: ResourceValidationPolicy = {
+  name: 'prod-protected',
+  description:
+    'In production stacks, the service or function, its source bucket, the header secret and a ' +
+    'created agent are protected from deletion (Pulumi protect, deletionPolicy, or their own flag).',
+  enforcementLevel: 'mandatory',
+  severity: 'high',
+  configSchema: {
+    properties: {
+      protectedStacks: {
+        type: 'array',
+        items: { type: 'string' },
+        default: DEFAULT_PROTECTED_STACKS,
+        description: 'Stacks whose resources must be protected from deletion.',
+      },
+    },
+  },
+  validateResource: forTypes(Object.keys(PROTECTION), (props, args, report) => {
+    const { protectedStacks = DEFAULT_PROTECTED_STACKS } = args.getConfig<{
+      protectedStacks?: string[];
+    }>();
+    const stack = stackOf(args.urn);
+    if (!protectedStacks.includes(stack)) return;
+    const rule = PROTECTION[args.type];
+    if (args.opts.protect || guardedByProvider(props) || rule.by(props)) return;
+    report(
+      `${args.type} "${args.name}" in stack ${stack} can be deleted: set the protect option, ` +
+        `deletionPolicy: "PREVENT", or ${rule.what}.`,
+    );
+  }),
+};
+
+/** Whether `resource` waits, directly or through others, for one that satisfies `target`. */
+function waitsFor(resource: PolicyResource, target: (r: PolicyResource) => boolean): boolean {
+  const seen = new Set<string>();
+  const queue = [...resource.dependencies];
+  for (let next = queue.shift(); next; next = queue.shift()) {
+    if (seen.has(next.urn)) continue;
+    seen.add(next.urn);
+    if (target(next)) return true;
+    queue.push(...next.dependencies);
+  }
+  return false;
+}
+
+export const cxWebhookAfterInvokerGrant: StackValidationPolicy = {
+  name: 'cx-webhook-after-invoker-grant',
+  description:
+    'The CX webhook is created only after roles/run.invoker is granted on the service, so ' +
+    'Dialogflow is never pointed at a service that refuses it.',
+  enforcementLevel: 'mandatory',
+  severity: 'medium',
+  validateStack: (args, report) => {
+    const isInvokerGrant = (r: PolicyResource) =>
+      r.type === RUN_INVOKER_MEMBER && r.props.role === 'roles/run.invoker';
+    for (const webhook of args.resources.filter((r) => r.type === CX_WEBHOOK)) {
+      if (!waitsFor(webhook, isInvokerGrant)) {
+        report(
+          `CX webhook "${webhook.name}" does not wait for a roles/run.invoker grant on the service.`,
+          webhook.urn,
+        );
+      }
+    }
+  },
+};
+
+/** Every policy in the pack. */
+export const POLICIES = [
+  noPublicAccess,
+  bucketsPrivate,
+  cxWebhookIdToken,
+  runtimeNotDefaultAccount,
+  prodProtected,
+  cxWebhookAfterInvokerGrant,
+] as const;
