@@ -1,6 +1,8 @@
 // The `alerts` stack config: whether the stage gets alert policies, a dashboard and a log-based
 // metric, and whom the alerts notify. Parsed once, here, into a frozen value.
 
+import { nearestKey } from './nearestKey';
+
 export const ALERTS_KEY = 'cx-webhook-kit:alerts';
 
 /** The fields the `alerts` object accepts. */
@@ -32,8 +34,13 @@ export type AlertsSettings = AlertsOff | AlertsOn;
 export const DEFAULT_ERROR_RATIO = 0.05;
 
 export class AlertsConfigError extends Error {
-  constructor(field: AlertsField | undefined, message: string) {
-    super(`${ALERTS_KEY}${field ? `.${field}` : ''} ${message}`);
+  constructor(
+    /** The field at fault, or undefined for the object as a whole. */
+    readonly field: AlertsField | undefined,
+    /** What is wrong and the fix, without the key. */
+    readonly reason: string,
+  ) {
+    super(`${ALERTS_KEY}${field ? `.${field}` : ''} ${reason}`);
     this.name = 'AlertsConfigError';
   }
 }
@@ -41,27 +48,9 @@ export class AlertsConfigError extends Error {
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const CHANNEL_NAME = /^projects\/[^/\s]+\/notificationChannels\/[^/\s]+$/;
 
-/** Edit distance, for naming the field a misspelt one was meant to be. */
-function distance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const substitution =
-        previous[j - 1] + (a[i - 1].toLowerCase() === b[j - 1].toLowerCase() ? 0 : 1);
-      current.push(Math.min(previous[j] + 1, current[j - 1] + 1, substitution));
-    }
-    previous = current;
-  }
-  return previous[b.length];
-}
-
 function unknownField(field: string): AlertsConfigError {
-  const [nearest] = [...ALERTS_FIELDS].sort((x, y) => distance(field, x) - distance(field, y));
-  const hint =
-    distance(field, nearest) <= Math.max(2, Math.floor(nearest.length / 3))
-      ? `did you mean "${nearest}"? `
-      : '';
+  const nearest = nearestKey(field, ALERTS_FIELDS);
+  const hint = nearest ? `did you mean "${nearest}"? ` : '';
   return new AlertsConfigError(
     undefined,
     `has no field "${field}": ${hint}Known fields: ${ALERTS_FIELDS.join(', ')}`,

@@ -2,7 +2,7 @@ import type { StageConfig } from './config';
 
 /** The APIs the webhook project needs for the chosen target. */
 export function webhookProjectApis(
-  config: Pick<StageConfig, 'target' | 'header' | 'service'>,
+  config: Pick<StageConfig, 'target' | 'header' | 'service' | 'alerts'>,
 ): string[] {
   const apis = ['iam.googleapis.com', 'run.googleapis.com', 'storage.googleapis.com'];
   if (config.target === 'function') {
@@ -14,6 +14,8 @@ export function webhookProjectApis(
     );
   }
   if (config.header || config.service.secrets.length > 0) apis.push('secretmanager.googleapis.com');
+  // Alert policies and dashboards live in Cloud Monitoring; the log-based metric in Cloud Logging.
+  if (config.alerts.enabled) apis.push('monitoring.googleapis.com', 'logging.googleapis.com');
   return apis;
 }
 

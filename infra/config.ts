@@ -1,4 +1,5 @@
 import * as pulumi from '@pulumi/pulumi';
+import { AlertsConfigError, parseAlertsConfig, type AlertsSettings } from './alertsConfig';
 import { nearestKey } from './nearestKey';
 import {
   checkCpuMemory,
@@ -44,6 +45,7 @@ export const CONFIG_KEYS = [
   'memory',
   'cpu',
   'concurrency',
+  'alerts',
 ] as const;
 export type ConfigKey = (typeof CONFIG_KEYS)[number];
 
@@ -87,6 +89,8 @@ export interface StageConfig {
   readonly runtimeRoles: readonly string[];
   /** For `auth: header`: the header name and its secret value (never plaintext). */
   readonly header?: { readonly name: string; readonly secret: pulumi.Output<string> };
+  /** Alert policies, a dashboard and a log-based metric, and whom they notify. */
+  readonly alerts: AlertsSettings;
 }
 
 export class StageConfigError extends Error {
@@ -219,6 +223,29 @@ function serviceSettings(source: ConfigSource): ServiceSettings {
   if (mismatch) throw new StageConfigError('memory', `(${memory}) and cpu (${cpu}): ${mismatch}`);
   const concurrency = int('concurrency', source.get('concurrency'), 80, 1, 1000);
   return Object.freeze({ env, secrets, memory, cpu, concurrency });
+}
+
+function alertsSettings(source: ConfigSource, profile: Profile): AlertsSettings {
+  const raw = source.get('alerts');
+  let value: unknown;
+  if (raw !== undefined && raw !== '') {
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      throw new StageConfigError(
+        'alerts',
+        `must be an object such as { email: oncall@example.com }`,
+      );
+    }
+  }
+  try {
+    return parseAlertsConfig(value, profile);
+  } catch (error) {
+    if (error instanceof AlertsConfigError) {
+      throw new StageConfigError(error.field ? `alerts.${error.field}` : 'alerts', error.reason);
+    }
+    throw error;
+  }
 }
 
 /**
@@ -370,6 +397,7 @@ export function parseStageConfig(source: ConfigSource, stage: string): StageConf
     service: serviceSettings(source),
     runtimeRoles: setting('runtimeRoles', () => parseRuntimeRoles(source.get('runtimeRoles'))),
     header,
+    alerts: alertsSettings(source, profile),
   });
 }
 

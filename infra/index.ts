@@ -2,6 +2,7 @@
 // the components and exports what a person or the next tool needs.
 import * as gcp from '@pulumi/gcp';
 import { AGENT_PROJECT_APIS, webhookProjectApis } from './apis';
+import { Alerts } from './components/alerts';
 import { buildServiceBundle } from './bundle';
 import { BuildAccount } from './components/buildAccount';
 import { CxWebhook } from './components/cxWebhook';
@@ -185,6 +186,22 @@ const service = new WebhookService(
     ],
   },
 );
+
+if (config.alerts.enabled) {
+  new Alerts(
+    'webhook-alerts',
+    {
+      project: config.webhookProject,
+      region: config.region,
+      // For a gen2 function this is its underlying Cloud Run service, whose metrics it reports.
+      serviceName: service.name,
+      webhookTimeoutSeconds: config.webhookTimeoutSeconds,
+      maxInstances: config.maxInstances,
+      settings: config.alerts,
+    },
+    { ...inWebhookProject, dependsOn: webhookApis.ready },
+  );
+}
 
 const agent = new StageAgent(
   'stage-agent',

@@ -21,6 +21,8 @@ export const COMPONENT_PURPOSES: Readonly<Record<string, string>> = {
   'cx-webhook-kit:infra:CxWebhook': "the CX webhook on the agent, pointed at the service's URL",
   'cx-webhook-kit:infra:SmokeFlow':
     'a flow the stack owns, whose event handler calls the webhook for npm run smoke',
+  'cx-webhook-kit:infra:Alerts':
+    "alert policies on the service's 5xx share, latency and saturation, a dashboard and a log metric",
   'cx-webhook-kit:infra:DemoAgentWiring':
     "the created agent's welcome route, order intent and order page, answered by the example handlers",
 };

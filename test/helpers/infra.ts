@@ -15,7 +15,11 @@ export const MINIMAL_STACKS: Record<string, { stack: string; config: Record<stri
   },
   'prod with an existing agent': {
     stack: 'prod',
-    config: { [KEY('webhookProject')]: 'acme-min-prod', [KEY('agentId')]: 'agent-1' },
+    config: {
+      [KEY('webhookProject')]: 'acme-min-prod',
+      [KEY('agentId')]: 'agent-1',
+      [KEY('alerts')]: { email: 'oncall@acme.example' },
+    },
   },
   'another name with its profile': {
     stack: 'staging',
@@ -23,6 +27,7 @@ export const MINIMAL_STACKS: Record<string, { stack: string; config: Record<stri
       [KEY('webhookProject')]: 'acme-min-staging',
       [KEY('agentId')]: 'agent-2',
       [KEY('profile')]: 'prod',
+      [KEY('alerts')]: { email: 'oncall@acme.example' },
     },
   },
 };

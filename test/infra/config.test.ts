@@ -46,6 +46,7 @@ describe('parseStageConfig', () => {
       service: { env: {}, secrets: [], memory: '512Mi', cpu: '1', concurrency: 80 },
       runtimeRoles: [],
       header: undefined,
+      alerts: { enabled: false },
     });
     expect(Object.isFrozen(config)).toBe(true);
     expect(Object.isFrozen(config.service)).toBe(true);
@@ -57,6 +58,7 @@ describe('parseStageConfig', () => {
         webhookProject: 'acme-prod-hooks',
         agentProject: 'acme-prod-agents',
         agentId: 'a1b2',
+        alerts: '{"email":"oncall@acme.example"}',
       }),
       'prod',
     );
@@ -203,7 +205,11 @@ describe('parseStageConfig', () => {
 });
 
 describe('the stage profile (explicit, never guessed from a stack name)', () => {
-  const PROD = { webhookProject: 'acme-prod-hooks', agentId: 'a1b2' };
+  const PROD = {
+    webhookProject: 'acme-prod-hooks',
+    agentId: 'a1b2',
+    alerts: '{"email":"oncall@acme.example"}',
+  };
 
   it.each(['dev', 'prod'] as const)('defaults to the stack name %s', (stage) => {
     expect(parseStageConfig(source(PROD), stage).profile).toBe(stage);
@@ -404,5 +410,38 @@ describe("the handlers' settings", () => {
   ])('refuses %s', (_name, values, message) => {
     expect(() => parse(values)).toThrow(StageConfigError);
     expect(() => parse(values)).toThrow(message);
+  });
+});
+
+describe('the alerts key', () => {
+  it('is on for the prod profile and notifies the address given', () => {
+    const config = parseStageConfig(
+      source({
+        webhookProject: 'acme-prod',
+        agentId: 'a1',
+        alerts: '{"email":"oncall@acme.example"}',
+      }),
+      'prod',
+    );
+    expect(config.alerts).toEqual({
+      enabled: true,
+      notify: { kind: 'email', email: 'oncall@acme.example' },
+      errorRatio: 0.05,
+    });
+  });
+
+  it('names the field at fault with the key', () => {
+    expect(() =>
+      parseStageConfig(source({ ...BASE, alerts: '{"enabled":true,"emial":"a@b.co"}' }), 'dev'),
+    ).toThrow('cx-webhook-kit:alerts has no field "emial": did you mean "email"?');
+    expect(() =>
+      parseStageConfig(source({ ...BASE, alerts: '{"enabled":true,"email":"nobody"}' }), 'dev'),
+    ).toThrow('cx-webhook-kit:alerts.email must be an email address');
+  });
+
+  it('refuses a value that is not an object, naming the key', () => {
+    expect(() => parseStageConfig(source({ ...BASE, alerts: 'oncall@acme' }), 'dev')).toThrow(
+      'cx-webhook-kit:alerts must be an object such as { email: oncall@example.com }',
+    );
   });
 });

@@ -938,3 +938,55 @@ describe('the committed plans', () => {
     },
   );
 });
+
+describe('alerting', () => {
+  const POLICY = 'gcp:monitoring/alertPolicy:AlertPolicy';
+  const CHANNEL = 'gcp:monitoring/notificationChannel:NotificationChannel';
+  const METRIC = 'gcp:logging/metric:Metric';
+  const DASHBOARD = 'gcp:monitoring/dashboard:Dashboard';
+  const filters = (p: RecordedResource) =>
+    (p.inputs.conditions as { conditionThreshold: { filter: string } }[]).map(
+      (c) => c.conditionThreshold.filter,
+    );
+
+  it.each(['prod stack', 'prod stack, function target'])(
+    '%s: every alert policy and the log metric watch the Cloud Run service the program deploys',
+    (name) => {
+      const run = runs.get(name) as ProgramRun;
+      const serviceName = `service_name = "${deployed(run).inputs.name as string}"`;
+      const policies = all(run, POLICY);
+      expect(policies).toHaveLength(3);
+      for (const p of policies) for (const f of filters(p)) expect(f).toContain(serviceName);
+      expect(one(run, METRIC).inputs.filter).toContain(serviceName);
+    },
+  );
+
+  it('prod notifies the address in its stack file from every policy', () => {
+    const run = runs.get('prod stack') as ProgramRun;
+    const channel = one(run, CHANNEL);
+    expect(channel.inputs.labels).toEqual({ email_address: 'oncall@acme.example' });
+    for (const p of all(run, POLICY)) expect(dependsOn(p, channel)).toBe(true);
+  });
+
+  it('enables Cloud Monitoring and Cloud Logging in the webhook project when alerting is on', () => {
+    const run = runs.get('prod stack') as ProgramRun;
+    const services = all(run, API).map((a) => a.inputs.service);
+    expect(services).toEqual(
+      expect.arrayContaining(['monitoring.googleapis.com', 'logging.googleapis.com']),
+    );
+    for (const type of [POLICY, CHANNEL, METRIC, DASHBOARD])
+      for (const r of all(run, type)) expect(providerName(r)).toBe('webhook');
+  });
+
+  it('dev has no alerting and enables no monitoring API', () => {
+    const run = runs.get('dev stack') as ProgramRun;
+    expect([POLICY, CHANNEL, METRIC, DASHBOARD].flatMap((t) => all(run, t))).toEqual([]);
+    expect(all(run, API).map((a) => a.inputs.service)).not.toContain('monitoring.googleapis.com');
+  });
+
+  it('must not deploy prod with alerts nobody receives', async () => {
+    await expect(runStack('prod', { alerts: null })).rejects.toThrow(
+      'cx-webhook-kit:alerts is on by default for the prod profile and needs someone to notify',
+    );
+  });
+});
