@@ -138,7 +138,11 @@ export function createWebhookCore(options: CoreOptions) {
         { tag: facts.tag, lateByMs: Date.now() - deadline.at, outcome: late.kind },
         'late handler result discarded',
       );
-      if (late.kind === 'rejected') reportHandlerError(log, facts.tag, late.error);
+      // A WebhookError after the deadline is the handler giving up as asked (ctx.signal); any
+      // other late failure is still a failure worth reporting.
+      if (late.kind === 'rejected' && !(late.error instanceof WebhookError)) {
+        reportHandlerError(log, facts.tag, late.error);
+      }
     };
     const response = await deadline.within(
       // A promise wrapper turns a synchronous throw into a rejection.
