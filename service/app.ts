@@ -78,13 +78,16 @@ export function createApp(options: AppOptions): express.Express {
   };
   const webhook = (req: IncomingMessage, res: ServerResponse) => {
     const receivedAt = Date.now();
+    const lease = budget.lease();
     handle({
       headers: requestHeaders(req),
-      body: (signal) => readBody(req, res, { signal, budget }),
+      body: (onStop) => readBody(req, res, { onStop, lease }),
       receivedAt,
     })
       .then((result) => send(req, res, result))
-      .catch((error: unknown) => unexpected(error, req, res));
+      .catch((error: unknown) => unexpected(error, req, res))
+      // The core is done with the body: its bytes no longer count.
+      .finally(lease.release);
   };
 
   const app = express();

@@ -1,4 +1,3 @@
-import { setMaxListeners } from 'node:events';
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { createApp, type AppOptions } from './app';
@@ -103,8 +102,6 @@ export function serve(options: ServeOptions): Serving {
   const serviceContext = serviceContextOf(options);
   logUnhandledRejections(logger, serviceContext);
   const stop = new AbortController();
-  // Every request in flight listens on it; there is no leak to warn about.
-  setMaxListeners(0, stop.signal);
   const server = createWebhookServer(createApp({ ...options, logger, stop: stop.signal }), options);
   const listening = new Promise<AddressInfo>((resolve, reject) => {
     server.once('error', reject);

@@ -22,4 +22,25 @@ export class ByteBudget {
   give(bytes: number): void {
     this.used = Math.max(0, this.used - bytes);
   }
+
+  /** What one request holds: taken as its body arrives, given back at once when it is done. */
+  lease(): BudgetLease {
+    let held = 0;
+    return {
+      take: (bytes) => {
+        if (!this.take(bytes)) return false;
+        held += bytes;
+        return true;
+      },
+      release: () => {
+        this.give(held);
+        held = 0;
+      },
+    };
+  }
+}
+
+export interface BudgetLease {
+  readonly take: (bytes: number) => boolean;
+  readonly release: () => void;
 }

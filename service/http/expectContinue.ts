@@ -9,6 +9,11 @@ export function awaitContinue(req: IncomingMessage): void {
   awaiting.add(req);
 }
 
+/** Whether the caller still waits for `100 Continue` (it will not send the body before). */
+export function isAwaitingContinue(req: IncomingMessage): boolean {
+  return awaiting.has(req);
+}
+
 export function sendContinueIfAwaited(req: IncomingMessage, res: ServerResponse): void {
   if (!awaiting.delete(req)) return;
   if (!res.headersSent && !res.writableEnded) res.writeContinue();

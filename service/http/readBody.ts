@@ -1,16 +1,23 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MAX_BODY_BYTES } from '../protocol/body';
 import { WebhookError } from '../protocol/errors';
-import type { ByteBudget } from './byteBudget';
+import type { BudgetLease } from './byteBudget';
 import { sendContinueIfAwaited } from './expectContinue';
 
 type RawBodyRequest = IncomingMessage & { rawBody?: unknown };
 
+const started = new WeakSet<IncomingMessage>();
+
+/** Whether the service began reading this request's body (and may have stopped part-way). */
+export function bodyReadStarted(req: IncomingMessage): boolean {
+  return started.has(req);
+}
+
 export interface ReadBodyOptions {
-  /** Aborts at the request's deadline; asked for only when the body is not all there yet. */
-  readonly signal: () => AbortSignal;
-  /** Bytes in flight across requests; held until the response is done. */
-  readonly budget?: ByteBudget;
+  /** Calls back when the request stops (its deadline): the read stops too. */
+  readonly onStop: (listener: () => void) => () => void;
+  /** This request's share of the bytes in flight across requests; the caller releases it. */
+  readonly lease?: BudgetLease;
   readonly limit?: number;
 }
 
@@ -30,23 +37,17 @@ export function readBody(
   const declared = Number(req.headers['content-length']);
   if (declared > limit) return Promise.reject(tooLarge(limit));
 
-  let held = 0;
-  const hold = (bytes: number): boolean => {
-    if (!options.budget || bytes === 0) return true;
-    if (!options.budget.take(bytes)) return false;
-    if (held === 0) res.once('close', () => options.budget?.give(held));
-    held += bytes;
-    return true;
-  };
+  const hold = (bytes: number): boolean => !options.lease || options.lease.take(bytes);
   // With a declared length the whole of it is taken up front, so a refusal comes before any read.
   const chunked = !(declared >= 0);
   if (!chunked && !hold(declared)) return Promise.reject(busy());
 
   sendContinueIfAwaited(req, res);
+  started.add(req);
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    let signal: AbortSignal | undefined;
+    let unlisten: (() => void) | undefined;
     const fail = (error: WebhookError) => {
       cleanup();
       // Stop reading; the answer goes out with `connection: close` and the rest is dropped.
@@ -65,22 +66,17 @@ export function readBody(
     };
     const onError = (error: Error) =>
       fail(new WebhookError(400, `the request body could not be read: ${error.message}`));
-    const onAbort = () => fail(new WebhookError(503, 'the request body did not arrive in time'));
+    const onStop = () => fail(new WebhookError(503, 'the request body did not arrive in time'));
     const cleanup = () => {
       req.off('data', onData);
       req.off('end', onEnd);
       req.off('error', onError);
-      signal?.removeEventListener('abort', onAbort);
+      unlisten?.();
     };
     req.on('data', onData);
     req.on('end', onEnd);
     req.on('error', onError);
-    // A small body usually arrives with the headers; only a body still on its way needs the timer.
-    if (!req.complete) {
-      signal = options.signal();
-      if (signal.aborted) onAbort();
-      else signal.addEventListener('abort', onAbort, { once: true });
-    }
+    if (!req.complete) unlisten = options.onStop(onStop);
   });
 }
 

@@ -2,9 +2,26 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { CoreResult } from '../protocol/core';
 import { errorBody, type ErrorStatus } from '../protocol/errors';
+import { isAwaitingContinue } from './expectContinue';
+import { bodyReadStarted } from './readBody';
 
 /** How long a closing connection keeps reading (and dropping) what the caller still sends. */
 const LINGER_MS = 2000;
+
+/** A body at most this large, announced and never read, is dropped by Node and the connection kept. */
+const DROPPED_BODY_BYTES = 64 * 1024;
+
+/**
+ * Whether the answer must close the connection because the request's body was not read to the
+ * end: reading stopped part-way (over the cap, stalled, busy), the caller waits for a
+ * `100 Continue` it will not get, or the body is large or of unknown length. A small announced body
+ * refused on its headers (a 401) is left to Node, which drops it and keeps the connection.
+ */
+function mustClose(req: IncomingMessage): boolean {
+  if (req.complete) return false;
+  if (bodyReadStarted(req) || isAwaitingContinue(req)) return true;
+  return !(Number(req.headers['content-length']) <= DROPPED_BODY_BYTES);
+}
 
 const lingering = new WeakSet<Socket>();
 
@@ -14,9 +31,9 @@ export function isLingering(socket: Socket): boolean {
 }
 
 /**
- * Writes a result. A request whose body was not read to the end (refused on its headers, over the
- * cap, or stalled) cannot share its connection with the next one, so the answer closes it, and
- * closes it gracefully. Does nothing when an answer was already sent (a shutdown answered first).
+ * Writes a result. A request whose body was not read to the end (see mustClose) cannot share its
+ * connection with the next one, so the answer closes it, and closes it gracefully. Does nothing
+ * when an answer was already sent (a shutdown answered first).
  */
 export function send(req: IncomingMessage, res: ServerResponse, result: CoreResult): void {
   if (res.headersSent || res.destroyed) return;
@@ -26,7 +43,7 @@ export function send(req: IncomingMessage, res: ServerResponse, result: CoreResu
     'content-length': Buffer.byteLength(result.body),
     'cache-control': 'no-store',
   };
-  if (!req.complete) {
+  if (mustClose(req)) {
     headers.connection = 'close';
     // Drop the rest of the body as it arrives (nothing buffers it), so the caller's upload can
     // finish while it reads our answer.

@@ -19,9 +19,10 @@ export type Authenticate = (headers: IncomingHttpHeaders) => Promise<Caller>;
 
 /**
  * Reads the raw body. Called at most once, only after the caller passed authentication, with a
- * getter for a signal that aborts at the request's deadline; rejects with a WebhookError to refuse.
+ * hook that calls back when the request stops (its deadline, or shutdown) so the read can stop
+ * too; rejects with a WebhookError to refuse.
  */
-export type BodyReader = (signal: () => AbortSignal) => Promise<Buffer>;
+export type BodyReader = (onStop: (listener: () => void) => () => void) => Promise<Buffer>;
 
 export interface CoreOptions {
   readonly handlers: Readonly<Record<string, WebhookHandler>>;
@@ -72,6 +73,13 @@ const MAX_FIELD = 200;
 export const clip = (value: string | undefined, max = MAX_FIELD): string | undefined =>
   value === undefined || value.length <= max ? value : `${value.slice(0, max)}…`;
 
+function shutdownReason(signal: AbortSignal): WebhookError {
+  const reason: unknown = signal.reason;
+  return reason instanceof WebhookError
+    ? reason
+    : new WebhookError(503, 'the service is shutting down');
+}
+
 const sessionId = (session: string | undefined) => session?.slice(session.lastIndexOf('/') + 1);
 
 /**
@@ -85,6 +93,11 @@ export function createWebhookCore(options: CoreOptions) {
   const { handlers, fallback, authenticate, logger, project, smoke, stop, serviceContext } =
     options;
   const budget = budgetMs(options.timeoutMs);
+  // One listener for the whole service, not one per request: a drain at its cap stops them all.
+  const running = new Set<Deadline>();
+  stop?.addEventListener('abort', () => running.forEach((d) => d.stopNow(shutdownReason(stop))), {
+    once: true,
+  });
 
   function reportHandlerError(log: Logger, tag: string | undefined, error: unknown): void {
     const event = errorEvent(error, serviceContext);
@@ -108,7 +121,7 @@ export function createWebhookCore(options: CoreOptions) {
     const raw =
       typeof req.body === 'function'
         ? await deadline.within(
-            req.body(() => deadline.signal),
+            req.body((listener) => deadline.onStop(listener)),
             'the request body did not arrive',
           )
         : req.body;
@@ -208,13 +221,16 @@ export function createWebhookCore(options: CoreOptions) {
     const trace = traceFields(req.headers, project);
     const log = Object.keys(trace).length > 0 ? logger.child(trace) : logger;
     const facts: RequestFacts = {};
-    const deadline = new Deadline(req.receivedAt + budget, stop);
+    const deadline = new Deadline(req.receivedAt + budget);
+    if (stop?.aborted) deadline.stopNow(shutdownReason(stop));
+    running.add(deadline);
     let result: CoreResult;
     try {
       result = { status: 200, body: await serve(req, facts, log, deadline), headers: JSON_TYPE };
     } catch (error) {
       result = toErrorResult(error, facts, log);
     } finally {
+      running.delete(deadline);
       deadline.dispose();
     }
     const line = { ...facts, status: result.status, latencyMs: Date.now() - req.receivedAt };

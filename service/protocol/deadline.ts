@@ -21,8 +21,8 @@ type Stop = 'deadline' | WebhookError;
 /**
  * The one deadline of one request, counted from its arrival. Every wait the request makes
  * (authentication, the body, the handler) goes through `within`, which gives up at the deadline, or
- * at once when `stop` aborts (a drain reaching its cap). A result that arrives after the deadline is
- * late even when the expiry timer could not fire first (a handler that blocked the event loop).
+ * at once on `stopNow` (a drain reaching its cap). A result that arrives after the deadline is late
+ * even when the expiry timer could not fire first (a handler that blocked the event loop).
  */
 export class Deadline {
   private controller?: AbortController;
@@ -30,19 +30,13 @@ export class Deadline {
   private stopped?: Stop;
   /** Rejects the wait in progress, if any. */
   private giveUp?: () => void;
-  private readonly onStop?: () => void;
+  private listeners?: Set<() => void>;
 
   constructor(
     /** Epoch ms. */
     readonly at: number,
-    private readonly stop?: AbortSignal,
   ) {
     this.timer = setTimeout(() => this.end('deadline'), Math.max(0, at - Date.now()));
-    if (stop?.aborted) this.end(stopReason(stop));
-    else if (stop) {
-      this.onStop = () => this.end(stopReason(stop));
-      stop.addEventListener('abort', this.onStop, { once: true });
-    }
   }
 
   /**
@@ -99,10 +93,29 @@ export class Deadline {
     });
   }
 
-  /** Releases the timer and the shutdown listener; call once the request is answered. */
+  /**
+   * Calls `listener` once the request stops (deadline or shutdown): a cheaper hook than the signal
+   * for our own waits. Returns a function that takes it off again.
+   */
+  onStop(listener: () => void): () => void {
+    if (this.stopped) {
+      listener();
+      return () => undefined;
+    }
+    const listeners = (this.listeners ??= new Set());
+    listeners.add(listener);
+    return () => listeners.delete(listener);
+  }
+
+  /** Stops the request at once with `reason` (a drain at its cap), before its deadline. */
+  stopNow(reason: WebhookError): void {
+    this.end(reason);
+  }
+
+  /** Releases the timer; call once the request is answered. */
   dispose(): void {
     clearTimeout(this.timer);
-    if (this.onStop) this.stop?.removeEventListener('abort', this.onStop);
+    this.listeners = undefined;
   }
 
   private end(stop: Stop): void {
@@ -110,6 +123,9 @@ export class Deadline {
     this.stopped = stop;
     clearTimeout(this.timer);
     this.controller?.abort(this.reason());
+    const listeners = this.listeners;
+    this.listeners = undefined;
+    listeners?.forEach((listener) => listener());
     this.giveUp?.();
   }
 
@@ -120,11 +136,4 @@ export class Deadline {
       what ? `${what} before the deadline` : 'the request deadline passed',
     );
   }
-}
-
-function stopReason(signal: AbortSignal): WebhookError {
-  const reason: unknown = signal.reason;
-  return reason instanceof WebhookError
-    ? reason
-    : new WebhookError(503, 'the service is shutting down');
 }

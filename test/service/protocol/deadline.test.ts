@@ -6,8 +6,8 @@ const HANDLER = 'the handler did not answer';
 
 describe('Deadline', () => {
   const open: Deadline[] = [];
-  const deadline = (inMs: number, stop?: AbortSignal) => {
-    const d = new Deadline(Date.now() + inMs, stop);
+  const deadline = (inMs: number) => {
+    const d = new Deadline(Date.now() + inMs);
     open.push(d);
     return d;
   };
@@ -77,14 +77,15 @@ describe('Deadline', () => {
     expect(d.signal.aborted).toBe(true);
   });
 
-  it('gives up at once with the shutdown reason when the stop signal aborts', async () => {
-    const stop = new AbortController();
-    const d = deadline(5000, stop.signal);
+  it('gives up at once with the shutdown reason on stopNow, and tells the onStop listeners', async () => {
+    const d = deadline(5000);
+    const told: string[] = [];
+    d.onStop(() => told.push('stopped'));
     const pending = d.within(new Promise(() => undefined), HANDLER);
-    stop.abort(new WebhookError(503, 'the service is shutting down'));
+    d.stopNow(new WebhookError(503, 'the service is shutting down'));
     await expect(pending).rejects.toThrow('the service is shutting down');
+    expect(told).toEqual(['stopped']);
     expect(d.signal.aborted).toBe(true);
-    // A request that arrives after the stop never starts.
-    expect(() => deadline(5000, stop.signal).check('x')).toThrow('the service is shutting down');
+    expect(() => d.check('x')).toThrow('the service is shutting down');
   });
 });
