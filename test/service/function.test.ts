@@ -31,12 +31,14 @@ const post = (url: string, body: string | Buffer, headers: Record<string, string
     body,
   });
 
-/** A stand-in orders API on loopback: 123456 is shipped, `hang` never answers. */
+/** A stand-in orders API on loopback: 777777 (not in the demo data) is delivered; 999999 hangs. */
 async function ordersApi() {
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     if (req.headers.authorization !== 'Bearer orders-key') return res.writeHead(401).end();
-    if (req.url === '/orders/123456') {
-      return res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"shipped"}');
+    if (req.url === '/orders/777777') {
+      return res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end('{"status":"delivered"}');
     }
     if (req.url === '/orders/999999') return; // hangs
     res.writeHead(404).end();
@@ -105,10 +107,10 @@ describe('service/function.ts in the Functions Framework’s own test server', (
   });
 
   it('looks an order up through the HTTP order store built from ORDERS_API_URL and ORDERS_API_KEY', async () => {
-    const res = await post(url, orderRequest('123456'));
+    const res = await post(url, orderRequest('777777'));
     expect(await res.json()).toEqual({
-      fulfillmentResponse: { messages: [{ text: { text: ['Order 123456 is shipped.'] } }] },
-      sessionInfo: { parameters: { order_found: true, order_status: 'shipped' } },
+      fulfillmentResponse: { messages: [{ text: { text: ['Order 777777 is delivered.'] } }] },
+      sessionInfo: { parameters: { order_found: true, order_status: 'delivered' } },
     });
   });
 
@@ -250,7 +252,11 @@ describe('the deployed bundle under the Functions Framework CLI', () => {
       WEBHOOK_TIMEOUT_MS: '5000',
     });
     expect(fn.up).toBe(true);
-    expect((await post(fn.url, orderRequest('123456'))).status).toBe(200);
+    expect(await (await post(fn.url, orderRequest('777777'))).json()).toEqual(
+      expect.objectContaining({
+        sessionInfo: { parameters: { order_found: true, order_status: 'delivered' } },
+      }),
+    );
     const hostile = await Promise.all([
       post(fn.url, Buffer.alloc(2 * 1024 * 1024, 'x')).then((r) => r.status),
       post(fn.url, '[]').then((r) => r.status),
