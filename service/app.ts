@@ -3,10 +3,15 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createAuthenticator, createStrategies } from './auth/authenticator';
 import type { AuthStrategy } from './auth/strategy';
 import type { ServiceConfig } from './config';
+import { ByteBudget } from './http/byteBudget';
+import { isAbandoned } from './http/connections';
 import { readBody } from './http/readBody';
+import { requestHeaders } from './http/requestHeaders';
+import { send, sendError } from './http/respond';
 import { createLogger, type Logger } from './logging';
-import { createWebhookCore, type CoreResult } from './protocol/core';
-import { errorBody } from './protocol/errors';
+import { serviceContextOf } from './process';
+import { MAX_BODY_BYTES } from './protocol/body';
+import { createWebhookCore } from './protocol/core';
 import type { WebhookHandler } from './protocol/handler';
 import { smokeHandler } from './smoke';
 
@@ -19,6 +24,8 @@ export type AppOptions = ServiceConfig & {
   logger?: Logger;
   /** Replaces the strategies built from the config (tests, custom schemes). */
   strategies?: readonly AuthStrategy[];
+  /** When it aborts, requests still running are answered 503 at once (a drain at its cap). */
+  stop?: AbortSignal;
 };
 
 /** How Express's app function hands a request to the app (`app.handle`). */
@@ -30,18 +37,6 @@ type RequestEntry = (
 
 const HEALTH_BODY = '{"status":"ok"}';
 const HEALTH_HEADERS = { 'content-type': 'application/json', 'content-length': HEALTH_BODY.length };
-
-function send(res: ServerResponse, result: CoreResult, keepAlive: boolean): void {
-  const headers: Record<string, string | number> = {
-    'content-type': 'application/json',
-    ...result.headers,
-    'content-length': Buffer.byteLength(result.body),
-    'cache-control': 'no-store',
-  };
-  // A request whose body we did not read to the end cannot share its connection with the next one.
-  if (!keepAlive) headers.connection = 'close';
-  res.writeHead(result.status, headers).end(result.body);
-}
 
 /**
  * The Express app: `POST /` runs the webhook core, `GET /health` answers probes, anything else is a
@@ -62,31 +57,45 @@ export function createApp(options: AppOptions): express.Express {
     project: options.project,
     // Built in, whatever handlers the app is given: the deployment smoke test depends on it.
     smoke: smokeHandler({ revision: options.revision, auth: strategies.map((s) => s.name) }),
+    stop: options.stop,
+    serviceContext: serviceContextOf(options),
   });
+  const budget = new ByteBudget(options.concurrency * MAX_BODY_BYTES);
 
   const health = (_req: IncomingMessage, res: ServerResponse) => {
     res.writeHead(200, HEALTH_HEADERS).end(HEALTH_BODY);
   };
-  const webhook = (req: IncomingMessage, res: ServerResponse, next: (error: unknown) => void) => {
-    const receivedAt = Date.now();
-    handle({ headers: req.headers, body: readBody(req), receivedAt }).then(
-      (result) => send(res, result, req.complete),
-      next,
-    );
-  };
-
-  // Express's default error handler would print a stack trace in the body.
+  // Express's default error handler would print a stack trace in the body. Never throws.
   const unexpected = (error: unknown, req: IncomingMessage, res: ServerResponse) => {
-    logger.error({ err: error }, 'unexpected error');
-    if (res.headersSent) return res.destroy();
-    const status = (error as { status?: number }).status === 400 ? 400 : 500;
-    const message = status === 400 ? 'bad request' : 'internal error';
-    send(res, { status, body: errorBody(status, message), headers: {} }, req.complete);
+    try {
+      logger.error({ err: error }, 'unexpected error');
+      if (res.headersSent) return res.destroy();
+      if ((error as { status?: number }).status === 400) sendError(req, res, 400, 'bad request');
+      else sendError(req, res, 500, 'internal error');
+    } catch {
+      res.destroy();
+    }
+  };
+  const webhook = (req: IncomingMessage, res: ServerResponse) => {
+    const receivedAt = Date.now();
+    const lease = budget.lease();
+    handle({
+      headers: requestHeaders(req),
+      body: (onStop) => readBody(req, res, { onStop, lease }),
+      receivedAt,
+    })
+      .then((result) => send(req, res, result))
+      .catch((error: unknown) => unexpected(error, req, res))
+      // The core is done with the body: its bytes no longer count.
+      .finally(lease.release);
   };
 
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
+  // `/HEALTH`, `/health/` and `//` are other paths, not the probe or the webhook.
+  app.enable('case sensitive routing');
+  app.enable('strict routing');
   app.get('/health', health);
   app.post('/', webhook);
 
@@ -97,17 +106,14 @@ export function createApp(options: AppOptions): express.Express {
   const handled = app as express.Express & { handle: RequestEntry };
   const routed = handled.handle.bind(app);
   handled.handle = (req, res, next) => {
-    if (req.url === '/' && req.method === 'POST') {
-      return webhook(req, res, (error) => unexpected(error, req, res));
-    }
+    // Nobody would receive the answer (see isAbandoned): the handler must not run.
+    if (isAbandoned(req)) return void req.resume();
+    if (req.url === '/' && req.method === 'POST') return webhook(req, res);
     if (req.url === '/health' && req.method === 'GET') return health(req, res);
     return routed(req, res, next);
   };
 
-  // Node discards an unread body after the answer, so the connection can stay open.
-  app.use((_req, res) => {
-    send(res, { status: 404, body: errorBody(404, 'not found'), headers: {} }, true);
-  });
+  app.use((req, res) => sendError(req, res, 404, 'not found'));
 
   app.use(
     (error: unknown, req: express.Request, res: express.Response, _next: express.NextFunction) =>

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import type { LogLevel } from './logging';
 
 export const AUTH_STRATEGIES = ['platform', 'id-token', 'basic', 'header', 'none'] as const;
@@ -9,6 +10,10 @@ export const GOOGLE_CERTS_URL = 'https://www.googleapis.com/oauth2/v1/certs';
 export interface ServiceConfig {
   /** Listen port (`PORT`). */
   readonly port: number;
+  /**
+   * Bind address (`HOST`): loopback locally; undefined (every interface) where `K_SERVICE` is set.
+   */
+  readonly host: string | undefined;
   /** Every listed strategy must pass (`WEBHOOK_AUTH`). */
   readonly auth: readonly AuthStrategyName[];
   /** Service-agent emails allowed to call (`WEBHOOK_ALLOWED_CALLERS`). */
@@ -26,6 +31,13 @@ export interface ServiceConfig {
   readonly project?: string;
   /** The revision serving this process (`K_REVISION`, set by Cloud Run), or `local`. */
   readonly revision: string;
+  /** The Cloud Run service or function name (`K_SERVICE`); undefined when run locally. */
+  readonly service: string | undefined;
+  /**
+   * Requests one instance serves at once (`WEBHOOK_CONCURRENCY`, Cloud Run's `concurrency`). It
+   * bounds connections (4×) and request bytes held in memory (× the 1 MiB body cap).
+   */
+  readonly concurrency: number;
 }
 
 export class ConfigError extends Error {
@@ -94,10 +106,12 @@ function parseAuth(env: Env): AuthStrategyName[] {
         'id-token needs); use platform behind the IAM invoker check, id-token without it',
     );
   }
-  if (auth.includes('id-token') && auth.includes('basic')) {
-    throw new ConfigError(
-      'WEBHOOK_AUTH: "id-token" and "basic" both need the Authorization header; use "header" for a second factor',
-    );
+  for (const token of ['id-token', 'platform'] as const) {
+    if (auth.includes(token) && auth.includes('basic')) {
+      throw new ConfigError(
+        `WEBHOOK_AUTH: "${token}" and "basic" both need the Authorization header; use "header" for a second factor`,
+      );
+    }
   }
   return auth;
 }
@@ -113,6 +127,39 @@ function parseUrl(name: string, raw: string): string {
     throw new ConfigError(`${name} must hold http(s) URLs, got "${raw}"`);
   }
   return raw;
+}
+
+// Loopback only: 127.0.0.0/8, ::1, and the name that resolves to them.
+const isLoopback = (host: string) =>
+  host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
+
+function parseHost(env: Env): string | undefined {
+  const raw = env.HOST?.trim();
+  if (!raw) return env.K_SERVICE ? undefined : '127.0.0.1';
+  if (raw !== 'localhost' && isIP(raw) === 0) {
+    throw new ConfigError(`HOST must be an IP address or localhost, got "${raw}"`);
+  }
+  // Without WEBHOOK_AUTH a local run admits everyone; that must never be reachable from elsewhere.
+  if (!isLoopback(raw) && !env.WEBHOOK_AUTH?.trim()) {
+    throw new ConfigError(
+      `HOST "${raw}" is reachable beyond this machine: set WEBHOOK_AUTH explicitly ` +
+        '(platform, id-token, basic or header; "none" only if you mean it)',
+    );
+  }
+  return raw;
+}
+
+// Node reads header values as latin1 and trims surrounding whitespace, so only a printable ASCII
+// value without surrounding whitespace can ever compare equal to what a caller sends.
+function headerSecret(env: Env): string {
+  const value = required(env, 'WEBHOOK_HEADER_VALUE', 'for header');
+  if (value.trim() !== value) {
+    throw new ConfigError('WEBHOOK_HEADER_VALUE must not start or end with whitespace');
+  }
+  if (!/^[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?$/.test(value)) {
+    throw new ConfigError('WEBHOOK_HEADER_VALUE must hold printable ASCII only');
+  }
+  return value;
 }
 
 /**
@@ -171,7 +218,7 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
         'WEBHOOK_HEADER_NAME: Authorization is taken by the other strategy; pick a custom header such as x-webhook-secret',
       );
     }
-    header = Object.freeze({ name, value: required(env, 'WEBHOOK_HEADER_VALUE', 'for header') });
+    header = Object.freeze({ name, value: headerSecret(env) });
   }
 
   const logLevel = (env.LOG_LEVEL?.trim().toLowerCase() || 'info') as LogLevel;
@@ -183,6 +230,7 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
 
   return Object.freeze({
     port: integer(env, 'PORT', 8080, 0, 65535),
+    host: parseHost(env),
     auth: Object.freeze(auth),
     allowedCallers: Object.freeze(allowedCallers),
     audiences: Object.freeze(audiences),
@@ -193,5 +241,7 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
     logLevel,
     project: env.GOOGLE_CLOUD_PROJECT?.trim() || undefined,
     revision: env.K_REVISION?.trim() || 'local',
+    service: env.K_SERVICE?.trim() || undefined,
+    concurrency: integer(env, 'WEBHOOK_CONCURRENCY', 80, 1, 1000),
   });
 }

@@ -1,18 +1,45 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createApp } from './app';
-import { loadConfig } from './config';
 import { composeHandlers } from './composition';
+import { loadConfig } from './config';
+import { sendError } from './http/respond';
 import { createLogger } from './logging';
-import { logUnhandledRejections } from './process';
+import { logUncaughtExceptions, logUnhandledRejections, serviceContextOf } from './process';
 
-// Cloud Functions gen2 entry point `webhook`. The Functions Framework has already read the body
-// into `req.rawBody`; the app uses those bytes instead of reading the stream again. Config errors
-// throw here, at load, so a misconfigured revision never serves.
+// Cloud Functions gen2 entry point `webhook`, run by the Functions Framework. The framework has
+// already read the body into `req.rawBody`; the app uses those bytes instead of reading the stream
+// again. Config errors throw here, at load, so a misconfigured revision never serves.
 const config = loadConfig();
+const { handlers, fallback, warnings } = composeHandlers();
 const logger = createLogger({ level: config.logLevel });
-logUnhandledRejections(logger);
+for (const warning of warnings) logger.warn(warning);
 
-export const webhook = createApp({
-  ...config,
-  ...composeHandlers(),
-  logger,
+// The framework ends the instance on an unhandled rejection or an uncaught exception (exit 16)
+// and prints a multi-line trace; these leave one JSON line, in Error Reporting's form, first.
+const context = serviceContextOf(config);
+logUnhandledRejections(logger, context);
+logUncaughtExceptions(logger, context, () => undefined);
+
+const app = createApp({ ...config, handlers, fallback, logger });
+const inFlight = new Map<ServerResponse, number>();
+
+export function webhook(req: IncomingMessage, res: ServerResponse): void {
+  inFlight.set(res, Date.now());
+  res.once('close', () => inFlight.delete(res));
+  app(req, res);
+}
+
+// On SIGTERM the framework exits at once, writing a 500 over the latest request. There is no
+// drain to be had; what can be done is answering every request still running with a 503 (which
+// CX may retry elsewhere) before it does, synchronously, since nothing runs after its exit.
+process.on('SIGTERM', () => {
+  for (const [res, receivedAt] of inFlight) {
+    if (res.headersSent) continue;
+    res.setHeader('connection', 'close');
+    sendError(res.req, res, 503, 'the instance is shutting down');
+    logger.error(
+      { status: 503, latencyMs: Date.now() - receivedAt, reason: 'the instance is shutting down' },
+      'webhook request failed',
+    );
+  }
 });

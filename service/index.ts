@@ -7,5 +7,5 @@ export { DependencyUnavailableError, WebhookError, type ErrorStatus } from './pr
 export type { Caller, HandlerContext, WebhookHandler } from './protocol/handler';
 export type * from './protocol/types';
 export { flowInCurrentAgent, pageInCurrentFlow, reply, ResponseBuilder } from './responses';
-export { createWebhookServer, serve, type ServeOptions } from './server';
+export { createWebhookServer, serve, type ServeOptions, type ServerLimits } from './server';
 export type { AuthStrategy, Admission } from './auth/strategy';

@@ -1,10 +1,12 @@
-import { ConfigError, loadConfig, type ServiceConfig } from './config';
+import { ConfigError, loadConfig } from './config';
 import { composeHandlers } from './composition';
+import { createLogger } from './logging';
 import { serve } from './server';
 
-function configOrExit(): ServiceConfig {
+/** A configuration error is one plain line and exit 1: the revision must not serve. */
+function orExit<T>(parse: () => T): T {
   try {
-    return loadConfig();
+    return parse();
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     console.error(`cx-webhook: configuration error: ${error.message}`);
@@ -12,10 +14,22 @@ function configOrExit(): ServiceConfig {
   }
 }
 
-const config = configOrExit();
-serve({
-  ...config,
-  ...composeHandlers(),
-  // Deployed (K_SERVICE set) the platform routes to every interface; locally, stay on loopback.
-  host: process.env.K_SERVICE ? undefined : '127.0.0.1',
+const LISTEN_ERRORS: Readonly<Record<string, string>> = {
+  EADDRINUSE: 'address already in use',
+  EADDRNOTAVAIL: 'address not available on this machine',
+  EACCES: 'permission denied',
+};
+
+const config = orExit(() => loadConfig());
+const { handlers, fallback, warnings } = orExit(() => composeHandlers());
+const logger = createLogger({ level: config.logLevel });
+for (const warning of warnings) logger.warn(warning);
+
+serve({ ...config, handlers, fallback, logger }).listening.catch((error: NodeJS.ErrnoException) => {
+  const why = LISTEN_ERRORS[error.code ?? ''] ?? error.message;
+  logger.fatal(
+    { code: error.code },
+    `cannot listen on ${config.host ?? 'every interface'}:${config.port}: ${why}`,
+  );
+  process.exit(1);
 });

@@ -7,9 +7,10 @@ import type {
   WebhookRequest,
   WebhookResponse,
 } from './protocol/types';
+import { FLOW_NAME, PAGE_NAME } from './protocol/resourceNames';
 
-const PAGE_NAME = /^projects\/[^/]+\/locations\/[^/]+\/agents\/[^/]+\/flows\/[^/]+\/pages\/[^/]+$/;
-const FLOW_NAME = /^projects\/[^/]+\/locations\/[^/]+\/agents\/[^/]+\/flows\/[^/]+$/;
+// Builder errors never quote the value they refuse: it is often the caller's data (a session
+// parameter), and error messages reach the logs.
 
 function currentFlow(request: WebhookRequest): string {
   const page = request.pageInfo?.currentPage ?? '';
@@ -86,7 +87,7 @@ export class ResponseBuilder {
   /** Transfers a phone call to an E.164 number. */
   transferCall(phoneNumber: string): this {
     if (!/^\+[1-9]\d{1,14}$/.test(phoneNumber)) {
-      throw new TypeError(`phone number must be E.164 (+15551234567), got "${phoneNumber}"`);
+      throw new TypeError('transferCall: the phone number must be E.164, like +15551234567');
     }
     this.messages.push({ telephonyTransferCall: { phoneNumber } });
     return this;
@@ -130,13 +131,17 @@ export class ResponseBuilder {
 
   /** Moves the session to a page (a full resource name; see pageInCurrentFlow). */
   goToPage(page: string): this {
-    if (!PAGE_NAME.test(page)) throw new TypeError(`not a page resource name: "${page}"`);
+    if (!PAGE_NAME.test(page)) {
+      throw new TypeError('goToPage: not a page resource name (see pageInCurrentFlow)');
+    }
     return this.setTransition({ targetPage: page });
   }
 
   /** Moves the session to another flow's start page (a full resource name). */
   goToFlow(flow: string): this {
-    if (!FLOW_NAME.test(flow)) throw new TypeError(`not a flow resource name: "${flow}"`);
+    if (!FLOW_NAME.test(flow)) {
+      throw new TypeError('goToFlow: not a flow resource name (see flowInCurrentAgent)');
+    }
     return this.setTransition({ targetFlow: flow });
   }
 

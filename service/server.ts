@@ -1,23 +1,78 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
-import type { Duplex } from 'node:stream';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { createApp, type AppOptions } from './app';
 import { createLogger } from './logging';
-import { errorBody } from './protocol/errors';
-import { drain, logUnhandledRejections } from './process';
+import { trackConnections } from './http/connections';
+import { awaitContinue } from './http/expectContinue';
+import { sendError } from './http/respond';
+import { MAX_BODY_BYTES } from './protocol/body';
+import { budgetMs } from './protocol/deadline';
+import { errorBody, WebhookError } from './protocol/errors';
+import {
+  drain,
+  DRAIN_TIMEOUT_MS,
+  logUncaughtExceptions,
+  logUnhandledRejections,
+  serviceContextOf,
+} from './process';
+
+/** The limits a webhook server derives from the service's config. */
+export interface ServerLimits {
+  /** The CX webhook timeout (`WEBHOOK_TIMEOUT_MS`). */
+  readonly timeoutMs: number;
+  /** Requests one instance serves at once (`WEBHOOK_CONCURRENCY`). */
+  readonly concurrency: number;
+}
+
+/** How often Node sweeps connections for its header and request timeouts (30 s by default). */
+const TIMEOUT_SWEEP_MS = 250;
+
+/** Connections per unit of concurrency: room for idle keep-alive and closing connections. */
+export const CONNECTIONS_PER_REQUEST = 4;
 
 /**
- * An HTTP server over the app. Requests Node refuses before the app sees them (headers too large,
- * malformed HTTP) get a JSON 400 like every other bad request, instead of Node's bare 431 or 400,
- * since the webhook contract has no 431.
+ * An HTTP server over the app, with limits that fit the webhook:
+ * - headers must arrive within the request budget and the whole request within the CX timeout
+ *   (Node's defaults are 60 s and 300 s);
+ * - at most 4 × the concurrency connections;
+ * - `Expect: 100-continue` is answered only after authentication, another expectation with a
+ *   JSON 400;
+ * - requests Node refuses before the app sees them (headers too large, malformed HTTP) get a JSON
+ *   400, since the webhook contract has no 431, unless an answer is already in progress on that
+ *   connection, which then finishes and the connection closes.
  */
-export function createWebhookServer(app: RequestListener): Server {
-  const server = createServer(app);
-  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+export function createWebhookServer(
+  listener: RequestListener,
+  limits: Partial<ServerLimits> = {},
+): Server {
+  const timeoutMs = limits.timeoutMs ?? 5000;
+  const concurrency = limits.concurrency ?? 80;
+  const server = createServer(
+    {
+      headersTimeout: budgetMs(timeoutMs),
+      requestTimeout: timeoutMs,
+      connectionsCheckingInterval: TIMEOUT_SWEEP_MS,
+    },
+    listener,
+  );
+  server.maxConnections = CONNECTIONS_PER_REQUEST * concurrency;
+  const connections = trackConnections(server);
+
+  server.on('checkContinue', (req, res) => {
+    awaitContinue(req);
+    server.emit('request', req, res);
+  });
+  server.on('checkExpectation', (req, res) =>
+    sendError(req, res, 400, 'the Expect header is not supported'),
+  );
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
+    // An answer in progress on this connection finishes first; nothing is written over it.
+    if (connections.busy(socket)) return connections.endWhenIdle(socket);
     if (!socket.writable) return socket.destroy();
     // A socket closed or timed out by the peer gets no answer.
-    if (error.code === 'ECONNRESET' || error.code === 'ERR_HTTP_REQUEST_TIMEOUT')
+    if (error.code === 'ECONNRESET' || error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
       return socket.destroy();
+    }
     const body = errorBody(400, 'malformed HTTP request');
     socket.end(
       `HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
@@ -27,41 +82,66 @@ export function createWebhookServer(app: RequestListener): Server {
 }
 
 export interface ServeOptions extends AppOptions {
-  /** Interface to bind; all interfaces when undefined. */
-  host?: string;
+  /** How long a drain may take before what is left is cut; 8 s by default. */
+  drainTimeoutMs?: number;
 }
 
 export interface Serving {
   server: Server;
-  /** Resolves with the bound address once the server listens. */
+  /** Resolves with the bound address once the server listens; rejects if it cannot. */
   listening: Promise<AddressInfo>;
 }
 
 /**
- * Runs the app as a process does: an HTTP server over `createApp()`, unhandled rejections logged
- * instead of fatal, and on SIGTERM a drain of in-flight requests followed by exit 0.
+ * Runs the app as a process does: an HTTP server over `createApp()`; unhandled rejections logged
+ * instead of fatal; on SIGTERM or SIGINT a drain of in-flight requests, then exit 0; on an
+ * uncaught exception one JSON line, a drain, then exit 1 so the platform replaces the instance.
  */
 export function serve(options: ServeOptions): Serving {
   const logger = options.logger ?? createLogger({ level: options.logLevel });
-  logUnhandledRejections(logger);
-  const server = createWebhookServer(createApp({ ...options, logger }));
+  const serviceContext = serviceContextOf(options);
+  logUnhandledRejections(logger, serviceContext);
+  const stop = new AbortController();
+  const server = createWebhookServer(createApp({ ...options, logger, stop: stop.signal }), options);
   const listening = new Promise<AddressInfo>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => {
+      server.off('error', reject);
       const address = server.address() as AddressInfo;
       logger.info(
-        { port: address.port, auth: options.auth, timeoutMs: options.timeoutMs },
+        {
+          host: address.address,
+          port: address.port,
+          auth: options.auth,
+          timeoutMs: options.timeoutMs,
+          maxConnections: server.maxConnections,
+          maxBodyBytesInFlight: options.concurrency * MAX_BODY_BYTES,
+        },
         'cx-webhook listening',
       );
       resolve(address);
     });
   });
-  process.once('SIGTERM', () => {
-    logger.info('SIGTERM: draining in-flight requests');
-    void drain(server).then(() => {
+
+  let draining = false;
+  const shutdown = (why: string, exitCode: number) => {
+    if (draining) {
+      logger.warn(`${why} while draining; the drain goes on`);
+      return;
+    }
+    draining = true;
+    logger.info(`${why}: draining in-flight requests`);
+    void drain(server, {
+      timeoutMs: options.drainTimeoutMs ?? DRAIN_TIMEOUT_MS,
+      stop,
+      reason: new WebhookError(503, 'the service is shutting down'),
+    }).then(() => {
       logger.info('drained; exiting');
-      process.exit(0);
+      process.exit(exitCode);
     });
-  });
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM', 0));
+  process.on('SIGINT', () => shutdown('SIGINT', 0));
+  logUncaughtExceptions(logger, serviceContext, () => shutdown('uncaught exception', 1));
   return { server, listening };
 }

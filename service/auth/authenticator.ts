@@ -9,7 +9,7 @@ import type { AuthStrategy } from './strategy';
 
 type AuthConfig = Pick<
   ServiceConfig,
-  'auth' | 'allowedCallers' | 'audiences' | 'idTokenCertsUrl' | 'basic' | 'header'
+  'auth' | 'allowedCallers' | 'audiences' | 'idTokenCertsUrl' | 'basic' | 'header' | 'timeoutMs'
 >;
 
 /** Builds the configured strategies, cheapest first. */
@@ -25,7 +25,11 @@ export function createStrategies(config: AuthConfig): AuthStrategy[] {
       case 'platform':
         return platformStrategy(config);
       case 'id-token':
-        return idTokenStrategy({ ...config, certsUrl: config.idTokenCertsUrl });
+        return idTokenStrategy({
+          ...config,
+          certsUrl: config.idTokenCertsUrl,
+          timeoutMs: config.timeoutMs,
+        });
       default:
         throw new Error(`unknown auth strategy "${name}"`);
     }

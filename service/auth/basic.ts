@@ -11,7 +11,7 @@ export function basicStrategy(config: { username: string; password: string }): A
     cost: 1,
     authenticate(headers) {
       const match = /^Basic +([A-Za-z0-9+/]+={0,2}) *$/i.exec(
-        singleHeader(headers, 'authorization') ?? '',
+        singleHeader(headers, 'authorization', CHALLENGE) ?? '',
       );
       if (!match) throw unauthorized(CHALLENGE, 'basic credentials are missing');
       // One comparison over "user:pass" checks both parts without revealing which one was wrong.

@@ -1,4 +1,4 @@
-import { forbidden } from './strategy';
+import { forbidden, unauthorized } from './strategy';
 
 /** The ID-token claims the service reads. */
 export interface TokenClaims {
@@ -8,6 +8,7 @@ export interface TokenClaims {
   readonly email_verified?: boolean;
   readonly exp?: number;
   readonly iat?: number;
+  readonly nbf?: number;
 }
 
 /** google-auth-library's allowance for clock drift; the platform strategy uses the same. */
@@ -23,6 +24,45 @@ export function decodeSegment(segment: string): Record<string, unknown> | undefi
   } catch {
     return undefined;
   }
+}
+
+const BASE64URL = /^[A-Za-z0-9_-]*$/;
+
+/**
+ * Whether `token` is a compact JWT in its one canonical form: three segments of unpadded base64url
+ * whose unused trailing bits are zero, header and payload JSON objects. Node's base64 decoder
+ * skips characters outside the alphabet and ignores trailing bits, so `<token>!` or a changed last
+ * character would verify as the same token while being a new string (a new cache entry each time).
+ */
+export function isCanonicalJwt(token: string): boolean {
+  const parts = token.split('.');
+  if (parts.length !== 3) return false;
+  for (const part of parts) {
+    if (!BASE64URL.test(part)) return false;
+    if (Buffer.from(part, 'base64url').toString('base64url') !== part) return false;
+  }
+  return decodeSegment(parts[0]) !== undefined && decodeSegment(parts[1]) !== undefined;
+}
+
+/**
+ * The time claims, checked alike in both token modes: `exp` must be a number (google-auth-library
+ * would take a numeric string), and a token is not accepted before its `nbf` (which the library
+ * does not check), each with the library's clock allowance.
+ */
+export function checkTokenTimes(claims: TokenClaims, challenge: string, nowMs = Date.now()): void {
+  const now = nowMs / 1000;
+  if (typeof claims.exp !== 'number' || !Number.isFinite(claims.exp)) {
+    throw unauthorized(challenge, 'the token is malformed');
+  }
+  if (claims.nbf !== undefined) {
+    if (typeof claims.nbf !== 'number' || !Number.isFinite(claims.nbf)) {
+      throw unauthorized(challenge, 'the token is malformed');
+    }
+    if (claims.nbf - CLOCK_SKEW_SECONDS > now) {
+      throw unauthorized(challenge, 'the token is not valid yet');
+    }
+  }
+  if (claims.exp + CLOCK_SKEW_SECONDS < now) throw unauthorized(challenge, 'the token has expired');
 }
 
 /**

@@ -13,7 +13,7 @@ export function headerStrategy(config: { name: string; value: string }): AuthStr
     name: 'header',
     cost: 1,
     authenticate(headers) {
-      const presented = singleHeader(headers, name);
+      const presented = singleHeader(headers, name, CHALLENGE);
       if (presented === undefined) throw unauthorized(CHALLENGE, 'the secret header is missing');
       if (!safeEqual(presented, config.value))
         throw unauthorized(CHALLENGE, 'the secret header is wrong');

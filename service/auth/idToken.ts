@@ -1,6 +1,7 @@
 import type { OAuth2Client } from 'google-auth-library';
+import { budgetMs } from '../protocol/deadline';
 import { WebhookError } from '../protocol/errors';
-import { checkCaller, type TokenClaims } from './claims';
+import { checkCaller, checkTokenTimes, isCanonicalJwt, type TokenClaims } from './claims';
 import { SIGNATURE_REMOVED } from './platform';
 import { bearerToken, singleHeader, unauthorized, type AuthStrategy } from './strategy';
 import { VerifiedTokenCache } from './tokenCache';
@@ -13,6 +14,8 @@ export interface IdTokenOptions {
   audiences: readonly string[];
   /** PEM certs endpoint (Google's by default). */
   certsUrl: string;
+  /** The CX webhook timeout: fetching the certificates must fit well inside it. 5 s by default. */
+  timeoutMs?: number;
   cache?: VerifiedTokenCache;
 }
 
@@ -32,50 +35,94 @@ function reasonFor(error: unknown): string {
   return REASONS.find(([pattern]) => pattern.test(message))?.[1] ?? 'the token is malformed';
 }
 
-function createClient(certsUrl: string): OAuth2Client {
+const certsUnavailable = () =>
+  new WebhookError(503, 'the token signing certificates could not be fetched');
+
+function createClient(certsUrl: string, timeoutMs: number): OAuth2Client {
   // Loaded here, not at the top: only this strategy needs the library, so other modes start faster.
   const { OAuth2Client: Client } =
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     require('google-auth-library') as typeof import('google-auth-library');
+  const budget = budgetMs(timeoutMs);
   return new Client({
     endpoints: { oauth2FederatedSignonPemCertsUrl: certsUrl },
-    // Node's own fetch: gaxios would otherwise import node-fetch, which fails under jest and
-    // adds weight to the bundle.
-    transporterOptions: { fetchImplementation: fetch },
+    transporterOptions: {
+      // Node's own fetch: gaxios would otherwise import node-fetch, which fails under jest and
+      // adds weight to the bundle.
+      fetchImplementation: fetch,
+      // gaxios sets no timeout by default, and the library retries a failed certs fetch three
+      // times with backoff (over 2 s). One retry, each attempt at most half the request budget;
+      // each request also waits no longer than its own deadline.
+      timeout: Math.max(250, Math.floor(budget / 2)),
+      retryConfig: { retry: 1, noResponseRetries: 1, retryDelay: 100, totalTimeout: budget },
+    },
   });
+}
+
+const PEM = /^\s*-----BEGIN [A-Z ]+-----/;
+
+/** Google's PEM endpoint answers a JSON object of key ID → PEM (certificate or public key). */
+function isPemCerts(certs: unknown): certs is Record<string, string> {
+  if (typeof certs !== 'object' || certs === null || Array.isArray(certs)) return false;
+  const values = Object.values(certs);
+  return values.length > 0 && values.every((v) => typeof v === 'string' && PEM.test(v));
 }
 
 /**
  * Verifies a Google-signed ID token (the Dialogflow service agent's) with google-auth-library:
- * signature against Google's certs, issuer, audience, expiry; then `email_verified` and the caller
- * allow-list, which the library does not check.
+ * signature against Google's certs, issuer, audience, expiry; then `nbf`, `email_verified` and the
+ * caller allow-list, which the library does not check.
+ *
+ * The certificates are our dependency, not the caller's: when they cannot be had (the endpoint
+ * hangs, fails, or sends something that is not certificates) the answer is 503, never 401, and
+ * concurrent requests share one fetch.
  */
 export function idTokenStrategy(
   options: IdTokenOptions,
 ): AuthStrategy & { cache: VerifiedTokenCache } {
-  const client = createClient(options.certsUrl);
+  const timeoutMs = options.timeoutMs ?? 5000;
+  let client = createClient(options.certsUrl, timeoutMs);
   const allowed = new Set(options.allowedCallers.map((e) => e.toLowerCase()));
   const audiences = [...options.audiences];
   const cache = options.cache ?? new VerifiedTokenCache();
   // Concurrent first calls with one token share a single verification.
   const pending = new Map<string, Promise<TokenClaims>>();
+  let certsInFlight: Promise<Record<string, string>> | undefined;
 
-  async function verify(token: string): Promise<TokenClaims> {
-    let certs;
+  async function fetchCerts(): Promise<Record<string, string>> {
+    let certs: unknown;
     try {
       certs = (await client.getFederatedSignonCertsAsync()).certs;
     } catch {
-      // Our dependency failing is not the caller's fault.
-      throw new WebhookError(503, 'the token signing certificates could not be fetched');
+      throw certsUnavailable();
     }
+    if (!isPemCerts(certs)) {
+      // The library would keep serving what it cached from this answer: start afresh.
+      client = createClient(options.certsUrl, timeoutMs);
+      throw certsUnavailable();
+    }
+    return certs;
+  }
+
+  /** The certificates (cached by the library while their max-age lasts), one fetch at a time. */
+  function certs(): Promise<Record<string, string>> {
+    certsInFlight ??= fetchCerts().finally(() => {
+      certsInFlight = undefined;
+    });
+    return certsInFlight;
+  }
+
+  async function verify(token: string): Promise<TokenClaims> {
+    const pems = await certs();
     let claims: TokenClaims | undefined;
     try {
-      const ticket = await client.verifySignedJwtWithCertsAsync(token, certs, audiences, ISSUERS);
+      const ticket = await client.verifySignedJwtWithCertsAsync(token, pems, audiences, ISSUERS);
       claims = ticket.getPayload();
     } catch (error) {
       throw unauthorized(CHALLENGE, reasonFor(error));
     }
     if (!claims) throw unauthorized(CHALLENGE, 'the token payload is malformed');
+    checkTokenTimes(claims, CHALLENGE);
     cache.set(token, claims);
     return claims;
   }
@@ -85,13 +132,16 @@ export function idTokenStrategy(
     cost: 3,
     cache,
     async authenticate(headers) {
-      const token = bearerToken(singleHeader(headers, 'authorization'));
+      const token = bearerToken(singleHeader(headers, 'authorization', CHALLENGE));
       if (!token) throw unauthorized('Bearer realm="cx-webhook"', 'a bearer token is missing');
       if (token.endsWith(`.${SIGNATURE_REMOVED}`)) {
         throw unauthorized(CHALLENGE, 'a token without its signature is refused in id-token mode');
       }
       let claims = cache.get(token);
       if (!claims) {
+        // Only a canonical token is ever verified, so the cache holds one key per token; and a
+        // string that is not a JWT at all costs no certificates fetch.
+        if (!isCanonicalJwt(token)) throw unauthorized(CHALLENGE, 'the token is malformed');
         let verification = pending.get(token);
         if (!verification) {
           verification = verify(token).finally(() => pending.delete(token));

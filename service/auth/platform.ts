@@ -1,4 +1,4 @@
-import { checkCaller, CLOCK_SKEW_SECONDS, decodeSegment, type TokenClaims } from './claims';
+import { checkCaller, checkTokenTimes, decodeSegment, type TokenClaims } from './claims';
 import { bearerToken, singleHeader, unauthorized, type AuthStrategy } from './strategy';
 
 /** What Cloud Run puts where the signature was, after its IAM invoker check passed. */
@@ -28,8 +28,8 @@ export function platformStrategy(options: PlatformOptions): AuthStrategy {
     authenticate(headers) {
       // Cloud Run checks X-Serverless-Authorization when both are present.
       const header =
-        singleHeader(headers, 'x-serverless-authorization') ??
-        singleHeader(headers, 'authorization');
+        singleHeader(headers, 'x-serverless-authorization', CHALLENGE) ??
+        singleHeader(headers, 'authorization', CHALLENGE);
       const token = bearerToken(header);
       if (!token) throw unauthorized(CHALLENGE, 'a bearer token is missing');
       const parts = token.split('.');
@@ -39,9 +39,7 @@ export function platformStrategy(options: PlatformOptions): AuthStrategy {
       }
       const claims = decodeSegment(parts[1]) as TokenClaims | undefined;
       if (!claims) throw unauthorized(CHALLENGE, 'the token payload is malformed');
-      if (typeof claims.exp !== 'number' || claims.exp + CLOCK_SKEW_SECONDS < now() / 1000) {
-        throw unauthorized(CHALLENGE, 'the token has expired');
-      }
+      checkTokenTimes(claims, CHALLENGE, now());
       if (audiences.size > 0 && !(typeof claims.aud === 'string' && audiences.has(claims.aud))) {
         throw unauthorized(CHALLENGE, 'the token is for another audience');
       }

@@ -25,10 +25,18 @@ export function forbidden(reason: string): WebhookError {
   return new WebhookError(403, reason);
 }
 
-/** A header's single value; repeated headers are refused rather than guessed at. */
-export function singleHeader(headers: IncomingHttpHeaders, name: string): string | undefined {
+/**
+ * A header's single value. Credentials given twice are refused rather than guessed at (the
+ * adapters hand a repeated `Authorization` on as a list; Node would keep the first silently).
+ */
+export function singleHeader(
+  headers: IncomingHttpHeaders,
+  name: string,
+  challenge: string,
+): string | undefined {
   const value = headers[name];
-  return typeof value === 'string' ? value : undefined;
+  if (Array.isArray(value)) throw unauthorized(challenge, `the ${name} header is repeated`);
+  return value;
 }
 
 /** The credentials after `Bearer ` (scheme case-insensitive), or undefined. */

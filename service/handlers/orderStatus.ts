@@ -1,6 +1,7 @@
 import type { WebhookHandler } from '../protocol/handler';
+import { DependencyUnavailableError } from '../protocol/errors';
 import { reply } from '../responses';
-import { ORDER_PARAM } from './validateOrderNumber';
+import { ORDER_PARAM, orderNumberText } from './validateOrderNumber';
 
 /** Where order statuses come from: a database or an API in a real agent. */
 export interface OrderStore {
@@ -17,8 +18,8 @@ export interface OrderStore {
  */
 export function orderStatus(store: OrderStore): WebhookHandler {
   return async (request, ctx) => {
-    const orderNumber = request.sessionInfo?.parameters?.[ORDER_PARAM];
-    if (typeof orderNumber !== 'string' || orderNumber === '') {
+    const orderNumber = orderNumberText(request.sessionInfo?.parameters?.[ORDER_PARAM]);
+    if (orderNumber === undefined) {
       return reply().text('Which order is this about?').build();
     }
     const status = await store.status(orderNumber, ctx.signal);
@@ -44,7 +45,9 @@ export function inMemoryOrderStore(
     status: (orderNumber, signal) =>
       new Promise((resolve, reject) => {
         if (signal.aborted) return reject(signal.reason as Error);
-        const timer = setTimeout(() => resolve(orders[orderNumber]), delayMs);
+        // Own keys only: "constructor" is not an order, whatever Object.prototype holds.
+        const found = Object.hasOwn(orders, orderNumber) ? orders[orderNumber] : undefined;
+        const timer = setTimeout(() => resolve(found), delayMs);
         signal.addEventListener(
           'abort',
           () => {
@@ -56,3 +59,9 @@ export function inMemoryOrderStore(
       }),
   };
 }
+
+/** The store of a deployed service that was given none: every lookup is a 503. */
+export const unconfiguredOrderStore: OrderStore = {
+  status: () =>
+    Promise.reject(new DependencyUnavailableError('no order store is configured for this service')),
+};

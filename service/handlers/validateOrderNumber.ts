@@ -5,6 +5,19 @@ export const ORDER_PARAM = 'order_number';
 const ORDER_NUMBER = /^\d{6}$/;
 
 /**
+ * An order number as CX may send it: text, or a number (a `@sys.number` parameter arrives as
+ * 123456, as does the simulator's `--param order_number=123456`). Undefined for anything else.
+ */
+export function orderNumberText(value: unknown): string | undefined {
+  if (typeof value === 'number') {
+    return Number.isSafeInteger(value) && value >= 0 ? String(value) : undefined;
+  }
+  if (typeof value !== 'string') return undefined;
+  const text = value.trim();
+  return text === '' ? undefined : text;
+}
+
+/**
  * Tag `validate-order-number`, on the form's parameter fulfillment: a six-digit order number is
  * accepted silently; anything else is marked INVALID and cleared, so CX prompts again.
  */
@@ -14,8 +27,7 @@ export const validateOrderNumber: WebhookHandler = (request) => {
   );
   const value = param?.value;
   if (value === undefined || value === null) return {};
-  const text =
-    typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim() : '';
+  const text = orderNumberText(value) ?? '';
   if (ORDER_NUMBER.test(text))
     return reply()
       .setParams({ [ORDER_PARAM]: text })

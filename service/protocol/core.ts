@@ -1,9 +1,10 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { errorEvent, type ServiceContext } from '../errorEvent';
 import type { Logger } from '../logging';
 import { SMOKE_TAG } from '../smoke';
 import { traceFields } from '../trace';
-import { checkContentType, parseJson } from './body';
-import { runWithDeadline, safetyMarginMs } from './deadline';
+import { checkContentEncoding, checkContentType, parseJson } from './body';
+import { budgetMs, Deadline, type LateOutcome } from './deadline';
 import { errorBody, WebhookError, type ErrorStatus } from './errors';
 import type { Caller, WebhookHandler } from './handler';
 import { normalizeRequest, SchemaError } from './normalize';
@@ -16,6 +17,13 @@ export const MAX_RESPONSE_BYTES = 64 * 1024;
 /** Checks the caller's credentials; throws a WebhookError (401, 403, 503) to refuse. */
 export type Authenticate = (headers: IncomingHttpHeaders) => Promise<Caller>;
 
+/**
+ * Reads the raw body. Called at most once, only after the caller passed authentication, with a
+ * hook that calls back when the request stops (its deadline, or shutdown) so the read can stop
+ * too; rejects with a WebhookError to refuse.
+ */
+export type BodyReader = (onStop: (listener: () => void) => () => void) => Promise<Buffer>;
+
 export interface CoreOptions {
   readonly handlers: Readonly<Record<string, WebhookHandler>>;
   readonly fallback?: WebhookHandler;
@@ -25,12 +33,16 @@ export interface CoreOptions {
   readonly project?: string;
   /** Answers the reserved smoke tag, ahead of every handler and the fallback. */
   readonly smoke?: WebhookHandler;
+  /** When it aborts (a drain at its cap), requests still running are answered 503 at once. */
+  readonly stop?: AbortSignal;
+  /** Names the service in the error events of handler failures. */
+  readonly serviceContext?: ServiceContext;
 }
 
 export interface CoreRequest {
   readonly headers: IncomingHttpHeaders;
-  /** The raw body; a rejected promise (e.g. over the size cap) becomes its error status. */
-  readonly body: Buffer | Promise<Buffer>;
+  /** The raw body when it is already in memory (the Functions Framework has read it), or its reader. */
+  readonly body: Buffer | BodyReader;
   /** Epoch ms when the request arrived; the deadline counts from here. */
   readonly receivedAt: number;
 }
@@ -49,63 +61,118 @@ interface RequestFacts {
   tag?: string;
   session?: string;
   caller?: string;
-  /** Why a request was refused or failed: safe to log, never a credential. */
+  /** Why a request was refused or failed: a fixed text, never a credential or session data. */
   reason?: string;
+}
+
+/**
+ * Request fields are logged, and some end up in error messages; a request may hold a 1 MB tag.
+ * Cloud Logging drops a whole entry over 256 KB, so each value is cut well short of that.
+ */
+const MAX_FIELD = 200;
+export const clip = (value: string | undefined, max = MAX_FIELD): string | undefined =>
+  value === undefined || value.length <= max ? value : `${value.slice(0, max)}…`;
+
+function shutdownReason(signal: AbortSignal): WebhookError {
+  const reason: unknown = signal.reason;
+  return reason instanceof WebhookError
+    ? reason
+    : new WebhookError(503, 'the service is shutting down');
 }
 
 const sessionId = (session: string | undefined) => session?.slice(session.lastIndexOf('/') + 1);
 
 /**
- * The protocol core: raw body and headers in, status and body out. It knows nothing of Express,
- * so the Express app, the Cloud Functions entry and the tests all share it.
+ * The protocol core: headers and the body (or its reader) in, status and body out. It knows
+ * nothing of Express, so the Express app, the Cloud Functions entry and the tests all share it.
+ *
+ * Order: authenticate on the headers; check the content headers; read the body; parse; route; run
+ * the handler; check its answer. Every wait is bounded by one deadline, counted from arrival.
  */
 export function createWebhookCore(options: CoreOptions) {
-  const { handlers, fallback, timeoutMs, authenticate, logger, project, smoke } = options;
-  const budgetMs = timeoutMs - safetyMarginMs(timeoutMs);
+  const { handlers, fallback, authenticate, logger, project, smoke, stop, serviceContext } =
+    options;
+  const budget = budgetMs(options.timeoutMs);
+  // One listener for the whole service, not one per request: a drain at its cap stops them all.
+  const running = new Set<Deadline>();
+  stop?.addEventListener('abort', () => running.forEach((d) => d.stopNow(shutdownReason(stop))), {
+    once: true,
+  });
 
-  async function serve(req: CoreRequest, facts: RequestFacts, log: Logger): Promise<string> {
-    // The body first: a refusal before it would leave a failed read (over the cap) unobserved.
-    const raw = await req.body;
-    checkContentType(req.headers['content-type']);
-    const caller = await authenticate(req.headers);
+  function reportHandlerError(log: Logger, tag: string | undefined, error: unknown): void {
+    const event = errorEvent(error, serviceContext);
+    log.error({ ...event.fields, tag: clip(tag) }, event.message);
+  }
+
+  async function serve(
+    req: CoreRequest,
+    facts: RequestFacts,
+    log: Logger,
+    deadline: Deadline,
+  ): Promise<string> {
+    // Credentials first: a caller without them costs no body read and no buffer.
+    const caller = await deadline.within(
+      authenticate(req.headers),
+      'the caller could not be authenticated',
+    );
     facts.caller = caller.email;
-    const request: WebhookRequest = normalizeRequest(parseJson(raw));
-    facts.detectIntentResponseId = request.detectIntentResponseId;
-    facts.tag = request.fulfillmentInfo?.tag;
-    facts.session = sessionId(request.sessionInfo?.session);
+    checkContentType(req.headers['content-type']);
+    checkContentEncoding(req.headers['content-encoding']);
+    const raw =
+      typeof req.body === 'function'
+        ? await deadline.within(
+            req.body((listener) => deadline.onStop(listener)),
+            'the request body did not arrive',
+          )
+        : req.body;
 
-    const tag = facts.tag;
+    const request: WebhookRequest = normalizeRequest(parseJson(raw));
+    facts.detectIntentResponseId = clip(request.detectIntentResponseId);
+    facts.tag = clip(request.fulfillmentInfo?.tag);
+    facts.session = clip(sessionId(request.sessionInfo?.session));
+
+    const tag = request.fulfillmentInfo?.tag;
     const handler =
       tag === SMOKE_TAG && smoke
         ? smoke
         : ((tag !== undefined && Object.hasOwn(handlers, tag) ? handlers[tag] : undefined) ??
           fallback);
     if (!handler) {
-      throw new WebhookError(404, tag ? `no handler for tag "${tag}"` : 'the request has no tag');
+      throw new WebhookError(
+        404,
+        tag ? `no handler for tag "${clip(tag)}"` : 'the request has no tag',
+      );
     }
 
-    const deadline = req.receivedAt + budgetMs;
-    const response = await runWithDeadline(
-      (signal) =>
-        handler(request, {
-          get signal() {
-            return signal();
-          },
-          deadline,
-          log,
-          caller,
-        }),
-      deadline,
-      (late) =>
-        log.warn(
-          {
-            tag,
-            lateByMs: Date.now() - deadline,
-            outcome: late.kind,
-            err: 'error' in late ? late.error : undefined,
-          },
-          'late handler result discarded',
+    // CX retries a call it gave up on: a handler started after the deadline would act twice.
+    deadline.check('the handler could not start');
+    const onLate = (late: LateOutcome) => {
+      log.warn(
+        { tag: facts.tag, lateByMs: Date.now() - deadline.at, outcome: late.kind },
+        'late handler result discarded',
+      );
+      // A WebhookError after the deadline is the handler giving up as asked (ctx.signal); any
+      // other late failure is still a failure worth reporting.
+      if (late.kind === 'rejected' && !(late.error instanceof WebhookError)) {
+        reportHandlerError(log, facts.tag, late.error);
+      }
+    };
+    const response = await deadline.within(
+      // A promise wrapper turns a synchronous throw into a rejection.
+      new Promise<unknown>((resolve) =>
+        resolve(
+          handler(request, {
+            get signal() {
+              return deadline.signal;
+            },
+            deadline: deadline.at,
+            log,
+            caller,
+          }),
         ),
+      ),
+      'the handler did not answer',
+      onLate,
     );
 
     let checked;
@@ -113,7 +180,10 @@ export function createWebhookCore(options: CoreOptions) {
       checked = validateResponse(response);
     } catch (error) {
       if (!(error instanceof SchemaError)) throw error;
-      log.error({ tag, problem: error.message }, 'handler returned an invalid WebhookResponse');
+      log.error(
+        { tag: facts.tag, problem: clip(error.message, 500) },
+        'handler returned an invalid WebhookResponse',
+      );
       throw new WebhookError(500, 'the handler returned an invalid response');
     }
     const body = JSON.stringify(checked);
@@ -121,7 +191,7 @@ export function createWebhookCore(options: CoreOptions) {
     const bytes = Buffer.byteLength(body, 'utf8');
     if (bytes > MAX_RESPONSE_BYTES) {
       log.error(
-        { tag, bytes, limit: MAX_RESPONSE_BYTES },
+        { tag: facts.tag, bytes, limit: MAX_RESPONSE_BYTES },
         'response over the 64 KiB limit not sent',
       );
       throw new WebhookError(500, 'the response exceeds the 64 KiB limit');
@@ -129,16 +199,39 @@ export function createWebhookCore(options: CoreOptions) {
     return body;
   }
 
+  function toErrorResult(error: unknown, facts: RequestFacts, log: Logger): CoreResult {
+    if (error instanceof WebhookError) {
+      const message = clip(error.message, 300) as string;
+      facts.reason = message;
+      return {
+        status: error.status,
+        body: errorBody(error.status, message),
+        headers: { ...JSON_TYPE, ...error.headers },
+      };
+    }
+    // A handler's own error: the details go to the log, in the form Error Reporting groups, never
+    // to the caller; the request line carries a fixed reason.
+    facts.reason = 'the handler failed';
+    reportHandlerError(log, facts.tag, error);
+    return { status: 500, body: errorBody(500, 'the handler failed'), headers: JSON_TYPE };
+  }
+
   return async function handle(req: CoreRequest): Promise<CoreResult> {
     // A child logger only when there is trace context to carry: most local calls have none.
     const trace = traceFields(req.headers, project);
     const log = Object.keys(trace).length > 0 ? logger.child(trace) : logger;
     const facts: RequestFacts = {};
+    const deadline = new Deadline(req.receivedAt + budget);
+    if (stop?.aborted) deadline.stopNow(shutdownReason(stop));
+    running.add(deadline);
     let result: CoreResult;
     try {
-      result = { status: 200, body: await serve(req, facts, log), headers: JSON_TYPE };
+      result = { status: 200, body: await serve(req, facts, log, deadline), headers: JSON_TYPE };
     } catch (error) {
       result = toErrorResult(error, facts, log);
+    } finally {
+      running.delete(deadline);
+      deadline.dispose();
     }
     const line = { ...facts, status: result.status, latencyMs: Date.now() - req.receivedAt };
     if (result.status >= 500) log.error(line, 'webhook request failed');
@@ -146,19 +239,4 @@ export function createWebhookCore(options: CoreOptions) {
     else log.info(line, 'webhook request');
     return result;
   };
-}
-
-function toErrorResult(error: unknown, facts: RequestFacts, log: Logger): CoreResult {
-  if (error instanceof WebhookError) {
-    facts.reason = error.message;
-    return {
-      status: error.status,
-      body: errorBody(error.status, error.message),
-      headers: { ...JSON_TYPE, ...error.headers },
-    };
-  }
-  // A handler's own error: the details go to the log, never to the caller.
-  facts.reason = 'the handler failed';
-  log.error({ tag: facts.tag, err: error }, 'handler failed');
-  return { status: 500, body: errorBody(500, 'the handler failed'), headers: JSON_TYPE };
 }

@@ -8,51 +8,132 @@ export function safetyMarginMs(timeoutMs: number): number {
   return Math.min(1000, Math.max(200, Math.round(timeoutMs * 0.1)));
 }
 
+/** The time the service gives one request, from its arrival to the answer. */
+export function budgetMs(timeoutMs: number): number {
+  return timeoutMs - safetyMarginMs(timeoutMs);
+}
+
 export type LateOutcome = { kind: 'resolved' } | { kind: 'rejected'; error: unknown };
 
+/** Why a request stopped early: its deadline passed, or the service is shutting down. */
+type Stop = 'deadline' | WebhookError;
+
 /**
- * Runs `fn` until `deadline` (epoch ms). At the deadline the signal aborts and the returned promise
- * rejects with a 503; whatever `fn` produces afterwards is reported to `onLate` and discarded.
- * `fn` receives a getter for the signal: most handlers never touch it, and an AbortController per
- * request is a measurable share of the hot path.
+ * The one deadline of one request, counted from its arrival. Every wait the request makes
+ * (authentication, the body, the handler) goes through `within`, which gives up at the deadline, or
+ * at once on `stopNow` (a drain reaching its cap). A result that arrives after the deadline is late
+ * even when the expiry timer could not fire first (a handler that blocked the event loop).
  */
-export function runWithDeadline<T>(
-  fn: (signal: () => AbortSignal) => T | Promise<T>,
-  deadline: number,
-  onLate: (outcome: LateOutcome) => void,
-): Promise<T> {
-  let controller: AbortController | undefined;
-  let expired: WebhookError | undefined;
-  const signal = () => {
-    if (expired) return AbortSignal.abort(expired);
-    controller ??= new AbortController();
-    return controller.signal;
-  };
-  return new Promise<T>((resolve, reject) => {
-    let settled = false;
-    const timer = setTimeout(
-      () => {
+export class Deadline {
+  private controller?: AbortController;
+  private timer?: NodeJS.Timeout;
+  private stopped?: Stop;
+  /** Rejects the wait in progress, if any. */
+  private giveUp?: () => void;
+  private listeners?: Set<() => void>;
+
+  constructor(
+    /** Epoch ms. */
+    readonly at: number,
+  ) {
+    this.timer = setTimeout(() => this.end('deadline'), Math.max(0, at - Date.now()));
+  }
+
+  /**
+   * Aborts at the deadline or on shutdown. Made on first use: most requests never ask, and an
+   * AbortController per request is a measurable share of the hot path.
+   */
+  get signal(): AbortSignal {
+    this.controller ??= new AbortController();
+    if (this.stopped && !this.controller.signal.aborted) this.controller.abort(this.reason());
+    return this.controller.signal;
+  }
+
+  /** Whether the request may no longer start work (checks the clock, not only the timer). */
+  get expired(): boolean {
+    if (!this.stopped && Date.now() >= this.at) this.end('deadline');
+    return this.stopped !== undefined;
+  }
+
+  /** Throws the 503 for `what` if the request may no longer start work. */
+  check(what: string): void {
+    if (this.expired) throw this.reason(what);
+  }
+
+  /**
+   * Waits for `work` until the deadline. Past it, rejects with a 503 saying `what` did not finish
+   * in time; whatever `work` produces afterwards goes to `onLate` and is otherwise dropped (never
+   * left as an unhandled rejection).
+   */
+  within<T>(work: Promise<T>, what: string, onLate?: (outcome: LateOutcome) => void): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      let settled = false;
+      const giveUp = () => {
+        if (settled) return;
         settled = true;
-        expired = new WebhookError(503, 'the handler did not answer before the deadline');
-        controller?.abort(expired);
-        reject(expired);
-      },
-      Math.max(0, deadline - Date.now()),
+        this.giveUp = undefined;
+        reject(this.reason(what));
+      };
+      if (this.stopped) giveUp();
+      else this.giveUp = giveUp;
+      const arrived = (outcome: LateOutcome, settle: () => void) => {
+        if (!settled && Date.now() >= this.at) this.end('deadline');
+        if (settled) return onLate?.(outcome);
+        settled = true;
+        this.giveUp = undefined;
+        settle();
+      };
+      work.then(
+        (value) => arrived({ kind: 'resolved' }, () => resolve(value)),
+        (error: unknown) =>
+          arrived({ kind: 'rejected', error }, () =>
+            reject(error instanceof Error ? error : new Error(String(error))),
+          ),
+      );
+    });
+  }
+
+  /**
+   * Calls `listener` once the request stops (deadline or shutdown): a cheaper hook than the signal
+   * for our own waits. Returns a function that takes it off again.
+   */
+  onStop(listener: () => void): () => void {
+    if (this.stopped) {
+      listener();
+      return () => undefined;
+    }
+    const listeners = (this.listeners ??= new Set());
+    listeners.add(listener);
+    return () => listeners.delete(listener);
+  }
+
+  /** Stops the request at once with `reason` (a drain at its cap), before its deadline. */
+  stopNow(reason: WebhookError): void {
+    this.end(reason);
+  }
+
+  /** Releases the timer; call once the request is answered. */
+  dispose(): void {
+    clearTimeout(this.timer);
+    this.listeners = undefined;
+  }
+
+  private end(stop: Stop): void {
+    if (this.stopped) return;
+    this.stopped = stop;
+    clearTimeout(this.timer);
+    this.controller?.abort(this.reason());
+    const listeners = this.listeners;
+    this.listeners = undefined;
+    listeners?.forEach((listener) => listener());
+    this.giveUp?.();
+  }
+
+  private reason(what?: string): WebhookError {
+    if (this.stopped instanceof WebhookError) return this.stopped;
+    return new WebhookError(
+      503,
+      what ? `${what} before the deadline` : 'the request deadline passed',
     );
-    // A promise wrapper turns a synchronous throw into a rejection.
-    new Promise<T>((r) => r(fn(signal))).then(
-      (value) => {
-        if (settled) return onLate({ kind: 'resolved' });
-        settled = true;
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        if (settled) return onLate({ kind: 'rejected', error });
-        settled = true;
-        clearTimeout(timer);
-        reject(error instanceof Error ? error : new Error(String(error)));
-      },
-    );
-  });
+  }
 }

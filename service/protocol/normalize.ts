@@ -20,7 +20,13 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const describe = (v: unknown): string =>
-  Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v;
+  Array.isArray(v)
+    ? 'array'
+    : v === null
+      ? 'null'
+      : typeof v === 'number' && !Number.isFinite(v)
+        ? String(v)
+        : typeof v;
 
 /** A value that does not fit the proto, with the path to it. */
 export class SchemaError extends Error {
@@ -81,11 +87,63 @@ function normalizeMessage(
       if (walk.strict) throw new SchemaError(`${fieldPath} is not a field of ${schema.name}`);
       continue;
     }
+    // proto3 JSON parsers refuse a field given under both names; taking either would be a guess.
+    if (key !== name && Object.hasOwn(input, name)) {
+      const keys = Object.keys(input);
+      const [first, second] = keys.indexOf(name) < keys.indexOf(key) ? [name, key] : [key, name];
+      throw new SchemaError(`${fieldPath} is given twice (as ${first} and ${second})`);
+    }
     const value = input[key];
     if (value === null || value === undefined) continue;
     out[name] = normalizeField(value, schema.fields[name], fieldPath, name, walk);
   }
   return out;
+}
+
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+
+/**
+ * Our own output only: a value JSON.stringify would change without a word. NaN and Infinity
+ * become null (which deletes a session parameter), a BigInt throws, and a function, symbol or
+ * undefined inside an array becomes null. Walked without recursion, so depth costs no stack.
+ */
+function checkJson(root: unknown, rootPath: string): void {
+  const stack: [unknown, string][] = [[root, rootPath]];
+  const seen = new Set<object>();
+  while (stack.length > 0) {
+    const [value, path] = stack.pop() as [unknown, string];
+    switch (typeof value) {
+      case 'number':
+        if (!Number.isFinite(value)) throw invalid(path, 'a finite number', value);
+        continue;
+      case 'string':
+      case 'boolean':
+        continue;
+      case 'object':
+        if (value === null || seen.has(value)) continue;
+        seen.add(value);
+        if (Array.isArray(value)) {
+          value.forEach((item: unknown, i) => {
+            if (item === undefined || typeof item === 'function' || typeof item === 'symbol') {
+              throw invalid(`${path}[${i}]`, 'JSON', item);
+            }
+            stack.push([item, `${path}[${i}]`]);
+          });
+        } else {
+          for (const [k, v] of Object.entries(value)) {
+            stack.push([v, IDENTIFIER.test(k) ? `${path}.${k}` : `${path}[${JSON.stringify(k)}]`]);
+          }
+        }
+        continue;
+      case 'undefined':
+      case 'function':
+      case 'symbol':
+        // Dropped from objects by JSON.stringify, like an omitted optional field.
+        continue;
+      default:
+        throw invalid(path, 'JSON', value);
+    }
+  }
 }
 
 function normalizeField(
@@ -107,9 +165,11 @@ function normalizeField(
     case 'enum':
       return toEnum(value, ENUMS[name] ?? [], path);
     case 'value':
+      if (walk.strict) checkJson(value, path);
       return value;
     case 'struct':
       if (!isObject(value)) throw invalid(path, 'a JSON object', value);
+      if (walk.strict) checkJson(value, path);
       return value;
   }
   if ('repeated' in kind) {
@@ -119,12 +179,14 @@ function normalizeField(
   if ('map' in kind) {
     if (!isObject(value)) throw invalid(path, 'a JSON object', value);
     const inner = kind.map;
-    if (inner === 'value') return value;
+    if (inner === 'value' && !walk.strict) return value;
     // fromEntries defines own properties, so a parameter named `__proto__` stays a plain key.
     return Object.fromEntries(
       Object.entries(value).map(([k, v]) => [
         k,
-        v === null ? {} : normalizeField(v, inner, `${path}[${JSON.stringify(k)}]`, name, walk),
+        v === null && inner !== 'value'
+          ? {}
+          : normalizeField(v, inner, `${path}[${JSON.stringify(k)}]`, name, walk),
       ]),
     );
   }

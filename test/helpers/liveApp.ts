@@ -37,13 +37,13 @@ export async function startApp(
 ): Promise<LiveApp> {
   const { env, ...rest } = overrides;
   const log = memoryLogger();
-  const app = createApp({
+  const options: AppOptions = {
     ...loadConfig({ WEBHOOK_AUTH: 'none', ...env }),
     handlers: {},
     logger: log.logger,
     ...rest,
-  });
-  const server = createWebhookServer(app);
+  };
+  const server = createWebhookServer(createApp(options), options);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;

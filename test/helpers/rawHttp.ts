@@ -75,3 +75,98 @@ export function rawPost(
     .join('\r\n');
   return Buffer.concat([Buffer.from(`POST / HTTP/1.1\r\n${head}\r\n\r\n`), payload]);
 }
+
+/** A loopback connection driven byte by byte: for stalled, slow, pipelined or half-read requests. */
+export interface RawConnection {
+  /** Writes bytes; resolves once they are handed to the kernel, or with the write error. */
+  write(bytes: Buffer | string): Promise<Error | undefined>;
+  /** Everything received so far, as latin1 text (byte for byte). */
+  received(): string;
+  /** The responses received so far, in order (a 1xx interim response counts as one). */
+  responses(): RawResponse[];
+  /** Resolves when `test` holds for what was received, or with false after `waitMs`. */
+  waitFor(test: (conn: RawConnection) => boolean, waitMs: number): Promise<boolean>;
+  /** Resolves with how the server ended the connection: `end` (FIN) or the socket error code. */
+  readonly closed: Promise<string>;
+  /** Whether the server has ended the connection yet. */
+  isClosed(): boolean;
+  destroy(): void;
+}
+
+export function openRaw(url: string): Promise<RawConnection> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname);
+    const chunks: Buffer[] = [];
+    let ended = false;
+    const waiters = new Set<() => void>();
+    const notify = () => waiters.forEach((w) => w());
+    const closed = new Promise<string>((done) => {
+      socket.on('end', () => done('end'));
+      socket.on('error', (e: NodeJS.ErrnoException) => done(e.code ?? 'error'));
+      socket.on('close', () => done('close'));
+    }).then((how) => {
+      ended = true;
+      notify();
+      return how;
+    });
+    socket.on('data', (d: Buffer) => {
+      chunks.push(d);
+      notify();
+    });
+    const conn: RawConnection = {
+      write: (bytes) =>
+        new Promise((done) => {
+          if (socket.destroyed) return done(new Error('destroyed'));
+          socket.write(bytes, (error) => done(error ?? undefined));
+        }),
+      received: () => Buffer.concat(chunks).toString('latin1'),
+      responses: () => parseResponses(Buffer.concat(chunks)),
+      waitFor: (test, waitMs) =>
+        new Promise((done) => {
+          const check = () => {
+            if (!test(conn)) return;
+            finish(true);
+          };
+          const finish = (result: boolean) => {
+            clearTimeout(timer);
+            waiters.delete(check);
+            done(result);
+          };
+          const timer = setTimeout(() => finish(false), waitMs);
+          waiters.add(check);
+          check();
+        }),
+      closed,
+      isClosed: () => ended,
+      destroy: () => socket.destroy(),
+    };
+    socket.once('connect', () => resolve(conn));
+    socket.once('error', reject);
+  });
+}
+
+/** Splits what a connection received into responses, by status line, headers and content-length. */
+export function parseResponses(bytes: Buffer): RawResponse[] {
+  const out: RawResponse[] = [];
+  let rest = bytes;
+  while (rest.length > 0) {
+    const head = rest.indexOf('\r\n\r\n');
+    if (head < 0) break;
+    const lines = rest.subarray(0, head).toString('latin1').split('\r\n');
+    const status = /^HTTP\/1\.1 (\d{3})/.exec(lines[0]);
+    if (!status) break;
+    const headers = Object.fromEntries(
+      lines.slice(1).map((line) => {
+        const at = line.indexOf(':');
+        return [line.slice(0, at).trim().toLowerCase(), line.slice(at + 1).trim()];
+      }),
+    );
+    const length = Number(headers['content-length'] ?? 0);
+    if (rest.length < head + 4 + length) break;
+    const body = rest.subarray(head + 4, head + 4 + length).toString('utf8');
+    out.push({ status: Number(status[1]), headers, body });
+    rest = rest.subarray(head + 4 + length);
+  }
+  return out;
+}

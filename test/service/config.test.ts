@@ -18,6 +18,9 @@ describe('loadConfig', () => {
       logLevel: 'info',
       project: undefined,
       revision: 'local',
+      service: undefined,
+      host: '127.0.0.1',
+      concurrency: 80,
     });
     expect(Object.isFrozen(config)).toBe(true);
     expect(Object.isFrozen(config.auth)).toBe(true);
@@ -185,5 +188,79 @@ describe('loadConfig', () => {
   ])('refuses %s', (_name, env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  describe('HOST', () => {
+    it('binds to loopback locally and to every interface where K_SERVICE is set', () => {
+      expect(loadConfig({}).host).toBe('127.0.0.1');
+      const deployed = loadConfig({
+        K_SERVICE: 'svc',
+        WEBHOOK_AUTH: 'platform',
+        WEBHOOK_ALLOWED_CALLERS: AGENT,
+      });
+      expect(deployed.host).toBeUndefined();
+      expect(deployed.service).toBe('svc');
+    });
+
+    it.each(['127.0.0.1', '127.0.0.2', '::1', 'localhost'])(
+      'takes the loopback address %s without WEBHOOK_AUTH',
+      (host) => {
+        expect(loadConfig({ HOST: host }).host).toBe(host);
+      },
+    );
+
+    it('takes an address beyond loopback once WEBHOOK_AUTH is set explicitly', () => {
+      expect(
+        loadConfig({
+          HOST: '0.0.0.0',
+          WEBHOOK_AUTH: 'header',
+          WEBHOOK_HEADER_NAME: 'x-s',
+          WEBHOOK_HEADER_VALUE: 'v',
+        }).host,
+      ).toBe('0.0.0.0');
+      expect(loadConfig({ HOST: '::', WEBHOOK_AUTH: 'none' }).host).toBe('::');
+    });
+
+    it('must not bind beyond loopback with the implicit local default of no authentication', () => {
+      expect(() => loadConfig({ HOST: '0.0.0.0' })).toThrow(
+        'HOST "0.0.0.0" is reachable beyond this machine: set WEBHOOK_AUTH explicitly',
+      );
+      expect(() => loadConfig({ HOST: '10.0.0.5' })).toThrow(ConfigError);
+    });
+
+    it('refuses a host that is not an IP address or localhost', () => {
+      expect(() => loadConfig({ HOST: 'example.com', WEBHOOK_AUTH: 'none' })).toThrow(
+        'HOST must be an IP address or localhost, got "example.com"',
+      );
+    });
+  });
+
+  it('reads WEBHOOK_CONCURRENCY, 1 to 1000', () => {
+    expect(loadConfig({ WEBHOOK_CONCURRENCY: '250' }).concurrency).toBe(250);
+    expect(() => loadConfig({ WEBHOOK_CONCURRENCY: '0' })).toThrow(
+      'WEBHOOK_CONCURRENCY must be an integer from 1 to 1000, got "0"',
+    );
+  });
+
+  it('refuses platform with basic: both need the Authorization header', () => {
+    expect(() =>
+      loadConfig({
+        WEBHOOK_AUTH: 'platform,basic',
+        WEBHOOK_ALLOWED_CALLERS: AGENT,
+        WEBHOOK_BASIC_USERNAME: 'u',
+        WEBHOOK_BASIC_PASSWORD: 'p',
+      }),
+    ).toThrow('"platform" and "basic" both need the Authorization header');
+  });
+
+  it.each([
+    ['surrounding whitespace', ' s3cret', 'must not start or end with whitespace'],
+    ['a trailing newline', 's3cret\n', 'must not start or end with whitespace'],
+    ['a control character', 's3\u0007cret', 'must hold printable ASCII only'],
+    ['non-ASCII (Node reads header values as latin1)', 'sécret', 'must hold printable ASCII only'],
+  ])('refuses a header secret with %s, naming the variable', (_name, value, message) => {
+    const env = { WEBHOOK_AUTH: 'header', WEBHOOK_HEADER_NAME: 'x-s', WEBHOOK_HEADER_VALUE: value };
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(`WEBHOOK_HEADER_VALUE ${message}`);
   });
 });

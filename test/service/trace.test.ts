@@ -42,4 +42,18 @@ describe('traceFields', () => {
   ])('adds nothing for %s', (_name, headers) => {
     expect(traceFields(headers, 'acme')).toEqual({});
   });
+
+  it('reads the largest 64-bit span ID', () => {
+    expect(
+      traceFields({ 'x-cloud-trace-context': `${TRACE}/18446744073709551615;o=1` }, 'acme'),
+    ).toEqual(expect.objectContaining({ 'logging.googleapis.com/spanId': 'ffffffffffffffff' }));
+  });
+
+  it('must not parse a span ID longer than a 64-bit number (a 16 KB span cut 401 throughput 6×)', () => {
+    const fields = traceFields(
+      { 'x-cloud-trace-context': `${TRACE}/${'9'.repeat(16 * 1024)};o=1` },
+      'acme',
+    );
+    expect(fields['logging.googleapis.com/spanId']).toBeUndefined();
+  });
 });

@@ -92,6 +92,25 @@ describe('example handlers', () => {
     });
   });
 
+  it('order-status must not answer an Object.prototype member as an order (own properties only)', async () => {
+    for (const orderNumber of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+      const res = await run('order-status', withParams({ order_number: orderNumber }));
+      expect([orderNumber, res.sessionInfo]).toEqual([
+        orderNumber,
+        { parameters: { order_found: false } },
+      ]);
+    }
+  });
+
+  it('order-status takes an order number that arrives as a number (@sys.number, the simulator)', async () => {
+    const res = await run('order-status', withParams({ order_number: 123456 }));
+    expect(res.sessionInfo).toEqual({ parameters: { order_found: true, order_status: 'shipped' } });
+    const fraction = await run('order-status', withParams({ order_number: 1234.5 }));
+    expect(fraction.fulfillmentResponse?.messages?.[0]).toEqual({
+      text: { text: ['Which order is this about?'] },
+    });
+  });
+
   it('order-status stops waiting when ctx.signal aborts', async () => {
     const slow = createHandlers({ orders: inMemoryOrderStore({ '123456': 'shipped' }, 10_000) });
     const controller = new AbortController();

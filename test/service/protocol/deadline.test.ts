@@ -1,59 +1,91 @@
-import {
-  runWithDeadline,
-  safetyMarginMs,
-  type LateOutcome,
-} from '../../../service/protocol/deadline';
+import { Deadline, safetyMarginMs, type LateOutcome } from '../../../service/protocol/deadline';
 import { WebhookError } from '../../../service/protocol/errors';
 
-describe('runWithDeadline', () => {
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const HANDLER = 'the handler did not answer';
+
+describe('Deadline', () => {
+  const open: Deadline[] = [];
+  const deadline = (inMs: number) => {
+    const d = new Deadline(Date.now() + inMs);
+    open.push(d);
+    return d;
+  };
+  afterEach(() => open.splice(0).forEach((d) => d.dispose()));
+
   it('keeps 10% of the timeout, between 200 ms and 1 s', () => {
     expect([1000, 5000, 30000].map(safetyMarginMs)).toEqual([200, 500, 1000]);
   });
 
-  it('resolves with the result when it comes in time', async () => {
-    await expect(
-      runWithDeadline(
-        () => 'ok',
-        Date.now() + 1000,
-        () => undefined,
-      ),
-    ).resolves.toBe('ok');
+  it('passes on a result that comes in time', async () => {
+    await expect(deadline(1000).within(Promise.resolve('ok'), HANDLER)).resolves.toBe('ok');
   });
 
-  it('turns a synchronous throw into a rejection', async () => {
-    const boom = () => {
-      throw new Error('boom');
-    };
-    await expect(runWithDeadline(boom, Date.now() + 1000, () => undefined)).rejects.toThrow('boom');
+  it('passes on a rejection that comes in time, as an Error', async () => {
+    await expect(deadline(1000).within(Promise.reject(new Error('boom')), HANDLER)).rejects.toThrow(
+      'boom',
+    );
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- what JavaScript handlers may do
+    await expect(deadline(1000).within(Promise.reject('text'), HANDLER)).rejects.toThrow('text');
   });
 
   it('rejects with a 503 at the deadline, aborts the signal, and reports the late result', async () => {
     const late: LateOutcome[] = [];
-    let seen: AbortSignal | undefined;
-    const pending = runWithDeadline(
-      (signal) => {
-        seen = signal();
-        return new Promise((resolve) => setTimeout(() => resolve('too late'), 80));
-      },
-      Date.now() + 30,
-      (outcome) => late.push(outcome),
+    const d = deadline(30);
+    const seen = d.signal;
+    const pending = d.within(
+      sleep(80).then(() => 'too late'),
+      HANDLER,
+      (o) => late.push(o),
     );
-    await expect(pending).rejects.toEqual(expect.objectContaining({ status: 503 }));
-    expect(seen?.aborted).toBe(true);
-    expect(seen?.reason).toBeInstanceOf(WebhookError);
-    await new Promise((r) => setTimeout(r, 100));
+    await expect(pending).rejects.toEqual(
+      expect.objectContaining({ status: 503, message: `${HANDLER} before the deadline` }),
+    );
+    expect(seen.aborted).toBe(true);
+    expect(seen.reason).toBeInstanceOf(WebhookError);
+    await sleep(100);
     expect(late).toEqual([{ kind: 'resolved' }]);
   });
 
-  it('hands out an already aborted signal to a handler that asks after the deadline', async () => {
-    let later: AbortSignal | undefined;
-    const pending = runWithDeadline(
-      (signal) => new Promise((resolve) => setTimeout(() => resolve((later = signal())), 60)),
-      Date.now() + 20,
-      () => undefined,
+  it('must not pass on a result that arrives after the deadline before the timer could fire', async () => {
+    const d = deadline(20);
+    const late: LateOutcome[] = [];
+    // The event loop is blocked past the deadline; the result then arrives through a microtask.
+    const blocked = Promise.resolve().then(() => {
+      const until = Date.now() + 60;
+      while (Date.now() < until);
+      return 'late';
+    });
+    await expect(d.within(blocked, HANDLER, (o) => late.push(o))).rejects.toThrow(
+      `${HANDLER} before the deadline`,
     );
-    await expect(pending).rejects.toThrow('deadline');
-    await new Promise((r) => setTimeout(r, 80));
-    expect(later?.aborted).toBe(true);
+    expect(late).toEqual([{ kind: 'resolved' }]);
+  });
+
+  it('refuses to start work once expired, by the clock', () => {
+    const d = deadline(0);
+    const until = Date.now() + 5;
+    while (Date.now() < until);
+    expect(() => d.check('the handler could not start')).toThrow(
+      'the handler could not start before the deadline',
+    );
+  });
+
+  it('hands out an already aborted signal to work that asks after the deadline', async () => {
+    const d = deadline(10);
+    await sleep(30);
+    expect(d.signal.aborted).toBe(true);
+  });
+
+  it('gives up at once with the shutdown reason on stopNow, and tells the onStop listeners', async () => {
+    const d = deadline(5000);
+    const told: string[] = [];
+    d.onStop(() => told.push('stopped'));
+    const pending = d.within(new Promise(() => undefined), HANDLER);
+    d.stopNow(new WebhookError(503, 'the service is shutting down'));
+    await expect(pending).rejects.toThrow('the service is shutting down');
+    expect(told).toEqual(['stopped']);
+    expect(d.signal.aborted).toBe(true);
+    expect(() => d.check('x')).toThrow('the service is shutting down');
   });
 });

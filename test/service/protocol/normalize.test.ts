@@ -101,6 +101,16 @@ describe('normalizeRequest', () => {
       { intent_info: { parameters: { p: 'x' } } },
       'intentInfo.parameters["p"] must be a JSON object',
     ],
+    [
+      'the same field in camelCase and snake_case (routing would follow whichever came last)',
+      { fulfillmentInfo: { tag: 'a' }, fulfillment_info: { tag: 'b' } },
+      'fulfillmentInfo is given twice (as fulfillmentInfo and fulfillment_info)',
+    ],
+    [
+      'a nested field given twice, one of them null',
+      { sessionInfo: { session: null, session_: 'x', parameters: {} }, session_info: null },
+      'sessionInfo is given twice',
+    ],
   ])('refuses %s with a 400 naming the path', (_name, body, message) => {
     let error: unknown;
     try {

@@ -94,6 +94,45 @@ describe('validateResponse', () => {
       'sessionInfo.parameters must be a JSON object',
     ],
     ['a payload that is a string', { payload: 'x' }, 'payload must be a JSON object'],
+    [
+      'NaN as a session parameter (JSON.stringify would send null, deleting it)',
+      { sessionInfo: { parameters: { total: NaN } } },
+      'sessionInfo.parameters["total"] must be a finite number',
+    ],
+    [
+      'Infinity nested in a payload',
+      { payload: { totals: [1, Infinity] } },
+      'payload.totals[1] must be a finite number',
+    ],
+    [
+      'a form parameter value of -Infinity',
+      {
+        pageInfo: {
+          formInfo: { parameterInfo: [{ displayName: 'x', state: 'INVALID', value: -Infinity }] },
+        },
+      },
+      'pageInfo.formInfo.parameterInfo[0].value must be a finite number',
+    ],
+    [
+      'a BigInt as a session parameter',
+      { sessionInfo: { parameters: { n: BigInt(1) } } },
+      'sessionInfo.parameters["n"] must be JSON',
+    ],
+    [
+      'a targetPage that is not a full page resource name',
+      { targetPage: 'END_FLOW' },
+      'targetPage must be a full page resource name',
+    ],
+    [
+      'a targetFlow that is not a full flow resource name',
+      { targetFlow: 'billing' },
+      'targetFlow must be a full flow resource name',
+    ],
+    [
+      'the same field in snake_case and camelCase',
+      { target_page: PAGE, targetPage: PAGE },
+      'targetPage is given twice (as target_page and targetPage)',
+    ],
   ])('refuses %s', (_name, response, message) => {
     expect(() => validateResponse(response)).toThrow(SchemaError);
     expect(() => validateResponse(response)).toThrow(message);
