@@ -140,6 +140,7 @@ const service = new WebhookService(
     env: webhookEnv({
       auth: config.auth,
       webhookTimeoutSeconds: config.webhookTimeoutSeconds,
+      concurrency: config.service.concurrency,
       callerEmail: identity.email,
       audienceUrl: url,
       headerName: config.header?.name,

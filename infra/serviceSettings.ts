@@ -9,12 +9,14 @@ export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
  * stack's auth settings; `PORT` and `K_*` are set by Cloud Run (cloud.google.com/run/docs/
  * container-contract#env-vars); `FUNCTION_TARGET`, `FUNCTION_SOURCE`, `FUNCTION_SIGNATURE_TYPE` and
  * `CLOUD_RUN_TIMEOUT_SECONDS` are read by the Functions Framework (its src/options.ts); `X_GOOGLE_*`
- * is reserved by Cloud Functions; `NODE_OPTIONS` and `GOOGLE_CLOUD_PROJECT` are set by this program.
+ * is reserved by Cloud Functions; `NODE_OPTIONS`, `NODE_ENV` and `GOOGLE_CLOUD_PROJECT` are set by
+ * this program.
  * `LOG_LEVEL` may be overridden on purpose (for example `debug` in dev), within LOG_LEVELS.
  */
 const RESERVED_NAMES = new Set([
   'PORT',
   'NODE_OPTIONS',
+  'NODE_ENV',
   'GOOGLE_CLOUD_PROJECT',
   'FUNCTION_TARGET',
   'FUNCTION_SOURCE',

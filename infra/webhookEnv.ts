@@ -7,6 +7,8 @@ import type { AuthMode } from './config';
 export interface WebhookEnvArgs {
   readonly auth: AuthMode;
   readonly webhookTimeoutSeconds: number;
+  /** Requests one instance is given at once; the service bounds its connections and buffers by it. */
+  readonly concurrency: number;
   /** The Dialogflow service agent's email. */
   readonly callerEmail: pulumi.Input<string>;
   /** The URL the CX webhook calls: the token audience the service accepts, in every auth mode. */
@@ -45,7 +47,10 @@ export function webhookEnv(args: WebhookEnvArgs): Record<string, pulumi.Input<st
     // admitted for another of the service's audiences is still refused.
     WEBHOOK_AUDIENCE: pulumi.interpolate`${args.audienceUrl},${args.audienceUrl}/`,
     WEBHOOK_TIMEOUT_MS: String(args.webhookTimeoutSeconds * 1000),
+    WEBHOOK_CONCURRENCY: String(args.concurrency),
     GOOGLE_CLOUD_PROJECT: args.project,
+    // Express and the Functions Framework print stack traces in error pages outside production.
+    NODE_ENV: 'production',
     LOG_LEVEL: 'info',
     NODE_OPTIONS,
   };

@@ -990,3 +990,21 @@ describe('alerting', () => {
     );
   });
 });
+
+describe("the service's own bounds", () => {
+  it('follow the concurrency Cloud Run gives each instance', () => {
+    for (const name of ['dev stack', 'prod stack, handler settings']) {
+      const run = runs.get(name) as ProgramRun;
+      const template = deployed(run).inputs.template as { maxInstanceRequestConcurrency: number };
+      expect([name, env(run).WEBHOOK_CONCURRENCY]).toEqual([
+        name,
+        String(template.maxInstanceRequestConcurrency),
+      ]);
+    }
+  });
+
+  it('run in production mode, so no framework prints a stack trace in an error page', () => {
+    for (const name of ['dev stack', 'prod stack, function target'])
+      expect(env(runs.get(name) as ProgramRun).NODE_ENV).toBe('production');
+  });
+});

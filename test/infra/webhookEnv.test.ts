@@ -41,6 +41,7 @@ describe('webhookEnv', () => {
         webhookEnv({
           auth,
           webhookTimeoutSeconds: 7,
+          concurrency: 40,
           callerEmail: CALLER,
           audienceUrl: url,
           headerName: 'x-webhook-secret',
@@ -54,6 +55,7 @@ describe('webhookEnv', () => {
         K_SERVICE: 'cx-webhook-dev',
       });
       expect(config.timeoutMs).toBe(7000);
+      expect(config.concurrency).toBe(40);
       expect(config.allowedCallers).toEqual([CALLER]);
       expect(config.audiences).toEqual([url, `${url}/`]);
     }
@@ -63,6 +65,7 @@ describe('webhookEnv', () => {
     const base = {
       auth: 'platform' as const,
       webhookTimeoutSeconds: 5,
+      concurrency: 80,
       callerEmail: CALLER,
       audienceUrl: 'https://x.run.app',
       project: 'acme',
