@@ -1,5 +1,5 @@
 import express from 'express';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { createAuthenticator, createStrategies } from './auth/authenticator';
 import type { AuthStrategy } from './auth/strategy';
 import type { ServiceConfig } from './config';
@@ -28,21 +28,25 @@ export type AppOptions = ServiceConfig & {
   stop?: AbortSignal;
 };
 
-/** How Express's app function hands a request to the app (`app.handle`). */
-type RequestEntry = (
-  req: IncomingMessage,
-  res: ServerResponse,
-  next?: (error?: unknown) => void,
-) => void;
-
 const HEALTH_BODY = '{"status":"ok"}';
 const HEALTH_HEADERS = { 'content-type': 'application/json', 'content-length': HEALTH_BODY.length };
 
+/** The service's two endpoints as plain Node request listeners over the protocol core. */
+export interface Endpoints {
+  /** `POST /`: authenticate, read, route, run the handler, check and send its answer. */
+  readonly webhook: RequestListener;
+  /** `GET /health`: the start-up and liveness probe. */
+  readonly health: RequestListener;
+  /** Answers an error nothing else caught: a JSON 500 (400 for a body-parser's 400), never a stack. */
+  readonly failed: (error: unknown, req: IncomingMessage, res: ServerResponse) => void;
+}
+
 /**
- * The Express app: `POST /` runs the webhook core, `GET /health` answers probes, anything else is a
- * JSON 404. It does not listen; `main.ts` and the Cloud Functions entry do that.
+ * Builds the endpoints once: the strategies, the protocol core, the request-body budget. A
+ * request that arrived behind an answer closing its connection (see isAbandoned) is not run: nobody
+ * would receive its answer.
  */
-export function createApp(options: AppOptions): express.Express {
+export function createEndpoints(options: AppOptions): Endpoints {
   const logger = options.logger ?? createLogger({ level: options.logLevel });
   const strategies = options.strategies ?? createStrategies(options);
   if (strategies.some((s) => s.name === 'none')) {
@@ -62,11 +66,8 @@ export function createApp(options: AppOptions): express.Express {
   });
   const budget = new ByteBudget(options.concurrency * MAX_BODY_BYTES);
 
-  const health = (_req: IncomingMessage, res: ServerResponse) => {
-    res.writeHead(200, HEALTH_HEADERS).end(HEALTH_BODY);
-  };
   // Express's default error handler would print a stack trace in the body. Never throws.
-  const unexpected = (error: unknown, req: IncomingMessage, res: ServerResponse) => {
+  const failed = (error: unknown, req: IncomingMessage, res: ServerResponse) => {
     try {
       logger.error({ err: error }, 'unexpected error');
       if (res.headersSent) return res.destroy();
@@ -76,49 +77,52 @@ export function createApp(options: AppOptions): express.Express {
       res.destroy();
     }
   };
-  const webhook = (req: IncomingMessage, res: ServerResponse) => {
-    const receivedAt = Date.now();
-    const lease = budget.lease();
-    handle({
-      headers: requestHeaders(req),
-      body: (onStop) => readBody(req, res, { onStop, lease }),
-      receivedAt,
-    })
-      .then((result) => send(req, res, result))
-      .catch((error: unknown) => unexpected(error, req, res))
-      // The core is done with the body: its bytes no longer count.
-      .finally(lease.release);
+  return {
+    webhook(req, res) {
+      if (isAbandoned(req)) return void req.resume();
+      const receivedAt = Date.now();
+      const lease = budget.lease();
+      handle({
+        headers: requestHeaders(req),
+        body: (onStop) => readBody(req, res, { onStop, lease }),
+        receivedAt,
+      })
+        .then((result) => send(req, res, result))
+        .catch((error: unknown) => failed(error, req, res))
+        // The core is done with the body: its bytes no longer count.
+        .finally(lease.release);
+    },
+    health(req, res) {
+      if (isAbandoned(req)) return void req.resume();
+      res.writeHead(200, HEALTH_HEADERS).end(HEALTH_BODY);
+    },
+    failed,
   };
+}
 
+/**
+ * The Express app: `POST /` is the webhook, `GET /health` the probe, anything else a JSON 404, as
+ * ordinary routes, for embedding (`outer.use(myMiddleware); outer.use(createApp(options))` runs
+ * the middleware before both). It does not listen: `serve()` and the Cloud Functions entry do.
+ * Pass `endpoints` to share them with a listener that dispatches to them directly (see
+ * createWebhookListener).
+ */
+export function createApp(
+  options: AppOptions,
+  endpoints: Endpoints = createEndpoints(options),
+): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
   // `/HEALTH`, `/health/` and `//` are other paths, not the probe or the webhook.
   app.enable('case sensitive routing');
   app.enable('strict routing');
-  app.get('/health', health);
-  app.post('/', webhook);
-
-  // Dialogflow's calls and the probes skip Express's router: its per-request work (prototype
-  // swaps, layer matching, promise-wrapped handlers) costs more than the whole webhook protocol.
-  // Exactly `POST /` and `GET /health` take this path; everything else, including those paths with
-  // a query string, goes through the routes above, which call the same functions.
-  const handled = app as express.Express & { handle: RequestEntry };
-  const routed = handled.handle.bind(app);
-  handled.handle = (req, res, next) => {
-    // Nobody would receive the answer (see isAbandoned): the handler must not run.
-    if (isAbandoned(req)) return void req.resume();
-    if (req.url === '/' && req.method === 'POST') return webhook(req, res);
-    if (req.url === '/health' && req.method === 'GET') return health(req, res);
-    return routed(req, res, next);
-  };
-
+  app.get('/health', endpoints.health);
+  app.post('/', endpoints.webhook);
   app.use((req, res) => sendError(req, res, 404, 'not found'));
-
   app.use(
     (error: unknown, req: express.Request, res: express.Response, _next: express.NextFunction) =>
-      unexpected(error, req, res),
+      endpoints.failed(error, req, res),
   );
-
   return app;
 }

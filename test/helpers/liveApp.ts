@@ -1,10 +1,10 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
-import { createApp, type AppOptions } from '../../service/app';
+import type { AppOptions } from '../../service/app';
 import { loadConfig } from '../../service/config';
 import { createLogger } from '../../service/logging';
-import { createWebhookServer } from '../../service/server';
+import { createWebhookListener, createWebhookServer } from '../../service/server';
 
 export interface LiveApp {
   url: string;
@@ -31,7 +31,7 @@ export function memoryLogger(level: 'debug' | 'info' = 'info') {
   };
 }
 
-/** Starts the real app on 127.0.0.1 with an ephemeral port. */
+/** Starts the service as `serve()` does (the same listener and server) on 127.0.0.1, any port. */
 export async function startApp(
   overrides: Partial<AppOptions> & { env?: Record<string, string> } = {},
 ): Promise<LiveApp> {
@@ -43,7 +43,7 @@ export async function startApp(
     logger: log.logger,
     ...rest,
   };
-  const server = createWebhookServer(createApp(options), options);
+  const server = createWebhookServer(createWebhookListener(options), options);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;
