@@ -145,6 +145,9 @@ export function parseRuntimeRoles(raw: string | undefined): readonly string[] {
   return Object.freeze([...roles]);
 }
 
+/** Each instance's memory when the stack sets none. */
+export const DEFAULT_MEMORY = '512Mi';
+
 /** Memory as MiB, from Cloud Run's `Mi`/`Gi` notation. */
 export function memoryMiB(raw: string): number {
   const m = /^([1-9][0-9]*)(Mi|Gi)$/.exec(raw);
