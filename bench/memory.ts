@@ -1,4 +1,3 @@
-import { NODE_OPTIONS } from '../infra/webhookEnv';
 import { writeDeployableBundle } from './lib/build';
 import {
   authModes,
@@ -91,7 +90,7 @@ export async function measureMemory(options: MemoryOptions): Promise<MemoryRow[]
       mode: c.mode,
       request: c.request,
       heap: c.heap.label,
-      deployed: c.heap.nodeOptions === NODE_OPTIONS,
+      deployed: c.heap.nodeOptions === (DEPLOYED_ENV.NODE_OPTIONS ?? ''),
       peakRssMiB: round(Math.max(...r.map((x) => x.peakRssBytes)) / MiB),
       requestsPerSecond: round(mean(r.map((x) => x.requestsPerSecond)), 0),
       cpuUsPerRequest: round(mean(r.map((x) => x.cpuUsPerRequest))),

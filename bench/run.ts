@@ -1,8 +1,9 @@
 // npm run bench [-- --json] [--rounds 2] [--seconds 10] [--warmup 3] [--connections 50]
-//   [--memory-connections 80] [--memory-seconds 5] [--cold-runs 15]
+//   [--memory-connections 80] [--memory-seconds 5] [--cold-runs 15] [--busy-us N]
 // Throughput, latency and CPU per request against two baselines measured in the same run; peak
 // memory at the instance's concurrency with each heap setting side by side; cold start and bundle
-// size; then each target, met or missed. Prints Markdown tables, or JSON.
+// size; then each target, met or missed. Prints Markdown tables, or JSON. `--busy-us N` adds a row
+// of raw node:http doing N µs of CPU work per request: what that much CPU alone costs here.
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { DEFAULT_MEMORY, memoryMiB } from '../infra/serviceSettings';
@@ -21,6 +22,7 @@ const { values } = parseArgs({
     'memory-connections': { type: 'string', default: '80' },
     'memory-seconds': { type: 'string', default: '5' },
     'cold-runs': { type: 'string', default: '15' },
+    'busy-us': { type: 'string', default: '0' },
   },
 });
 
@@ -32,6 +34,7 @@ const settings = {
   memoryConnections: Number(values['memory-connections']),
   memorySeconds: Number(values['memory-seconds']),
   coldRuns: Number(values['cold-runs']),
+  busyUs: Number(values['busy-us']),
 };
 
 /** Cloud Run's memory sizes in MiB, up to what one CPU allows (cloud.google.com/run/docs/configuring/services/cpu). */
@@ -47,6 +50,7 @@ async function main() {
     seconds: settings.seconds,
     warmupSeconds: settings.warmupSeconds,
     connections: settings.connections,
+    busyUs: settings.busyUs,
   });
   const memory = await measureMemory({
     rounds: settings.rounds,

@@ -20,9 +20,12 @@ export interface ThroughputOptions {
   seconds: number;
   warmupSeconds: number;
   connections: number;
+  /** When set, a row of raw node:http doing this much CPU work per request besides. */
+  busyUs?: number;
 }
 
 export const RAW = 'raw node:http (baseline)';
+export const busyRow = (us: number) => `raw node:http + ${us} µs of CPU work per request`;
 export const EXPRESS = 'Express 5 + express.json() (baseline)';
 export const serviceRow = (mode: AuthMode) =>
   `cx-webhook, auth ${mode}${mode === 'id-token' ? ' (cache warm)' : ''}`;
@@ -45,6 +48,16 @@ export async function measureThroughput(options: ThroughputOptions): Promise<Thr
       env: {},
       headers: auth.modes.none.headers,
     },
+    ...(options.busyUs
+      ? [
+          {
+            name: busyRow(options.busyUs),
+            file: buildBaseline('rawNode'),
+            env: { BUSY_US: String(options.busyUs) },
+            headers: auth.modes.none.headers,
+          },
+        ]
+      : []),
     ...(['none', 'platform', 'id-token'] as const).map((mode) => ({
       name: serviceRow(mode),
       file: bundle,

@@ -1,4 +1,4 @@
-import { NODE_OPTIONS } from '../../infra/webhookEnv';
+import { RUNTIME_ENV } from '../../infra/webhookEnv';
 import {
   generateKey,
   LOCAL_SERVICE_AGENT,
@@ -25,11 +25,7 @@ export function largeRequestBody(): string {
 }
 
 /** What the infra sets for the service besides its WEBHOOK_* contract (infra/webhookEnv.ts). */
-export const DEPLOYED_ENV: Readonly<Record<string, string>> = {
-  NODE_ENV: 'production',
-  LOG_LEVEL: 'info',
-  ...(NODE_OPTIONS ? { NODE_OPTIONS } : {}),
-};
+export const DEPLOYED_ENV = RUNTIME_ENV;
 
 export type AuthMode = 'none' | 'platform' | 'id-token';
 
