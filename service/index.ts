@@ -1,5 +1,6 @@
 // The kit's public surface, for code that builds on the service rather than editing it.
-export { createApp, createEndpoints, type AppOptions, type Endpoints } from './app';
+export { createApp, type AppOptions } from './app';
+export { createEndpoints, type Endpoints } from './endpoints';
 export { ConfigError, loadConfig, type AuthStrategyName, type ServiceConfig } from './config';
 export { createLogger, flushLogs, type Logger, type LogLevel } from './logging';
 export { MAX_RESPONSE_BYTES } from './protocol/core';

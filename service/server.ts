@@ -1,6 +1,7 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { createApp, createEndpoints, type AppOptions } from './app';
+import type { AppOptions } from './app';
+import { createEndpoints, type Endpoints } from './endpoints';
 import { createLogger, flushLogs } from './logging';
 import { trackConnections } from './http/connections';
 import { awaitContinue } from './http/expectContinue';
@@ -26,12 +27,24 @@ import {
  */
 export function createWebhookListener(options: AppOptions): RequestListener {
   const endpoints = createEndpoints(options);
-  const app = createApp(options, endpoints);
+  let app: RequestListener | undefined;
   return (req, res) => {
     if (req.url === '/' && req.method === 'POST') return endpoints.webhook(req, res);
     if (req.url === '/health' && req.method === 'GET') return endpoints.health(req, res);
+    app ??= expressApp(options, endpoints);
     app(req, res);
   };
+}
+
+/**
+ * The Express app, made on the first request that needs it. Loading Express takes longer (about
+ * 25 ms) than starting the rest of the service, and neither the webhook nor the probe needs it, so
+ * an instance starts without it.
+ */
+function expressApp(options: AppOptions, endpoints: Endpoints): RequestListener {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { createApp } = require('./app') as typeof import('./app');
+  return createApp(options, endpoints);
 }
 
 /** The limits a webhook server derives from the service's config. */
