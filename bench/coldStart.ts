@@ -1,16 +1,8 @@
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
-import { NODE_OPTIONS } from '../infra/webhookEnv';
 import { buildUnbundled, writeDeployableBundle } from './lib/build';
-import {
-  generateKey,
-  LOCAL_SERVICE_AGENT,
-  serviceAgentClaims,
-  signJwt,
-  startCertsServer,
-} from '../scripts/localIdp';
+import { authModes, benchRequestBody, DEPLOYED_ENV, type AuthMode } from './lib/deployment';
+import { accepts, freePort } from './lib/processes';
 import { median, quantile, round } from './lib/stats';
-import { benchRequestBody } from './throughput';
 
 export interface ColdStartRow {
   what: string;
@@ -19,16 +11,6 @@ export interface ColdStartRow {
   p75Ms: number;
   minMs: number;
   maxMs: number;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-    probe.on('error', reject);
-  });
 }
 
 /** Spawn to exit of `node -e ''`: the floor any Node process pays. */
@@ -59,37 +41,29 @@ async function firstAnswer(
 ): Promise<number> {
   const port = await freePort();
   const started = performance.now();
-  // Started as deployed: with the same Node options.
+  // Started as deployed: with the environment the infra gives it.
   const child = spawn(process.execPath, [file], {
-    env: { PATH: process.env.PATH, PORT: String(port), NODE_OPTIONS, ...env },
+    env: { PATH: process.env.PATH, PORT: String(port), ...DEPLOYED_ENV, ...env },
     stdio: 'ignore',
   });
   try {
-    for (;;) {
+    // A connection attempt every millisecond, as a TCP start-up probe would, then the request.
+    while (!(await accepts(port))) {
       if (child.exitCode !== null) throw new Error(`${file} exited with ${child.exitCode}`);
-      try {
-        const res = await fetch(`http://127.0.0.1:${port}${request.path}`, {
-          method: request.method,
-          headers: request.headers,
-          body: request.body,
-        });
-        if (res.status === 200) return performance.now() - started;
-        throw new Error(`${file} answered ${res.status}: ${await res.text()}`);
-      } catch (error) {
-        // Not listening yet; any other failure is the measurement's, not the start-up's.
-        if (!isConnectionRefused(error)) throw error;
-      }
-      if (performance.now() - started > 20_000) throw new Error(`${file} never answered`);
-      await new Promise((r) => setTimeout(r, 2));
+      if (performance.now() - started > 20_000) throw new Error(`${file} never listened`);
+      await new Promise((r) => setTimeout(r, 1));
     }
+    const res = await fetch(`http://127.0.0.1:${port}${request.path}`, {
+      method: request.method,
+      headers: request.headers,
+      body: request.body,
+    });
+    if (res.status !== 200) throw new Error(`${file} answered ${res.status}: ${await res.text()}`);
+    await res.arrayBuffer();
+    return performance.now() - started;
   } finally {
     child.kill('SIGKILL');
   }
-}
-
-function isConnectionRefused(error: unknown): boolean {
-  const cause = (error as { cause?: { code?: string } }).cause;
-  return cause?.code === 'ECONNREFUSED';
 }
 
 function summarise(what: string, samples: number[]): ColdStartRow {
@@ -105,39 +79,26 @@ function summarise(what: string, samples: number[]): ColdStartRow {
 
 /**
  * Measures each start-up `runs` times, interleaved so drift on a shared machine hits all alike:
- * the floor, the bundle to its first probe answer and to its first webhook answer (with no auth,
- * and with `id-token`, whose first call also fetches the signing certificates from a local
- * issuer), and the unbundled service.
+ * the floor, the bundle to its first probe answer and to its first webhook answer (in `platform`
+ * mode, as deployed, and in `id-token` mode, whose first call also fetches the signing
+ * certificates from a local issuer), and the unbundled service.
  */
 export async function measureColdStart(
   runs: number,
 ): Promise<{ rows: ColdStartRow[]; bundleBytes: number }> {
   const bundle = writeDeployableBundle();
   const unbundled = buildUnbundled();
-  const key = generateKey();
-  const certs = await startCertsServer([key]);
-  const audience = 'https://cx-webhook-bench-123456789012.us-central1.run.app';
-  const json = { 'content-type': 'application/json' };
-  const webhook: FirstRequest = {
+  const auth = await authModes();
+  const webhook = (mode: AuthMode): FirstRequest => ({
     method: 'POST',
     path: '/',
-    headers: json,
+    headers: { 'content-type': 'application/json', ...auth.modes[mode].headers },
     body: benchRequestBody(),
-  };
-  const signed: FirstRequest = {
-    ...webhook,
-    headers: { ...json, authorization: `Bearer ${signJwt(key, serviceAgentClaims(audience))}` },
-  };
-  const idTokenEnv = {
-    WEBHOOK_AUTH: 'id-token',
-    WEBHOOK_ALLOWED_CALLERS: LOCAL_SERVICE_AGENT,
-    WEBHOOK_AUDIENCE: audience,
-    WEBHOOK_ID_TOKEN_CERTS_URL: certs.url,
-  };
+  });
   const samples = {
     floor: [] as number[],
     health: [] as number[],
-    webhook: [] as number[],
+    platform: [] as number[],
     idToken: [] as number[],
     unbundled: [] as number[],
   };
@@ -146,20 +107,27 @@ export async function measureColdStart(
     for (let i = 0; i < runs; i++) {
       samples.floor.push(await nodeFloor());
       samples.health.push(await firstAnswer(bundle.path));
-      samples.webhook.push(await firstAnswer(bundle.path, webhook));
-      samples.idToken.push(await firstAnswer(bundle.path, signed, idTokenEnv));
+      samples.platform.push(
+        await firstAnswer(bundle.path, webhook('platform'), auth.modes.platform.env),
+      );
+      samples.idToken.push(
+        await firstAnswer(bundle.path, webhook('id-token'), auth.modes['id-token'].env),
+      );
       samples.unbundled.push(await firstAnswer(unbundled));
     }
   } finally {
-    await certs.close();
+    await auth.close();
   }
   return {
     rows: [
       summarise("node -e '' (floor, spawn to exit)", samples.floor),
       summarise('bundle: spawn to first 200 on /health', samples.health),
-      summarise('bundle: spawn to first webhook 200 (auth none)', samples.webhook),
       summarise(
-        'bundle: spawn to first webhook 200 (id-token, certificates fetched)',
+        'bundle: spawn to first webhook 200 (auth platform, as deployed)',
+        samples.platform,
+      ),
+      summarise(
+        'bundle: spawn to first webhook 200 (auth id-token, certificates fetched)',
         samples.idToken,
       ),
       summarise(

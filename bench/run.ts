@@ -1,62 +1,109 @@
-// npm run bench [-- --json] [--rounds 2] [--duration 10] [--connections 50] [--cold-runs 15]
-//   [--memory-connections 80] [--memory-duration 5]
-// Throughput, latency and memory against two baselines measured in the same run, then cold start
-// and bundle size; prints Markdown tables and the targets, or JSON.
-import { cpus } from 'node:os';
+// npm run bench [-- --json] [--rounds 2] [--seconds 10] [--warmup 3] [--connections 50]
+//   [--memory-connections 80] [--memory-seconds 5] [--cold-runs 15] [--busy-us N]
+// Throughput, latency and CPU per request against two baselines measured in the same run; peak
+// memory at the instance's concurrency with each heap setting side by side; cold start and bundle
+// size; then each target, met or missed. Prints Markdown tables, or JSON. `--busy-us N` adds a row
+// of raw node:http doing N µs of CPU work per request: what that much CPU alone costs here.
+import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
+import { DEFAULT_MEMORY, memoryMiB } from '../infra/serviceSettings';
 import { measureColdStart } from './coldStart';
 import { round } from './lib/stats';
-import { measureThroughput } from './throughput';
+import { HEAP_SETTINGS, measureMemory, type MemoryRow } from './memory';
+import { EXPRESS, measureThroughput, RAW, serviceRow } from './throughput';
 
 const { values } = parseArgs({
   options: {
     json: { type: 'boolean', default: false },
-    duration: { type: 'string', default: '10' },
+    rounds: { type: 'string', default: '2' },
+    seconds: { type: 'string', default: '10' },
     warmup: { type: 'string', default: '3' },
     connections: { type: 'string', default: '50' },
-    rounds: { type: 'string', default: '2' },
-    'cold-runs': { type: 'string', default: '15' },
     'memory-connections': { type: 'string', default: '80' },
-    'memory-duration': { type: 'string', default: '5' },
+    'memory-seconds': { type: 'string', default: '5' },
+    'cold-runs': { type: 'string', default: '15' },
+    'busy-us': { type: 'string', default: '0' },
   },
 });
 
-const MiB = 1024 * 1024;
+const settings = {
+  rounds: Number(values.rounds),
+  seconds: Number(values.seconds),
+  warmupSeconds: Number(values.warmup),
+  connections: Number(values.connections),
+  memoryConnections: Number(values['memory-connections']),
+  memorySeconds: Number(values['memory-seconds']),
+  coldRuns: Number(values['cold-runs']),
+  busyUs: Number(values['busy-us']),
+};
 
-/** Cloud Run's memory sizes up to 4 GiB, in MiB; the default is the smallest with 2× headroom. */
+/** Cloud Run's memory sizes in MiB, up to what one CPU allows (cloud.google.com/run/docs/configuring/services/cpu). */
 const MEMORY_SIZES_MIB = [128, 256, 512, 1024, 2048, 4096];
 
-async function main() {
-  const throughput = await measureThroughput({
-    rounds: Number(values.rounds),
-    durationSeconds: Number(values.duration),
-    warmupSeconds: Number(values.warmup),
-    connections: Number(values.connections),
-    memoryConnections: Number(values['memory-connections']),
-    memorySeconds: Number(values['memory-duration']),
-  });
-  const cold = await measureColdStart(Number(values['cold-runs']));
+const ratio = (a: number, b: number) => round(a / b, 2);
+const percent = (a: number, b: number) => `${a >= b ? '+' : ''}${round((100 * (a - b)) / b, 0)}%`;
 
-  const [raw, express, none, platform, idToken] = throughput.rows;
-  const ratio = (a: number, b: number) => round(a / b, 2);
-  const rows = throughput.rows.map((r) => ({
+async function main() {
+  const loadAtStart = loadavg()[0];
+  const throughput = await measureThroughput({
+    rounds: settings.rounds,
+    seconds: settings.seconds,
+    warmupSeconds: settings.warmupSeconds,
+    connections: settings.connections,
+    busyUs: settings.busyUs,
+  });
+  const memory = await measureMemory({
+    rounds: settings.rounds,
+    connections: settings.memoryConnections,
+    seconds: settings.memorySeconds,
+    warmupSeconds: settings.warmupSeconds,
+  });
+  const cold = await measureColdStart(settings.coldRuns);
+  const loadAtEnd = loadavg()[0];
+
+  const row = (name: string) => {
+    const found = throughput.find((r) => r.server === name);
+    if (!found) throw new Error(`no throughput row "${name}"`);
+    return found;
+  };
+  const [raw, express, none, platform, idToken] = [
+    RAW,
+    EXPRESS,
+    serviceRow('none'),
+    serviceRow('platform'),
+    serviceRow('id-token'),
+  ].map(row);
+  const withRatios = throughput.map((r) => ({
     ...r,
     rpsVsRaw: ratio(r.requestsPerSecond, raw.requestsPerSecond),
     rpsVsExpress: ratio(r.requestsPerSecond, express.requestsPerSecond),
     p99VsRaw: ratio(r.p99Ms, raw.p99Ms),
-    p99VsExpress: ratio(r.p99Ms, express.p99Ms),
+    cpuVsRaw: ratio(r.cpuUsPerRequest, raw.cpuUsPerRequest),
   }));
+
   const coldRow = (prefix: string) => {
-    const row = cold.rows.find((r) => r.what.startsWith(prefix));
-    if (!row) throw new Error(`no cold-start row "${prefix}"`);
-    return row;
+    const found = cold.rows.find((r) => r.what.startsWith(prefix));
+    if (!found) throw new Error(`no cold-start row "${prefix}"`);
+    return found;
   };
   const floor = coldRow("node -e ''");
-  const firstWebhook = coldRow('bundle: spawn to first webhook 200 (auth none)');
-  const ours = [none, platform, idToken];
-  const peakMB = Math.max(...ours.map((r) => r.peakRssMB));
-  const peakMiB = (peakMB * 1e6) / MiB;
-  const memory = MEMORY_SIZES_MIB.find((size) => size >= 2 * peakMiB);
+  const firstWebhook = coldRow('bundle: spawn to first webhook 200 (auth platform');
+
+  // Memory: the peak at the instance's concurrency with the heap setting the infra deploys, and
+  // the smallest Cloud Run size with at least twice that.
+  const deployedBench = memory.filter((m) => m.deployed && m.request === 'bench');
+  const peakMiB = Math.max(...deployedBench.map((m) => m.peakRssMiB));
+  const needed = MEMORY_SIZES_MIB.find((size) => size >= 2 * peakMiB);
+  const large = memory.find((m) => m.deployed && m.request === 'large') as MemoryRow;
+  const configured = DEFAULT_MEMORY;
+  const configuredMiB = memoryMiB(configured);
+  const heapComparison = (['none', 'platform', 'id-token'] as const).map((mode) => {
+    const [defaults, capped] = HEAP_SETTINGS.map((h) =>
+      memory.find((m) => m.mode === mode && m.request === 'bench' && m.heap === h.label)!,
+    );
+    return { mode, defaults, capped };
+  });
+
   const check = (name: string, pass: boolean, detail: string) => ({ name, pass, detail });
   const targets = [
     ...[none, platform].map((r) =>
@@ -79,7 +126,7 @@ async function main() {
       `${ratio(idToken.requestsPerSecond, none.requestsPerSecond)}×`,
     ),
     check(
-      "cold start to the first webhook 200 ≤ 1.5× node -e ''",
+      "cold start to the first webhook 200 (auth platform) ≤ 1.5× node -e ''",
       firstWebhook.medianMs <= 1.5 * floor.medianMs,
       `${ratio(firstWebhook.medianMs, floor.medianMs)}× (${firstWebhook.medianMs} ms vs ${floor.medianMs} ms)`,
     ),
@@ -89,34 +136,36 @@ async function main() {
       `${round(cold.bundleBytes / 1024)} KiB`,
     ),
     check(
-      `instance memory with ≥ 2× headroom over the peak resident set at ${values['memory-connections']} requests in flight`,
-      memory !== undefined,
-      `peak ${round(peakMiB)} MiB → ${memory ?? '>4096'}Mi`,
+      `the default instance memory (${configured}) holds ≥ 2× the peak resident set at ${settings.memoryConnections} requests in flight`,
+      configuredMiB >= 2 * peakMiB,
+      `peak ${peakMiB} MiB, so ${needed ?? '> 4096'} MiB or more; requests at the 1 MiB cap peak at ${large.peakRssMiB} MiB`,
     ),
     check(
       'zero errors in every run',
-      throughput.rows.every((r) => r.errors === 0),
-      throughput.rows.map((r) => r.errors).join(', '),
+      [...throughput, ...memory].every((r) => r.errors === 0),
+      [...throughput, ...memory].map((r) => r.errors).join(', '),
     ),
   ];
   const machine = {
     node: process.version,
     cpus: cpus().length,
     cpu: cpus()[0]?.model,
+    loadAverage: { start: round(loadAtStart, 2), end: round(loadAtEnd, 2) },
     date: new Date().toISOString(),
-  };
-  const settings = {
-    rounds: Number(values.rounds),
-    connections: Number(values.connections),
-    memoryConnections: Number(values['memory-connections']),
-    durationSeconds: Number(values.duration),
-    bodyBytes: throughput.bodyBytes,
   };
 
   if (values.json) {
     console.log(
       JSON.stringify(
-        { machine, settings, throughput: rows, coldStart: cold, memoryMiB: memory, targets },
+        {
+          machine,
+          settings,
+          throughput: withRatios,
+          memory,
+          coldStart: cold,
+          memoryMiB: { peak: peakMiB, needed, configured: configuredMiB },
+          targets,
+        },
         null,
         2,
       ),
@@ -124,52 +173,77 @@ async function main() {
     return;
   }
   const line = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
+  const table = (head: string[], rows: (string | number)[][]) =>
+    [line(head), line(head.map(() => '---')), ...rows.map(line)].join('\n');
+
   console.log(
-    `## Throughput (${settings.connections} connections, ${settings.durationSeconds} s × ${settings.rounds} rounds in alternating order, ${settings.bodyBytes}-byte WebhookRequest, loopback)\n`,
+    `## Throughput (${settings.connections} connections, ${settings.seconds} s × ${settings.rounds} rounds in alternating order, loopback)\n`,
   );
   console.log(
-    line([
-      'server',
-      'req/s',
-      'p50 ms',
-      'p99 ms',
-      'errors',
-      'CPU µs/req',
-      `peak RSS MB @${settings.memoryConnections}`,
-      'req/s vs raw',
-      'req/s vs Express',
-      'p99 vs raw',
-      'p99 vs Express',
-    ]),
-  );
-  console.log(line(Array<string>(11).fill('---')));
-  for (const r of rows) {
-    console.log(
-      line([
+    table(
+      [
+        'server',
+        'req/s',
+        'p50 ms',
+        'p99 ms',
+        'CPU µs/req',
+        'errors',
+        'req/s vs raw',
+        'req/s vs Express',
+        'p99 vs raw',
+        'CPU vs raw',
+      ],
+      withRatios.map((r) => [
         r.server,
         r.requestsPerSecond,
         r.p50Ms,
         r.p99Ms,
-        r.errors,
         r.cpuUsPerRequest,
-        r.peakRssMB,
+        r.errors,
         r.rpsVsRaw,
         r.rpsVsExpress,
         r.p99VsRaw,
-        r.p99VsExpress,
+        r.cpuVsRaw,
       ]),
+    ),
+  );
+  console.log(
+    `\n## Memory (${settings.memoryConnections} requests in flight, ${settings.memorySeconds} s × ${settings.rounds} rounds, a fresh process each)\n`,
+  );
+  console.log(
+    table(
+      ['auth', 'request', 'heap', 'peak RSS MiB', 'req/s', 'CPU µs/req', 'errors'],
+      memory.map((m) => [
+        m.mode,
+        m.request === 'bench' ? '~2 KB' : '~1 MiB',
+        `${m.heap}${m.deployed ? ' (deployed)' : ''}`,
+        m.peakRssMiB,
+        m.requestsPerSecond,
+        m.cpuUsPerRequest,
+        m.errors,
+      ]),
+    ),
+  );
+  console.log(`\n${HEAP_SETTINGS[1].label} against Node's defaults:`);
+  for (const { mode, defaults, capped } of heapComparison) {
+    console.log(
+      `- ${mode}: peak ${percent(capped.peakRssMiB, defaults.peakRssMiB)} (${capped.peakRssMiB} vs ${defaults.peakRssMiB} MiB), req/s ${percent(capped.requestsPerSecond, defaults.requestsPerSecond)}, CPU/req ${percent(capped.cpuUsPerRequest, defaults.cpuUsPerRequest)}`,
     );
   }
   console.log(
-    `\n## Cold start (${values['cold-runs']} runs each; bundle ${round(cold.bundleBytes / 1024)} KiB minified)\n`,
+    `\n## Cold start (${settings.coldRuns} runs each; bundle ${round(cold.bundleBytes / 1024)} KiB minified)\n`,
   );
-  console.log(line(['start-up', 'median ms', 'p25', 'p75', 'min', 'max']));
-  console.log(line(Array<string>(6).fill('---')));
-  for (const r of cold.rows)
-    console.log(line([r.what, r.medianMs, r.p25Ms, r.p75Ms, r.minMs, r.maxMs]));
+  console.log(
+    table(
+      ['start-up', 'median ms', 'p25', 'p75', 'min', 'max'],
+      cold.rows.map((r) => [r.what, r.medianMs, r.p25Ms, r.p75Ms, r.minMs, r.maxMs]),
+    ),
+  );
   console.log('\n## Targets\n');
   for (const t of targets) console.log(`- ${t.pass ? 'met' : 'MISSED'}: ${t.name} (${t.detail})`);
-  console.log(`\nMachine: Node ${machine.node}, ${machine.cpus} × ${machine.cpu}; ${machine.date}`);
+  console.log(
+    `\nMachine: Node ${machine.node}, ${machine.cpus} × ${machine.cpu}; load average ${machine.loadAverage.start} at the start, ${machine.loadAverage.end} at the end; ${machine.date}`,
+  );
 }
 
 main().catch((error: unknown) => {

@@ -3,7 +3,6 @@
 // catch leaks. Not part of `npm test` or `npm run bench`; a rising line with a flat load is a leak.
 import autocannon from 'autocannon';
 import { parseArgs } from 'node:util';
-import { NODE_OPTIONS } from '../infra/webhookEnv';
 import {
   generateKey,
   LOCAL_SERVICE_AGENT,
@@ -14,7 +13,7 @@ import {
 import { writeDeployableBundle } from './lib/build';
 import { rssBytes, startServer } from './lib/processes';
 import { round } from './lib/stats';
-import { benchRequestBody } from './throughput';
+import { benchRequestBody, DEPLOYED_ENV } from './lib/deployment';
 
 const { values } = parseArgs({
   options: {
@@ -31,7 +30,7 @@ async function main() {
   const certs = await startCertsServer([key]);
   // A fresh token every interval, as Dialogflow rotates them, so the verified-token cache churns.
   const token = () => signJwt(key, serviceAgentClaims(audience, { sub: String(Date.now()) }));
-  const env: Record<string, string> = { NODE_OPTIONS, LOG_LEVEL: 'warn' };
+  const env: Record<string, string> = { ...DEPLOYED_ENV };
   if (values.auth === 'id-token') {
     Object.assign(env, {
       WEBHOOK_AUTH: 'id-token',
@@ -40,7 +39,7 @@ async function main() {
       WEBHOOK_ID_TOKEN_CERTS_URL: certs.url,
     });
   }
-  const server = await startServer(writeDeployableBundle().path, { ...env, LOG_LEVEL: 'info' });
+  const server = await startServer(writeDeployableBundle().path, env);
   const pid = server.child.pid as number;
   const rounds = Math.ceil((Number(values.minutes) * 60) / Number(values.interval));
   console.log('| elapsed s | req/s | p99 ms | errors | RSS MB |\n| --- | --- | --- | --- | --- |');

@@ -4,6 +4,7 @@ import { nearestKey } from './nearestKey';
 import {
   checkCpuMemory,
   CPUS,
+  DEFAULT_MEMORY,
   memoryMiB,
   parseRuntimeRoles,
   parseServiceEnv,
@@ -216,7 +217,7 @@ function serviceSettings(source: ConfigSource): ServiceSettings {
       `and serviceEnv both set ${both.env}: keep it in one of them`,
     );
   }
-  const memory = source.get('memory') || '512Mi';
+  const memory = source.get('memory') || DEFAULT_MEMORY;
   const mib = setting('memory', () => memoryMiB(memory));
   const cpu = oneOf('cpu', source.get('cpu'), CPUS, '1');
   const mismatch = checkCpuMemory(cpu, mib);

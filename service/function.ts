@@ -11,7 +11,9 @@ import { logUncaughtExceptions, logUnhandledRejections, serviceContextOf } from 
 // again. Config errors throw here, at load, so a misconfigured revision never serves.
 const config = loadConfig();
 const { handlers, fallback, warnings } = composeHandlers();
-const logger = createLogger({ level: config.logLevel });
+// Synchronous writes: the framework exits the process at once on SIGTERM and on a fault, with no
+// chance to wait for an asynchronous write in flight.
+const logger = createLogger({ level: config.logLevel, sync: true });
 for (const warning of warnings) logger.warn(warning);
 
 // The framework ends the instance on an unhandled rejection or an uncaught exception (exit 16)

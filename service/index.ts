@@ -1,11 +1,18 @@
 // The kit's public surface, for code that builds on the service rather than editing it.
 export { createApp, type AppOptions } from './app';
+export { createEndpoints, type Endpoints } from './endpoints';
 export { ConfigError, loadConfig, type AuthStrategyName, type ServiceConfig } from './config';
-export { createLogger, type Logger, type LogLevel } from './logging';
+export { createLogger, flushLogs, type Logger, type LogLevel } from './logging';
 export { MAX_RESPONSE_BYTES } from './protocol/core';
 export { DependencyUnavailableError, WebhookError, type ErrorStatus } from './protocol/errors';
 export type { Caller, HandlerContext, WebhookHandler } from './protocol/handler';
 export type * from './protocol/types';
 export { flowInCurrentAgent, pageInCurrentFlow, reply, ResponseBuilder } from './responses';
-export { createWebhookServer, serve, type ServeOptions, type ServerLimits } from './server';
+export {
+  createWebhookListener,
+  createWebhookServer,
+  serve,
+  type ServeOptions,
+  type ServerLimits,
+} from './server';
 export type { AuthStrategy, Admission } from './auth/strategy';

@@ -1,6 +1,6 @@
 import { ConfigError, loadConfig } from './config';
 import { composeHandlers } from './composition';
-import { createLogger } from './logging';
+import { createLogger, flushLogs } from './logging';
 import { serve } from './server';
 
 /** A configuration error is one plain line and exit 1: the revision must not serve. */
@@ -31,5 +31,5 @@ serve({ ...config, handlers, fallback, logger }).listening.catch((error: NodeJS.
     { code: error.code },
     `cannot listen on ${config.host ?? 'every interface'}:${config.port}: ${why}`,
   );
-  process.exit(1);
+  void flushLogs(logger).then(() => process.exit(1));
 });

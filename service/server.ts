@@ -1,7 +1,8 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { createApp, type AppOptions } from './app';
-import { createLogger } from './logging';
+import type { AppOptions } from './app';
+import { createEndpoints, type Endpoints } from './endpoints';
+import { createLogger, flushLogs } from './logging';
 import { trackConnections } from './http/connections';
 import { awaitContinue } from './http/expectContinue';
 import { sendError } from './http/respond';
@@ -15,6 +16,36 @@ import {
   logUnhandledRejections,
   serviceContextOf,
 } from './process';
+
+/**
+ * The process's request listener. Exactly `POST /` (Dialogflow's calls) and `GET /health` (the
+ * probes) go straight to the plain endpoints; everything else, including those paths with a query
+ * string, goes to the Express app from createApp, which routes it to the same endpoints or answers
+ * a JSON 404. Express's per-request work (its router, request and response prototypes,
+ * promise-wrapped layers) costs more than the whole webhook protocol, and the hot path needs none
+ * of it; so middleware added to that app never runs for these two.
+ */
+export function createWebhookListener(options: AppOptions): RequestListener {
+  const endpoints = createEndpoints(options);
+  let app: RequestListener | undefined;
+  return (req, res) => {
+    if (req.url === '/' && req.method === 'POST') return endpoints.webhook(req, res);
+    if (req.url === '/health' && req.method === 'GET') return endpoints.health(req, res);
+    app ??= expressApp(options, endpoints);
+    app(req, res);
+  };
+}
+
+/**
+ * The Express app, made on the first request that needs it. Loading Express takes longer (about
+ * 25 ms) than starting the rest of the service, and neither the webhook nor the probe needs it, so
+ * an instance starts without it.
+ */
+function expressApp(options: AppOptions, endpoints: Endpoints): RequestListener {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { createApp } = require('./app') as typeof import('./app');
+  return createApp(options, endpoints);
+}
 
 /** The limits a webhook server derives from the service's config. */
 export interface ServerLimits {
@@ -93,16 +124,20 @@ export interface Serving {
 }
 
 /**
- * Runs the app as a process does: an HTTP server over `createApp()`; unhandled rejections logged
- * instead of fatal; on SIGTERM or SIGINT a drain of in-flight requests, then exit 0; on an
- * uncaught exception one JSON line, a drain, then exit 1 so the platform replaces the instance.
+ * Runs the service as a process does: a webhook server over createWebhookListener(); unhandled
+ * rejections logged instead of fatal; on SIGTERM or SIGINT a drain of in-flight requests, then
+ * exit 0; on an uncaught exception one JSON line, a drain, then exit 1 so the platform replaces
+ * the instance. Every log line is written before the process exits.
  */
 export function serve(options: ServeOptions): Serving {
   const logger = options.logger ?? createLogger({ level: options.logLevel });
   const serviceContext = serviceContextOf(options);
   logUnhandledRejections(logger, serviceContext);
   const stop = new AbortController();
-  const server = createWebhookServer(createApp({ ...options, logger, stop: stop.signal }), options);
+  const server = createWebhookServer(
+    createWebhookListener({ ...options, logger, stop: stop.signal }),
+    options,
+  );
   const listening = new Promise<AddressInfo>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => {
@@ -135,10 +170,12 @@ export function serve(options: ServeOptions): Serving {
       timeoutMs: options.drainTimeoutMs ?? DRAIN_TIMEOUT_MS,
       stop,
       reason: new WebhookError(503, 'the service is shutting down'),
-    }).then(() => {
-      logger.info('drained; exiting');
-      process.exit(exitCode);
-    });
+    })
+      .then(() => {
+        logger.info('drained; exiting');
+        return flushLogs(logger);
+      })
+      .then(() => process.exit(exitCode));
   };
   process.on('SIGTERM', () => shutdown('SIGTERM', 0));
   process.on('SIGINT', () => shutdown('SIGINT', 0));

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
 
 export interface RunningServer {
   child: ChildProcess;
@@ -7,43 +8,60 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
+/** A port nothing listens on right now, on loopback. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+    probe.on('error', reject);
+  });
+}
+
+/** Whether something accepts connections on the port: the cheapest readiness probe. */
+export function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
 /**
- * Starts `node <file>` and resolves once it logs its "cx-webhook listening" line with the port.
- * stdout is read only until then; afterwards it is drained, so log writing costs the server what
- * it costs in production (a pipe that someone reads) without the bench holding the lines.
+ * Starts `node <file>` on a free port and resolves once it accepts connections. Its stdout is a
+ * pipe that another process (`cat`) drains, as Cloud Run's logging agent does: the server pays
+ * for writing its log lines, and the load generator does not pay for reading them.
  */
-export function startServer(
+export async function startServer(
   file: string,
   env: Record<string, string> = {},
 ): Promise<RunningServer> {
+  const port = await freePort();
+  const reader = spawn('cat', [], { stdio: ['pipe', 'ignore', 'inherit'] });
   const child = spawn(process.execPath, [file], {
-    env: { PATH: process.env.PATH, PORT: '0', ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { PATH: process.env.PATH, PORT: String(port), ...env },
+    stdio: ['ignore', reader.stdin ?? 'ignore', 'inherit'],
   });
-  return new Promise((resolve, reject) => {
-    let seen = '';
-    const timer = setTimeout(() => reject(new Error(`${file} did not start:\n${seen}`)), 20_000);
-    const onData = (d: Buffer) => {
-      seen += d.toString();
-      const port = /"port":(\d+)[^\n]*cx-webhook listening/.exec(seen)?.[1];
-      if (!port) return;
-      clearTimeout(timer);
-      child.stdout?.off('data', onData);
-      child.stdout?.resume();
-      resolve({
-        child,
-        url: `http://127.0.0.1:${port}`,
-        stop: () =>
-          new Promise((done) => {
-            if (child.exitCode !== null) return done();
-            child.once('exit', () => done());
-            child.kill('SIGTERM');
-          }),
-      });
-    };
-    child.stdout?.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`${file} exited with ${code}:\n${seen}`)));
-  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await exited;
+    reader.stdin?.end();
+  };
+  const started = Date.now();
+  while (!(await accepts(port))) {
+    if (child.exitCode !== null) throw new Error(`${file} exited with ${child.exitCode}`);
+    if (Date.now() - started > 20_000) {
+      await stop();
+      throw new Error(`${file} did not listen on ${port}`);
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return { child, url: `http://127.0.0.1:${port}`, stop };
 }
 
 function statusField(pid: number, field: 'VmRSS' | 'VmHWM'): number {
@@ -63,8 +81,9 @@ export const peakRssBytes = (pid: number) => statusField(pid, 'VmHWM');
 const TICKS_PER_SECOND = 100;
 
 /**
- * CPU time (user + system) the process has used so far, in microseconds, from /proc/<pid>/stat.
- * The resolution is one tick (10 ms), which a load of several seconds makes negligible.
+ * CPU time (user + system, every thread) the process has used so far, in microseconds, from
+ * /proc/<pid>/stat. The resolution is one tick (10 ms), which a load of several seconds makes
+ * negligible.
  */
 export function cpuMicros(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');

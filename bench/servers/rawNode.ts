@@ -1,6 +1,9 @@
 // Baseline: the practical limit. node:http, the body read by hand, one JSON.parse, a small reply.
+// BUSY_US adds that much CPU work to each request: the same server made as costly as another.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+
+const busyNs = BigInt(Math.round(Number(process.env.BUSY_US ?? 0) * 1000));
 
 const server = createServer((req, res) => {
   const chunks: Buffer[] = [];
@@ -9,6 +12,8 @@ const server = createServer((req, res) => {
     const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
       fulfillmentInfo?: { tag?: string };
     };
+    const until = process.hrtime.bigint() + busyNs;
+    while (process.hrtime.bigint() < until);
     const out = JSON.stringify({
       fulfillmentResponse: {
         messages: [{ text: { text: [`echo ${body.fulfillmentInfo?.tag}`] } }],

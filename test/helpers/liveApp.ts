@@ -1,10 +1,11 @@
-import type { Server } from 'node:http';
+import express from 'express';
+import type { RequestListener, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { createApp, type AppOptions } from '../../service/app';
 import { loadConfig } from '../../service/config';
 import { createLogger } from '../../service/logging';
-import { createWebhookServer } from '../../service/server';
+import { createWebhookListener, createWebhookServer } from '../../service/server';
 
 export interface LiveApp {
   url: string;
@@ -31,9 +32,26 @@ export function memoryLogger(level: 'debug' | 'info' = 'info') {
   };
 }
 
-/** Starts the real app on 127.0.0.1 with an ephemeral port. */
+/** How a test serves the options: by default, the listener `serve()` uses. */
+export type ListenerFor = (options: AppOptions) => RequestListener;
+
+/**
+ * The app from createApp mounted in an embedder's own Express app, behind its middleware: the way
+ * a user embeds the service rather than running `serve()`.
+ */
+export const embedded =
+  (...before: express.RequestHandler[]): ListenerFor =>
+  (options) => {
+    const outer = express();
+    for (const middleware of before) outer.use(middleware);
+    outer.use(createApp(options));
+    return outer;
+  };
+
+/** Starts the service as `serve()` does (the same listener and server) on 127.0.0.1, any port. */
 export async function startApp(
   overrides: Partial<AppOptions> & { env?: Record<string, string> } = {},
+  listenerFor: ListenerFor = createWebhookListener,
 ): Promise<LiveApp> {
   const { env, ...rest } = overrides;
   const log = memoryLogger();
@@ -43,7 +61,7 @@ export async function startApp(
     logger: log.logger,
     ...rest,
   };
-  const server = createWebhookServer(createApp(options), options);
+  const server = createWebhookServer(listenerFor(options), options);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;

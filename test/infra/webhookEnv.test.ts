@@ -1,5 +1,10 @@
 import * as pulumi from '@pulumi/pulumi';
-import { invokerCheckEnabled, webhookAuthSetting, webhookEnv } from '../../infra/webhookEnv';
+import {
+  invokerCheckEnabled,
+  RUNTIME_ENV,
+  webhookAuthSetting,
+  webhookEnv,
+} from '../../infra/webhookEnv';
 import { loadConfig } from '../../service/config';
 import { LOG_LEVELS } from '../../infra/serviceSettings';
 import {
@@ -59,6 +64,22 @@ describe('webhookEnv', () => {
       expect(config.allowedCallers).toEqual([CALLER]);
       expect(config.audiences).toEqual([url, `${url}/`]);
     }
+  });
+
+  it("runs the service in production mode on Node's default heap, as npm run bench measures it", async () => {
+    const env = await resolve(
+      webhookEnv({
+        auth: 'platform',
+        webhookTimeoutSeconds: 5,
+        concurrency: 80,
+        callerEmail: CALLER,
+        audienceUrl: 'https://x.run.app',
+        project: 'acme',
+      }),
+    );
+    expect(RUNTIME_ENV).toEqual({ NODE_ENV: 'production', LOG_LEVEL: 'info' });
+    expect(env).toEqual(expect.objectContaining(RUNTIME_ENV));
+    expect(env).not.toHaveProperty('NODE_OPTIONS');
   });
 
   it('adds serviceEnv, lets it set LOG_LEVEL, and refuses it any name the infra sets', async () => {

@@ -1,6 +1,6 @@
 import type { WebhookHandler } from '../../service/protocol/handler';
 import { reply } from '../../service/responses';
-import { startApp, type LiveApp } from '../helpers/liveApp';
+import { memoryLogger, startApp, type LiveApp } from '../helpers/liveApp';
 
 // What reaches stdout. Session parameters are the caller's data and are never logged; handler
 // failures are logged in the form Error Reporting groups; every line stays far below Cloud
@@ -95,5 +95,23 @@ describe('log lines', () => {
     const lines = app.logs().slice(before);
     expect(lines.length).toBeGreaterThan(0);
     for (const line of lines) expect(Buffer.byteLength(JSON.stringify(line))).toBeLessThan(4096);
+  });
+});
+
+describe('the time of a line', () => {
+  it('is the ISO time it was logged at, to the millisecond, however many lines share it', async () => {
+    const log = memoryLogger();
+    const before = Date.now();
+    for (let i = 0; i < 3; i++) log.logger.info('same millisecond, most likely');
+    await new Promise((r) => setTimeout(r, 5));
+    log.logger.info('later');
+    const after = Date.now();
+    const times = log.lines().map((line) => line.time as string);
+    for (const time of times) {
+      expect(time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+      expect(Date.parse(time)).toBeGreaterThanOrEqual(before);
+      expect(Date.parse(time)).toBeLessThanOrEqual(after);
+    }
+    expect(Date.parse(times[3])).toBeGreaterThan(Date.parse(times[0]));
   });
 });

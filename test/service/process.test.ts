@@ -1,10 +1,9 @@
 import type { AddressInfo } from 'node:net';
-import { createApp } from '../../service/app';
 import { loadConfig } from '../../service/config';
 import type { WebhookHandler } from '../../service/protocol/handler';
 import { drain } from '../../service/process';
 import { reply } from '../../service/responses';
-import { createWebhookServer } from '../../service/server';
+import { createWebhookListener, createWebhookServer } from '../../service/server';
 import { memoryLogger } from '../helpers/liveApp';
 import { openRaw, rawPost } from '../helpers/rawHttp';
 
@@ -16,7 +15,7 @@ describe('drain', () => {
   it('answers the request in flight with connection: close, then closes that keep-alive connection', async () => {
     const config = loadConfig({});
     const server = createWebhookServer(
-      createApp({ ...config, handlers: { slow }, logger: memoryLogger().logger }),
+      createWebhookListener({ ...config, handlers: { slow }, logger: memoryLogger().logger }),
       config,
     );
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -48,7 +47,7 @@ describe('drain', () => {
     const stop = new AbortController();
     const never: WebhookHandler = () => new Promise(() => undefined);
     const server = createWebhookServer(
-      createApp({
+      createWebhookListener({
         ...config,
         handlers: { never },
         logger: memoryLogger().logger,

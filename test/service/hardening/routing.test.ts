@@ -1,7 +1,10 @@
+import express from 'express';
 import { gzipSync } from 'node:zlib';
 import type { WebhookHandler } from '../../../service/protocol/handler';
 import { reply } from '../../../service/responses';
-import { startApp, type LiveApp } from '../../helpers/liveApp';
+import { createApp } from '../../../service/app';
+import { loadConfig } from '../../../service/config';
+import { embedded, memoryLogger, startApp, type LiveApp } from '../../helpers/liveApp';
 import { rawPost, rawRequest } from '../../helpers/rawHttp';
 
 // Exactly `POST /` reaches the webhook and exactly `GET /health` the probe; everything else gets a
@@ -12,24 +15,84 @@ const GOOD = JSON.stringify({ fulfillmentInfo: { tag: 'echo' } });
 const withPath = (path: string) =>
   rawPost('http://x', GOOD).toString('latin1').replace('POST / ', `POST ${path} `);
 
-describe('routing and request framing', () => {
+const get = (path: string) => `GET ${path} HTTP/1.1\r\nhost: x\r\n\r\n`;
+
+// The same answers whether the service runs as `serve()` runs it (the webhook and the probe
+// dispatched at the server, everything else through Express) or as a user embeds createApp.
+describe.each([
+  ['served (the listener serve() uses)', undefined],
+  ['embedded (createApp mounted in an Express app)', embedded()],
+])('routing, %s', (_how, listenerFor) => {
   let app: LiveApp;
   beforeAll(async () => {
-    app = await startApp({ handlers: { echo } });
+    app = await startApp({ handlers: { echo } }, listenerFor);
   });
   afterAll(() => app.close());
 
   it.each([
+    ['POST /', () => withPath('/')],
+    ['POST /?x=1', () => withPath('/?x=1')],
+  ])('routes %s to the webhook', async (_name, bytes) => {
+    const res = await rawRequest(app.url, bytes());
+    expect(res?.status).toBe(200);
+    expect(JSON.parse(res?.body ?? '')).toEqual({
+      fulfillmentResponse: { messages: [{ text: { text: ['ok'] } }] },
+    });
+  });
+
+  it.each(['/health', '/health?probe=1'])('routes GET %s to the probe', async (path) => {
+    const res = await rawRequest(app.url, get(path));
+    expect(res?.status).toBe(200);
+    expect(JSON.parse(res?.body ?? '')).toEqual({ status: 'ok' });
+  });
+
+  it.each([
     ['POST //', () => withPath('//')],
     ['POST //?x=1', () => withPath('//?x=1')],
-    ['GET /HEALTH', () => 'GET /HEALTH HTTP/1.1\r\nhost: x\r\n\r\n'],
-    ['GET /health/', () => 'GET /health/ HTTP/1.1\r\nhost: x\r\n\r\n'],
-    ['GET //health', () => 'GET //health HTTP/1.1\r\nhost: x\r\n\r\n'],
+    ['GET /', () => get('/')],
+    ['POST /health', () => withPath('/health')],
+    ['GET /HEALTH', () => get('/HEALTH')],
+    ['GET /health/', () => get('/health/')],
+    ['GET //health', () => get('//health')],
   ])('must not route %s to the webhook or the probe: JSON 404', async (_name, bytes) => {
     const res = await rawRequest(app.url, bytes());
     expect(res?.status).toBe(404);
     expect(JSON.parse(res?.body ?? '')).toEqual({ error: { status: 404, message: 'not found' } });
   });
+});
+
+describe('middleware', () => {
+  it("must not replace Express's own request entry (app.handle) in the app createApp builds", () => {
+    const app = createApp({ ...loadConfig({}), handlers: { echo }, logger: memoryLogger().logger });
+    const entry = (target: object) => (target as { handle?: unknown }).handle;
+    expect(entry(app)).toBe(entry(express.application));
+  });
+
+  it("runs an embedder's middleware before the webhook and the probe of an embedded createApp", async () => {
+    const seen: string[] = [];
+    const app = await startApp(
+      { handlers: { echo } },
+      embedded((req, _res, next) => {
+        seen.push(`${req.method} ${req.url}`);
+        next();
+      }),
+    );
+    try {
+      expect((await app.post(GOOD)).status).toBe(200);
+      expect((await fetch(`${app.url}/health`)).status).toBe(200);
+      expect(seen).toEqual(['POST /', 'GET /health']);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('request framing', () => {
+  let app: LiveApp;
+  beforeAll(async () => {
+    app = await startApp({ handlers: { echo } });
+  });
+  afterAll(() => app.close());
 
   it('answers an Expect other than 100-continue with a JSON 400, not an empty 417', async () => {
     const res = await rawRequest(app.url, rawPost(app.url, GOOD, { expect: 'foo' }));

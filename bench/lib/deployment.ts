@@ -1,0 +1,66 @@
+import { RUNTIME_ENV } from '../../infra/webhookEnv';
+import {
+  generateKey,
+  LOCAL_SERVICE_AGENT,
+  serviceAgentClaims,
+  signJwt,
+  startCertsServer,
+} from '../../scripts/localIdp';
+import { fixtureText } from '../../test/helpers/fixtures';
+
+/** A realistic ~2 KB WebhookRequest for the `greeting` handler, the same for every server. */
+export function benchRequestBody(): string {
+  const request = JSON.parse(fixtureText('text-form.camel')) as Record<string, unknown>;
+  request.fulfillmentInfo = { tag: 'greeting' };
+  delete request.messages;
+  return JSON.stringify(request);
+}
+
+/** The same request with a session parameter that takes it to just under the 1 MiB body cap. */
+export function largeRequestBody(): string {
+  const request = JSON.parse(benchRequestBody()) as { sessionInfo: { parameters: object } };
+  const room = 1024 * 1024 - Buffer.byteLength(JSON.stringify(request)) - 64;
+  request.sessionInfo.parameters = { ...request.sessionInfo.parameters, history: 'x'.repeat(room) };
+  return JSON.stringify(request);
+}
+
+/** What the infra sets for the service besides its WEBHOOK_* contract (infra/webhookEnv.ts). */
+export const DEPLOYED_ENV = RUNTIME_ENV;
+
+export type AuthMode = 'none' | 'platform' | 'id-token';
+
+export const AUDIENCE = 'https://cx-webhook-bench-123456789012.us-central1.run.app';
+
+/**
+ * Each auth mode's environment and the Authorization header Dialogflow's call would carry there:
+ * a signed token (id-token), the same token as Cloud Run forwards it (platform), and for `none`
+ * the signed token too, which the service ignores, so every row receives the same bytes.
+ */
+export async function authModes(): Promise<{
+  modes: Record<AuthMode, { env: Record<string, string>; headers: Record<string, string> }>;
+  close: () => Promise<void>;
+}> {
+  const key = generateKey();
+  const certs = await startCertsServer([key]);
+  const token = signJwt(key, serviceAgentClaims(AUDIENCE));
+  const [header, payload] = token.split('.');
+  return {
+    modes: {
+      none: { env: {}, headers: { authorization: `Bearer ${token}` } },
+      platform: {
+        env: { WEBHOOK_AUTH: 'platform', WEBHOOK_ALLOWED_CALLERS: LOCAL_SERVICE_AGENT },
+        headers: { authorization: `Bearer ${header}.${payload}.SIGNATURE_REMOVED_BY_GOOGLE` },
+      },
+      'id-token': {
+        env: {
+          WEBHOOK_AUTH: 'id-token',
+          WEBHOOK_ALLOWED_CALLERS: LOCAL_SERVICE_AGENT,
+          WEBHOOK_AUDIENCE: AUDIENCE,
+          WEBHOOK_ID_TOKEN_CERTS_URL: certs.url,
+        },
+        headers: { authorization: `Bearer ${token}` },
+      },
+    },
+    close: () => certs.close(),
+  };
+}
