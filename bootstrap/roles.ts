@@ -5,18 +5,23 @@
 /** Project roles of the deployer, per project. */
 export const DEPLOYER_ROLES = {
   webhookProject: [
+    'roles/serviceusage.serviceUsageAdmin',
+    'roles/browser',
     'roles/run.admin',
     'roles/iam.serviceAccountAdmin',
     'roles/iam.serviceAccountUser',
     'roles/storage.admin',
-    'roles/serviceusage.serviceUsageAdmin',
     'roles/secretmanager.admin',
     'roles/cloudfunctions.admin',
     'roles/resourcemanager.projectIamAdmin',
     'roles/monitoring.editor',
     'roles/logging.configWriter',
   ],
-  agentProject: ['roles/dialogflow.admin', 'roles/serviceusage.serviceUsageAdmin'],
+  agentProject: [
+    'roles/serviceusage.serviceUsageAdmin',
+    'roles/browser',
+    'roles/dialogflow.admin',
+  ],
 } as const;
 
 /** Project roles of the previewer: read only, for `pulumi preview` on pull requests. */
