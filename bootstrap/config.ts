@@ -1,4 +1,5 @@
 import * as pulumi from '@pulumi/pulumi';
+import { PROJECT_ID, PROJECT_ID_RULE, REGION, REGION_RULE } from '../infra/gcpIds';
 
 export const BOOTSTRAP_PROJECT = 'cx-webhook-kit-bootstrap';
 
@@ -39,8 +40,6 @@ export class BootstrapConfigError extends Error {
   }
 }
 
-const PROJECT_ID = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
-const REGION = /^[a-z]+-[a-z]+[0-9]+$/;
 // These end up inside a CEL expression and IAM principal names: admit only their plain forms.
 const REPOSITORY = /^[A-Za-z0-9-]{1,39}\/[A-Za-z0-9._-]{1,100}$/;
 const REPOSITORY_ID = /^[0-9]{1,20}$/;
@@ -72,8 +71,7 @@ export function parseBootstrapConfig(source: BootstrapSource, stage: string): Bo
       `${BOOTSTRAP_PROJECT}: the stack name "${stage}" must be 1–17 lowercase letters, digits or hyphens, starting with a letter`,
     );
   }
-  const projectId = 'a Google Cloud project ID (6–30 lowercase letters, digits, hyphens)';
-  const project = matching(source, 'project', PROJECT_ID, projectId);
+  const project = matching(source, 'project', PROJECT_ID, PROJECT_ID_RULE);
   if (!project) {
     throw new BootstrapConfigError(
       'project',
@@ -106,8 +104,8 @@ export function parseBootstrapConfig(source: BootstrapSource, stage: string): Bo
   return Object.freeze({
     stage,
     project,
-    agentProject: matching(source, 'agentProject', PROJECT_ID, projectId) ?? project,
-    region: matching(source, 'region', REGION, 'a region such as us-central1') ?? 'us-central1',
+    agentProject: matching(source, 'agentProject', PROJECT_ID, PROJECT_ID_RULE) ?? project,
+    region: matching(source, 'region', REGION, REGION_RULE) ?? 'us-central1',
     githubRepository,
     githubRepositoryId: matching(
       source,
