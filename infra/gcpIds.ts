@@ -3,7 +3,8 @@
 
 /** A project ID: 6–30 lowercase letters, digits and hyphens, starting with a letter. */
 export const PROJECT_ID = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
-export const PROJECT_ID_RULE = 'a Google Cloud project ID (6–30 lowercase letters, digits, hyphens)';
+export const PROJECT_ID_RULE =
+  'a Google Cloud project ID (6–30 lowercase letters, digits, hyphens)';
 
 /** A region such as us-central1 or europe-west4. */
 export const REGION = /^[a-z]+-[a-z]+[0-9]+$/;
