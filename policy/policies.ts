@@ -297,7 +297,7 @@ function invokerCheckOff(type: string, props: Props): boolean {
   return annotation === 'true' || annotation === true;
 }
 
-/** WEBHOOK_AUTH's strategies as the service reads them (service/config.ts), or why they cannot be read. */
+/** WEBHOOK_AUTH's strategies as the service reads them (service/config.ts), or why not. */
 function webhookAuth(container: Props): string[] | string {
   const envs = Array.isArray(container.envs) ? container.envs : [];
   const entry = envs.find((e): e is Props => isObject(e) && e.name === 'WEBHOOK_AUTH');

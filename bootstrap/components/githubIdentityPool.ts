@@ -78,8 +78,9 @@ export function admissionCondition(args: GithubIdentityPoolArgs): string {
 
 /**
  * A Workload Identity pool with GitHub's OIDC provider, admitting only this repository's deploy and
- * preview jobs, each from its own workflow file, events and refs. Workflows exchange their GitHub token for short-lived Google credentials
- * (google-github-actions/auth): no service account key exists anywhere.
+ * preview jobs, each from its own workflow file, events and refs. Workflows exchange their GitHub
+ * token for short-lived Google credentials (google-github-actions/auth): no service account key
+ * exists anywhere.
  */
 export class GithubIdentityPool extends pulumi.ComponentResource {
   /** `projects/<number>/locations/global/workloadIdentityPools/<id>` */
