@@ -1,4 +1,5 @@
 import * as pulumi from '@pulumi/pulumi';
+import { PROJECT_ID, PROJECT_ID_RULE, REGION, REGION_RULE } from '../infra/gcpIds';
 
 export const BOOTSTRAP_PROJECT = 'cx-webhook-kit-bootstrap';
 
@@ -9,7 +10,12 @@ export const BOOTSTRAP_KEYS = [
   'githubRepository',
   'githubRepositoryId',
   'deployEnvironment',
+  'deployWorkflow',
+  'deployEvents',
+  'deployRefs',
   'previewEnvironment',
+  'previewWorkflow',
+  'stateBucket',
 ] as const;
 export type BootstrapKey = (typeof BOOTSTRAP_KEYS)[number];
 
@@ -28,9 +34,27 @@ export interface BootstrapConfig {
   readonly githubRepositoryId?: string;
   /** The GitHub environment whose jobs deploy (`pulumi up`). */
   readonly deployEnvironment: string;
+  /** The workflow file (in `.github/workflows/`) whose deploy job may act as the deployer. */
+  readonly deployWorkflow: string;
+  /** The events that start it: those whose `ref` is the branch or tag the workflow runs from. */
+  readonly deployEvents: readonly DeployEvent[];
+  /** The refs it may deploy from: exact, or a prefix ending in `*` (`refs/tags/v*`). */
+  readonly deployRefs: readonly string[];
   /** The GitHub environment whose jobs preview (`pulumi preview` on pull requests). */
   readonly previewEnvironment: string;
+  /** The workflow file whose pull request jobs may act as the previewer. */
+  readonly previewWorkflow: string;
+  /** The Cloud Storage bucket for the stage's Pulumi state. */
+  readonly stateBucket: string;
 }
+
+/**
+ * Events whose token `ref` is the branch or tag the workflow file was read from (GitHub's `ref`
+ * claim: the pushed ref, the release's tag, the ref a dispatch was run on), so pinning the ref pins
+ * reviewed code. Pull request events are excluded: they run the pull request's own workflow.
+ */
+export const DEPLOY_EVENTS = ['push', 'release', 'workflow_dispatch'] as const;
+export type DeployEvent = (typeof DEPLOY_EVENTS)[number];
 
 export class BootstrapConfigError extends Error {
   constructor(key: BootstrapKey, message: string) {
@@ -39,13 +63,16 @@ export class BootstrapConfigError extends Error {
   }
 }
 
-const PROJECT_ID = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
-const REGION = /^[a-z]+-[a-z]+[0-9]+$/;
 // These end up inside a CEL expression and IAM principal names: admit only their plain forms.
 const REPOSITORY = /^[A-Za-z0-9-]{1,39}\/[A-Za-z0-9._-]{1,100}$/;
 const REPOSITORY_ID = /^[0-9]{1,20}$/;
 const ENVIRONMENT = /^[A-Za-z0-9._-]{1,255}$/;
 const STAGE = /^[a-z][a-z0-9-]{0,16}$/;
+const WORKFLOW_FILE = /^[A-Za-z0-9._-]+\.ya?ml$/;
+/** A branch or tag ref, exact or a prefix ending in `*`; never a pull request's ref. */
+const DEPLOY_REF = /^refs\/(heads|tags)\/[A-Za-z0-9._/-]*\*?$/;
+/** Cloud Storage bucket names without dots: 3–63 lowercase letters, digits, `-` and `_`. */
+const BUCKET = /^[a-z0-9][a-z0-9_-]{1,61}[a-z0-9]$/;
 
 export interface BootstrapSource {
   get(key: BootstrapKey): string | undefined;
@@ -64,6 +91,31 @@ function matching(
   return value;
 }
 
+/** A list key: a YAML list in the stack file, which the CLI passes to the program as JSON. */
+function list(
+  source: BootstrapSource,
+  key: BootstrapKey,
+  check: (item: string) => boolean,
+  what: string,
+): string[] | undefined {
+  const raw = source.get(key);
+  if (raw === undefined || raw === '') return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    value = undefined;
+  }
+  if (
+    !Array.isArray(value) ||
+    value.length === 0 ||
+    !value.every((v) => typeof v === 'string' && check(v))
+  ) {
+    throw new BootstrapConfigError(key, `must be a list of ${what}, got ${raw}`);
+  }
+  return [...new Set(value as string[])];
+}
+
 /** The bootstrap stack's config, validated, with defaults filled in, frozen. */
 export function parseBootstrapConfig(source: BootstrapSource, stage: string): BootstrapConfig {
   if (!STAGE.test(stage)) {
@@ -72,8 +124,7 @@ export function parseBootstrapConfig(source: BootstrapSource, stage: string): Bo
       `${BOOTSTRAP_PROJECT}: the stack name "${stage}" must be 1–17 lowercase letters, digits or hyphens, starting with a letter`,
     );
   }
-  const projectId = 'a Google Cloud project ID (6–30 lowercase letters, digits, hyphens)';
-  const project = matching(source, 'project', PROJECT_ID, projectId);
+  const project = matching(source, 'project', PROJECT_ID, PROJECT_ID_RULE);
   if (!project) {
     throw new BootstrapConfigError(
       'project',
@@ -103,11 +154,29 @@ export function parseBootstrapConfig(source: BootstrapSource, stage: string): Bo
       `must differ from deployEnvironment ("${deployEnvironment}"): previews must not get the deployer`,
     );
   }
+  const workflowFile = 'a workflow file name in .github/workflows, such as deploy-dev.yml';
+  const deployWorkflow =
+    matching(source, 'deployWorkflow', WORKFLOW_FILE, workflowFile) ?? `deploy-${stage}.yml`;
+  const previewWorkflow =
+    matching(source, 'previewWorkflow', WORKFLOW_FILE, workflowFile) ?? 'pull-request.yml';
+  const deployEvents = (list(
+    source,
+    'deployEvents',
+    (e) => (DEPLOY_EVENTS as readonly string[]).includes(e),
+    `events out of ${DEPLOY_EVENTS.join(', ')} (a pull request runs code nobody reviewed yet)`,
+  ) ?? ['push', 'workflow_dispatch']) as DeployEvent[];
+  const deployRefs = list(
+    source,
+    'deployRefs',
+    (r) => DEPLOY_REF.test(r),
+    'branch or tag refs such as refs/heads/main or refs/tags/v* (a trailing * matches a prefix)',
+  ) ?? ['refs/heads/main'];
+  const stateBucket = stateBucketName(source, project, stage);
   return Object.freeze({
     stage,
     project,
-    agentProject: matching(source, 'agentProject', PROJECT_ID, projectId) ?? project,
-    region: matching(source, 'region', REGION, 'a region such as us-central1') ?? 'us-central1',
+    agentProject: matching(source, 'agentProject', PROJECT_ID, PROJECT_ID_RULE) ?? project,
+    region: matching(source, 'region', REGION, REGION_RULE) ?? 'us-central1',
     githubRepository,
     githubRepositoryId: matching(
       source,
@@ -116,8 +185,32 @@ export function parseBootstrapConfig(source: BootstrapSource, stage: string): Bo
       "the repository's numeric ID (gh api repos/OWNER/NAME --jq .id)",
     ),
     deployEnvironment,
+    deployWorkflow,
+    deployEvents: Object.freeze(deployEvents),
+    deployRefs: Object.freeze(deployRefs),
     previewEnvironment,
+    previewWorkflow,
+    stateBucket,
   });
+}
+
+/** The state bucket's name: set, or derived from the project and stage when that fits in 63. */
+function stateBucketName(source: BootstrapSource, project: string, stage: string): string {
+  const set = matching(
+    source,
+    'stateBucket',
+    BUCKET,
+    'a bucket name of 3–63 lowercase letters, digits, - and _',
+  );
+  if (set) return set;
+  const derived = `${project}-cx-webhook-kit-${stage}-state`;
+  if (derived.length > 63) {
+    throw new BootstrapConfigError(
+      'stateBucket',
+      `is required here: the default "${derived}" has ${derived.length} characters and Cloud Storage allows 63. Set a globally unique name: pulumi config set stateBucket <name>`,
+    );
+  }
+  return derived;
 }
 
 /** Reads the stack's config through Pulumi. */

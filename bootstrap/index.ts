@@ -37,12 +37,26 @@ const pool = new GithubIdentityPool(
     stage: config.stage,
     repository: config.githubRepository,
     repositoryId: config.githubRepositoryId,
-    environments: [config.deployEnvironment, config.previewEnvironment],
+    jobs: [
+      {
+        environment: config.deployEnvironment,
+        workflow: config.deployWorkflow,
+        events: config.deployEvents,
+        refs: config.deployRefs,
+      },
+      // GitHub runs a pull request's workflow on refs/pull/<number>/merge.
+      {
+        environment: config.previewEnvironment,
+        workflow: config.previewWorkflow,
+        events: ['pull_request'],
+        refs: ['refs/pull/*'],
+      },
+    ],
   },
   afterApis,
 );
 
-/** A CI account that only jobs in one GitHub environment can act as. */
+/** A CI account that only the admitted job of one GitHub environment can act as. */
 const ciAccount = (
   name: 'deployer' | 'previewer',
   command: 'up' | 'preview',
@@ -69,6 +83,7 @@ const state = new StateBackend(
     project: config.project,
     region: config.region,
     stage: config.stage,
+    bucketName: config.stateBucket,
     writers: { deployer: deployer.member },
     readers: { previewer: previewer.member },
   },

@@ -17,11 +17,7 @@ export const DEPLOYER_ROLES = {
     'roles/monitoring.editor',
     'roles/logging.configWriter',
   ],
-  agentProject: [
-    'roles/serviceusage.serviceUsageAdmin',
-    'roles/browser',
-    'roles/dialogflow.admin',
-  ],
+  agentProject: ['roles/serviceusage.serviceUsageAdmin', 'roles/browser', 'roles/dialogflow.admin'],
 } as const;
 
 /** Project roles of the previewer: read only, for `pulumi preview` on pull requests. */

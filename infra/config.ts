@@ -1,5 +1,6 @@
 import * as pulumi from '@pulumi/pulumi';
 import { AlertsConfigError, parseAlertsConfig, type AlertsSettings } from './alertsConfig';
+import { PROJECT_ID, PROJECT_ID_RULE, REGION, REGION_RULE } from './gcpIds';
 import { nearestKey } from './nearestKey';
 import {
   checkCpuMemory,
@@ -118,8 +119,6 @@ export interface ConfigSource {
   isSecret(key: ConfigKey): boolean;
 }
 
-const PROJECT_ID = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
-const REGION = /^[a-z]+-[a-z]+[0-9]+$/;
 /** Dialogflow CX's multi-region locations (cloud.google.com/dialogflow/cx/docs/concept/region). */
 const MULTI_REGIONS = ['us', 'eu'];
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -163,10 +162,7 @@ function int(
 function projectId(key: ConfigKey, raw: string | undefined): string | undefined {
   if (raw === undefined || raw === '') return undefined;
   if (!PROJECT_ID.test(raw)) {
-    throw new StageConfigError(
-      key,
-      `must be a Google Cloud project ID (6–30 lowercase letters, digits, hyphens), got "${raw}"`,
-    );
+    throw new StageConfigError(key, `must be ${PROJECT_ID_RULE}, got "${raw}"`);
   }
   return raw;
 }
@@ -276,7 +272,7 @@ export function parseStageConfig(source: ConfigSource, stage: string): StageConf
 
   const region = source.get('region') || 'us-central1';
   if (!REGION.test(region))
-    throw new StageConfigError('region', `must be a region such as us-central1, got "${region}"`);
+    throw new StageConfigError('region', `must be ${REGION_RULE}, got "${region}"`);
   const agentLocation = source.get('agentLocation') || 'global';
   if (
     agentLocation !== 'global' &&
@@ -285,7 +281,7 @@ export function parseStageConfig(source: ConfigSource, stage: string): StageConf
   ) {
     throw new StageConfigError(
       'agentLocation',
-      `must be global, a multi-region (${MULTI_REGIONS.join(', ')}) or a region such as us-central1, got "${agentLocation}"`,
+      `must be global, a multi-region (${MULTI_REGIONS.join(', ')}) or ${REGION_RULE}, got "${agentLocation}"`,
     );
   }
 

@@ -17,10 +17,13 @@ import { SmokeFlow } from './components/smokeFlow';
 import { StageAgent } from './components/stageAgent';
 import { WebhookService } from './components/webhookService';
 import { readStageConfig } from './config';
+import { stageLabels } from './labels';
 import { cloudRunServiceAgent, deterministicRunUrl, functionUrl, serviceName } from './names';
 import { HEADER_VALUE_ENV, invokerCheckEnabled, webhookEnv } from './webhookEnv';
 
 const config = readStageConfig();
+// Every resource that takes labels says which profile deployed it; the policy pack reads it.
+const labels = stageLabels(config.profile);
 
 // One explicit provider per project: nothing falls back to an ambient default project.
 const webhookProvider = new gcp.Provider('webhook', {
@@ -100,6 +103,7 @@ const source = new ServiceSource(
           }
         : {},
     deletionProtection: config.deletionProtection,
+    labels,
   },
   { ...inWebhookProject, dependsOn: webhookApis.ready },
 );
@@ -112,6 +116,8 @@ const headerSecret = config.header
         stage: config.stage,
         value: config.header.secret,
         accessors: { runtime: runtime.member, dialogflow: identity.member },
+        deletionProtection: config.deletionProtection,
+        labels,
       },
       { ...inWebhookProject, dependsOn: [...webhookApis.ready, ...identity.ready] },
     )
@@ -173,6 +179,7 @@ const service = new WebhookService(
     memory: config.service.memory,
     cpu: config.service.cpu,
     concurrency: config.service.concurrency,
+    labels,
   },
   {
     ...inWebhookProject,
@@ -182,8 +189,9 @@ const service = new WebhookService(
       ...source.ready,
       ...runtime.grants,
       ...(build?.ready ?? []),
-      ...(headerSecret?.grants ?? []),
-      ...handlerSecrets.grants,
+      // Cloud Run checks that the runtime account can read each secret when it creates a revision.
+      ...(headerSecret?.ready ?? []),
+      ...handlerSecrets.ready,
     ],
   },
 );
@@ -211,6 +219,7 @@ const agent = new StageAgent(
     location: config.agentLocation,
     stage: config.stage,
     agentId: config.agentId,
+    deletionProtection: config.deletionProtection,
   },
   { ...inAgentProject, dependsOn: agentApis.ready },
 );
@@ -232,7 +241,7 @@ const cx = new CxWebhook(
     header: headerSecret &&
       config.header && { name: config.header.name, secretVersion: headerSecret.versionName },
   },
-  { ...inAgent, dependsOn: [...agentApis.ready, ...(headerSecret?.grants ?? [])] },
+  { ...inAgent, dependsOn: [...agentApis.ready, ...(headerSecret?.ready ?? [])] },
 );
 
 const smoke = config.smokeFlow

@@ -32,3 +32,15 @@ export function propagationWait(
     { parent, dependsOn: after },
   );
 }
+
+/**
+ * What users of just-made grants wait for: a pause of WAIT_AFTER_GRANTING after them, or nothing
+ * when there are none.
+ */
+export function afterGrants(
+  name: string,
+  grants: pulumi.CustomResource[],
+  parent: pulumi.Resource,
+): pulumi.Resource[] {
+  return grants.length > 0 ? [propagationWait(name, WAIT_AFTER_GRANTING, grants, parent)] : [];
+}

@@ -168,56 +168,176 @@ export const runtimeNotDefaultAccount: ResourceValidationPolicy = {
 const guardedByProvider = (props: Props) =>
   props.deletionPolicy === 'PREVENT' || props.deletionPolicy === 'ABANDON';
 
-/** What counts as protected for each kind of resource whose loss takes production down. */
-const PROTECTION: Readonly<Record<string, { what: string; by: (props: Props) => boolean }>> = {
+interface Protection {
+  /** Its own flag that protects it besides Pulumi's protect and a deletionPolicy, in words. */
+  readonly what?: string;
+  readonly by: (props: Props) => boolean;
+}
+
+/**
+ * The kinds whose loss takes production down and which take labels, so each says its own profile:
+ * the service or function, its source bucket, the header secret.
+ */
+const LABELLED_PROTECTION: Readonly<Record<string, Protection>> = {
   // Cloud Run's own flag defaults to true in the provider.
   [CLOUD_RUN_SERVICE]: {
     what: 'deletionProtection not false',
     by: (p) => p.deletionProtection !== false,
   },
   // Gen2 functions have no such flag.
-  [FUNCTION]: { what: 'protect', by: () => false },
+  [FUNCTION]: { by: () => false },
   // A bucket that keeps its objects cannot be deleted while the live revision's source is in it.
   [BUCKET]: { what: 'forceDestroy not true', by: (p) => p.forceDestroy !== true },
   [SECRET]: { what: 'deletionProtection: true', by: (p) => p.deletionProtection === true },
-  // Deleting an agent deletes every flow built on it.
-  [CX_AGENT]: { what: 'protect', by: () => false },
 };
 
-export const DEFAULT_PROTECTED_STACKS = ['prod'];
+/** The kinds whose loss takes production down but which take no labels: judged with their stack. */
+const UNLABELLED_PROTECTION: Readonly<Record<string, Protection>> = {
+  // Deleting an agent deletes every flow built on it; CX agents have no labels and no flag.
+  [CX_AGENT]: { by: () => false },
+};
+
+/** The label the program puts on what it deploys, naming the stage profile (infra/labels.ts). */
+export const PROFILE_LABEL = 'cx-webhook-kit-profile';
+export const PROFILES = ['dev', 'prod'] as const;
+const PROD = 'prod';
+
+/** The profile a resource's labels declare, if any. */
+export const profileOf = (props: Props): unknown => at(props, 'labels', PROFILE_LABEL);
 
 /** The stack a URN belongs to: `urn:pulumi:<stack>::<project>::<type>::<name>`. */
 export const stackOf = (urn: string) => urn.split('::')[0].slice('urn:pulumi:'.length);
 
+/** Why a resource of a protected kind can be deleted, or undefined when it cannot. */
+function deletable(
+  rule: Protection,
+  r: { type: string; name: string; props: Props; protect: boolean },
+): string | undefined {
+  if (r.protect || guardedByProvider(r.props) || rule.by(r.props)) return undefined;
+  const fixes = [
+    'the protect option',
+    'deletionPolicy: "PREVENT"',
+    ...(rule.what ? [rule.what] : []),
+  ];
+  return `${r.type} "${r.name}" can be deleted: set ${fixes.slice(0, -1).join(', ')} or ${fixes.at(-1)}.`;
+}
+
 export const prodProtected: ResourceValidationPolicy = {
   name: 'prod-protected',
   description:
-    'In production stacks, the service or function, its source bucket, the header secret and a ' +
-    'created agent are protected from deletion (Pulumi protect, deletionPolicy, or their own flag).',
+    `The service or function, its source bucket and the header secret each say their stage ` +
+    `profile (label ${PROFILE_LABEL}: dev or prod); those that say prod are protected from ` +
+    'deletion (Pulumi protect, deletionPolicy, or their own flag), whatever the stack is called.',
   enforcementLevel: 'mandatory',
   severity: 'high',
-  configSchema: {
-    properties: {
-      protectedStacks: {
-        type: 'array',
-        items: { type: 'string' },
-        default: DEFAULT_PROTECTED_STACKS,
-        description: 'Stacks whose resources must be protected from deletion.',
-      },
-    },
+  validateResource: forTypes(Object.keys(LABELLED_PROTECTION), (props, args, report) => {
+    const profile = profileOf(props);
+    if (!(PROFILES as readonly unknown[]).includes(profile)) {
+      // Unlabelled, production would go unrecognised: fail closed.
+      report(
+        `${args.type} "${args.name}" does not say its stage profile: label it ` +
+          `${PROFILE_LABEL}: dev or prod (got ${JSON.stringify(profile)}).`,
+      );
+      return;
+    }
+    if (profile !== PROD) return;
+    const problem = deletable(LABELLED_PROTECTION[args.type], {
+      ...args,
+      protect: args.opts.protect,
+    });
+    if (problem) report(`${problem} It is labelled ${PROFILE_LABEL}: ${PROD}.`);
+  }),
+};
+
+export const prodStackProtected: StackValidationPolicy = {
+  name: 'prod-stack-protected',
+  description:
+    'Resources that cannot carry a label (a created CX agent) are protected from deletion in a ' +
+    `stack whose labelled resources say ${PROFILE_LABEL}: ${PROD}.`,
+  enforcementLevel: 'mandatory',
+  severity: 'high',
+  validateStack: (args, report) => {
+    if (!args.resources.some((r) => profileOf(r.props) === PROD)) return;
+    for (const r of args.resources) {
+      const rule = UNLABELLED_PROTECTION[r.type];
+      if (!rule) continue;
+      const problem = deletable(rule, { ...r, protect: r.opts.protect });
+      if (problem) {
+        report(`${problem} Its stack (${stackOf(r.urn)}) deploys the prod profile.`, r.urn);
+      }
+    }
   },
-  validateResource: forTypes(Object.keys(PROTECTION), (props, args, report) => {
-    const { protectedStacks = DEFAULT_PROTECTED_STACKS } = args.getConfig<{
-      protectedStacks?: string[];
-    }>();
-    const stack = stackOf(args.urn);
-    if (!protectedStacks.includes(stack)) return;
-    const rule = PROTECTION[args.type];
-    if (args.opts.protect || guardedByProvider(props) || rule.by(props)) return;
-    report(
-      `${args.type} "${args.name}" in stack ${stack} can be deleted: set the protect option, ` +
-        `deletionPolicy: "PREVENT", or ${rule.what}.`,
-    );
+};
+
+/** Every container of a Cloud Run service, v2 (`template.containers`) or v1. */
+const containersOf = (type: string, props: Props): unknown[] => {
+  const containers =
+    type === CLOUD_RUN_SERVICE
+      ? at(props, 'template', 'containers')
+      : at(props, 'template', 'spec', 'containers');
+  return Array.isArray(containers) ? containers : [];
+};
+
+/** The container that receives requests: the only one, or the one that declares its port. */
+function ingressContainer(containers: unknown[]): Props | undefined {
+  const found =
+    containers.length === 1 ? containers : containers.filter((c) => isObject(c) && c.ports);
+  return found.length === 1 && isObject(found[0]) ? found[0] : undefined;
+}
+
+/** Whether the service has Cloud Run's IAM invoker check turned off. */
+function invokerCheckOff(type: string, props: Props): boolean {
+  if (type === CLOUD_RUN_SERVICE) return props.invokerIamDisabled === true;
+  const annotation = at(
+    props,
+    'metadata',
+    'annotations',
+    'run.googleapis.com/invoker-iam-disabled',
+  );
+  return annotation === 'true' || annotation === true;
+}
+
+/** WEBHOOK_AUTH's strategies as the service reads them (service/config.ts), or why not. */
+function webhookAuth(container: Props): string[] | string {
+  const envs = Array.isArray(container.envs) ? container.envs : [];
+  const entry = envs.find((e): e is Props => isObject(e) && e.name === 'WEBHOOK_AUTH');
+  if (!entry) return 'sets no WEBHOOK_AUTH';
+  if (typeof entry.value !== 'string')
+    return 'sets WEBHOOK_AUTH from a source the pack cannot read';
+  return entry.value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+}
+
+export const invokerCheckOffVerifiesTokens: ResourceValidationPolicy = {
+  name: 'invoker-check-off-verifies-tokens',
+  description:
+    "A Cloud Run service with the IAM invoker check off is public at the network's edge, so its " +
+    'container must verify ID tokens itself: WEBHOOK_AUTH includes id-token, and neither platform ' +
+    '(which trusts the check that is off) nor none.',
+  enforcementLevel: 'mandatory',
+  severity: 'critical',
+  remediationSteps:
+    'Keep the invoker check on (auth: platform or header), or deploy with auth: id-token.',
+  validateResource: forTypes([CLOUD_RUN_SERVICE, CLOUD_RUN_V1_SERVICE], (props, args, report) => {
+    if (!invokerCheckOff(args.type, props)) return;
+    const container = ingressContainer(containersOf(args.type, props));
+    const auth = container ? webhookAuth(container) : 'has no container that receives requests';
+    const problem =
+      typeof auth === 'string'
+        ? auth
+        : !auth.includes('id-token')
+          ? `sets WEBHOOK_AUTH=${auth.join(',')}, without id-token`
+          : auth.some((s) => s === 'platform' || s === 'none')
+            ? `sets WEBHOOK_AUTH=${auth.join(',')}, which trusts callers without verifying them`
+            : undefined;
+    if (problem) {
+      report(
+        `${args.type} "${args.name}" turns the IAM invoker check off and ${problem}: anyone on ` +
+          'the internet could call it.',
+      );
+    }
   }),
 };
 
@@ -262,5 +382,7 @@ export const POLICIES = [
   cxWebhookIdToken,
   runtimeNotDefaultAccount,
   prodProtected,
+  prodStackProtected,
+  invokerCheckOffVerifiesTokens,
   cxWebhookAfterInvokerGrant,
 ] as const;

@@ -4,6 +4,18 @@ import * as pulumi from '@pulumi/pulumi';
 /** GitHub Actions' OIDC token issuer. */
 export const GITHUB_ISSUER = 'https://token.actions.githubusercontent.com';
 
+/** A kind of job the pool admits, told apart by the claims of its GitHub OIDC token. */
+export interface AdmittedJob {
+  /** The job's GitHub environment (`environment` claim); IAM bindings key on it. */
+  readonly environment: string;
+  /** The workflow file in `.github/workflows/` the job belongs to (`job_workflow_ref` claim). */
+  readonly workflow: string;
+  /** The events that may start it (`event_name` claim). */
+  readonly events: readonly string[];
+  /** The refs it may run on (`ref` claim): exact, or a prefix ending in `*`. */
+  readonly refs: readonly string[];
+}
+
 export interface GithubIdentityPoolArgs {
   readonly project: string;
   readonly stage: string;
@@ -11,23 +23,64 @@ export interface GithubIdentityPoolArgs {
   readonly repository: string;
   /** The repository's numeric ID, pinned as well when given. */
   readonly repositoryId?: string;
-  /** The GitHub environments whose jobs may exchange a token; any other job is refused. */
-  readonly environments: readonly string[];
+  /** The jobs that may exchange a token; any other job is refused. */
+  readonly jobs: readonly AdmittedJob[];
+}
+
+/** Google's limit on an attribute condition (WorkloadIdentityPoolProvider.attribute_condition). */
+export const MAX_CONDITION_LENGTH = 4096;
+
+const quoted = (values: readonly string[]) => values.map((v) => `'${v}'`).join(', ');
+
+/** `assertion.ref` is one of the refs, a trailing `*` matching any ref that starts with the rest. */
+function refCondition(refs: readonly string[]): string {
+  const each = refs.map((ref) =>
+    ref.endsWith('*')
+      ? `assertion.ref.startsWith('${ref.slice(0, -1)}')`
+      : `assertion.ref == '${ref}'`,
+  );
+  return each.length === 1 ? each[0] : `(${each.join(' || ')})`;
+}
+
+/**
+ * One admitted job: its environment, the event that started the run, the ref the workflow was read
+ * from, and that the job is that workflow file's at that ref. GitHub creates an environment on
+ * first use without protection, so a job naming an environment proves nothing by itself; the ref
+ * and the workflow file tie the token to reviewed code. Claims: docs.github.com/en/actions/
+ * reference/security/oidc (`environment`, `event_name`, `ref`, `job_workflow_ref` =
+ * `owner/repo/.github/workflows/<file>@<ref>` for a job of that file).
+ */
+function jobCondition(repository: string, job: AdmittedJob): string {
+  return `(${[
+    `assertion.environment == '${job.environment}'`,
+    job.events.length === 1
+      ? `assertion.event_name == '${job.events[0]}'`
+      : `assertion.event_name in [${quoted(job.events)}]`,
+    refCondition(job.refs),
+    `assertion.job_workflow_ref == '${repository}/.github/workflows/${job.workflow}@' + assertion.ref`,
+  ].join(' && ')})`;
 }
 
 /** The CEL condition every token must meet before the pool accepts it. */
 export function admissionCondition(args: GithubIdentityPoolArgs): string {
-  return [
+  const condition = [
     `assertion.repository == '${args.repository}'`,
     ...(args.repositoryId ? [`assertion.repository_id == '${args.repositoryId}'`] : []),
-    `assertion.environment in [${args.environments.map((e) => `'${e}'`).join(', ')}]`,
+    `(${args.jobs.map((job) => jobCondition(args.repository, job)).join(' || ')})`,
   ].join(' && ');
+  if (condition.length > MAX_CONDITION_LENGTH) {
+    throw new Error(
+      `the attribute condition has ${condition.length} characters; Google allows ${MAX_CONDITION_LENGTH}: admit fewer refs or events`,
+    );
+  }
+  return condition;
 }
 
 /**
- * A Workload Identity pool with GitHub's OIDC provider, admitting only this repository's jobs in
- * the named environments. Workflows exchange their GitHub token for short-lived Google credentials
- * (google-github-actions/auth): no service account key exists anywhere.
+ * A Workload Identity pool with GitHub's OIDC provider, admitting only this repository's deploy and
+ * preview jobs, each from its own workflow file, events and refs. Workflows exchange their GitHub
+ * token for short-lived Google credentials (google-github-actions/auth): no service account key
+ * exists anywhere.
  */
 export class GithubIdentityPool extends pulumi.ComponentResource {
   /** `projects/<number>/locations/global/workloadIdentityPools/<id>` */
@@ -72,7 +125,7 @@ export class GithubIdentityPool extends pulumi.ComponentResource {
     this.registerOutputs({ poolName: this.poolName, providerName: this.providerName });
   }
 
-  /** Everyone whose token names this GitHub environment (within the admitted repository). */
+  /** Every admitted token that names this GitHub environment (the condition ties it to its job). */
   environmentMember(environment: string): pulumi.Output<string> {
     return pulumi.interpolate`principalSet://iam.googleapis.com/${this.poolName}/attribute.environment/${environment}`;
   }

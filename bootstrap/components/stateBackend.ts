@@ -5,6 +5,8 @@ export interface StateBackendArgs {
   readonly project: string;
   readonly region: string;
   readonly stage: string;
+  /** The state bucket's globally unique name. */
+  readonly bucketName: string;
   /** Members that run updates: read and write state, encrypt and decrypt secrets. */
   readonly writers: Record<string, pulumi.Input<string>>;
   /** Members that run previews: read state, decrypt secrets. */
@@ -32,7 +34,7 @@ export class StateBackend extends pulumi.ComponentResource {
       name,
       {
         project: args.project,
-        name: `${args.project}-cx-webhook-kit-${args.stage}-state`,
+        name: args.bucketName,
         location: args.region,
         uniformBucketLevelAccess: true,
         publicAccessPrevention: 'enforced',

@@ -1,7 +1,8 @@
 import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
 import { buildAccountId } from '../names';
-import { propagationWait, WAIT_AFTER_GRANTING } from '../propagationWait';
+import { grantProjectRoles } from '../projectRoles';
+import { afterGrants } from '../propagationWait';
 
 /**
  * What a Cloud Functions build needs, and nothing more (cloud.google.com/functions/docs/securing/
@@ -47,17 +48,10 @@ export class BuildAccount extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: opts?.dependsOn },
     );
-    const grants = BUILD_ROLES.map(
-      (role) =>
-        new gcp.projects.IAMMember(
-          `${name}-${role.replace(/[^A-Za-z0-9]+/g, '-')}`,
-          { project: args.project, role, member: account.member },
-          { parent: this },
-        ),
-    );
+    const grants = grantProjectRoles(name, args.project, BUILD_ROLES, account.member, this);
     this.name = account.name;
     this.member = account.member;
-    this.ready = [propagationWait(`${name}-propagation`, WAIT_AFTER_GRANTING, grants, this)];
+    this.ready = afterGrants(`${name}-propagation`, grants, this);
     this.registerOutputs({ name: this.name, roles: [...BUILD_ROLES] });
   }
 }

@@ -18,9 +18,9 @@ export interface CxWebhookArgs {
  *
  * Dialogflow refuses to delete a webhook that flows or pages still use (`DeleteWebhookRequest.force`
  * is false, and the provider does not set it). So in an existing agent the webhook is protected
- * where the stage protects its service (`protect` in the options): `pulumi destroy` then stops
- * before deleting anything instead of failing half-way. In an agent the stack created it is
- * `deletedWith` that agent (options), which destroy keeps.
+ * where the stage protects its service (`protect` in the options): the preview `pulumi destroy`
+ * runs first then refuses before anything is deleted, instead of destroy failing half-way. In an
+ * agent the stack created it is `deletedWith` that agent (options), which destroy keeps.
  */
 export class CxWebhook extends pulumi.ComponentResource {
   /** `projects/…/locations/…/agents/…/webhooks/…` */

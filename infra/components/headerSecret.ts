@@ -1,5 +1,6 @@
 import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
+import { afterGrants } from '../propagationWait';
 
 export interface HeaderSecretArgs {
   readonly project: string;
@@ -8,12 +9,21 @@ export interface HeaderSecretArgs {
   readonly value: pulumi.Output<string>;
   /** Members that may read this one secret: the runtime account and Dialogflow's service agent. */
   readonly accessors: Record<string, pulumi.Input<string>>;
+  /**
+   * Keeps the secret from being deleted: the provider's own `deletionProtection` and Pulumi's
+   * `protect`. Its versions are not protected, so a new value still replaces the version.
+   */
+  readonly deletionProtection: boolean;
+  /** Labels for the secret (the stage profile among them). */
+  readonly labels: Readonly<Record<string, string>>;
 }
 
 /**
  * The shared header secret in Secret Manager. Dialogflow reads it through the webhook's
  * `secretVersionsForRequestHeaders`, the service through a secret-backed env var; each reader is
- * granted access to this secret only, never project-wide.
+ * granted access to this secret only, never project-wide. `ready` completes once the grants have
+ * had time to apply: Cloud Run checks that the runtime account can read the secret when it creates
+ * a revision.
  */
 export class HeaderSecret extends pulumi.ComponentResource {
   /** The secret's short ID, for env var references. */
@@ -22,8 +32,8 @@ export class HeaderSecret extends pulumi.ComponentResource {
   readonly versionName: pulumi.Output<string>;
   /** The version number, for the env var reference. */
   readonly version: pulumi.Output<string>;
-  /** The grants, which readers need before they can use the secret. */
-  readonly grants: gcp.secretmanager.SecretIamMember[];
+  /** What readers of the secret wait for. */
+  readonly ready: pulumi.Resource[];
 
   constructor(name: string, args: HeaderSecretArgs, opts?: pulumi.ComponentResourceOptions) {
     super('cx-webhook-kit:infra:HeaderSecret', name, {}, opts);
@@ -33,16 +43,18 @@ export class HeaderSecret extends pulumi.ComponentResource {
       {
         project: args.project,
         secretId: `cx-webhook-${args.stage}-header`,
+        labels: args.labels,
         replication: { auto: {} },
+        deletionProtection: args.deletionProtection,
       },
-      { ...child, dependsOn: opts?.dependsOn },
+      { ...child, dependsOn: opts?.dependsOn, protect: args.deletionProtection },
     );
     const version = new gcp.secretmanager.SecretVersion(
       name,
       { secret: secret.id, secretData: pulumi.secret(args.value) },
       child,
     );
-    this.grants = Object.entries(args.accessors).map(
+    const grants = Object.entries(args.accessors).map(
       ([who, member]) =>
         new gcp.secretmanager.SecretIamMember(
           `${name}-${who}`,
@@ -55,6 +67,7 @@ export class HeaderSecret extends pulumi.ComponentResource {
           { ...child, dependsOn: opts?.dependsOn },
         ),
     );
+    this.ready = afterGrants(`${name}-propagation`, grants, this);
     this.secretId = secret.secretId;
     this.versionName = version.name;
     this.version = version.version;

@@ -1,6 +1,7 @@
 import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
 import { accountId } from '../names';
+import { grantProjectRoles } from '../projectRoles';
 
 export interface RuntimeAccountArgs {
   readonly project: string;
@@ -34,15 +35,7 @@ export class RuntimeAccount extends pulumi.ComponentResource {
     );
     this.email = account.email;
     this.member = account.member;
-    // Non-authoritative members: other principals' grants of the same role are left alone.
-    this.grants = args.projectRoles.map(
-      (role) =>
-        new gcp.projects.IAMMember(
-          `${name}-${role.replace(/[^A-Za-z0-9]+/g, '-')}`,
-          { project: args.project, role, member: account.member },
-          { parent: this },
-        ),
-    );
+    this.grants = grantProjectRoles(name, args.project, args.projectRoles, account.member, this);
     this.registerOutputs({ email: this.email, roles: args.projectRoles });
   }
 }

@@ -1,5 +1,6 @@
 import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
+import { afterGrants } from '../propagationWait';
 
 export interface SecretAccessArgs {
   /** The project that holds the secrets (the webhook project). */
@@ -14,9 +15,13 @@ export interface SecretAccessArgs {
  * Lets the runtime account read exactly the secrets the stack lists, each grant on its one secret,
  * never project-wide. The secrets themselves belong to the user (created and rotated outside this
  * program); the service reads them as environment variables through Secret Manager references.
+ * `ready` completes once the grants have had time to apply (Cloud Run checks secret access when it
+ * creates a revision); with no secrets listed there is nothing to wait for.
  */
 export class SecretAccess extends pulumi.ComponentResource {
   readonly grants: gcp.secretmanager.SecretIamMember[];
+  /** What the service waits for before it reads the secrets. */
+  readonly ready: pulumi.Resource[];
 
   constructor(name: string, args: SecretAccessArgs, opts?: pulumi.ComponentResourceOptions) {
     super('cx-webhook-kit:infra:SecretAccess', name, {}, opts);
@@ -33,6 +38,7 @@ export class SecretAccess extends pulumi.ComponentResource {
           { parent: this, dependsOn: opts?.dependsOn },
         ),
     );
+    this.ready = afterGrants(`${name}-propagation`, this.grants, this);
     this.registerOutputs({ secretIds: [...new Set(args.secretIds)] });
   }
 }

@@ -2,7 +2,7 @@ import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
 import { functionArchive, writeRunArchive, type ServiceBundle } from '../bundle';
 import { sourceBucketName } from '../names';
-import { propagationWait, WAIT_AFTER_GRANTING } from '../propagationWait';
+import { afterGrants } from '../propagationWait';
 
 export interface ServiceSourceArgs {
   readonly project: string;
@@ -19,6 +19,8 @@ export interface ServiceSourceArgs {
    * without it the bucket is deleted with whatever it holds.
    */
   readonly deletionProtection: boolean;
+  /** Labels for the bucket (the stage profile among them). */
+  readonly labels: Readonly<Record<string, string>>;
 }
 
 /**
@@ -42,6 +44,7 @@ export class ServiceSource extends pulumi.ComponentResource {
         project: args.project,
         name: sourceBucketName(args.project, args.stage),
         location: args.region,
+        labels: args.labels,
         uniformBucketLevelAccess: true,
         publicAccessPrevention: 'enforced',
         // No age-based clean-up: a live or rolled-back revision may need its object again.
@@ -71,10 +74,7 @@ export class ServiceSource extends pulumi.ComponentResource {
           { parent: this },
         ),
     );
-    this.ready =
-      grants.length > 0
-        ? [propagationWait(`${name}-propagation`, WAIT_AFTER_GRANTING, grants, this)]
-        : [];
+    this.ready = afterGrants(`${name}-propagation`, grants, this);
     this.bucket = bucket.name;
     this.object = object.name;
     this.generation = object.generation.apply((g) => String(g));

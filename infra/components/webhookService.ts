@@ -50,6 +50,8 @@ export interface WebhookServiceArgs {
   readonly memory: string;
   readonly cpu: string;
   readonly concurrency: number;
+  /** Labels for the service or function (the stage profile among them). */
+  readonly labels: Readonly<Record<string, string>>;
 }
 
 /** Requests may run a little past the CX timeout (late results are discarded and logged), not far. */
@@ -110,6 +112,7 @@ export class WebhookService extends pulumi.ComponentResource {
         project: args.project,
         location: args.region,
         name: serviceName(args.stage),
+        labels: args.labels,
         deletionProtection: args.deletionProtection,
         // Dialogflow calls from Google's network over the public endpoint; IAM (or the service) decides who gets in.
         ingress: 'INGRESS_TRAFFIC_ALL',
@@ -173,6 +176,7 @@ export class WebhookService extends pulumi.ComponentResource {
         project: args.project,
         location: args.region,
         name: fnName,
+        labels: args.labels,
         buildConfig: {
           runtime: NODE_RUNTIME,
           entryPoint: 'webhook',

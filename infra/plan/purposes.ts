@@ -11,9 +11,9 @@ export const COMPONENT_PURPOSES: Readonly<Record<string, string>> = {
   'cx-webhook-kit:infra:ServiceSource':
     'a private bucket with the content-hashed bundle, kept for rollback, readable by who starts it',
   'cx-webhook-kit:infra:HeaderSecret':
-    'the shared header secret in Secret Manager, readable by the service and Dialogflow only',
+    'the shared header secret in Secret Manager, readable by the service and Dialogflow only, protected in prod',
   'cx-webhook-kit:infra:SecretAccess':
-    "lets the runtime account read exactly the secrets the stack's serviceSecrets name",
+    'lets the runtime account read exactly the secrets serviceSecrets names, then waits for the grants',
   'cx-webhook-kit:infra:WebhookService':
     'the service (Cloud Run or a gen2 function) and run.invoker for Dialogflow on it alone',
   'cx-webhook-kit:infra:StageAgent':

@@ -21,7 +21,12 @@ describe('parseBootstrapConfig', () => {
       githubRepository: 'acme/cx-webhooks',
       githubRepositoryId: undefined,
       deployEnvironment: 'prod',
+      deployWorkflow: 'deploy-prod.yml',
+      deployEvents: ['push', 'workflow_dispatch'],
+      deployRefs: ['refs/heads/main'],
       previewEnvironment: 'prod-preview',
+      previewWorkflow: 'pull-request.yml',
+      stateBucket: 'acme-cx-dev-cx-webhook-kit-prod-state',
     });
     expect(Object.isFrozen(config)).toBe(true);
   });
@@ -33,9 +38,36 @@ describe('parseBootstrapConfig', () => {
       region: 'europe-west1',
       githubRepositoryId: '987654321',
       deployEnvironment: 'production',
+      deployWorkflow: 'release.yaml',
       previewEnvironment: 'production-plan',
+      previewWorkflow: 'plan.yml',
+      stateBucket: 'acme_state-1',
     };
-    expect(parseBootstrapConfig(source(values), 'prod')).toEqual({ stage: 'prod', ...values });
+    const lists = {
+      deployEvents: ['release', 'workflow_dispatch'],
+      deployRefs: ['refs/heads/main', 'refs/tags/v*'],
+    };
+    const listed = Object.fromEntries(
+      Object.entries(lists).map(([k, v]) => [k, JSON.stringify(v)]),
+    );
+    expect(parseBootstrapConfig(source({ ...values, ...listed }), 'prod')).toEqual({
+      stage: 'prod',
+      ...values,
+      ...lists,
+    });
+  });
+
+  it('asks for a state bucket name when the derived one would exceed 63 characters', () => {
+    const project = 'acme-conversational-hooks-prod'; // 30 characters, the longest project ID
+    expect(() => parseBootstrapConfig(source({ ...BASE, project }), 'production-eu')).toThrow(
+      'cx-webhook-kit-bootstrap:stateBucket is required here: the default "acme-conversational-hooks-prod-cx-webhook-kit-production-eu-state" has 65 characters and Cloud Storage allows 63. Set a globally unique name: pulumi config set stateBucket <name>',
+    );
+    expect(
+      parseBootstrapConfig(
+        source({ ...BASE, project, stateBucket: 'acme-prod-eu-state' }),
+        'production-eu',
+      ).stateBucket,
+    ).toBe('acme-prod-eu-state');
   });
 
   it.each<[string, Partial<Record<BootstrapKey, string>>, string, string]>([
@@ -80,6 +112,42 @@ describe('parseBootstrapConfig', () => {
       { ...BASE, previewEnvironment: 'prod' },
       'prod',
       'cx-webhook-kit-bootstrap:previewEnvironment must differ from deployEnvironment ("prod"): previews must not get the deployer',
+    ],
+    [
+      'a pull request ref to deploy from',
+      { ...BASE, deployRefs: '["refs/heads/main", "refs/pull/*"]' },
+      'dev',
+      'cx-webhook-kit-bootstrap:deployRefs must be a list of branch or tag refs such as refs/heads/main or refs/tags/v* (a trailing * matches a prefix), got ["refs/heads/main", "refs/pull/*"]',
+    ],
+    [
+      'a ref that would break out of the condition',
+      { ...BASE, deployRefs: `["refs/heads/main' || true || '"]` },
+      'dev',
+      'cx-webhook-kit-bootstrap:deployRefs must be a list of branch or tag refs',
+    ],
+    [
+      'a bare branch name as deployRefs',
+      { ...BASE, deployRefs: 'main' },
+      'dev',
+      'cx-webhook-kit-bootstrap:deployRefs must be a list of branch or tag refs',
+    ],
+    [
+      'pull requests among the deploy events',
+      { ...BASE, deployEvents: '["push", "pull_request_target"]' },
+      'dev',
+      'cx-webhook-kit-bootstrap:deployEvents must be a list of events out of push, release, workflow_dispatch (a pull request runs code nobody reviewed yet), got ["push", "pull_request_target"]',
+    ],
+    [
+      'a workflow path instead of its file name',
+      { ...BASE, deployWorkflow: '.github/workflows/deploy.yml' },
+      'dev',
+      'cx-webhook-kit-bootstrap:deployWorkflow must be a workflow file name in .github/workflows, such as deploy-dev.yml, got ".github/workflows/deploy.yml"',
+    ],
+    [
+      'a bucket name with capitals',
+      { ...BASE, stateBucket: 'Acme-State' },
+      'dev',
+      'cx-webhook-kit-bootstrap:stateBucket must be a bucket name of 3–63 lowercase letters, digits, - and _, got "Acme-State"',
     ],
     [
       'a bad project ID',

@@ -5,23 +5,33 @@ import { readStackConfig } from '../../infra/plan/stackConfig';
 import { BOOTSTRAP_DIR } from './run';
 
 describe("the bootstrap program under Pulumi's Node language host", () => {
+  // It imports ../infra/gcpIds.ts as well: that file must compile from here too.
   it('loads and type-checks from its own directory with the root dependencies, then runs', async () => {
     const { config } = readStackConfig('prod', BOOTSTRAP_DIR);
     const { stdout } = await promisify(execFile)(
       process.execPath,
-      [join(__dirname, 'hostLoad.js'), JSON.stringify(config), 'prod'],
+      [
+        join(__dirname, '..', 'helpers', 'languageHostLoad.js'),
+        BOOTSTRAP_DIR,
+        'prod',
+        JSON.stringify(config),
+      ],
       { timeout: 120_000, maxBuffer: 10 * 1024 * 1024 },
     );
-    expect(JSON.parse(stdout)).toEqual({
-      typescript: expect.stringMatching(/^6\./),
-      outputs: [
-        'workloadIdentityProvider',
-        'deployerServiceAccount',
-        'previewerServiceAccount',
-        'backendUrl',
-        'secretsProvider',
-        'githubEnvironments',
-      ],
-    });
+    const result = JSON.parse(stdout) as {
+      typescript: string;
+      exports: string[];
+      resources: number;
+    };
+    expect(result.typescript).toMatch(/^6\./);
+    expect(result.resources).toBeGreaterThan(20);
+    expect(result.exports).toEqual([
+      'workloadIdentityProvider',
+      'deployerServiceAccount',
+      'previewerServiceAccount',
+      'backendUrl',
+      'secretsProvider',
+      'githubEnvironments',
+    ]);
   }, 120_000);
 });

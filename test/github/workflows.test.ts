@@ -240,3 +240,36 @@ describe('the workflows, by the rules of the kit', () => {
     });
   });
 });
+
+describe('CODEOWNERS', () => {
+  const lines = read(join('.github', 'CODEOWNERS')).split('\n');
+  const rules = lines
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'))
+    .map((l) => l.split(/\s+/));
+
+  it('gives every rule a path and owners in the form GitHub reads (@user, @org/team)', () => {
+    expect(rules.length).toBeGreaterThan(0);
+    for (const [pattern, ...owners] of rules) {
+      expect({ pattern, owners }).toEqual({
+        pattern: expect.stringMatching(/^\/[^!#[\]]*$/),
+        owners: expect.arrayContaining([
+          expect.stringMatching(/^@[A-Za-z0-9-]+(\/[A-Za-z0-9_.-]+)?$/),
+        ]),
+      });
+    }
+  });
+
+  it('must not let a pull request change the policy pack, workflows, bootstrap or program unowned', () => {
+    const owned = new Set(rules.map(([pattern]) => pattern));
+    for (const path of ['/policy/', '/.github/', '/bootstrap/', '/infra/', '/Pulumi*.yaml']) {
+      expect(owned).toContain(path);
+    }
+  });
+
+  it('marks the placeholder owner as one to replace', () => {
+    const placeholder = rules[0][1];
+    expect(placeholder).toBe('@acme/cx-webhook-owners');
+    expect(lines.find((l) => l.includes(`REPLACE ${placeholder}`))).toBeDefined();
+  });
+});

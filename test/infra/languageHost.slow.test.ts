@@ -20,8 +20,14 @@ describe("Pulumi's Node language host", () => {
     const { config } = readStackConfig('prod');
     const { stdout } = await promisify(execFile)(
       process.execPath,
-      [join(__dirname, 'languageHostLoad.js'), JSON.stringify(config), 'prod'],
-      { cwd: ROOT, timeout: 120_000, maxBuffer: 10 * 1024 * 1024 },
+      [
+        join(__dirname, '..', 'helpers', 'languageHostLoad.js'),
+        ROOT,
+        'prod',
+        JSON.stringify(config),
+        `${join(ROOT, 'infra', 'plan', 'fakeGcp.ts')}#FakeGcp`,
+      ],
+      { timeout: 120_000, maxBuffer: 10 * 1024 * 1024 },
     );
     const result = JSON.parse(stdout) as {
       tsnode: string;

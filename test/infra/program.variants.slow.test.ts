@@ -28,7 +28,9 @@ import {
   PROJECT_IAM,
   RUN,
   SECRET_IAM,
+  SECRET,
   SECRET_VALUE,
+  SLEEP,
   sleepOf,
   VARIANT_STAGES,
   WEBHOOK,
@@ -115,8 +117,24 @@ describe('auth modes', () => {
           ],
         ].sort(),
       );
-      const service = one(run(), RUN);
-      for (const g of grants) expect(dependsOn(service, g)).toBe(true);
+      // Cloud Run checks secret access when it creates a revision: the service waits 60 s after
+      // the grants, and so does the CX webhook whose header Dialogflow reads from the secret.
+      const wait = sleepOf(run(), 'webhook-header-propagation');
+      expect(duration(wait)).toBe('60s');
+      for (const g of grants) expect(dependsOn(wait, g)).toBe(true);
+      expect(dependsOn(one(run(), RUN), wait)).toBe(true);
+      expect(waitsFor(run(), one(run(), WEBHOOK), wait)).toBe(true);
+    });
+
+    it('protects the secret where the stage protects, with its own flag and Pulumi protect, and labels it', () => {
+      const secret = one(run(), SECRET);
+      expect(secret.inputs.deletionProtection).toBe(true);
+      expect(secret.options.protect).toBe(true);
+      expect(secret.inputs.labels).toEqual({ 'cx-webhook-kit-profile': 'prod' });
+      // A new value replaces the version, which a protected version would refuse.
+      expect(one(run(), 'gcp:secretmanager/secretVersion:SecretVersion').options.protect).toBe(
+        undefined,
+      );
     });
   });
 });
@@ -203,6 +221,14 @@ describe('deletion: what destroy removes and what it keeps', () => {
     expect(fn.options.protect).toBe(true);
     expect(
       one(runs.get('dev stack, function target') as ProgramRun, FUNCTION).options.protect,
+    ).toBeUndefined();
+  });
+
+  it('protects an agent a prod stack creates, which destroy keeps in any case', () => {
+    const run = runs.get('prod stack, created agent') as ProgramRun;
+    expect(one(run, AGENT).options).toEqual({ retainOnDelete: true, protect: true });
+    expect(
+      one(runs.get('dev stack, function target') as ProgramRun, AGENT).options.protect,
     ).toBeUndefined();
   });
 
@@ -346,7 +372,18 @@ describe('real handlers are deployable', () => {
         'serviceAccount:cx-webhook-prod@acme-cx-webhooks-prod.iam.gserviceaccount.com',
       ]),
     );
-    for (const g of grants) expect(dependsOn(one(run, RUN), g)).toBe(true);
+    const wait = sleepOf(run, 'handler-secrets-propagation');
+    expect(duration(wait)).toBe('60s');
+    for (const g of grants) expect(dependsOn(wait, g)).toBe(true);
+    expect(dependsOn(one(run, RUN), wait)).toBe(true);
+  });
+
+  it('adds no wait for secret grants where the stack lists no secrets', () => {
+    for (const name of ['prod stack, function target', 'dev stack, id-token auth']) {
+      const sleeps = all(runs.get(name) as ProgramRun, SLEEP).map((r) => r.name);
+      expect(sleeps).not.toContain('handler-secrets-propagation');
+      expect(sleeps).not.toContain('webhook-header-propagation');
+    }
   });
 
   it('the runtime account gets the listed project roles, before the service starts', () => {

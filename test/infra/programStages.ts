@@ -2,6 +2,7 @@ import type { ProgramRun, RecordedResource } from '../../infra/plan/recorder';
 import { readStackConfig } from '../../infra/plan/stackConfig';
 import { BUILD_ROLES } from '../../infra/components/buildAccount';
 import { fakeProjectNumber } from '../../infra/plan/fakeGcp';
+import { PROFILE_LABEL } from '../../infra/labels';
 import { SMOKE_EVENT, SMOKE_TAG } from '../../service/smoke';
 import { all, dependsOn, env, one, providerName, runStack, waitsFor } from '../helpers/infra';
 
@@ -23,6 +24,8 @@ export const SLEEP = 'time:index/sleep:Sleep';
 export const PROJECT_IAM = 'gcp:projects/iAMMember:IAMMember';
 export const BUCKET_READER = 'gcp:storage/bucketIAMMember:BucketIAMMember';
 export const SECRET_IAM = 'gcp:secretmanager/secretIamMember:SecretIamMember';
+export const SECRET = 'gcp:secretmanager/secret:Secret';
+export const BUCKET = 'gcp:storage/bucket:Bucket';
 export const SECRET_VALUE = 'hdr-s3cret-value-that-must-stay-secret';
 /** The parts of a Cloud Run container the tests read. */
 export interface Container {
@@ -71,6 +74,11 @@ export const VARIANT_STAGES: Stage[] = [
     overrides: { auth: 'id-token', webhookTimeoutSeconds: '12' },
   },
   { name: 'prod stack, handler settings', stack: 'prod', overrides: HANDLER_SETTINGS },
+  {
+    name: 'prod stack, created agent',
+    stack: 'prod',
+    overrides: { agentId: null, createAgent: 'true' },
+  },
   {
     name: 'prod stack, function target, handler settings',
     stack: 'prod',
@@ -362,8 +370,19 @@ export function describeStages(stages: Stage[], runs: Map<string, ProgramRun>): 
       );
     });
 
-    // The prod stacks hang the webhook on an existing agent.
-    if (stage.stack === 'prod') {
+    it('says its stage profile on the service or function, the bucket and the header secret', () => {
+      // The policy pack's prod-protected recognises production by this label, not the stack name.
+      const labelled = run().resources.filter((r) =>
+        [RUN, FUNCTION, BUCKET, SECRET].includes(r.type),
+      );
+      expect(labelled.length).toBeGreaterThanOrEqual(2);
+      for (const r of labelled) {
+        expect([r.type, r.inputs.labels]).toEqual([r.type, { [PROFILE_LABEL]: stage.stack }]);
+      }
+    });
+
+    // The prod stacks hang the webhook on an existing agent, unless a variant creates one.
+    if (stage.stack === 'prod' && !stage.overrides?.createAgent) {
       it('must not modify an existing agent beyond the smoke flow and the webhook', () => {
         const cx = run().resources.filter((r) => r.custom && r.type.startsWith('gcp:diagflow/'));
         expect(cx.map((r) => `${r.type} ${r.name}`).sort()).toEqual([

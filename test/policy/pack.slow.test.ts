@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { load } from 'js-yaml';
 import type { ProgramRun, RecordedResource } from '../../infra/plan/recorder';
 import { POLICIES } from '../../policy/policies';
+import { readStackConfig } from '../../infra/plan/stackConfig';
 import { all, one, runStack } from '../helpers/infra';
 import {
   MANDATORY,
@@ -16,9 +17,48 @@ const RUN = 'gcp:cloudrunv2/service:Service';
 const BUCKET = 'gcp:storage/bucket:Bucket';
 const WEBHOOK = 'gcp:diagflow/cxWebhook:CxWebhook';
 const INVOKER = 'gcp:cloudrunv2/serviceIamMember:ServiceIamMember';
-const STACKS = ['dev', 'prod'] as const;
+const AGENT = 'gcp:diagflow/cxAgent:CxAgent';
+const SECRET = 'gcp:secretmanager/secret:Secret';
+const FUNCTION = 'gcp:cloudfunctionsv2/function:Function';
 
-/** A recorded resource as the engine hands it to a policy pack: inputs with secrets still marked. */
+/** The plans the pack must pass: the committed stacks and the variants prod can be deployed as. */
+const PLANS: {
+  name: string;
+  stack: string;
+  overrides?: Record<string, string | null>;
+  secretKeys?: string[];
+  kinds: string[];
+}[] = [
+  { name: 'dev', stack: 'dev', kinds: [RUN, BUCKET, WEBHOOK, INVOKER, AGENT] },
+  { name: 'prod', stack: 'prod', kinds: [RUN, BUCKET, WEBHOOK, INVOKER] },
+  {
+    name: 'prod, header auth',
+    stack: 'prod',
+    overrides: { auth: 'header', headerSecret: 'hdr-value-for-the-pack' },
+    secretKeys: ['headerSecret'],
+    kinds: [RUN, SECRET],
+  },
+  {
+    name: 'prod, function target',
+    stack: 'prod',
+    overrides: { target: 'function' },
+    kinds: [FUNCTION],
+  },
+  {
+    name: 'prod, created agent',
+    stack: 'prod',
+    overrides: { agentId: null, createAgent: 'true' },
+    kinds: [RUN, AGENT],
+  },
+  { name: 'dev, id-token auth', stack: 'dev', overrides: { auth: 'id-token' }, kinds: [RUN] },
+  // Production whatever the stack is called: the committed prod stack file sets profile: prod.
+  { name: 'a stack named production, profile prod', stack: 'production', kinds: [RUN, BUCKET] },
+];
+
+/**
+ * A recorded resource as the engine hands it to a policy pack: inputs with secrets still marked, and
+ * the protect option (pkg/resource/deploy/step_generator.go sends `Protect` with every resource).
+ */
 const analyzed = (r: RecordedResource): AnalyzedResource => ({
   urn: r.urn,
   type: r.type,
@@ -26,6 +66,7 @@ const analyzed = (r: RecordedResource): AnalyzedResource => ({
   props: r.rawInputs,
   parent: r.parent,
   dependencies: r.dependencies,
+  protect: r.options.protect ?? false,
 });
 
 /** A copy of a recorded resource with its inputs changed. */
@@ -43,8 +84,14 @@ describe("the policy pack, run by Pulumi's policy runner", () => {
 
   beforeAll(async () => {
     pack = await startPack();
-    for (const stack of STACKS) runs.set(stack, await runStack(stack));
-  }, 120_000);
+    for (const plan of PLANS) {
+      const stackFile = plan.stack === 'production' ? readStackConfig('prod') : undefined;
+      runs.set(
+        plan.name,
+        await runStack(plan.stack, plan.overrides, { secretKeys: plan.secretKeys, stackFile }),
+      );
+    }
+  }, 180_000);
   afterAll(() => pack?.stop());
 
   it('loads type-checked from its directory and serves every policy as mandatory', () => {
@@ -60,14 +107,13 @@ describe("the policy pack, run by Pulumi's policy runner", () => {
     );
   });
 
-  it.each(STACKS)(
-    'passes every resource the offline plan records for the %s stack, and the stack as a whole',
-    async (stack) => {
-      const resources = run(stack).resources;
+  it.each(PLANS)(
+    'passes every resource the offline plan records for $name, and the stack as a whole',
+    async ({ name, kinds }) => {
+      const resources = run(name).resources;
       // The pass means something only if the resources the policies read are there.
-      for (const type of [RUN, BUCKET, WEBHOOK, INVOKER]) {
-        expect(resources.some((r) => r.type === type)).toBe(true);
-      }
+      for (const type of kinds)
+        expect([type, resources.some((r) => r.type === type)]).toEqual([type, true]);
       for (const resource of resources) {
         expect({ urn: resource.urn, diagnostics: await pack.analyze(analyzed(resource)) }).toEqual({
           urn: resource.urn,
@@ -117,9 +163,53 @@ describe("the policy pack, run by Pulumi's policy runner", () => {
   });
 
   it('reports a prod service that can be deleted (prod-protected), and not the same in dev', async () => {
-    const unprotect = (p: { deletionProtection: boolean }) => (p.deletionProtection = false);
-    await single(withProps(one(run('prod'), RUN), unprotect), 'prod-protected');
-    expect(await pack.analyze(withProps(one(run('dev'), RUN), unprotect))).toEqual([]);
+    const unprotect = (r: RecordedResource) => ({
+      ...withProps(r, (p: { deletionProtection: boolean }) => (p.deletionProtection = false)),
+      protect: false,
+    });
+    await single(unprotect(one(run('prod'), RUN)), 'prod-protected');
+    await single(
+      unprotect(one(run('a stack named production, profile prod'), RUN)),
+      'prod-protected',
+    );
+    expect(await pack.analyze(unprotect(one(run('dev'), RUN)))).toEqual([]);
+  });
+
+  it('reports a prod header secret and function that can be deleted (prod-protected)', async () => {
+    const secret = one(run('prod, header auth'), SECRET);
+    await single(
+      { ...withProps(secret, (p) => delete p.deletionProtection), protect: false },
+      'prod-protected',
+    );
+    await single(
+      { ...analyzed(one(run('prod, function target'), FUNCTION)), protect: false },
+      'prod-protected',
+    );
+  });
+
+  it('reports a service that says no profile (prod-protected)', async () => {
+    await single(
+      withProps(one(run('dev'), RUN), (p) => delete p.labels),
+      'prod-protected',
+    );
+  });
+
+  it('reports an agent a prod stack created and left unprotected (prod-stack-protected)', async () => {
+    const resources = run('prod, created agent').resources;
+    const agent = one(run('prod, created agent'), AGENT);
+    const found = await pack.analyzeStack(
+      resources.map((r) => (r === agent ? { ...analyzed(r), protect: false } : analyzed(r))),
+    );
+    expect(found.map((d) => [d.policyName, d.enforcementLevel, d.urn])).toEqual([
+      ['prod-stack-protected', MANDATORY, agent.urn],
+    ]);
+  });
+
+  it('reports a service with the invoker check off that trusts the platform (invoker-check-off-verifies-tokens)', async () => {
+    await single(
+      withProps(one(run('prod'), RUN), (p) => (p.invokerIamDisabled = true)),
+      'invoker-check-off-verifies-tokens',
+    );
   });
 
   it('reports a CX webhook that does not wait for the invoker grant (cx-webhook-after-invoker-grant)', async () => {

@@ -2,14 +2,21 @@ import type {
   PolicyResource,
   ResourceValidationArgs,
   ResourceValidationPolicy,
+  StackValidationPolicy,
 } from '@pulumi/policy';
+import { PROFILES as INFRA_PROFILES } from '../../infra/config';
+import { PROFILE_LABEL as INFRA_PROFILE_LABEL, stageLabels } from '../../infra/labels';
 import {
   bucketsPrivate,
   cxWebhookAfterInvokerGrant,
   cxWebhookIdToken,
+  invokerCheckOffVerifiesTokens,
   noPublicAccess,
   POLICIES,
   prodProtected,
+  prodStackProtected,
+  PROFILE_LABEL,
+  PROFILES,
   runtimeNotDefaultAccount,
   stackOf,
 } from '../../policy/policies';
@@ -52,9 +59,43 @@ function violations(policy: ResourceValidationPolicy, r: Crafted): string[] {
   return found;
 }
 
+/** A resource as a stack policy sees it (@pulumi/policy's PolicyResource). */
+const resource = (
+  type: string,
+  name: string,
+  props: Props = {},
+  protect = false,
+  stack = 'prod',
+): PolicyResource =>
+  ({
+    type,
+    name,
+    urn: urn(stack, type, name),
+    props,
+    opts: { protect },
+    dependencies: [],
+  }) as unknown as PolicyResource;
+
+/** Calls a stack policy as the analyzer server does: validateStack(args, reportViolation). */
+function stackViolations(
+  policy: StackValidationPolicy,
+  resources: PolicyResource[],
+  stack = 'prod',
+): { message: string; urn?: string }[] {
+  const found: { message: string; urn?: string }[] = [];
+  const inStack = resources.map((r) => ({ ...r, urn: urn(stack, r.type, r.name) }));
+  void policy.validateStack(
+    { resources: inStack, getConfig: () => ({}) } as never,
+    (message, urnOf) => found.push(urnOf ? { message, urn: urnOf } : { message }),
+  );
+  return found;
+}
+
 const RUN = 'gcp:cloudrunv2/service:Service';
 const FUNCTION = 'gcp:cloudfunctionsv2/function:Function';
 const BUCKET = 'gcp:storage/bucket:Bucket';
+const SECRET = 'gcp:secretmanager/secret:Secret';
+const AGENT = 'gcp:diagflow/cxAgent:CxAgent';
 const WEBHOOK = 'gcp:diagflow/cxWebhook:CxWebhook';
 const RUNTIME = 'cx-webhook-prod@acme-cx-webhooks-prod.iam.gserviceaccount.com';
 const PRIVATE_BUCKET = { publicAccessPrevention: 'enforced', uniformBucketLevelAccess: true };
@@ -292,36 +333,47 @@ describe('runtime-not-default-account', () => {
   });
 });
 
+const PROD = { 'cx-webhook-kit-profile': 'prod' };
+const DEV = { 'cx-webhook-kit-profile': 'dev' };
+
 describe('prod-protected', () => {
-  it('reads the stack from the URN', () => {
+  it('reads the label the program puts on what it deploys', () => {
+    expect(PROFILE_LABEL).toBe(INFRA_PROFILE_LABEL);
+    expect([...PROFILES]).toEqual([...INFRA_PROFILES]);
+    expect(stageLabels('prod')).toEqual(PROD);
+    // Google Cloud label rules: keys start with a lowercase letter; keys and values use lowercase
+    // letters, digits, _ and -, at most 63 characters (cloud.google.com/resource-manager/docs/labels-overview).
+    expect(PROFILE_LABEL).toMatch(/^[a-z][a-z0-9_-]{0,62}$/);
+    for (const profile of PROFILES) expect(profile).toMatch(/^[a-z0-9_-]{0,63}$/);
+  });
+
+  it('reads the stack from the URN, for its messages', () => {
     expect(stackOf('urn:pulumi:prod::cx-webhook-kit::gcp:storage/bucket:Bucket::b')).toBe('prod');
     expect(stackOf('urn:pulumi:prod-eu::p::a$gcp:x:Y::n')).toBe('prod-eu');
   });
 
   it.each<[string, Crafted]>([
     [
-      'a Cloud Run service (the provider defaults deletionProtection to true)',
-      { type: RUN, props: {} },
+      'a prod Cloud Run service (the provider defaults deletionProtection to true)',
+      { type: RUN, props: { labels: PROD } },
     ],
-    ['a function with the protect option', { type: FUNCTION, props: {}, protect: true }],
     [
-      'a function with deletionPolicy PREVENT',
-      { type: FUNCTION, props: { deletionPolicy: 'PREVENT' } },
+      'a prod function with the protect option',
+      { type: FUNCTION, props: { labels: PROD }, protect: true },
     ],
-    ['a bucket that keeps its objects', { type: BUCKET, props: { forceDestroy: false } }],
     [
-      'a secret with deletion protection',
-      { type: 'gcp:secretmanager/secret:Secret', props: { deletionProtection: true } },
+      'a prod function with deletionPolicy PREVENT',
+      { type: FUNCTION, props: { labels: PROD, deletionPolicy: 'PREVENT' } },
     ],
-    ['an unprotected function in dev', { type: FUNCTION, props: {}, stack: 'dev' }],
+    ['a prod bucket that keeps its objects', { type: BUCKET, props: { labels: PROD } }],
     [
-      'a Cloud Run service in an unlisted stack',
-      {
-        type: RUN,
-        props: { deletionProtection: false },
-        stack: 'prod',
-        config: { protectedStacks: ['live'] },
-      },
+      'a prod secret with deletion protection',
+      { type: SECRET, props: { labels: PROD, deletionProtection: true } },
+    ],
+    ['an unprotected dev function', { type: FUNCTION, props: { labels: DEV } }],
+    [
+      'an unprotected dev Cloud Run service in a stack named prod',
+      { type: RUN, props: { labels: DEV, deletionProtection: false }, stack: 'prod' },
     ],
   ])('passes %s', (_name, resource) => {
     expect(violations(prodProtected, resource)).toEqual([]);
@@ -329,46 +381,139 @@ describe('prod-protected', () => {
 
   it.each<[string, Crafted]>([
     [
-      'a Cloud Run service with deletion protection off',
-      { type: RUN, props: { deletionProtection: false } },
+      'a prod Cloud Run service with deletion protection off',
+      { type: RUN, props: { labels: PROD, deletionProtection: false } },
     ],
-    ['a function without protect', { type: FUNCTION, props: {} }],
-    ['a bucket that deletes its objects', { type: BUCKET, props: { forceDestroy: true } }],
+    ['a prod function without protect', { type: FUNCTION, props: { labels: PROD } }],
     [
-      'a secret without deletion protection',
-      { type: 'gcp:secretmanager/secret:Secret', props: {} },
+      'a prod bucket that deletes its objects',
+      { type: BUCKET, props: { labels: PROD, forceDestroy: true } },
     ],
-    ['a created agent without protect', { type: 'gcp:diagflow/cxAgent:CxAgent', props: {} }],
+    ['a prod secret without deletion protection', { type: SECRET, props: { labels: PROD } }],
     [
-      'a function in a stack named as production by config',
-      { type: FUNCTION, props: {}, stack: 'live', config: { protectedStacks: ['prod', 'live'] } },
+      'a prod function in a stack not named prod',
+      { type: FUNCTION, props: { labels: PROD }, stack: 'production' },
     ],
-  ])('reports %s in prod', (_name, resource) => {
+  ])('reports %s', (_name, resource) => {
     const found = violations(prodProtected, resource);
     expect(found).toHaveLength(1);
     expect(found[0]).toMatch(
-      /can be deleted: set the protect option, deletionPolicy: "PREVENT", or /,
+      /can be deleted: set the protect option(, | or )deletionPolicy: "PREVENT"( or .+)?\. It is labelled cx-webhook-kit-profile: prod\.$/,
     );
+  });
+
+  it.each<[string, Props]>([
+    ['no labels', {}],
+    ['other labels only', { labels: { app: 'x' } }],
+    ['an unknown profile', { labels: { 'cx-webhook-kit-profile': 'production' } }],
+  ])('must not let a service that says no profile through (%s), protected or not', (_n, props) => {
+    for (const protect of [false, true]) {
+      const found = violations(prodProtected, { type: RUN, props, protect, stack: 'dev' });
+      expect(found).toHaveLength(1);
+      expect(found[0]).toContain('does not say its stage profile: label it cx-webhook-kit-profile');
+    }
+  });
+
+  it('leaves kinds without labels to prod-stack-protected', () => {
+    expect(violations(prodProtected, { type: AGENT, props: {} })).toEqual([]);
+  });
+});
+
+describe('prod-stack-protected', () => {
+  const labelledRun = (labels: Props) => resource(RUN, 'svc', { labels });
+
+  it('reports a created agent left unprotected in a stack whose resources say prod', () => {
+    const agent = resource(AGENT, 'agent');
+    const found = stackViolations(prodStackProtected, [labelledRun(PROD), agent], 'production');
+    expect(found).toEqual([
+      {
+        message:
+          'gcp:diagflow/cxAgent:CxAgent "agent" can be deleted: set the protect option or ' +
+          'deletionPolicy: "PREVENT". Its stack (production) deploys the prod profile.',
+        urn: 'urn:pulumi:production::cx-webhook-kit::gcp:diagflow/cxAgent:CxAgent::agent',
+      },
+    ]);
+  });
+
+  it('passes a protected agent there, and an unprotected one where the labels say dev', () => {
+    const agent = resource(AGENT, 'agent', {}, true);
+    expect(stackViolations(prodStackProtected, [labelledRun(PROD), agent])).toEqual([]);
+    const devAgent = resource(AGENT, 'agent');
+    expect(stackViolations(prodStackProtected, [labelledRun(DEV), devAgent], 'prod')).toEqual([]);
+  });
+});
+
+describe('invoker-check-off-verifies-tokens', () => {
+  const run = (invokerIamDisabled: boolean, envs: Props[], extra: Props[] = []) => ({
+    type: RUN,
+    props: { invokerIamDisabled, template: { containers: [{ envs }, ...extra] } },
+  });
+  const auth = (value: string) => [{ name: 'WEBHOOK_AUTH', value }];
+
+  it.each<[string, Crafted]>([
+    ['the invoker check on, with platform', run(false, auth('platform'))],
+    ['the invoker check off, with id-token', run(true, auth('id-token'))],
+    ['the invoker check off, with id-token and a header', run(true, auth('id-token, header'))],
+    [
+      'a v1 service with the check off by annotation, verifying id tokens',
+      {
+        type: 'gcp:cloudrun/service:Service',
+        props: {
+          metadata: { annotations: { 'run.googleapis.com/invoker-iam-disabled': 'true' } },
+          template: { spec: { containers: [{ envs: auth('id-token') }] } },
+        },
+      },
+    ],
+    [
+      'a sidecar next to the ingress container that verifies tokens',
+      {
+        type: RUN,
+        props: {
+          invokerIamDisabled: true,
+          template: {
+            containers: [{ envs: [] }, { ports: { containerPort: 8080 }, envs: auth('id-token') }],
+          },
+        },
+      },
+    ],
+  ])('passes %s', (_name, resource) => {
+    expect(violations(invokerCheckOffVerifiesTokens, resource)).toEqual([]);
+  });
+
+  it.each<[string, Crafted, string]>([
+    ['platform, which trusts the check that is off', run(true, auth('platform')), 'platform'],
+    ['none', run(true, auth('none')), 'WEBHOOK_AUTH=none'],
+    ['a shared header alone', run(true, auth('header')), 'without id-token'],
+    ['id-token next to platform', run(true, auth('platform,id-token')), 'platform,id-token'],
+    ['no WEBHOOK_AUTH at all', run(true, []), 'sets no WEBHOOK_AUTH'],
+    [
+      'WEBHOOK_AUTH from a secret',
+      run(true, [{ name: 'WEBHOOK_AUTH', valueSource: { secretKeyRef: { secret: 's' } } }]),
+      'from a source the pack cannot read',
+    ],
+    [
+      'a v1 service with the check off by annotation and platform',
+      {
+        type: 'gcp:cloudrun/service:Service',
+        props: {
+          metadata: { annotations: { 'run.googleapis.com/invoker-iam-disabled': 'true' } },
+          template: { spec: { containers: [{ envs: auth('platform') }] } },
+        },
+      },
+      'platform',
+    ],
+  ])('reports the invoker check off with %s', (_name, resource, text) => {
+    const found = violations(invokerCheckOffVerifiesTokens, resource);
+    expect(found).toHaveLength(1);
+    expect(found[0]).toContain('turns the IAM invoker check off and');
+    expect(found[0]).toContain(text);
+    expect(found[0]).toContain('anyone on the internet could call it');
   });
 });
 
 describe('cx-webhook-after-invoker-grant', () => {
-  const resource = (type: string, name: string, props: Props = {}): PolicyResource =>
-    ({
-      type,
-      name,
-      urn: urn('prod', type, name),
-      props,
-      dependencies: [],
-    }) as unknown as PolicyResource;
-  const check = (resources: PolicyResource[]) => {
-    const found: string[] = [];
-    void cxWebhookAfterInvokerGrant.validateStack(
-      { resources, getConfig: () => ({}) } as never,
-      (message) => found.push(message),
-    );
-    return found;
-  };
+  const check = (resources: PolicyResource[]) =>
+    stackViolations(cxWebhookAfterInvokerGrant, resources).map((v) => v.message);
 
   it('passes a webhook that waits for the grant through the service URL', () => {
     const grant = resource('gcp:cloudrunv2/serviceIamMember:ServiceIamMember', 'invoker', {

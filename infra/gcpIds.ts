@@ -1,0 +1,11 @@
+// Google Cloud identifiers both Pulumi projects (the program and the bootstrap) take from config,
+// with the rule each follows as the error messages state it.
+
+/** A project ID: 6–30 lowercase letters, digits and hyphens, starting with a letter. */
+export const PROJECT_ID = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
+export const PROJECT_ID_RULE =
+  'a Google Cloud project ID (6–30 lowercase letters, digits, hyphens)';
+
+/** A region such as us-central1 or europe-west4. */
+export const REGION = /^[a-z]+-[a-z]+[0-9]+$/;
+export const REGION_RULE = 'a region such as us-central1';
