@@ -2,7 +2,6 @@
 // the agent's messages, where the conversation is (flow and page), and each webhook call's status.
 //   npm run chat -- <stack>
 //   npm run chat -- --agent <agent>
-import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import type { protos } from '@google-cloud/dialogflow-cx';
 import { UsageError, parseCli, runAsScript, runCli, type CliIo } from './cli';
@@ -20,6 +19,7 @@ import {
   type PulumiOptions,
 } from './cx/connection';
 import { codeName, describeApiError } from './cx/rpcStatus';
+import { newSession } from './cx/session';
 import { fromStruct } from './cx/struct';
 import type { JsonValue } from '../service/protocol/types';
 import { v3Clients } from './cx/clients';
@@ -141,8 +141,6 @@ async function resolveTarget(argv: string[], pulumi: PulumiOptions): Promise<Tar
   };
 }
 
-const newSession = (agent: string) => `${agent}/sessions/chat-${randomUUID()}`;
-
 /** What a typed line asks for. */
 export type Line =
   | { kind: 'empty' | 'quit' | 'help' | 'reset' }
@@ -173,7 +171,7 @@ async function converse(target: Target, io: CliIo, deps: ChatDeps): Promise<numb
   rl.setPrompt('you> ');
   // Ctrl-C ends the conversation like Ctrl-D; unhandled, readline would only pause the input.
   rl.on('SIGINT', () => rl.close());
-  let session = newSession(target.agent);
+  let session = newSession(target.agent, 'chat');
   let failures = 0;
 
   const detectIntent = async (
@@ -210,7 +208,7 @@ async function converse(target: Target, io: CliIo, deps: ChatDeps): Promise<numb
           break;
         }
         case 'reset':
-          session = newSession(target.agent);
+          session = newSession(target.agent, 'chat');
           io.out('  (new session)');
           break;
         case 'unknown':

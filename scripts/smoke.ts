@@ -2,7 +2,6 @@
 // flow with detectIntent and checks what Dialogflow reports about the webhook call.
 //   npm run smoke -- <stack> [--wait 300] [--json]
 //   npm run smoke -- --agent <agent> --flow <smoke flow>
-import { randomUUID } from 'node:crypto';
 import { SMOKE_EVENT } from '../service/smoke';
 import { CliError, UsageError, parseCli, runAsScript, runCli, seconds, type CliIo } from './cli';
 import {
@@ -30,6 +29,7 @@ import {
   type Outcome,
   type WebhookStatus,
 } from './cx/smokeOutcome';
+import { newSession } from './cx/session';
 import { fromStruct } from './cx/struct';
 import type { SmokeMarker } from '../service/smoke';
 import { v3Clients, type V3 } from './cx/clients';
@@ -143,7 +143,7 @@ async function attempt(
   target: Target,
   now: () => number,
 ) {
-  const session = `${target.agent}/sessions/cx-webhook-kit-smoke-${randomUUID()}`;
+  const session = newSession(target.agent, 'smoke');
   const started = now();
   try {
     const [response] = await client.detectIntent(

@@ -64,6 +64,21 @@ type Callback = (error: Partial<grpc.StatusObject> | null, value?: unknown) => v
 type Call = { request: Record<string, unknown> };
 type ListCall = { request: { parent?: string; pageToken?: string } };
 
+/**
+ * session.proto (DetectIntentRequest.session): "The length of the Session ID must not exceed 36
+ * characters." Written out here rather than taken from the tools, so the stand-in checks them.
+ */
+const MAX_SESSION_ID = 36;
+
+/**
+ * The session ID of `<agent>/sessions/<id>` or `<agent>/environments/<env>/sessions/<id>`
+ * (session.proto, DetectIntentRequest.session), or undefined for another agent's session.
+ */
+function sessionId(agent: string, session: string): string | undefined {
+  if (!session.startsWith(`${agent}/`)) return undefined;
+  return /^(?:environments\/[^/]+\/)?sessions\/([^/]+)$/.exec(session.slice(agent.length + 1))?.[1];
+}
+
 function notFound(callback: Callback, message: string) {
   callback({ code: grpc.status.NOT_FOUND, details: message });
 }
@@ -103,8 +118,15 @@ export async function startDialogflowStandIn(
         };
       };
       const session = request.session ?? '';
-      if (!session.startsWith(`${agent.name}/sessions/`)) {
+      const id = sessionId(agent.name, session);
+      if (id === undefined) {
         return notFound(callback, `Agent for session '${session}' does not exist.`);
+      }
+      if (id.length > MAX_SESSION_ID) {
+        return callback({
+          code: grpc.status.INVALID_ARGUMENT,
+          details: `Session ID '${id}' is ${id.length} characters long; it must not exceed ${MAX_SESSION_ID} characters.`,
+        });
       }
       const input = request.queryInput ?? {};
       conversation

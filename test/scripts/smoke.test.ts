@@ -118,7 +118,7 @@ describe('npm run smoke against a Dialogflow stand-in calling the real service',
       webhookStatuses: [{ code: 0, codeName: 'OK', message: '', httpStatus: null }],
       diagnosis: null,
     });
-    expect(result.session).toMatch(new RegExp(`^${AGENT}/sessions/cx-webhook-kit-smoke-`));
+    expect(result.session).toMatch(new RegExp(`^${AGENT}/sessions/smoke-[0-9a-f]{30}$`));
     expect(typeof result.roundTripMs).toBe('number');
   });
 
