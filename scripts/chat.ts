@@ -4,20 +4,15 @@
 //   npm run chat -- --agent <agent>
 import { createInterface } from 'node:readline';
 import type { protos } from '@google-cloud/dialogflow-cx';
-import { UsageError, parseCli, runAsScript, runCli, type CliIo } from './cli';
+import { parseCli, runAsScript, runCli, type CliIo } from './cli';
 import {
-  AGENT_OUTPUT,
   CALL_OPTIONS,
   ENDPOINT_HELP,
-  ENDPOINT_OPTIONS,
-  agentLocation,
-  clientOptions,
   describeEndpoint,
-  fromStackOrFlags,
-  parseEndpointFlags,
   type DialogflowClientOptions,
   type PulumiOptions,
 } from './cx/connection';
+import { TARGET_OPTIONS, resolveTarget } from './cx/target';
 import { codeName, describeApiError } from './cx/rpcStatus';
 import { newSession } from './cx/session';
 import { fromStruct } from './cx/struct';
@@ -111,33 +106,28 @@ interface Target {
   diagnostics: boolean;
 }
 
-async function resolveTarget(argv: string[], pulumi: PulumiOptions): Promise<Target | undefined> {
+async function resolveChat(argv: string[], pulumi: PulumiOptions): Promise<Target | undefined> {
   const parsed = parseCli(
     argv,
     {
-      agent: { type: 'string' },
+      ...TARGET_OPTIONS,
       language: { type: 'string', default: 'en' },
       diagnostics: { type: 'boolean', default: false },
-      ...ENDPOINT_OPTIONS,
     },
     true,
   );
   if (!parsed) return undefined;
-  const { values, positionals } = parsed;
-  const endpoint = parseEndpointFlags(values);
-  const { agent } = await fromStackOrFlags(
-    positionals,
-    { agent: values.agent },
-    { agent: AGENT_OUTPUT },
+  const { agent, options } = await resolveTarget(
+    parsed,
+    {},
     pulumi,
+    'give a stack name or --agent <agent>',
   );
-  if (agent === undefined) throw new UsageError('give a stack name or --agent <agent>');
-  agentLocation(agent);
   return {
     agent,
-    options: clientOptions(agent, endpoint),
-    language: values.language,
-    diagnostics: values.diagnostics === true,
+    options,
+    language: parsed.values.language,
+    diagnostics: parsed.values.diagnostics === true,
   };
 }
 
@@ -234,7 +224,7 @@ export async function main(argv: string[], io: CliIo, deps: ChatDeps = {}): Prom
   return runCli(
     TOOL,
     async () => {
-      const target = await resolveTarget(argv, deps.pulumi ?? {});
+      const target = await resolveChat(argv, deps.pulumi ?? {});
       if (!target) {
         io.out(HELP);
         return 0;

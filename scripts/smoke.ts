@@ -5,19 +5,13 @@
 import { SMOKE_EVENT } from '../service/smoke';
 import { CliError, UsageError, parseCli, runAsScript, runCli, seconds, type CliIo } from './cli';
 import {
-  AGENT_OUTPUT,
   CALL_OPTIONS,
   ENDPOINT_HELP,
-  ENDPOINT_OPTIONS,
-  agentLocation,
-  clientOptions,
   describeEndpoint,
-  fromStackOrFlags,
-  parseEndpointFlags,
-  requireChildOf,
   type DialogflowClientOptions,
   type PulumiOptions,
 } from './cx/connection';
+import { SMOKE_FLOW, TARGET_OPTIONS, resolveTarget } from './cx/target';
 import { Code, describeApiError } from './cx/rpcStatus';
 import {
   RETRYABLE,
@@ -89,51 +83,34 @@ interface Target {
   json: boolean;
 }
 
-async function resolveTarget(argv: string[], pulumi: PulumiOptions): Promise<Target | undefined> {
+async function resolveSmoke(argv: string[], pulumi: PulumiOptions): Promise<Target | undefined> {
   const parsed = parseCli(
     argv,
     {
-      agent: { type: 'string' },
+      ...TARGET_OPTIONS,
       flow: { type: 'string' },
       wait: { type: 'string', default: String(DEFAULT_WAIT_S) },
       language: { type: 'string', default: 'en' },
       json: { type: 'boolean', default: false },
-      ...ENDPOINT_OPTIONS,
     },
     true,
   );
   if (!parsed) return undefined;
-  const { values, positionals } = parsed;
-  const endpoint = parseEndpointFlags(values);
-  const waitMs = seconds(values.wait, '--wait') * 1000;
-  const { agent, flow } = await fromStackOrFlags(
-    positionals,
-    { agent: values.agent, flow: values.flow },
-    {
-      agent: AGENT_OUTPUT,
-      flow: {
-        output: 'smokeFlowName',
-        hint: 'the stack has no smoke flow; set cx-webhook-kit:smokeFlow to true (the default) and run pulumi up',
-      },
-    },
+  const waitMs = seconds(parsed.values.wait, '--wait') * 1000;
+  const { agent, resources, options } = await resolveTarget(
+    parsed,
+    { flow: SMOKE_FLOW },
     pulumi,
+    'give a stack name, or --agent and --flow',
   );
-  if (agent === undefined || flow === undefined) {
-    throw new UsageError(
-      agent === undefined
-        ? 'give a stack name, or --agent and --flow'
-        : '--agent needs --flow <smoke flow>',
-    );
-  }
-  agentLocation(agent);
-  requireChildOf(agent, 'flows', flow, '--flow');
+  if (resources.flow === undefined) throw new UsageError('--agent needs --flow <smoke flow>');
   return {
     agent,
-    flow,
-    options: clientOptions(agent, endpoint),
+    flow: resources.flow,
+    options,
     waitMs,
-    language: values.language,
-    json: values.json === true,
+    language: parsed.values.language,
+    json: parsed.values.json === true,
   };
 }
 
@@ -235,7 +212,7 @@ export async function main(argv: string[], io: CliIo, deps: SmokeDeps = {}): Pro
   return runCli(
     TOOL,
     async () => {
-      const target = await resolveTarget(argv, deps.pulumi ?? {});
+      const target = await resolveSmoke(argv, deps.pulumi ?? {});
       if (!target) {
         io.out(HELP);
         return 0;
