@@ -26,7 +26,7 @@ import {
 import { newSession } from './cx/session';
 import { fromStruct } from './cx/struct';
 import type { SmokeMarker } from '../service/smoke';
-import { v3Clients, type V3 } from './cx/clients';
+import { durationMs, v3beta1Clients, type V3beta1 } from './cx/clients';
 
 const TOOL = 'smoke';
 const DEFAULT_WAIT_S = 300;
@@ -116,7 +116,7 @@ async function resolveSmoke(argv: string[], pulumi: PulumiOptions): Promise<Targ
 
 /** One detectIntent on a fresh session, at the smoke flow's start page, with the smoke event. */
 async function attempt(
-  client: InstanceType<V3['SessionsClient']>,
+  client: InstanceType<V3beta1['SessionsClient']>,
   target: Target,
   now: () => number,
 ) {
@@ -133,7 +133,12 @@ async function attempt(
     );
     const roundTripMs = now() - started;
     const result = response.queryResult ?? {};
-    const statuses = (result.webhookStatuses ?? []).map(webhookStatus);
+    const statuses = (result.webhookStatuses ?? []).map((status, i) =>
+      webhookStatus(status, {
+        tag: result.webhookTags?.[i],
+        latencyMs: durationMs(result.webhookLatencies?.[i] ?? null),
+      }),
+    );
     const marker = findMarker((result.webhookPayloads ?? []).map(fromStruct));
     const outcome = classify(statuses, marker);
     return { session, roundTripMs, statuses, marker, outcome, apiError: undefined };
@@ -149,7 +154,7 @@ async function attempt(
 async function runSmoke(target: Target, io: CliIo, deps: SmokeDeps = {}): Promise<SmokeResult> {
   const now = deps.now ?? Date.now;
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  const client = new (v3Clients().SessionsClient)(target.options);
+  const client = new (v3beta1Clients().SessionsClient)(target.options);
   const deadline = now() + target.waitMs;
   let backoff = FIRST_BACKOFF_MS;
   let attempts = 0;
@@ -196,8 +201,14 @@ function printResult(io: CliIo, r: SmokeResult): void {
     io.out(`  caller    ${r.marker.caller ?? '(none named)'} (auth: ${r.marker.auth})`);
   } else {
     io.out(`${TOOL}: FAIL  ${r.outcome}: ${r.diagnosis?.summary ?? ''}`);
-    for (const s of r.webhookStatuses)
-      io.out(`  status    ${s.codeName}${s.message ? `: ${s.message}` : ''}`);
+  }
+  // Each call as Dialogflow reports it; its latency is the webhook's share of the round trip.
+  for (const s of r.webhookStatuses) {
+    io.out(
+      `  webhook   ${s.tag ?? '(no tag)'} ${s.codeName}` +
+        (s.latencyMs === null ? '' : ` in ${s.latencyMs} ms`) +
+        (s.message ? `: ${s.message}` : ''),
+    );
   }
   io.out(`  agent     ${r.agent}`);
   io.out(`  flow      ${r.flow}`);

@@ -7,6 +7,7 @@ import { SMOKE_TAG } from '../../service/smoke';
 import { captureIo } from '../helpers/cliIo';
 import { startDialogflowStandIn } from '../helpers/dialogflowStandIn';
 import { fakePulumi } from '../helpers/fakePulumi';
+import { runStack } from '../helpers/infra';
 import {
   AGENT,
   ANSWER_PAGE,
@@ -16,11 +17,12 @@ import {
   SMOKE_FLOW,
   START_FLOW,
   WEBHOOK,
-  demoAgent,
+  placesAgent,
   smokeFlow,
   webhook,
 } from '../helpers/standInAgents';
 import type { StandInAgent } from '../helpers/standInConversation';
+import { agentFromPlan } from '../helpers/standInFromPlan';
 
 const FIXTURE = join(__dirname, 'fixtures', 'exported-agent');
 const TYPO = 'order-stauts';
@@ -42,10 +44,10 @@ interface CheckJson {
 }
 const parse = (lines: string[]) => JSON.parse(lines.join('\n')) as CheckJson;
 
-/** The demo agent with a route group at flow and at agent level, a smoke flow and a CRM webhook. */
+/** The places agent with a route group at flow and at agent level, a smoke flow and a CRM webhook. */
 function liveAgent(): StandInAgent {
   const caller = { kind: 'none' } as const;
-  const agent = demoAgent(webhook('http://127.0.0.1:9/', caller));
+  const agent = placesAgent(webhook('http://127.0.0.1:9/', caller));
   agent.webhooks.push(
     webhook('https://crm.example.com/', caller, { name: OTHER_WEBHOOK, displayName: 'CRM' }),
   );
@@ -328,6 +330,31 @@ describe('npm run agent:check against the live agent (Dialogflow stand-in)', () 
     const { io } = await check(liveAgent(), ['--json']);
     expect(parse(io.stdout).servedTags).toEqual(servedTags());
     expect(servedTags()).toContain(SMOKE_TAG);
+  });
+});
+
+describe("agent:check on the dev stack's agent, as the program plans it", () => {
+  it('passes, with every call of the demo wiring and the smoke flow served', async () => {
+    const run = await runStack('dev');
+    const planned = agentFromPlan(run, 'http://127.0.0.1:9/', { kind: 'none' });
+    const standIn = await startDialogflowStandIn(planned.agent);
+    const pulumi = fakePulumi({ outputs: run.outputs });
+    try {
+      const io = captureIo();
+      const code = await main(['dev', ...standIn.flags, '--json'], io, { command: pulumi.command });
+      expect(code).toBe(0);
+      const result = parse(io.stdout);
+      expect(result.smokeFlow).toBe(planned.smokeFlowName);
+      expect(result.calls.map((c) => [c.place, c.tag, c.verdict])).toEqual([
+        ['flow route', 'greeting', 'served'],
+        ['page route', 'validate-order-number', 'served'],
+        ['page route', 'order-status', 'served'],
+        ['flow event handler', SMOKE_TAG, 'served'],
+      ]);
+    } finally {
+      pulumi.cleanup();
+      await standIn.close();
+    }
   });
 });
 
