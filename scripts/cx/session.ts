@@ -1,6 +1,5 @@
 // Session names for the tools' conversations. session.proto (DetectIntentRequest.session, v3 and
-// v3beta1): "The length of the Session ID must not exceed 36 characters."; a longer one is refused
-// with INVALID_ARGUMENT.
+// v3beta1): "The length of the Session ID must not exceed 36 characters."
 import { randomBytes } from 'node:crypto';
 
 export const SESSION_ID_MAX_LENGTH = 36;

@@ -1,7 +1,8 @@
 // What a smoke detectIntent proves, read from the QueryResult (session.proto, v3beta1):
 // `webhook_statuses` holds a google.rpc.Status per webhook call in call order, `webhook_payloads`
-// each call's WebhookResponse.payload, `webhook_tags` and `webhook_latencies` its tag and latency. The smoke passes only when the webhook was called, every
-// status is OK, and the built-in smoke handler's marker came back.
+// each call's WebhookResponse.payload, `webhook_tags` and `webhook_latencies` its tag and latency.
+// The smoke passes only when the webhook was called, every status is OK, and the built-in smoke
+// handler's marker came back.
 import type { SmokeMarker } from '../../service/smoke';
 import type { JsonObject } from '../../service/protocol/types';
 import { Code, codeName } from './rpcStatus';
@@ -91,7 +92,10 @@ const GRANT_MISSING =
   'the grant is missing or on another principal: run pulumi up and check the run.invoker binding ' +
   'names service-<agent project number>@gcp-sa-dialogflow.iam.gserviceaccount.com';
 
-/** Dialogflow's exact `aud` is not documented (docs/cx-protocol.md, NOT CONFIRMED #1). */
+/**
+ * No Google page states the `aud` Dialogflow puts in its token (a third party reports the webhook
+ * URL), so a mismatch is a likely cause of a refusal in either mode that checks it.
+ */
 const AUDIENCE =
   "the token's audience is not one the service accepts: in platform and id-token mode it must be " +
   'in WEBHOOK_AUDIENCE (the URL the CX webhook calls, with and without a trailing slash), and ' +
