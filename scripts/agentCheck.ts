@@ -1,49 +1,45 @@
 // Lists every fulfillment of an agent that calls our webhook, with its tag and whether a handler of
 // this service serves it; fails when one does not, even if a fallback would answer.
 //   npm run agent:check -- <stack>
-//   npm run agent:check -- --agent <agent> [--webhook <webhook>]
+//   npm run agent:check -- --agent <agent> [--webhook <webhook>] [--flow <smoke flow>]
 //   npm run agent:check -- --export <dir> [--webhook <display name>]
 import { servedTags } from '../service/composition';
+import { SMOKE_TAG } from '../service/smoke';
 import { CliError, UsageError, parseCli, runAsScript, runCli, type CliIo } from './cli';
 import { loadAgentFromApi } from './cx/agentFromApi';
 import { loadAgentFromExport } from './cx/agentFromExport';
-import type { AgentModel } from './cx/agentModel';
-import {
-  AGENT_OUTPUT,
-  ENDPOINT_HELP,
-  ENDPOINT_OPTIONS,
-  agentLocation,
-  clientOptions,
-  describeEndpoint,
-  fromStackOrFlags,
-  parseEndpointFlags,
-  requireChildOf,
-  type PulumiOptions,
-} from './cx/connection';
+import { sameResource, type AgentModel } from './cx/agentModel';
+import { ENDPOINT_HELP, describeEndpoint, type PulumiOptions } from './cx/connection';
 import { describeApiError } from './cx/rpcStatus';
-import { checkCalls, type CheckedCall, type Verdict } from './cx/fulfillments';
+import { SMOKE_FLOW, TARGET_OPTIONS, WEBHOOK, resolveTarget } from './cx/target';
+import { checkCalls, wiringProblems, type CheckedCall, type Verdict } from './cx/fulfillments';
 
 const TOOL = 'agent:check';
 
 export const HELP = `Lists every fulfillment of a CX agent that calls this service's webhook, with its tag and
-whether a handler serves it. Fails when one names a tag no handler serves, or no tag.
+whether a handler serves it. Fails when one names a tag no handler serves, or no tag; when no
+fulfillment calls the webhook at all; and when the stack's smoke flow does not call it.
 
 usage:
-  npm run agent:check -- <stack>                      agent and webhook from the stack's outputs
-  npm run agent:check -- --agent <agent> [--webhook <webhook>]
+  npm run agent:check -- <stack>                      agent, webhook and smoke flow from the stack
+  npm run agent:check -- --agent <agent> [--webhook <webhook>] [--flow <smoke flow>]
   npm run agent:check -- --export <dir> [--webhook <display name>]
 
-  <stack>                   a Pulumi stack of this project (reads agentName and webhookName)
+  <stack>                   a Pulumi stack of this project (reads agentName, webhookName and,
+                            when the stack has one, smokeFlowName)
   --agent <name>            projects/<p>/locations/<l>/agents/<id>
   --webhook <name>          the webhook to check; optional when the agent has only one
-                            (with --export: its display name)
+                            (with --export: its display name). Names match whether the project
+                            is written as its ID or its number.
+  --flow <name>             the smoke flow, <agent>/flows/<id>: it must call the webhook with the
+                            tag ${SMOKE_TAG}
   --export <dir>            an agent exported as a JSON package (console export or Git integration)
   --json                    print the result as JSON
 ${ENDPOINT_HELP}
   -h, --help                this text
 
-exit codes: 0 every call of the webhook is served; 1 a tag is unserved or missing; 2 usage;
-3 the agent could not be read.`;
+exit codes: 0 the webhook's calls are all served; 1 a tag is unserved or missing, no call of the
+webhook, or no smoke call; 2 usage; 3 the agent could not be read.`;
 
 const LABELS: Record<Verdict, string> = {
   served: 'served',
@@ -55,31 +51,35 @@ const LABELS: Record<Verdict, string> = {
 interface Target {
   load(): Promise<AgentModel>;
   webhook?: string;
+  /** The stack's smoke flow, whose call must be there. */
+  smokeFlow?: string;
 }
 
-async function resolveTarget(
+async function resolveCheck(
   argv: string[],
   pulumi: PulumiOptions,
 ): Promise<{ target: Target; json: boolean } | undefined> {
   const parsed = parseCli(
     argv,
     {
-      agent: { type: 'string' },
+      ...TARGET_OPTIONS,
       webhook: { type: 'string' },
+      flow: { type: 'string' },
       export: { type: 'string' },
       json: { type: 'boolean', default: false },
-      ...ENDPOINT_OPTIONS,
     },
     true,
   );
   if (!parsed) return undefined;
   const { values, positionals } = parsed;
-  const endpoint = parseEndpointFlags(values);
   const json = values.json === true;
 
   if (values.export !== undefined) {
-    if (positionals.length || values.agent !== undefined || endpoint.host !== undefined) {
-      throw new UsageError('--export reads a package: give no stack, --agent or --api-endpoint');
+    const { agent, flow } = values;
+    if (positionals.length || agent || flow || values['api-endpoint'] || values.insecure) {
+      throw new UsageError(
+        '--export reads a package: give no stack, --agent, --flow or --api-endpoint',
+      );
     }
     const dir = values.export;
     return {
@@ -87,22 +87,17 @@ async function resolveTarget(
       target: { webhook: values.webhook, load: () => Promise.resolve(loadAgentFromExport(dir)) },
     };
   }
-  const { agent, webhook } = await fromStackOrFlags(
-    positionals,
-    { agent: values.agent, webhook: values.webhook },
-    { agent: AGENT_OUTPUT, webhook: { output: 'webhookName', hint: 'run pulumi up first' } },
+  const { agent, resources, options } = await resolveTarget(
+    parsed,
+    { webhook: WEBHOOK, flow: { ...SMOKE_FLOW, optional: true } },
     pulumi,
+    'give a stack name, --agent <agent>, or --export <dir>',
   );
-  if (agent === undefined) {
-    throw new UsageError('give a stack name, --agent <agent>, or --export <dir>');
-  }
-  agentLocation(agent);
-  if (webhook !== undefined) requireChildOf(agent, 'webhooks', webhook, '--webhook');
-  const options = clientOptions(agent, endpoint);
   return {
     json,
     target: {
-      webhook,
+      webhook: resources.webhook,
+      smokeFlow: resources.flow,
       load: () =>
         loadAgentFromApi(agent, options).catch((error: unknown) => {
           throw new CliError(describeApiError(error, describeEndpoint(options)), 3);
@@ -123,7 +118,7 @@ function ourWebhook(
       `the agent has ${agent.webhooks.length} webhooks (${list}): name one with --webhook`,
     );
   }
-  const found = agent.webhooks.find((w) => w.name === named);
+  const found = agent.webhooks.find((w) => sameResource(w.name, named));
   if (!found)
     throw new CliError(`webhook "${named}" is not one of the agent's webhooks (${list})`, 3);
   return found;
@@ -142,25 +137,27 @@ export async function main(argv: string[], io: CliIo, pulumi: PulumiOptions = {}
   return runCli(
     TOOL,
     async () => {
-      const resolved = await resolveTarget(argv, pulumi);
+      const resolved = await resolveCheck(argv, pulumi);
       if (!resolved) {
         io.out(HELP);
         return 0;
       }
-      const agent = await resolved.target.load();
-      const webhook = ourWebhook(agent, resolved.target.webhook);
+      const { target } = resolved;
+      const agent = await target.load();
+      const webhook = ourWebhook(agent, target.webhook);
       const served = servedTags();
       const calls = checkCalls(agent, webhook.name, new Set(served));
+      const problems = wiringProblems(agent, calls, target.smokeFlow);
       const count = (v: Verdict) => calls.filter((c) => c.verdict === v).length;
-      const failing = count('unserved') + count('missing-tag');
 
       if (resolved.json) {
         io.out(
           JSON.stringify(
             {
-              ok: failing === 0,
+              ok: problems.length === 0,
               source: agent.source,
               webhook,
+              smokeFlow: target.smokeFlow ?? null,
               servedTags: served,
               counts: {
                 served: count('served'),
@@ -169,12 +166,13 @@ export async function main(argv: string[], io: CliIo, pulumi: PulumiOptions = {}
                 otherWebhook: count('other-webhook'),
               },
               calls,
+              problems,
             },
             null,
             2,
           ),
         );
-        return failing === 0 ? 0 : 1;
+        return problems.length === 0 ? 0 : 1;
       }
       io.out(`${TOOL}: ${agent.source}`);
       io.out(
@@ -191,13 +189,8 @@ export async function main(argv: string[], io: CliIo, pulumi: PulumiOptions = {}
           `${count('unserved')} unserved, ${count('missing-tag')} without a tag; ` +
           `${count('other-webhook')} call other webhooks.`,
       );
-      if (failing > 0) {
-        io.out(
-          `FAIL: a tag no handler serves reaches the fallback (or a 404) instead of the intended ` +
-            `handler; fix the tag in the agent, or add a handler for it in service/handlers.`,
-        );
-        return 1;
-      }
+      for (const problem of problems) io.out(`FAIL: ${problem}.`);
+      if (problems.length > 0) return 1;
       io.out('OK');
       return 0;
     },

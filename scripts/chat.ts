@@ -1,34 +1,28 @@
 // A terminal conversation with a deployed agent: each line is a detectIntent turn; each answer shows
-// the agent's messages, where the conversation is (flow and page), and each webhook call's status.
+// the agent's messages, where the conversation is (flow and page), and each webhook call's tag,
+// status and latency.
 //   npm run chat -- <stack>
 //   npm run chat -- --agent <agent>
-import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
-import type { protos } from '@google-cloud/dialogflow-cx';
-import { UsageError, parseCli, runAsScript, runCli, type CliIo } from './cli';
+import { parseCli, runAsScript, runCli, type CliIo } from './cli';
 import {
-  AGENT_OUTPUT,
   CALL_OPTIONS,
   ENDPOINT_HELP,
-  ENDPOINT_OPTIONS,
-  agentLocation,
-  clientOptions,
   describeEndpoint,
-  fromStackOrFlags,
-  parseEndpointFlags,
   type DialogflowClientOptions,
   type PulumiOptions,
 } from './cx/connection';
+import { TARGET_OPTIONS, resolveTarget } from './cx/target';
 import { codeName, describeApiError } from './cx/rpcStatus';
+import { newSession } from './cx/session';
 import { fromStruct } from './cx/struct';
-import type { JsonValue } from '../service/protocol/types';
-import { v3Clients } from './cx/clients';
+import { durationMs, v3beta1Clients, type QueryResult } from './cx/clients';
 
 const TOOL = 'chat';
 
 export const HELP = `A conversation with a CX agent in the terminal. Each line you type is one detectIntent turn;
 the answer shows the agent's messages, the current flow and page, and each webhook call of the
-turn with its status (and its payload, if any).
+turn in call order: its tag, status, latency and webhook (and its payload, if any).
 
 usage:
   npm run chat -- <stack> [options]          the agent from the stack's agentName output
@@ -46,8 +40,8 @@ while chatting:
   /reset                    start a new session
   /quit                     end (so does Ctrl-D or the end of piped input)
 
-Dialogflow's v3 API reports each webhook call's status (QueryResult.webhook_statuses, in call
-order) and payload, but not its tag; a tag is shown only when the diagnostic info names one.
+The calls are read from the v3beta1 API's QueryResult (webhook_tags, webhook_statuses,
+webhook_latencies, webhook_display_names, webhook_payloads), the same agent and sessions as v3.
 exit codes: 0 done; 1 a turn failed at the API; 2 usage; 3 the stack outputs could not be read.`;
 
 export interface ChatDeps {
@@ -57,25 +51,24 @@ export interface ChatDeps {
   pulumi?: PulumiOptions;
 }
 
-type QueryResult = protos.google.cloud.dialogflow.cx.v3.IQueryResult;
-
-/** Tags named anywhere in the free-form diagnostic info, under any key that says "tag". */
-export function tagsInDiagnostics(info: JsonValue): string[] {
-  const found: string[] = [];
-  const walk = (value: JsonValue, key: string) => {
-    // The key's last word, whatever its case style: "tag", "Webhook Tag", "webhookTag", "webhook_tag".
-    const last = key
-      .replace(/([a-z])([A-Z])/g, '$1 $2')
-      .split(/[\s_-]+/)
-      .pop();
-    if (typeof value === 'string' && last?.toLowerCase() === 'tag') found.push(value);
-    else if (Array.isArray(value)) value.forEach((v) => walk(v, key));
-    else if (value && typeof value === 'object') {
-      for (const [k, v] of Object.entries(value)) walk(v, k);
-    }
-  };
-  walk(info, '');
-  return found;
+/** One line per webhook call of the turn, in call order: tag, status, latency, webhook, payload. */
+function webhookLines(result: QueryResult): string[] {
+  const statuses = result.webhookStatuses ?? [];
+  if (statuses.length === 0) return ['  webhook  none called'];
+  const payloads = (result.webhookPayloads ?? []).map(fromStruct);
+  return statuses.map((status, i) => {
+    const tag = result.webhookTags?.[i] || '(no tag)';
+    const latency = durationMs(result.webhookLatencies?.[i] ?? null);
+    const webhook = result.webhookDisplayNames?.[i] || result.webhookIds?.[i];
+    const payload = payloads[i] && Object.keys(payloads[i]).length ? payloads[i] : undefined;
+    return (
+      `  webhook  #${i + 1} ${tag}  ${codeName(status.code)}` +
+      (latency === null ? '' : `  ${latency} ms`) +
+      (webhook ? `  (${webhook})` : '') +
+      ((status.code ?? 0) !== 0 && status.message ? `: ${status.message}` : '') +
+      (payload ? `  payload ${JSON.stringify(payload)}` : '')
+    );
+  });
 }
 
 export function formatTurn(result: QueryResult, diagnostics: boolean): string[] {
@@ -84,23 +77,10 @@ export function formatTurn(result: QueryResult, diagnostics: boolean): string[] 
   for (const text of texts.length ? texts : ['(no message)']) lines.push(`agent> ${text}`);
   const flow = result.currentFlow?.displayName || result.currentFlow?.name || '?';
   const page = result.currentPage?.displayName || result.currentPage?.name || '?';
-  lines.push(`  page     ${flow} › ${page}`);
-  const statuses = result.webhookStatuses ?? [];
-  const payloads = (result.webhookPayloads ?? []).map(fromStruct);
-  if (statuses.length === 0) lines.push('  webhook  none called');
-  statuses.forEach((status, i) => {
-    const ok = (status.code ?? 0) === 0;
-    const payload = payloads[i] && Object.keys(payloads[i]).length ? payloads[i] : undefined;
-    lines.push(
-      `  webhook  #${i + 1} ${codeName(status.code)}` +
-        (!ok && status.message ? `: ${status.message}` : '') +
-        (payload ? `  payload ${JSON.stringify(payload)}` : ''),
-    );
-  });
-  const info = result.diagnosticInfo ? fromStruct(result.diagnosticInfo) : undefined;
-  const tags = info ? tagsInDiagnostics(info) : [];
-  if (tags.length) lines.push(`  tags     ${tags.join(', ')} (from the diagnostic info)`);
-  if (diagnostics && info) lines.push(`  diagnostics ${JSON.stringify(info)}`);
+  lines.push(`  page     ${flow} › ${page}`, ...webhookLines(result));
+  if (diagnostics && result.diagnosticInfo) {
+    lines.push(`  diagnostics ${JSON.stringify(fromStruct(result.diagnosticInfo))}`);
+  }
   return lines;
 }
 
@@ -111,37 +91,30 @@ interface Target {
   diagnostics: boolean;
 }
 
-async function resolveTarget(argv: string[], pulumi: PulumiOptions): Promise<Target | undefined> {
+async function resolveChat(argv: string[], pulumi: PulumiOptions): Promise<Target | undefined> {
   const parsed = parseCli(
     argv,
     {
-      agent: { type: 'string' },
+      ...TARGET_OPTIONS,
       language: { type: 'string', default: 'en' },
       diagnostics: { type: 'boolean', default: false },
-      ...ENDPOINT_OPTIONS,
     },
     true,
   );
   if (!parsed) return undefined;
-  const { values, positionals } = parsed;
-  const endpoint = parseEndpointFlags(values);
-  const { agent } = await fromStackOrFlags(
-    positionals,
-    { agent: values.agent },
-    { agent: AGENT_OUTPUT },
+  const { agent, options } = await resolveTarget(
+    parsed,
+    {},
     pulumi,
+    'give a stack name or --agent <agent>',
   );
-  if (agent === undefined) throw new UsageError('give a stack name or --agent <agent>');
-  agentLocation(agent);
   return {
     agent,
-    options: clientOptions(agent, endpoint),
-    language: values.language,
-    diagnostics: values.diagnostics === true,
+    options,
+    language: parsed.values.language,
+    diagnostics: parsed.values.diagnostics === true,
   };
 }
-
-const newSession = (agent: string) => `${agent}/sessions/chat-${randomUUID()}`;
 
 /** What a typed line asks for. */
 export type Line =
@@ -164,7 +137,7 @@ export function parseLine(raw: string): Line {
 async function converse(target: Target, io: CliIo, deps: ChatDeps): Promise<number> {
   const input = deps.input ?? process.stdin;
   const interactive = deps.interactive ?? (process.stdin.isTTY === true && input === process.stdin);
-  const client = new (v3Clients().SessionsClient)(target.options);
+  const client = new (v3beta1Clients().SessionsClient)(target.options);
   const rl = createInterface({
     input,
     output: interactive ? process.stdout : undefined,
@@ -173,7 +146,7 @@ async function converse(target: Target, io: CliIo, deps: ChatDeps): Promise<numb
   rl.setPrompt('you> ');
   // Ctrl-C ends the conversation like Ctrl-D; unhandled, readline would only pause the input.
   rl.on('SIGINT', () => rl.close());
-  let session = newSession(target.agent);
+  let session = newSession(target.agent, 'chat');
   let failures = 0;
 
   const detectIntent = async (
@@ -210,7 +183,7 @@ async function converse(target: Target, io: CliIo, deps: ChatDeps): Promise<numb
           break;
         }
         case 'reset':
-          session = newSession(target.agent);
+          session = newSession(target.agent, 'chat');
           io.out('  (new session)');
           break;
         case 'unknown':
@@ -236,7 +209,7 @@ export async function main(argv: string[], io: CliIo, deps: ChatDeps = {}): Prom
   return runCli(
     TOOL,
     async () => {
-      const target = await resolveTarget(argv, deps.pulumi ?? {});
+      const target = await resolveChat(argv, deps.pulumi ?? {});
       if (!target) {
         io.out(HELP);
         return 0;

@@ -2,23 +2,16 @@
 // flow with detectIntent and checks what Dialogflow reports about the webhook call.
 //   npm run smoke -- <stack> [--wait 300] [--json]
 //   npm run smoke -- --agent <agent> --flow <smoke flow>
-import { randomUUID } from 'node:crypto';
 import { SMOKE_EVENT } from '../service/smoke';
 import { CliError, UsageError, parseCli, runAsScript, runCli, seconds, type CliIo } from './cli';
 import {
-  AGENT_OUTPUT,
   CALL_OPTIONS,
   ENDPOINT_HELP,
-  ENDPOINT_OPTIONS,
-  agentLocation,
-  clientOptions,
   describeEndpoint,
-  fromStackOrFlags,
-  parseEndpointFlags,
-  requireChildOf,
   type DialogflowClientOptions,
   type PulumiOptions,
 } from './cx/connection';
+import { SMOKE_FLOW, TARGET_OPTIONS, resolveTarget } from './cx/target';
 import { Code, describeApiError } from './cx/rpcStatus';
 import {
   RETRYABLE,
@@ -30,9 +23,10 @@ import {
   type Outcome,
   type WebhookStatus,
 } from './cx/smokeOutcome';
+import { newSession } from './cx/session';
 import { fromStruct } from './cx/struct';
 import type { SmokeMarker } from '../service/smoke';
-import { v3Clients, type V3 } from './cx/clients';
+import { durationMs, v3beta1Clients, type V3beta1 } from './cx/clients';
 
 const TOOL = 'smoke';
 const DEFAULT_WAIT_S = 300;
@@ -89,61 +83,44 @@ interface Target {
   json: boolean;
 }
 
-async function resolveTarget(argv: string[], pulumi: PulumiOptions): Promise<Target | undefined> {
+async function resolveSmoke(argv: string[], pulumi: PulumiOptions): Promise<Target | undefined> {
   const parsed = parseCli(
     argv,
     {
-      agent: { type: 'string' },
+      ...TARGET_OPTIONS,
       flow: { type: 'string' },
       wait: { type: 'string', default: String(DEFAULT_WAIT_S) },
       language: { type: 'string', default: 'en' },
       json: { type: 'boolean', default: false },
-      ...ENDPOINT_OPTIONS,
     },
     true,
   );
   if (!parsed) return undefined;
-  const { values, positionals } = parsed;
-  const endpoint = parseEndpointFlags(values);
-  const waitMs = seconds(values.wait, '--wait') * 1000;
-  const { agent, flow } = await fromStackOrFlags(
-    positionals,
-    { agent: values.agent, flow: values.flow },
-    {
-      agent: AGENT_OUTPUT,
-      flow: {
-        output: 'smokeFlowName',
-        hint: 'the stack has no smoke flow; set cx-webhook-kit:smokeFlow to true (the default) and run pulumi up',
-      },
-    },
+  const waitMs = seconds(parsed.values.wait, '--wait') * 1000;
+  const { agent, resources, options } = await resolveTarget(
+    parsed,
+    { flow: SMOKE_FLOW },
     pulumi,
+    'give a stack name, or --agent and --flow',
   );
-  if (agent === undefined || flow === undefined) {
-    throw new UsageError(
-      agent === undefined
-        ? 'give a stack name, or --agent and --flow'
-        : '--agent needs --flow <smoke flow>',
-    );
-  }
-  agentLocation(agent);
-  requireChildOf(agent, 'flows', flow, '--flow');
+  if (resources.flow === undefined) throw new UsageError('--agent needs --flow <smoke flow>');
   return {
     agent,
-    flow,
-    options: clientOptions(agent, endpoint),
+    flow: resources.flow,
+    options,
     waitMs,
-    language: values.language,
-    json: values.json === true,
+    language: parsed.values.language,
+    json: parsed.values.json === true,
   };
 }
 
 /** One detectIntent on a fresh session, at the smoke flow's start page, with the smoke event. */
 async function attempt(
-  client: InstanceType<V3['SessionsClient']>,
+  client: InstanceType<V3beta1['SessionsClient']>,
   target: Target,
   now: () => number,
 ) {
-  const session = `${target.agent}/sessions/cx-webhook-kit-smoke-${randomUUID()}`;
+  const session = newSession(target.agent, 'smoke');
   const started = now();
   try {
     const [response] = await client.detectIntent(
@@ -156,7 +133,12 @@ async function attempt(
     );
     const roundTripMs = now() - started;
     const result = response.queryResult ?? {};
-    const statuses = (result.webhookStatuses ?? []).map(webhookStatus);
+    const statuses = (result.webhookStatuses ?? []).map((status, i) =>
+      webhookStatus(status, {
+        tag: result.webhookTags?.[i],
+        latencyMs: durationMs(result.webhookLatencies?.[i] ?? null),
+      }),
+    );
     const marker = findMarker((result.webhookPayloads ?? []).map(fromStruct));
     const outcome = classify(statuses, marker);
     return { session, roundTripMs, statuses, marker, outcome, apiError: undefined };
@@ -172,7 +154,7 @@ async function attempt(
 async function runSmoke(target: Target, io: CliIo, deps: SmokeDeps = {}): Promise<SmokeResult> {
   const now = deps.now ?? Date.now;
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  const client = new (v3Clients().SessionsClient)(target.options);
+  const client = new (v3beta1Clients().SessionsClient)(target.options);
   const deadline = now() + target.waitMs;
   let backoff = FIRST_BACKOFF_MS;
   let attempts = 0;
@@ -219,8 +201,14 @@ function printResult(io: CliIo, r: SmokeResult): void {
     io.out(`  caller    ${r.marker.caller ?? '(none named)'} (auth: ${r.marker.auth})`);
   } else {
     io.out(`${TOOL}: FAIL  ${r.outcome}: ${r.diagnosis?.summary ?? ''}`);
-    for (const s of r.webhookStatuses)
-      io.out(`  status    ${s.codeName}${s.message ? `: ${s.message}` : ''}`);
+  }
+  // Each call as Dialogflow reports it; its latency is the webhook's share of the round trip.
+  for (const s of r.webhookStatuses) {
+    io.out(
+      `  webhook   ${s.tag ?? '(no tag)'} ${s.codeName}` +
+        (s.latencyMs === null ? '' : ` in ${s.latencyMs} ms`) +
+        (s.message ? `: ${s.message}` : ''),
+    );
   }
   io.out(`  agent     ${r.agent}`);
   io.out(`  flow      ${r.flow}`);
@@ -235,7 +223,7 @@ export async function main(argv: string[], io: CliIo, deps: SmokeDeps = {}): Pro
   return runCli(
     TOOL,
     async () => {
-      const target = await resolveTarget(argv, deps.pulumi ?? {});
+      const target = await resolveSmoke(argv, deps.pulumi ?? {});
       if (!target) {
         io.out(HELP);
         return 0;

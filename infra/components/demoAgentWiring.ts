@@ -32,9 +32,10 @@ export interface DemoAgentWiringArgs {
 /**
  * Wires the example handlers into an agent the stack created, so a person can talk to it right after
  * `pulumi up`: the default start flow's welcome route answers through `greeting`, and an
- * "order status" intent leads to a page whose form parameter `order_number` is checked through
- * `validate-order-number` (its parameter-level fulfillment) and then answered through
- * `order-status`. It takes over the default start flow's routes, so it is for created agents only.
+ * "order status" intent leads to a page whose form collects `order_number`. A page route checks the
+ * number through `validate-order-number` on the turn it is filled, and another answers through
+ * `order-status` once the form is complete. It takes over the default start flow's routes, so it is
+ * for created agents only.
  */
 export class DemoAgentWiring extends pulumi.ComponentResource {
   readonly startFlowName: pulumi.Output<string>;
@@ -73,17 +74,27 @@ export class DemoAgentWiring extends pulumi.ComponentResource {
               displayName: ORDER_PARAM,
               entityType: INTEGER_ENTITY,
               required: true,
+              // No webhook here: CX calls a parameter's prompt fulfillment when it asks for the
+              // value, before the user has given one.
               fillBehavior: {
-                initialPromptFulfillment: {
-                  messages: say('What is your order number?'),
-                  webhook: args.webhook,
-                  tag: DEMO_TAGS.validate,
-                },
+                initialPromptFulfillment: { messages: say('What is your order number?') },
               },
             },
           ],
         },
+        // Validation runs on the turn the value is filled: `$page.params.<id>.status = "UPDATED"`,
+        // the route an answer in the Dialogflow CX users group gives for checking a collected value
+        // ("the webhook you set on the parameter is called before the parameter is collected",
+        // groups.google.com/g/dialogflow-cx-edition-users/c/Eh4nAYuAuUI). It has no target: the
+        // page stays, and when the handler marks the value INVALID, CX clears it and prompts again
+        // (page.proto, Form.Parameter.FillBehavior). A valid value completes the form, which the
+        // conditions reference tests with `$page.params.status = "FINAL"`
+        // (cloud.google.com/dialogflow/cx/docs/reference/condition); that route answers.
         transitionRoutes: [
+          {
+            condition: `$page.params.${ORDER_PARAM}.status = "UPDATED"`,
+            triggerFulfillment: { webhook: args.webhook, tag: DEMO_TAGS.validate },
+          },
           {
             condition: '$page.params.status = "FINAL"',
             triggerFulfillment: { webhook: args.webhook, tag: DEMO_TAGS.orderStatus },

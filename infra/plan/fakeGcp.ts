@@ -59,6 +59,26 @@ function agentParent(type: string, name: string, parent: unknown): string {
   return parent;
 }
 
+/**
+ * A page route's condition may name the page's form parameters as `$page.params.<id>`
+ * (cloud.google.com/dialogflow/cx/docs/reference/condition). CX takes the expression as written
+ * and reads a parameter the form lacks as unset, so a misspelt one leaves a route that never
+ * fires; the model refuses it instead.
+ */
+function checkPageConditions(i: Inputs, where: string): void {
+  const parameters = new Set(
+    ((i.form?.parameters ?? []) as Inputs[]).map((p) => String(p.displayName).toLowerCase()),
+  );
+  ((i.transitionRoutes ?? []) as Inputs[]).forEach((route, n) => {
+    for (const [, id] of String(route.condition ?? '').matchAll(/\$page\.params\.([\w-]+)\./g)) {
+      // Parameter names are case-insensitive (concept/parameter, "Parameter naming").
+      if (!parameters.has(id.toLowerCase())) {
+        throw new Error(`${where} transitionRoutes[${n}]: the page has no form parameter ${id}`);
+      }
+    }
+  });
+}
+
 export class FakeGcp implements pulumi.runtime.Mocks {
   constructor(private readonly options: FakeGcpOptions = {}) {}
 
@@ -206,6 +226,7 @@ export class FakeGcp implements pulumi.runtime.Mocks {
         const where = `${type} (${name})`;
         checkFlowBody(i, agent, flow, where);
         checkForm(i.form, agent, flow, where);
+        checkPageConditions(i, where);
         checkFulfillment(i.entryFulfillment, agent, `${where} entryFulfillment`);
         const pageId = uuid(`${flow}/${i.displayName}`);
         return { id: `${flow}/pages/${pageId}`, name: pageId };

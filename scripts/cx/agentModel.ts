@@ -73,3 +73,15 @@ export interface AgentModel {
   /** Intent reference → display name, for readable route labels. */
   readonly intents: ReadonlyMap<string, string>;
 }
+
+/**
+ * `<agent id>/<collection>/<id>` of a resource name: the same resource whether its project is
+ * written as the project ID or its number (the API and the stack outputs may differ there). A
+ * reference that is no resource name (an exported agent's display name) is its own key.
+ */
+export function resourceKey(name: string): string {
+  const match = /(?:^|\/)agents\/([^/]+)\/([a-zA-Z]+)\/([^/]+)$/.exec(name);
+  return match ? `${match[1]}/${match[2]}/${match[3]}` : name;
+}
+
+export const sameResource = (a: string, b: string) => resourceKey(a) === resourceKey(b);

@@ -1,6 +1,6 @@
-// How the tools that talk to Dialogflow (smoke, agent:check, chat) find what to talk to: a stack's
-// outputs through the Pulumi CLI, the regional API endpoint of an agent, and the
-// `--api-endpoint host:port` / `--insecure` switch for a local stand-in of the API.
+// How the tools that talk to Dialogflow (smoke, agent:check, chat) reach it: a stack's outputs
+// through the Pulumi CLI, the regional API endpoint of an agent, and the `--api-endpoint host:port`
+// / `--insecure` switch for a local stand-in of the API.
 import { execFile } from 'node:child_process';
 import * as grpc from '@grpc/grpc-js';
 import { CliError, UsageError } from '../cli';
@@ -178,41 +178,4 @@ export function requireOutput(
   const value = outputs[key];
   if (typeof value === 'string' && value !== '') return value;
   throw new CliError(`stack "${stack}" has no output "${key}": ${hint}`, 3);
-}
-
-export interface OutputFor {
-  /** The stack output that gives the value. */
-  readonly output: string;
-  /** What to do when the stack lacks it. */
-  readonly hint: string;
-}
-
-export const AGENT_OUTPUT: OutputFor = {
-  output: 'agentName',
-  hint: 'run pulumi up with this version of the program',
-};
-
-/**
- * The resources a tool works on: from the outputs of the stack named by the one positional
- * argument, or else from the flags of the same names; never a mix, so nothing is taken from two
- * places at once.
- */
-export async function fromStackOrFlags<K extends string>(
-  positionals: readonly string[],
-  flags: { readonly [k in K]?: string },
-  outputs: { readonly [k in K]: OutputFor },
-  pulumi: PulumiOptions,
-): Promise<{ [k in K]?: string }> {
-  if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`);
-  const stack = positionals[0];
-  const keys = Object.keys(outputs) as K[];
-  const names = keys.map((k) => `--${k}`).join(' and ');
-  if (stack === undefined) return flags;
-  if (keys.some((k) => flags[k] !== undefined)) {
-    throw new UsageError(`give a stack name or ${names}, not both`);
-  }
-  const values = await readStackOutputs(stack, names, pulumi);
-  return Object.fromEntries(
-    keys.map((k) => [k, requireOutput(values, outputs[k].output, stack, outputs[k].hint)]),
-  ) as { [k in K]: string };
 }

@@ -1,11 +1,14 @@
 // Every fulfillment of an agent that calls a webhook, wherever CX allows one (flow.proto, page.proto,
 // transition_route_group.proto, v3), and the verdict on each against the tags the service serves.
-import type {
-  AgentModel,
-  EventHandler,
-  Fulfillment,
-  TransitionRoute,
-  TransitionRouteGroup,
+import { SMOKE_TAG } from '../../service/smoke';
+import {
+  resourceKey,
+  sameResource,
+  type AgentModel,
+  type EventHandler,
+  type Fulfillment,
+  type TransitionRoute,
+  type TransitionRouteGroup,
 } from './agentModel';
 
 export type Place =
@@ -27,6 +30,8 @@ export interface WebhookCall {
   readonly location: string;
   /** The webhook reference as the source writes it. */
   readonly webhook: string;
+  /** The flow it belongs to as the source names it; null for agent-level route groups. */
+  readonly flow: string | null;
   /** The tag, or '' when the fulfillment names none. */
   readonly tag: string;
 }
@@ -43,12 +48,14 @@ function routeLabel(route: TransitionRoute, intents: ReadonlyMap<string, string>
 /** Walks the agent and returns each fulfillment that names a webhook, in console order. */
 export function webhookCalls(agent: AgentModel): WebhookCall[] {
   const calls: WebhookCall[] = [];
+  let inFlow: string | null = null;
   const add = (place: Place, location: string, fulfillment: Fulfillment | null | undefined) => {
     if (!fulfillment?.webhook) return;
     calls.push({
       place,
       location,
       webhook: fulfillment.webhook,
+      flow: inFlow,
       tag: fulfillment.tag?.trim() ?? '',
     });
   };
@@ -77,6 +84,7 @@ export function webhookCalls(agent: AgentModel): WebhookCall[] {
   };
 
   for (const { flow, pages, routeGroups } of agent.flows) {
+    inFlow = flow.name || flow.displayName || null;
     const at = `flow ${quoted(flow.displayName, flow.name ?? '?')}`;
     routes('flow route', at, flow.transitionRoutes);
     handlers('flow event handler', at, flow.eventHandlers);
@@ -111,6 +119,7 @@ export function webhookCalls(agent: AgentModel): WebhookCall[] {
     }
     groups('flow route group', `${at} › `, routeGroups);
   }
+  inFlow = null;
   groups('agent route group', 'agent › ', agent.routeGroups);
   return calls;
 }
@@ -132,16 +141,60 @@ export function checkCalls(
   ourWebhook: string,
   served: ReadonlySet<string>,
 ): CheckedCall[] {
-  const names = new Map(agent.webhooks.map((w) => [w.name, w.displayName]));
+  const names = new Map(agent.webhooks.map((w) => [resourceKey(w.name), w.displayName]));
   return webhookCalls(agent).map((call) => {
-    const verdict: Verdict =
-      call.webhook !== ourWebhook
-        ? 'other-webhook'
-        : call.tag === ''
-          ? 'missing-tag'
-          : served.has(call.tag)
-            ? 'served'
-            : 'unserved';
-    return { ...call, verdict, webhookDisplayName: names.get(call.webhook) ?? call.webhook };
+    const verdict: Verdict = !sameResource(call.webhook, ourWebhook)
+      ? 'other-webhook'
+      : call.tag === ''
+        ? 'missing-tag'
+        : served.has(call.tag)
+          ? 'served'
+          : 'unserved';
+    return {
+      ...call,
+      verdict,
+      webhookDisplayName: names.get(resourceKey(call.webhook)) ?? call.webhook,
+    };
   });
+}
+
+/**
+ * What is wrong with how the agent calls our webhook, in words; empty when nothing is. Beyond
+ * unserved and missing tags: a deployed stack always has at least its smoke flow's call, so an agent
+ * with none is not wired to this webhook at all (or the check compares the wrong one).
+ */
+export function wiringProblems(
+  agent: AgentModel,
+  calls: readonly CheckedCall[],
+  smokeFlow?: string,
+): string[] {
+  const problems: string[] = [];
+  const ours = calls.filter((c) => c.verdict !== 'other-webhook');
+  if (ours.some((c) => c.verdict === 'unserved' || c.verdict === 'missing-tag')) {
+    problems.push(
+      'a tag no handler serves reaches the fallback (or a 404) instead of the intended handler; ' +
+        'fix the tag in the agent, or add a handler for it in service/handlers',
+    );
+  }
+  if (ours.length === 0) {
+    problems.push(
+      'no fulfillment calls this webhook: the agent is not wired to it, or the check names another ' +
+        'webhook (see --webhook)',
+    );
+  }
+  if (smokeFlow !== undefined) {
+    const flow = agent.flows.find((f) => f.flow.name && sameResource(f.flow.name, smokeFlow));
+    const called = ours.some(
+      (c) => c.verdict === 'served' && c.tag === SMOKE_TAG && sameResource(c.flow ?? '', smokeFlow),
+    );
+    if (!flow) {
+      problems.push(`the smoke flow ${smokeFlow} is not in the agent: run pulumi up to restore it`);
+    } else if (!called) {
+      problems.push(
+        `the smoke flow "${flow.flow.displayName ?? smokeFlow}" does not call this webhook with ` +
+          `the tag ${SMOKE_TAG}: run pulumi up to restore its event handler`,
+      );
+    }
+  }
+  return problems;
 }

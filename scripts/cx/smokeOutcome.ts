@@ -1,7 +1,8 @@
-// What a smoke detectIntent proves, read from the QueryResult (session.proto, v3):
+// What a smoke detectIntent proves, read from the QueryResult (session.proto, v3beta1):
 // `webhook_statuses` holds a google.rpc.Status per webhook call in call order, `webhook_payloads`
-// each call's WebhookResponse.payload. The smoke passes only when the webhook was called, every
-// status is OK, and the built-in smoke handler's marker came back.
+// each call's WebhookResponse.payload, `webhook_tags` and `webhook_latencies` its tag and latency.
+// The smoke passes only when the webhook was called, every status is OK, and the built-in smoke
+// handler's marker came back.
 import type { SmokeMarker } from '../../service/smoke';
 import type { JsonObject } from '../../service/protocol/types';
 import { Code, codeName } from './rpcStatus';
@@ -28,6 +29,9 @@ export interface WebhookStatus {
   readonly message: string;
   /** The HTTP status, when Dialogflow's message names one. */
   readonly httpStatus: number | null;
+  /** The call's tag and how long Dialogflow waited for it (v3beta1 QueryResult), when reported. */
+  readonly tag: string | null;
+  readonly latencyMs: number | null;
 }
 
 export interface Diagnosis {
@@ -37,10 +41,10 @@ export interface Diagnosis {
 
 const { OK, DEADLINE_EXCEEDED, NOT_FOUND, PERMISSION_DENIED, UNAVAILABLE, UNAUTHENTICATED } = Code;
 
-export function webhookStatus(reported: {
-  code?: number | null;
-  message?: string | null;
-}): WebhookStatus {
+export function webhookStatus(
+  reported: { code?: number | null; message?: string | null },
+  call: { tag?: string | null; latencyMs?: number | null } = {},
+): WebhookStatus {
   const message = reported.message ?? '';
   const http = /HTTP status code:?\s*(\d{3})/i.exec(message);
   return {
@@ -48,6 +52,8 @@ export function webhookStatus(reported: {
     codeName: codeName(reported.code),
     message,
     httpStatus: http ? Number(http[1]) : null,
+    tag: call.tag || null,
+    latencyMs: call.latencyMs ?? null,
   };
 }
 
@@ -86,6 +92,17 @@ const GRANT_MISSING =
   'the grant is missing or on another principal: run pulumi up and check the run.invoker binding ' +
   'names service-<agent project number>@gcp-sa-dialogflow.iam.gserviceaccount.com';
 
+/**
+ * No Google page states the `aud` Dialogflow puts in its token (a third party reports the webhook
+ * URL), so a mismatch is a likely cause of a refusal in either mode that checks it.
+ */
+const AUDIENCE =
+  "the token's audience is not one the service accepts: in platform and id-token mode it must be " +
+  'in WEBHOOK_AUDIENCE (the URL the CX webhook calls, with and without a trailing slash), and ' +
+  "Dialogflow's exact aud is not documented. The service's log then has a \"webhook request " +
+  'refused" line with reason "the token is for another audience"; check that the CX webhook URI ' +
+  'is the serviceUrl output';
+
 const describe = (s: WebhookStatus | undefined) =>
   s ? `${s.codeName}${s.httpStatus ? `, HTTP ${s.httpStatus}` : ''}` : 'no status';
 
@@ -105,8 +122,9 @@ export function diagnose(
           failed?.code === UNAUTHENTICATED
             ? [
                 GRANT_PENDING,
-                'the service accepted no credential: with auth id-token, the token audience ' +
-                  'Dialogflow uses must be in WEBHOOK_AUDIENCE; with header, the secret must match',
+                AUDIENCE,
+                'the service accepted no other credential: with auth header, the secret the CX ' +
+                  "webhook sends must match the service's",
                 GRANT_MISSING,
               ]
             : [
@@ -114,6 +132,7 @@ export function diagnose(
                 GRANT_MISSING,
                 "the caller is not in the service's WEBHOOK_ALLOWED_CALLERS: the agent's project " +
                   '(agentProject) must be the one whose service agent the stack admits',
+                AUDIENCE,
               ],
       };
     case 'timeout':

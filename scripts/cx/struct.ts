@@ -17,7 +17,7 @@ export interface ProtoStruct {
   fields?: Record<string, ProtoValue> | null;
 }
 
-function fromValue(value: ProtoValue | null | undefined): JsonValue {
+export function fromValue(value: ProtoValue | null | undefined): JsonValue {
   if (!value) return null;
   // protobufjs sets `kind` on decoded messages; a plain object names its member by presence.
   const kind =
@@ -47,7 +47,7 @@ export function fromStruct(struct: ProtoStruct | null | undefined): JsonObject {
   return out;
 }
 
-function toValue(value: JsonValue): ProtoValue {
+export function toValue(value: JsonValue): ProtoValue {
   if (value === null) return { nullValue: 'NULL_VALUE' };
   if (Array.isArray(value)) return { listValue: { values: value.map(toValue) } };
   switch (typeof value) {

@@ -1,17 +1,19 @@
-// A local stand-in of Dialogflow CX's v3 gRPC API, built from the official protos that
+// A local stand-in of Dialogflow CX's gRPC API, built from the official protos that
 // @google-cloud/dialogflow-cx ships and served by @grpc/grpc-js on 127.0.0.1. The official clients
 // reach it with `--api-endpoint 127.0.0.1:<port> --insecure`. It serves what the tools call:
-// Sessions.DetectIntent (through Conversation, which calls real webhooks over HTTP) and the list
-// calls an agent check makes, paged like the real API so the clients' pagination is exercised.
+// Sessions.DetectIntent in v3 and v3beta1 (through Conversation, which calls real webhooks over
+// HTTP; v3beta1's QueryResult adds each call's webhook ID, display name, tag and latency) and the
+// v3 list calls an agent check makes, paged like the real API so the clients' pagination is
+// exercised.
 import { dirname, join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { toStruct } from '../../scripts/cx/struct';
-import type { JsonObject } from '../../service/protocol/types';
 import {
   Conversation,
   NotFound,
   type StandInAgent,
+  type TurnResult,
   type WebhookCallRecord,
 } from './standInConversation';
 
@@ -22,31 +24,65 @@ const GAX_PROTOS = join(
   '..',
   'protos',
 );
-const V3 = join(PROTOS, 'google/cloud/dialogflow/cx/v3');
 
-let services: grpc.GrpcObject | undefined;
-function v3Services(): grpc.GrpcObject {
-  services ??= (
-    grpc.loadPackageDefinition(
-      protoLoader.loadSync(
-        ['session', 'flow', 'page', 'transition_route_group', 'webhook', 'intent'].map((f) =>
-          join(V3, `${f}.proto`),
-        ),
-        {
-          includeDirs: [PROTOS, GAX_PROTOS],
-          keepCase: false,
-          longs: Number,
-          enums: String,
-          defaults: false,
-          oneofs: true,
-        },
-      ),
-    ) as { google: { cloud: { dialogflow: { cx: { v3: grpc.GrpcObject } } } } }
-  ).google.cloud.dialogflow.cx.v3;
-  return services;
+type Version = 'v3' | 'v3beta1';
+const loaded = new Map<Version, grpc.GrpcObject>();
+function services(version: Version): grpc.GrpcObject {
+  const dir = join(PROTOS, 'google/cloud/dialogflow/cx', version);
+  const files = ['session', 'flow', 'page', 'transition_route_group', 'webhook', 'intent'];
+  if (!loaded.has(version)) {
+    const definition = protoLoader.loadSync(
+      files.map((f) => join(dir, `${f}.proto`)),
+      {
+        includeDirs: [PROTOS, GAX_PROTOS],
+        keepCase: false,
+        longs: Number,
+        enums: String,
+        defaults: false,
+        oneofs: true,
+      },
+    );
+    const root = grpc.loadPackageDefinition(definition) as {
+      google: { cloud: { dialogflow: { cx: Record<Version, grpc.GrpcObject> } } };
+    };
+    loaded.set(version, root.google.cloud.dialogflow.cx[version]);
+  }
+  return loaded.get(version) as grpc.GrpcObject;
 }
 
-const service = (name: string) => (v3Services()[name] as grpc.ServiceClientConstructor).service;
+const service = (name: string, version: Version = 'v3') =>
+  (services(version)[name] as grpc.ServiceClientConstructor).service;
+
+/** google.protobuf.Duration of a number of milliseconds. */
+const duration = (ms: number) => ({
+  seconds: Math.floor(ms / 1000),
+  nanos: Math.round(ms % 1000) * 1e6,
+});
+
+/**
+ * QueryResult (session.proto). The same object answers both versions: v3 drops what it does not
+ * declare (webhookIds, webhookDisplayNames, webhookTags, webhookLatencies are v3beta1's).
+ */
+function queryResult(
+  turn: TurnResult,
+  input: { text?: { text?: string }; event?: { event?: string }; languageCode?: string },
+) {
+  return {
+    ...(input.event ? { triggerEvent: input.event.event } : { text: input.text?.text }),
+    languageCode: input.languageCode,
+    responseMessages: turn.messages.map((text) => ({ text: { text: [text] } })),
+    webhookStatuses: turn.calls.map((c) => c.status),
+    webhookPayloads: turn.calls.map((c) => toStruct(c.payload)),
+    webhookIds: turn.calls.map((c) => c.webhookId),
+    webhookDisplayNames: turn.calls.map((c) => c.displayName),
+    webhookTags: turn.calls.map((c) => c.tag),
+    webhookLatencies: turn.calls.map((c) => duration(c.latencyMs)),
+    parameters: toStruct(turn.params),
+    currentPage: turn.page,
+    currentFlow: turn.flow,
+    match: { matchType: turn.matchType },
+  };
+}
 
 export interface StandIn {
   /** `127.0.0.1:<port>` */
@@ -63,6 +99,21 @@ export interface StandIn {
 type Callback = (error: Partial<grpc.StatusObject> | null, value?: unknown) => void;
 type Call = { request: Record<string, unknown> };
 type ListCall = { request: { parent?: string; pageToken?: string } };
+
+/**
+ * session.proto (DetectIntentRequest.session): "The length of the Session ID must not exceed 36
+ * characters." Written out here rather than taken from the tools, so the stand-in checks them.
+ */
+const MAX_SESSION_ID = 36;
+
+/**
+ * The session ID of `<agent>/sessions/<id>` or `<agent>/environments/<env>/sessions/<id>`
+ * (session.proto, DetectIntentRequest.session), or undefined for another agent's session.
+ */
+function sessionId(agent: string, session: string): string | undefined {
+  if (!session.startsWith(`${agent}/`)) return undefined;
+  return /^(?:environments\/[^/]+\/)?sessions\/([^/]+)$/.exec(session.slice(agent.length + 1))?.[1];
+}
 
 function notFound(callback: Callback, message: string) {
   callback({ code: grpc.status.NOT_FOUND, details: message });
@@ -90,7 +141,7 @@ export async function startDialogflowStandIn(
   let detectIntents = 0;
   const server = new grpc.Server();
 
-  server.addService(service('Sessions'), {
+  const sessions = {
     detectIntent(call: Call, callback: Callback) {
       detectIntents++;
       const request = call.request as {
@@ -103,8 +154,15 @@ export async function startDialogflowStandIn(
         };
       };
       const session = request.session ?? '';
-      if (!session.startsWith(`${agent.name}/sessions/`)) {
+      const id = sessionId(agent.name, session);
+      if (id === undefined) {
         return notFound(callback, `Agent for session '${session}' does not exist.`);
+      }
+      if (id.length > MAX_SESSION_ID) {
+        return callback({
+          code: grpc.status.INVALID_ARGUMENT,
+          details: `Session ID '${id}' is ${id.length} characters long; it must not exceed ${MAX_SESSION_ID} characters.`,
+        });
       }
       const input = request.queryInput ?? {};
       conversation
@@ -117,27 +175,16 @@ export async function startDialogflowStandIn(
         })
         .then(
           (turn) =>
-            callback(null, {
-              responseId: turn.responseId,
-              queryResult: {
-                ...(input.event ? { triggerEvent: input.event.event } : { text: input.text?.text }),
-                languageCode: input.languageCode,
-                responseMessages: turn.messages.map((text) => ({ text: { text: [text] } })),
-                webhookStatuses: turn.webhookStatuses,
-                webhookPayloads: turn.webhookPayloads.map((p: JsonObject) => toStruct(p)),
-                parameters: toStruct(turn.params),
-                currentPage: turn.page,
-                currentFlow: turn.flow,
-                match: { matchType: turn.matchType },
-              },
-            }),
+            callback(null, { responseId: turn.responseId, queryResult: queryResult(turn, input) }),
           (error: Error) =>
             error instanceof NotFound
               ? notFound(callback, error.message)
               : callback({ code: grpc.status.INTERNAL, details: error.message }),
         );
     },
-  });
+  };
+  server.addService(service('Sessions', 'v3'), sessions);
+  server.addService(service('Sessions', 'v3beta1'), sessions);
   server.addService(service('Flows'), {
     listFlows: lister('flows', pageSize, (parent) =>
       parent === agent.name ? agent.flows.map((f) => f.flow) : undefined,

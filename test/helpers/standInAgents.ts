@@ -1,6 +1,6 @@
-// Scripted agents for the Dialogflow stand-in, shaped like what the stack creates: a smoke flow with
-// a flow-level event handler calling the webhook with the reserved tag, and a small conversable
-// agent using the example handlers.
+// Scripted agents for the Dialogflow stand-in: a smoke flow shaped like the one the stack creates (a
+// flow-level event handler calling the webhook with the reserved tag), and an agent that calls the
+// webhook from every kind of place, for agent:check.
 import { SMOKE_EVENT, SMOKE_TAG } from '../../service/smoke';
 import type { CallerAuth } from './webhookCall';
 import type { Page, StandInAgent, StandInFlow, StandInWebhook } from './standInConversation';
@@ -67,11 +67,11 @@ export function smokeAgent(
 }
 
 /**
- * A conversable agent on the example handlers: the welcome route answered by `greeting`; an
- * order page whose form collects `order_number`, validated by `validate-order-number` when the
- * form is complete, then an answer page whose entry calls `order-status`.
+ * An agent with a call of the webhook in each kind of place agent:check looks at, on the example
+ * handlers' tags. It is a fixture for the check, not the agent the stack deploys: that one is read
+ * from the program's plan (standInFromPlan.ts).
  */
-export function demoAgent(hook: StandInWebhook): StandInAgent {
+export function placesAgent(hook: StandInWebhook): StandInAgent {
   return {
     name: AGENT,
     webhooks: [hook],

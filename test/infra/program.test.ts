@@ -225,27 +225,36 @@ describe('the conversable dev agent', () => {
     expect((intent.inputs.trainingPhrases as unknown[]).length).toBeGreaterThanOrEqual(3);
   });
 
-  it('validates the form parameter order_number through validate-order-number, then answers through order-status', () => {
-    const page = one(run(), PAGE);
-    expect(page.inputs.parent).toBe(`${agentName()}/flows/00000000-0000-0000-0000-000000000000`);
-    const form = page.inputs.form as { parameters: Record<string, unknown>[] };
+  it('must not call validate-order-number from the parameter prompt, before a value is collected', () => {
+    const form = one(run(), PAGE).inputs.form as { parameters: Record<string, unknown>[] };
     expect(form.parameters).toEqual([
-      expect.objectContaining({
+      {
         displayName: 'order_number',
+        entityType: 'projects/-/locations/-/agents/-/entityTypes/sys.number-integer',
         required: true,
         fillBehavior: {
-          initialPromptFulfillment: expect.objectContaining({
-            webhook: webhookName(),
-            tag: 'validate-order-number',
-          }),
+          initialPromptFulfillment: {
+            messages: [{ text: { texts: ['What is your order number?'] } }],
+          },
         },
-      }),
+      },
     ]);
+  });
+
+  it('validates order_number on the turn it is filled, staying on the page, then answers once the form is complete', () => {
+    const page = one(run(), PAGE);
+    expect(page.inputs.parent).toBe(`${agentName()}/flows/00000000-0000-0000-0000-000000000000`);
+    // In this order: validation first, so an invalid number is cleared before FINAL is evaluated.
     expect(page.inputs.transitionRoutes).toEqual([
-      expect.objectContaining({
+      {
+        condition: '$page.params.order_number.status = "UPDATED"',
+        triggerFulfillment: { webhook: webhookName(), tag: 'validate-order-number' },
+      },
+      {
         condition: '$page.params.status = "FINAL"',
         triggerFulfillment: { webhook: webhookName(), tag: 'order-status' },
-      }),
+        targetPage: `${agentName()}/flows/00000000-0000-0000-0000-000000000000/pages/START_PAGE`,
+      },
     ]);
   });
 

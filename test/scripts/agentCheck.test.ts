@@ -7,19 +7,22 @@ import { SMOKE_TAG } from '../../service/smoke';
 import { captureIo } from '../helpers/cliIo';
 import { startDialogflowStandIn } from '../helpers/dialogflowStandIn';
 import { fakePulumi } from '../helpers/fakePulumi';
+import { runStack } from '../helpers/infra';
 import {
   AGENT,
   ANSWER_PAGE,
   ORDER_INTENT,
   ORDER_PAGE,
   OTHER_WEBHOOK,
+  SMOKE_FLOW,
   START_FLOW,
   WEBHOOK,
-  demoAgent,
+  placesAgent,
   smokeFlow,
   webhook,
 } from '../helpers/standInAgents';
 import type { StandInAgent } from '../helpers/standInConversation';
+import { agentFromPlan } from '../helpers/standInFromPlan';
 
 const FIXTURE = join(__dirname, 'fixtures', 'exported-agent');
 const TYPO = 'order-stauts';
@@ -28,6 +31,8 @@ interface CheckJson {
   ok: boolean;
   webhook: { name: string; displayName: string };
   servedTags: string[];
+  smokeFlow: string | null;
+  problems: string[];
   counts: Record<string, number>;
   calls: {
     place: string;
@@ -39,10 +44,10 @@ interface CheckJson {
 }
 const parse = (lines: string[]) => JSON.parse(lines.join('\n')) as CheckJson;
 
-/** The demo agent with a route group at flow and at agent level, a smoke flow and a CRM webhook. */
+/** The places agent with a route group at flow and at agent level, a smoke flow and a CRM webhook. */
 function liveAgent(): StandInAgent {
   const caller = { kind: 'none' } as const;
-  const agent = demoAgent(webhook('http://127.0.0.1:9/', caller));
+  const agent = placesAgent(webhook('http://127.0.0.1:9/', caller));
   agent.webhooks.push(
     webhook('https://crm.example.com/', caller, { name: OTHER_WEBHOOK, displayName: 'CRM' }),
   );
@@ -328,6 +333,136 @@ describe('npm run agent:check against the live agent (Dialogflow stand-in)', () 
   });
 });
 
+describe("agent:check on the dev stack's agent, as the program plans it", () => {
+  it('passes, with every call of the demo wiring and the smoke flow served', async () => {
+    const run = await runStack('dev');
+    const planned = agentFromPlan(run, 'http://127.0.0.1:9/', { kind: 'none' });
+    const standIn = await startDialogflowStandIn(planned.agent);
+    const pulumi = fakePulumi({ outputs: run.outputs });
+    try {
+      const io = captureIo();
+      const code = await main(['dev', ...standIn.flags, '--json'], io, { command: pulumi.command });
+      expect(code).toBe(0);
+      const result = parse(io.stdout);
+      expect(result.smokeFlow).toBe(planned.smokeFlowName);
+      expect(result.calls.map((c) => [c.place, c.tag, c.verdict])).toEqual([
+        ['flow route', 'greeting', 'served'],
+        ['page route', 'validate-order-number', 'served'],
+        ['page route', 'order-status', 'served'],
+        ['flow event handler', SMOKE_TAG, 'served'],
+      ]);
+    } finally {
+      pulumi.cleanup();
+      await standIn.close();
+    }
+  });
+});
+
+describe('agent:check fails an agent that is not wired to the webhook', () => {
+  async function check(agent: StandInAgent, args: string[]) {
+    const standIn = await startDialogflowStandIn(agent);
+    try {
+      const io = captureIo();
+      const code = await main(['--agent', AGENT, ...standIn.flags, ...args], io);
+      return { code, io, result: args.includes('--json') ? parse(io.stdout) : undefined };
+    } finally {
+      await standIn.close();
+    }
+  }
+  /** The agent with every reference to `from` in its flows and route groups replaced by `to`. */
+  function rewired(from: string, to: string): StandInAgent {
+    const agent = liveAgent();
+    const { webhooks } = agent;
+    const copy = JSON.parse(JSON.stringify(agent).replaceAll(from, to)) as StandInAgent;
+    return { ...copy, webhooks };
+  }
+
+  it('matches the webhook whether its project is written as the ID or the number', async () => {
+    // The stack outputs name the project by ID; the API may name it by number.
+    const numbered = WEBHOOK.replace('projects/cx-kit-test/', 'projects/123456789012/');
+    const { code, result } = await check(rewired(WEBHOOK, numbered), [
+      '--webhook',
+      WEBHOOK,
+      '--json',
+    ]);
+    expect(code).toBe(0);
+    expect(result!.counts).toEqual({ served: 5, unserved: 0, missingTag: 0, otherWebhook: 1 });
+  });
+
+  it('fails when no fulfillment calls the webhook, though every other call is fine', async () => {
+    const { code, io } = await check(rewired(WEBHOOK, OTHER_WEBHOOK), ['--webhook', WEBHOOK]);
+    expect(code).toBe(1);
+    expect(io.stdout.slice(-2)).toEqual([
+      '0 fulfillment(s) call this webhook: 0 served, 0 unserved, 0 without a tag; 6 call other webhooks.',
+      'FAIL: no fulfillment calls this webhook: the agent is not wired to it, or the check names another webhook (see --webhook).',
+    ]);
+  });
+
+  it('passes when the smoke flow named by --flow calls the webhook with the smoke tag', async () => {
+    const { code, result } = await check(liveAgent(), [
+      '--webhook',
+      WEBHOOK,
+      '--flow',
+      SMOKE_FLOW,
+      '--json',
+    ]);
+    expect(code).toBe(0);
+    expect(result).toMatchObject({ ok: true, smokeFlow: SMOKE_FLOW, problems: [] });
+  });
+
+  it('fails when the smoke flow lost its call', async () => {
+    const agent = liveAgent();
+    agent.flows[agent.flows.length - 1] = smokeFlow({ withHandler: false });
+    const { code, result } = await check(agent, [
+      '--webhook',
+      WEBHOOK,
+      '--flow',
+      SMOKE_FLOW,
+      '--json',
+    ]);
+    expect(code).toBe(1);
+    expect(result!.problems).toEqual([
+      `the smoke flow "cx-webhook-kit smoke" does not call this webhook with the tag ${SMOKE_TAG}: run pulumi up to restore its event handler`,
+    ]);
+  });
+
+  it('fails when the smoke flow is not in the agent', async () => {
+    const gone = `${AGENT}/flows/5a1e0f0e-0000-4000-8000-0000000000aa`;
+    const { code, result } = await check(liveAgent(), [
+      '--webhook',
+      WEBHOOK,
+      '--flow',
+      gone,
+      '--json',
+    ]);
+    expect(code).toBe(1);
+    expect(result!.problems).toEqual([
+      `the smoke flow ${gone} is not in the agent: run pulumi up to restore it`,
+    ]);
+  });
+
+  it('takes the smoke flow from the stack outputs, and checks without it when the stack has none', async () => {
+    const agent = liveAgent();
+    agent.flows[agent.flows.length - 1] = smokeFlow({ withHandler: false });
+    const standIn = await startDialogflowStandIn(agent);
+    const outputs = { agentName: AGENT, webhookName: WEBHOOK };
+    const withFlow = fakePulumi({ outputs: { ...outputs, smokeFlowName: SMOKE_FLOW } });
+    const without = fakePulumi({ outputs });
+    try {
+      const io = captureIo();
+      expect(await main(['dev', ...standIn.flags], io, { command: withFlow.command })).toBe(1);
+      expect(io.stdout.at(-1)).toMatch(/^FAIL: the smoke flow .* does not call this webhook/);
+      expect(await main(['dev', ...standIn.flags], captureIo(), { command: without.command })).toBe(
+        0,
+      );
+    } finally {
+      withFlow.cleanup();
+      without.cleanup();
+      await standIn.close();
+    }
+  });
+});
+
 describe('npm run agent:check -- --export <dir> (an agent kept as a JSON package)', () => {
   let dir: string;
   beforeEach(() => {
@@ -420,10 +555,10 @@ describe('npm run agent:check -- --export <dir> (an agent kept as a JSON package
 describe('agent:check usage', () => {
   it.each([
     [[], 'give a stack name, --agent <agent>, or --export <dir>'],
-    [['dev', '--agent', AGENT], 'give a stack name or --agent and --webhook, not both'],
+    [['dev', '--agent', AGENT], 'give a stack name or --agent, --webhook and --flow, not both'],
     [
       ['--export', 'x', '--agent', AGENT],
-      '--export reads a package: give no stack, --agent or --api-endpoint',
+      '--export reads a package: give no stack, --agent, --flow or --api-endpoint',
     ],
     [
       ['--agent', 'agents/x'],

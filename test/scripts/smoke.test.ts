@@ -6,9 +6,12 @@ import { composeHandlers } from '../../service/composition';
 import { SMOKE_TAG } from '../../service/smoke';
 import { captureIo } from '../helpers/cliIo';
 import { startDialogflowStandIn, type StandIn } from '../helpers/dialogflowStandIn';
+import { fakePulumi } from '../helpers/fakePulumi';
 import { startFrontEnd, type FrontEnd } from '../helpers/frontEnd';
+import { runStack } from '../helpers/infra';
 import { startApp, type LiveApp } from '../helpers/liveApp';
 import { AGENT, SMOKE_FLOW, smokeAgent, smokeFlow, webhook } from '../helpers/standInAgents';
+import { agentFromPlan } from '../helpers/standInFromPlan';
 import type { CallerAuth } from '../helpers/webhookCall';
 
 const REVISION = 'cx-webhook-dev-00007-kit';
@@ -79,12 +82,34 @@ describe('npm run smoke against a Dialogflow stand-in calling the real service',
     expect(io.stdout[0]).toMatch(/^smoke: PASS .* came back \(round trip \d+ ms\)$/);
     expect(io.stdout).toContain(`  revision  ${REVISION}`);
     expect(io.stdout).toContain(`  caller    ${LOCAL_SERVICE_AGENT} (auth: platform)`);
+    // The v3beta1 QueryResult names the call's tag and how long Dialogflow waited for it.
+    expect(io.stdout).toContainEqual(
+      expect.stringMatching(new RegExp(`^ {2}webhook {3}${SMOKE_TAG} OK in \\d+ ms$`)),
+    );
     // Dialogflow → service → Dialogflow: the stand-in really called the service, as Cloud Run
     // forwards the call, with the reserved tag and event.
     expect(s.calls).toHaveLength(1);
     expect(s.calls[0].tag).toBe(SMOKE_TAG);
     expect(s.calls[0].request.triggerEvent).toBe(SMOKE_TAG);
     expect(s.calls[0].request.pageInfo?.currentPage).toBe(`${SMOKE_FLOW}/pages/START_PAGE`);
+  });
+
+  it("passes against the dev stack's smoke flow as the program plans it, read from the stack outputs", async () => {
+    const run = await runStack('dev');
+    const planned = agentFromPlan(run, `${app.url}/`, platformCaller);
+    const s = await startDialogflowStandIn(planned.agent);
+    closers.push(() => s.close());
+    const pulumi = fakePulumi({ outputs: run.outputs });
+    closers.push(() => Promise.resolve(pulumi.cleanup()));
+    const io = captureIo();
+    const code = await main(['dev', '--wait', '0', ...s.flags], io, {
+      pulumi: { command: pulumi.command },
+    });
+    expect(io.stdout[0]).toMatch(/^smoke: PASS /);
+    expect(code).toBe(0);
+    expect(s.calls.map((c) => [c.tag, c.request.pageInfo?.currentPage])).toEqual([
+      [SMOKE_TAG, `${planned.smokeFlowName}/pages/START_PAGE`],
+    ]);
   });
 
   it('prints one JSON object with the documented fields for CI', async () => {
@@ -115,10 +140,10 @@ describe('npm run smoke against a Dialogflow stand-in calling the real service',
       endpoint: s.endpoint,
       attempts: 1,
       marker: { ok: true, revision: REVISION, auth: 'platform', caller: LOCAL_SERVICE_AGENT },
-      webhookStatuses: [{ code: 0, codeName: 'OK', message: '', httpStatus: null }],
+      webhookStatuses: [{ code: 0, codeName: 'OK', message: '', httpStatus: null, tag: SMOKE_TAG }],
       diagnosis: null,
     });
-    expect(result.session).toMatch(new RegExp(`^${AGENT}/sessions/cx-webhook-kit-smoke-`));
+    expect(result.session).toMatch(new RegExp(`^${AGENT}/sessions/smoke-[0-9a-f]{30}$`));
     expect(typeof result.roundTripMs).toBe('number');
   });
 
@@ -149,6 +174,52 @@ describe('npm run smoke against a Dialogflow stand-in calling the real service',
       "smoke: FAIL  rejected: the webhook refused Dialogflow's call (UNAUTHENTICATED, HTTP 401)",
     );
     expect(io.text()).toMatch(/likely causes:/);
+  });
+
+  it('names the token audience when a platform-mode service refuses it, and where the log says so', async () => {
+    // Cloud Run admitted the token (its IAM check passed); the service checks aud against
+    // WEBHOOK_AUDIENCE, which here is the URL Dialogflow was meant to call, not the one it did.
+    const strict = await startApp({
+      ...composeHandlers({}),
+      env: {
+        WEBHOOK_AUTH: 'platform',
+        WEBHOOK_ALLOWED_CALLERS: LOCAL_SERVICE_AGENT,
+        WEBHOOK_AUDIENCE: 'https://cx-webhook-dev-123456789012.us-central1.run.app',
+      },
+    });
+    closers.push(() => strict.close());
+    const s = await standIn([webhook(`${strict.url}/`, platformCaller)]);
+    const { code, io } = await smoke(s, ['--json']);
+    expect(code).toBe(1);
+    const result = parse(io);
+    expect(result.outcome).toBe('rejected');
+    expect(result.webhookStatuses[0]).toMatchObject({
+      codeName: 'UNAUTHENTICATED',
+      httpStatus: 401,
+    });
+    const causes = result.diagnosis!.causes.join('\n');
+    expect(causes).toMatch(
+      /token's audience is not one the service accepts: in platform and id-token mode/,
+    );
+    expect(causes).toMatch(/reason "the token is for another audience"/);
+    // What the diagnosis points to is what the service logged.
+    expect(strict.logs()).toContainEqual(
+      expect.objectContaining({
+        message: 'webhook request refused',
+        status: 401,
+        reason: 'the token is for another audience',
+      }),
+    );
+  });
+
+  it('names the audience among the causes of a 403 too', async () => {
+    const stranger: CallerAuth = {
+      ...platformCaller,
+      email: 'service-999@gcp-sa-dialogflow.iam.gserviceaccount.com',
+    };
+    const s = await standIn([webhook(`${app.url}/`, stranger)]);
+    const { io } = await smoke(s, ['--json']);
+    expect(parse(io).diagnosis!.causes.at(-1)).toMatch(/^the token's audience is not one/);
   });
 
   it('retries while the invoker check refuses, backing off, and passes once the grant applies', async () => {
@@ -241,7 +312,14 @@ describe('npm run smoke against a Dialogflow stand-in calling the real service',
       const result = parse(io);
       expect(result).toMatchObject({ outcome: 'wrong-answerer', marker: null });
       expect(result.webhookStatuses).toEqual([
-        { code: 0, codeName: 'OK', message: '', httpStatus: null },
+        {
+          code: 0,
+          codeName: 'OK',
+          message: '',
+          httpStatus: null,
+          tag: SMOKE_TAG,
+          latencyMs: expect.any(Number),
+        },
       ]);
     });
   });

@@ -141,6 +141,31 @@ describe('FakeGcp (the strict mock model)', () => {
         'needs fillBehavior.initialPromptFulfillment',
       ],
       [
+        'a route condition naming a form parameter the page lacks',
+        'gcp:diagflow/cxPage:CxPage',
+        {
+          parent: `${AGENT}/flows/f1`,
+          displayName: 'p',
+          form: {
+            parameters: [
+              {
+                displayName: 'order_number',
+                entityType: 'e',
+                required: true,
+                fillBehavior: { initialPromptFulfillment: { messages: [] } },
+              },
+            ],
+          },
+          transitionRoutes: [
+            {
+              condition: '$page.params.order_numbr.status = "UPDATED"',
+              targetPage: `${AGENT}/flows/f1/pages/START_PAGE`,
+            },
+          ],
+        },
+        'the page has no form parameter order_numbr',
+      ],
+      [
         'a flow without a display name',
         'gcp:diagflow/cxFlow:CxFlow',
         { parent: AGENT },
