@@ -18,8 +18,9 @@ export function orderNumberText(value: unknown): string | undefined {
 }
 
 /**
- * Tag `validate-order-number`, on the form's parameter fulfillment: a six-digit order number is
- * accepted silently; anything else is marked INVALID and cleared, so CX prompts again.
+ * Tag `validate-order-number`, on the page route that fires when the order number is filled
+ * (`$page.params.order_number.status = "UPDATED"`): a six-digit order number is accepted
+ * silently; anything else is marked INVALID and cleared, so CX prompts again.
  */
 export const validateOrderNumber: WebhookHandler = (request) => {
   const param = request.pageInfo?.formInfo?.parameterInfo?.find(
