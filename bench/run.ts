@@ -2,12 +2,13 @@
 //   [--memory-connections 80] [--memory-seconds 5] [--cold-runs 15] [--busy-us N]
 // Throughput, latency and CPU per request against two baselines measured in the same run; peak
 // memory at the instance's concurrency with each heap setting side by side; cold start and bundle
-// size; then each target, met or missed. Prints Markdown tables, or JSON. `--busy-us N` adds a row
+// size; the CPU of the request's parts measured in-process; then each target, met or missed. Prints Markdown tables, or JSON. `--busy-us N` adds a row
 // of raw node:http doing N µs of CPU work per request: what that much CPU alone costs here.
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { DEFAULT_MEMORY, memoryMiB } from '../infra/serviceSettings';
 import { measureColdStart } from './coldStart';
+import { measureCosts } from './costs';
 import { round } from './lib/stats';
 import { HEAP_SETTINGS, measureMemory, type MemoryRow } from './memory';
 import { EXPRESS, measureThroughput, RAW, serviceRow } from './throughput';
@@ -59,6 +60,7 @@ async function main() {
     warmupSeconds: settings.warmupSeconds,
   });
   const cold = await measureColdStart(settings.coldRuns);
+  const costs = await measureCosts();
   const loadAtEnd = loadavg()[0];
 
   const row = (name: string) => {
@@ -163,6 +165,7 @@ async function main() {
           throughput: withRatios,
           memory,
           coldStart: cold,
+          costs,
           memoryMiB: { peak: peakMiB, needed, configured: configuredMiB },
           targets,
         },
@@ -237,6 +240,20 @@ async function main() {
     table(
       ['start-up', 'median ms', 'p25', 'p75', 'min', 'max'],
       cold.rows.map((r) => [r.what, r.medianMs, r.p25Ms, r.p75Ms, r.minMs, r.maxMs]),
+    ),
+  );
+  console.log(
+    `\n## Where the CPU goes (in this process, no HTTP; against raw node:http's ${raw.cpuUsPerRequest} µs and our ${platform.cpuUsPerRequest} µs per request with auth platform)\n`,
+  );
+  console.log(
+    table(
+      ['part', 'CPU µs per call', 'vs raw node:http per request', 'share of ours (platform)'],
+      costs.map((c) => [
+        c.part,
+        c.cpuUs,
+        `${ratio(c.cpuUs, raw.cpuUsPerRequest)}×`,
+        `${round((100 * c.cpuUs) / platform.cpuUsPerRequest, 0)}%`,
+      ]),
     ),
   );
   console.log('\n## Targets\n');
