@@ -5,37 +5,46 @@
 // size; the CPU of the request's parts measured in-process; then each target, met or missed. Prints Markdown tables, or JSON. `--busy-us N` adds a row
 // of raw node:http doing N µs of CPU work per request: what that much CPU alone costs here.
 import { cpus, loadavg } from 'node:os';
-import { parseArgs } from 'node:util';
 import { DEFAULT_MEMORY, memoryMiB } from '../infra/serviceSettings';
 import { measureColdStart } from './coldStart';
 import { measureCosts } from './costs';
+import { benchArgs } from './lib/args';
 import { round } from './lib/stats';
 import { HEAP_SETTINGS, measureMemory, type MemoryRow } from './memory';
 import { EXPRESS, measureThroughput, RAW, serviceRow } from './throughput';
 
-const { values } = parseArgs({
-  options: {
-    json: { type: 'boolean', default: false },
-    rounds: { type: 'string', default: '2' },
-    seconds: { type: 'string', default: '10' },
-    warmup: { type: 'string', default: '3' },
-    connections: { type: 'string', default: '50' },
-    'memory-connections': { type: 'string', default: '80' },
-    'memory-seconds': { type: 'string', default: '5' },
-    'cold-runs': { type: 'string', default: '15' },
-    'busy-us': { type: 'string', default: '0' },
+const args = benchArgs(
+  'bench',
+  'usage: npm run bench [-- flags]\n\nThroughput, latency, CPU per request, peak memory, cold start and bundle size of the\ndeployable service against raw node:http and Express in one run, then each target met or missed.',
+  {
+    json: { default: false, help: 'print JSON instead of Markdown tables' },
+    rounds: { default: '2', help: 'passes over all servers, in alternating order' },
+    seconds: { default: '10', help: 'measured seconds of load per server and round' },
+    warmup: { default: '3', help: 'seconds of unmeasured load first' },
+    connections: { default: '50', help: 'connections of the throughput runs' },
+    'memory-connections': {
+      default: '80',
+      help: "requests in flight of the memory runs (the instance's concurrency)",
+    },
+    'memory-seconds': { default: '5', help: 'measured seconds of each memory run' },
+    'cold-runs': { default: '15', help: 'starts per cold-start row' },
+    'busy-us': {
+      default: '0',
+      help: 'adds a row of raw node:http doing this many µs of CPU work per request',
+    },
   },
-});
+);
+const values = { json: args.json };
 
 const settings = {
-  rounds: Number(values.rounds),
-  seconds: Number(values.seconds),
-  warmupSeconds: Number(values.warmup),
-  connections: Number(values.connections),
-  memoryConnections: Number(values['memory-connections']),
-  memorySeconds: Number(values['memory-seconds']),
-  coldRuns: Number(values['cold-runs']),
-  busyUs: Number(values['busy-us']),
+  rounds: args.rounds,
+  seconds: args.seconds,
+  warmupSeconds: args.warmup,
+  connections: args.connections,
+  memoryConnections: args['memory-connections'],
+  memorySeconds: args['memory-seconds'],
+  coldRuns: args['cold-runs'],
+  busyUs: args['busy-us'],
 };
 
 /** Cloud Run's memory sizes in MiB, up to what one CPU allows (cloud.google.com/run/docs/configuring/services/cpu). */

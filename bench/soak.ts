@@ -2,7 +2,6 @@
 // A longer, steady load on the deployable bundle that prints its resident memory over time, to
 // catch leaks. Not part of `npm test` or `npm run bench`; a rising line with a flat load is a leak.
 import autocannon from 'autocannon';
-import { parseArgs } from 'node:util';
 import {
   generateKey,
   LOCAL_SERVICE_AGENT,
@@ -10,19 +9,26 @@ import {
   signJwt,
   startCertsServer,
 } from '../scripts/localIdp';
+import { benchArgs } from './lib/args';
 import { writeDeployableBundle } from './lib/build';
 import { rssBytes, startServer } from './lib/processes';
 import { round } from './lib/stats';
 import { benchRequestBody, DEPLOYED_ENV } from './lib/deployment';
 
-const { values } = parseArgs({
-  options: {
-    minutes: { type: 'string', default: '10' },
-    interval: { type: 'string', default: '10' },
-    connections: { type: 'string', default: '20' },
-    auth: { type: 'string', default: 'none' },
+const values = benchArgs(
+  'bench:soak',
+  'usage: npm run bench:soak [-- flags]\n\nA steady load on the deployable bundle for a long time, printing its resident memory at each\ninterval: a rising line under a flat load is a leak.',
+  {
+    minutes: { default: '10', help: 'how long to run' },
+    interval: { default: '10', help: 'seconds between memory readings' },
+    connections: { default: '20', help: 'connections of the load' },
+    auth: {
+      default: 'none',
+      help: 'auth mode; id-token signs a fresh token every interval',
+      choices: ['none', 'id-token'],
+    },
   },
-});
+);
 
 async function main() {
   const audience = 'https://cx-webhook-soak-123456789012.us-central1.run.app';
@@ -41,7 +47,7 @@ async function main() {
   }
   const server = await startServer(writeDeployableBundle().path, env);
   const pid = server.child.pid as number;
-  const rounds = Math.ceil((Number(values.minutes) * 60) / Number(values.interval));
+  const rounds = Math.ceil((values.minutes * 60) / values.interval);
   console.log('| elapsed s | req/s | p99 ms | errors | RSS MB |\n| --- | --- | --- | --- | --- |');
   console.log(`| 0 | - | - | - | ${round(rssBytes(pid) / 1e6)} |`);
   try {
@@ -50,15 +56,15 @@ async function main() {
       if (values.auth === 'id-token') headers.authorization = `Bearer ${token()}`;
       const r = await autocannon({
         url: server.url,
-        connections: Number(values.connections),
-        duration: Number(values.interval),
+        connections: values.connections,
+        duration: values.interval,
         method: 'POST',
         body: benchRequestBody(),
         headers,
       });
       const errors = r.errors + r.timeouts + r.non2xx;
       console.log(
-        `| ${i * Number(values.interval)} | ${Math.round(r.requests.average)} | ${r.latency.p99} | ${errors} | ${round(rssBytes(pid) / 1e6)} |`,
+        `| ${i * values.interval} | ${Math.round(r.requests.average)} | ${r.latency.p99} | ${errors} | ${round(rssBytes(pid) / 1e6)} |`,
       );
     }
   } finally {

@@ -1,34 +1,65 @@
 // npm run plan -- <stack> [--json]: runs the program offline under mocks with the stack's config
 // and prints each resource, the inputs that decide its behaviour and what it depends on.
-import { parseArgs } from 'node:util';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { CliError, parseCli, runAsScript, runCli, UsageError, type CliIo } from '../../scripts/cli';
 import { runProgram } from './recorder';
 import { normalizeHashes, renderText, toPlan } from './render';
 import { readStackConfig } from './stackConfig';
 
-async function main(): Promise<number> {
-  const { values, positionals } = parseArgs({
-    allowPositionals: true,
-    options: {
-      json: { type: 'boolean', default: false },
-      golden: { type: 'boolean', default: false },
-    },
-  });
-  const stack = positionals[0];
-  if (!stack) {
-    console.error('usage: npm run plan -- <stack> [--json]   (stacks: Pulumi.<stack>.yaml)');
-    return 2;
-  }
-  const { config, secretKeys } = readStackConfig(stack);
-  const plan = toPlan(stack, await runProgram({ stack, config, secretKeys }));
-  const text = values.json ? `${JSON.stringify(plan, null, 2)}\n` : renderText(plan);
-  process.stdout.write(values.golden ? normalizeHashes(text) : text);
-  return 0;
+const ROOT = join(__dirname, '..', '..');
+
+const USAGE = `usage: npm run plan -- <stack> [--json] [--golden]
+
+Runs the Pulumi program offline, under mocks, with the config the Pulumi CLI would give the stack
+(Pulumi.<stack>.yaml), and prints a summary per component, then every resource with the inputs
+that decide its behaviour, its options and what it waits for. Nothing contacts Google Cloud.
+
+  --json     the same as JSON (pipe it: npm run plan -- dev --json | jq .summary)
+  --golden   content hashes replaced by placeholders, as in infra/plan/golden/
+  --help     this text
+
+exit codes: 0 printed; 1 the stack's config or the program failed; 2 usage`;
+
+function stackNames(): string[] {
+  return readdirSync(ROOT).flatMap((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1] ?? []);
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(`plan failed: ${error instanceof Error ? error.message : String(error)}`);
-    process.exit(1);
-  },
-);
+async function plan(stack: string, json: boolean, golden: boolean): Promise<string> {
+  if (!existsSync(join(ROOT, `Pulumi.${stack}.yaml`))) {
+    throw new CliError(`no stack file Pulumi.${stack}.yaml (stacks: ${stackNames().join(', ')})`);
+  }
+  try {
+    const { config, secretKeys } = readStackConfig(stack);
+    const result = toPlan(stack, await runProgram({ stack, config, secretKeys }));
+    const text = json ? `${JSON.stringify(result, null, 2)}\n` : renderText(result);
+    return golden ? normalizeHashes(text) : text;
+  } catch (error) {
+    throw new CliError(error instanceof Error ? error.message : String(error));
+  }
+}
+
+function main(argv: string[], io: CliIo): Promise<number> {
+  return runCli(
+    'plan',
+    async () => {
+      const parsed = parseCli(
+        argv,
+        { json: { type: 'boolean', default: false }, golden: { type: 'boolean', default: false } },
+        true,
+      );
+      if (!parsed) {
+        io.out(USAGE);
+        return 0;
+      }
+      const [stack, ...extra] = parsed.positionals;
+      if (!stack) throw new UsageError('name a stack: npm run plan -- <stack>');
+      if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
+      process.stdout.write(await plan(stack, parsed.values.json, parsed.values.golden));
+      return 0;
+    },
+    io,
+  );
+}
+
+runAsScript(main);

@@ -51,8 +51,22 @@ describe('npm run plan', () => {
     expect(webhook?.inputs['genericWebService.uri']).toBe(plan.outputs.serviceUrl);
   }, 60_000);
 
-  it('fails clearly for a stack without a file', async () => {
-    await expect(run('staging')).rejects.toThrow(/plan failed: .*Pulumi\.staging\.yaml/);
+  it('fails clearly for a stack without a file (exit 1, one line)', async () => {
+    await expect(run('staging')).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(
+        /^plan: no stack file Pulumi\.staging\.yaml \(stacks: .*dev.*\)\n$/,
+      ),
+    });
+  }, 60_000);
+
+  it('prints its usage on --help, and refuses an unknown option with exit 2', async () => {
+    const { stdout } = await run('--help');
+    expect(stdout).toMatch(/^usage: npm run plan -- <stack> \[--json\]/);
+    await expect(run('dev', '--jsn')).rejects.toMatchObject({
+      code: 2,
+      stderr: 'plan: unknown option --jsn (see --help)\n',
+    });
   }, 60_000);
 
   it('parses when run through npm and piped (npm run plan -- prod --json | …)', async () => {
