@@ -127,7 +127,8 @@ export interface Serving {
  * Runs the service as a process does: a webhook server over createWebhookListener(); unhandled
  * rejections logged instead of fatal; on SIGTERM or SIGINT a drain of in-flight requests, then
  * exit 0; on an uncaught exception one JSON line, a drain, then exit 1 so the platform replaces
- * the instance. Every log line is written before the process exits.
+ * the instance (also when it happens during a drain). Every log line is written before the
+ * process exits.
  */
 export function serve(options: ServeOptions): Serving {
   const logger = options.logger ?? createLogger({ level: options.logLevel });
@@ -159,7 +160,10 @@ export function serve(options: ServeOptions): Serving {
   });
 
   let draining = false;
-  const shutdown = (why: string, exitCode: number) => {
+  let exitCode = 0;
+  const shutdown = (why: string, code: number) => {
+    // A fault during a drain still makes the exit a failure: the worst code wins.
+    exitCode = Math.max(exitCode, code);
     if (draining) {
       logger.warn(`${why} while draining; the drain goes on`);
       return;
