@@ -5,10 +5,10 @@ import { createEndpoints, type Endpoints } from './endpoints';
 import { createLogger, flushLogs } from './logging';
 import { trackConnections } from './http/connections';
 import { awaitContinue } from './http/expectContinue';
-import { sendError } from './http/respond';
+import { isLingering, sendError, sendRawError } from './http/respond';
 import { MAX_BODY_BYTES } from './protocol/body';
 import { budgetMs } from './protocol/deadline';
-import { errorBody, WebhookError } from './protocol/errors';
+import { WebhookError } from './protocol/errors';
 import {
   drain,
   DRAIN_TIMEOUT_MS,
@@ -97,6 +97,9 @@ export function createWebhookServer(
     sendError(req, res, 400, 'the Expect header is not supported'),
   );
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
+    // Node raises this again for every later chunk of a request it refused; the answer is out and
+    // the lingering close drops the rest (destroying here would reset it away).
+    if (isLingering(socket)) return;
     // An answer in progress on this connection finishes first; nothing is written over it.
     if (connections.busy(socket)) return connections.endWhenIdle(socket);
     if (!socket.writable) return socket.destroy();
@@ -104,10 +107,7 @@ export function createWebhookServer(
     if (error.code === 'ECONNRESET' || error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
       return socket.destroy();
     }
-    const body = errorBody(400, 'malformed HTTP request');
-    socket.end(
-      `HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
-    );
+    sendRawError(socket, 400, 'malformed HTTP request');
   });
   return server;
 }

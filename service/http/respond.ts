@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { CoreResult } from '../protocol/core';
 import { errorBody, type ErrorStatus } from '../protocol/errors';
@@ -64,6 +64,21 @@ export function sendError(
   message: string,
 ): void {
   send(req, res, { status, body: errorBody(status, message), headers: {} });
+}
+
+/**
+ * An error in the contract's JSON form, written straight to a socket for a request Node's HTTP
+ * server does not hand to the app (malformed HTTP, CONNECT); then the lingering close, so a caller
+ * still sending sees the answer rather than a reset.
+ */
+export function sendRawError(socket: Socket, status: 400 | 404, message: string): void {
+  const body = errorBody(status, message);
+  socket.write(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json\r\n` +
+      `content-length: ${Buffer.byteLength(body)}\r\ncache-control: no-store\r\n` +
+      `connection: close\r\n\r\n${body}`,
+  );
+  linger(socket);
 }
 
 /**
