@@ -1,4 +1,4 @@
-import { createServer, type RequestListener, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { AppOptions } from './app';
 import { createEndpoints, type Endpoints } from './endpoints';
@@ -70,7 +70,8 @@ export const CONNECTIONS_PER_REQUEST = 4;
  *   JSON 400;
  * - requests Node refuses before the app sees them (headers too large, malformed HTTP) get a JSON
  *   400, since the webhook contract has no 431, unless an answer is already in progress on that
- *   connection, which then finishes and the connection closes.
+ *   connection, which then finishes and the connection closes;
+ * - CONNECT gets a JSON 404 (Node would close the connection unanswered).
  */
 export function createWebhookServer(
   listener: RequestListener,
@@ -96,6 +97,12 @@ export function createWebhookServer(
   server.on('checkExpectation', (req, res) =>
     sendError(req, res, 400, 'the Expect header is not supported'),
   );
+  // Node hands a CONNECT's socket to this event and, with no listener, closes it unanswered.
+  server.on('connect', (_req: IncomingMessage, socket: Socket) => {
+    // Its parser is gone: reading on drops what the caller still sends during the close.
+    socket.resume();
+    sendRawError(socket, 404, 'not found');
+  });
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
     // Node raises this again for every later chunk of a request it refused; the answer is out and
     // the lingering close drops the rest (destroying here would reset it away).
