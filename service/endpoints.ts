@@ -13,7 +13,12 @@ import { createWebhookCore } from './protocol/core';
 import { smokeHandler } from './smoke';
 
 const HEALTH_BODY = '{"status":"ok"}';
-const HEALTH_HEADERS = { 'content-type': 'application/json', 'content-length': HEALTH_BODY.length };
+// Like every other answer, never stored by a cache in between.
+const HEALTH_HEADERS = {
+  'content-type': 'application/json',
+  'content-length': HEALTH_BODY.length,
+  'cache-control': 'no-store',
+};
 
 /** The service's two endpoints as plain Node request listeners over the protocol core. */
 export interface Endpoints {
