@@ -44,15 +44,15 @@ export function send(req: IncomingMessage, res: ServerResponse, result: CoreResu
     'cache-control': 'no-store',
   };
   if (mustClose(req)) {
-    headers.connection = 'close';
+    // On the response itself, not only in writeHead's argument (which getHeader never sees), so a
+    // request pipelined behind this answer is known to be abandoned (see isAbandoned).
+    res.setHeader('connection', 'close');
     // Drop the rest of the body as it arrives (nothing buffers it), so the caller's upload can
     // finish while it reads our answer.
     req.resume();
   }
   // Set here, or by a drain; either way the caller may still be sending (a body, a pipelined request).
-  if (headers.connection === 'close' || res.getHeader('connection') === 'close') {
-    closeGracefully(req.socket, res);
-  }
+  if (res.getHeader('connection') === 'close') closeGracefully(req.socket, res);
   res.writeHead(result.status, headers).end(result.body);
 }
 
