@@ -65,7 +65,8 @@ export const CONNECTIONS_PER_REQUEST = 4;
  * An HTTP server over the app, with limits that fit the webhook:
  * - headers must arrive within the request budget and the whole request within the CX timeout
  *   (Node's defaults are 60 s and 300 s);
- * - at most 4 × the concurrency connections;
+ * - at most 4 × the concurrency connections, and one request in progress per connection (a
+ *   pipelined request starts once the answer before it is out);
  * - `Expect: 100-continue` is answered only after authentication, another expectation with a
  *   JSON 400;
  * - requests Node refuses before the app sees them (headers too large, malformed HTTP) get a JSON
@@ -79,16 +80,14 @@ export function createWebhookServer(
 ): Server {
   const timeoutMs = limits.timeoutMs ?? 5000;
   const concurrency = limits.concurrency ?? 80;
-  const server = createServer(
-    {
-      headersTimeout: budgetMs(timeoutMs),
-      requestTimeout: timeoutMs,
-      connectionsCheckingInterval: TIMEOUT_SWEEP_MS,
-    },
-    listener,
-  );
+  const server = createServer({
+    headersTimeout: budgetMs(timeoutMs),
+    requestTimeout: timeoutMs,
+    connectionsCheckingInterval: TIMEOUT_SWEEP_MS,
+  });
   server.maxConnections = CONNECTIONS_PER_REQUEST * concurrency;
-  const connections = trackConnections(server);
+  // It starts the requests: one at a time per connection, each with its time of arrival.
+  const connections = trackConnections(server, listener);
 
   server.on('checkContinue', (req, res) => {
     awaitContinue(req);

@@ -1,12 +1,16 @@
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { isLingering, linger } from './respond';
 
 interface SocketState {
-  /** Answers in progress on this socket, in order (pipelining makes it more than one). */
+  /** Answers owed on this socket, in order: the one in progress, then those held behind it. */
   readonly responses: ServerResponse[];
+  /** Pipelined requests not started yet. */
+  readonly held: [IncomingMessage, ServerResponse][];
   /** End the connection once its answers are out (a client error arrived behind them). */
   endWhenIdle: boolean;
+  /** An answer closed the connection: requests behind it are abandoned. */
+  closing: boolean;
 }
 
 const abandoned = new WeakSet<IncomingMessage>();
@@ -21,24 +25,31 @@ export function isAbandoned(req: IncomingMessage): boolean {
 }
 
 /**
- * What a server's connections are doing: which have an answer in progress and which are idle.
- * It lets a client error leave an answer in progress alone, and a drain close what would
- * otherwise hold it: idle keep-alive connections, connections that never sent a whole request.
+ * What a server's connections are doing, and the one place their requests are started: one at a
+ * time per connection, so pipelining cannot run more requests at once than there are connections;
+ * a pipelined request starts once the answer before it is out. It lets a client error leave an
+ * answer in progress alone, and a drain close what would otherwise hold it: idle keep-alive
+ * connections, connections that never sent a whole request.
  */
 export class Connections {
   private readonly sockets = new Map<Socket, SocketState>();
   private draining = false;
 
-  constructor(server: Server) {
+  constructor(
+    server: Server,
+    private readonly listener: RequestListener,
+  ) {
     server.on('connection', (socket: Socket) => {
-      this.sockets.set(socket, { responses: [], endWhenIdle: false });
+      const state: SocketState = {
+        responses: [],
+        held: [],
+        endWhenIdle: false,
+        closing: false,
+      };
+      this.sockets.set(socket, state);
       socket.once('close', () => this.sockets.delete(socket));
     });
-    // Prepended, so a drain's `connection: close` is set before a handler that answers
-    // synchronously has sent its headers, and an abandoned request is marked before it runs.
-    server.prependListener('request', (req: IncomingMessage, res: ServerResponse) =>
-      this.dispatched(req, res),
-    );
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => this.dispatched(req, res));
   }
 
   /** Whether an answer is in progress on the socket. */
@@ -75,17 +86,40 @@ export class Connections {
   private dispatched(req: IncomingMessage, res: ServerResponse): void {
     const socket = req.socket;
     const state = this.sockets.get(socket);
-    if (!state) return;
-    const closing =
-      isLingering(socket) || state.responses.some((r) => r.getHeader('connection') === 'close');
-    if (closing) abandoned.add(req);
-    state.responses.push(res);
+    if (!state) return this.listener(req, res);
+    // Set before a handler that answers synchronously has sent its headers.
     if (this.draining && !res.headersSent) res.setHeader('connection', 'close');
-    res.once('close', () => {
-      state.responses.splice(state.responses.indexOf(res), 1);
-      if (state.responses.length === 0 && state.endWhenIdle) linger(socket);
-      // A response finished during a drain closes its connection itself (`connection: close`).
-    });
+    res.once('close', () => this.answered(socket, state, res));
+    state.responses.push(res);
+    if (state.responses.length === 1) this.start(socket, state, req, res);
+    else state.held.push([req, res]);
+  }
+
+  private start(
+    socket: Socket,
+    state: SocketState,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): void {
+    if (state.closing || isLingering(socket) || !socket.writable) abandoned.add(req);
+    this.listener(req, res);
+  }
+
+  private answered(socket: Socket, state: SocketState, res: ServerResponse): void {
+    const at = state.responses.indexOf(res);
+    if (at !== -1) state.responses.splice(at, 1);
+    if (state.held.length > 0) {
+      const held = state.held.findIndex((h) => h[1] === res);
+      if (held !== -1) state.held.splice(held, 1);
+    }
+    if (res.getHeader('connection') === 'close') state.closing = true;
+    const next = state.held[0];
+    if (next && state.responses[0] === next[1]) {
+      state.held.shift();
+      this.start(socket, state, next[0], next[1]);
+    }
+    if (state.responses.length === 0 && state.endWhenIdle) linger(socket);
+    // A response finished during a drain closes its connection itself (`connection: close`).
   }
 }
 
@@ -101,8 +135,9 @@ function closeIdle(socket: Socket): void {
 
 const tracked = new WeakMap<Server, Connections>();
 
-export function trackConnections(server: Server): Connections {
-  const connections = new Connections(server);
+/** Tracks the server's connections and starts its requests with `listener` (see Connections). */
+export function trackConnections(server: Server, listener: RequestListener): Connections {
+  const connections = new Connections(server, listener);
   tracked.set(server, connections);
   return connections;
 }
