@@ -2,7 +2,7 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import type { AppOptions } from './app';
 import { createAuthenticator, createStrategies } from './auth/authenticator';
 import { ByteBudget } from './http/byteBudget';
-import { isAbandoned } from './http/connections';
+import { arrivalOf, isAbandoned } from './http/connections';
 import { readBody } from './http/readBody';
 import { requestHeaders } from './http/requestHeaders';
 import { send, sendError } from './http/respond';
@@ -69,7 +69,8 @@ export function createEndpoints(options: AppOptions): Endpoints {
   return {
     webhook(req, res) {
       if (isAbandoned(req)) return void req.resume();
-      const receivedAt = Date.now();
+      // From its first bytes, not from now: slow headers and a stalled event loop count too.
+      const receivedAt = arrivalOf(req);
       const lease = budget.lease();
       handle({
         headers: requestHeaders(req),

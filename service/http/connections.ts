@@ -1,19 +1,27 @@
 import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { arrivedBy, everyTick } from './arrival';
 import { isLingering, linger } from './respond';
 
 interface SocketState {
   /** Answers owed on this socket, in order: the one in progress, then those held behind it. */
   readonly responses: ServerResponse[];
-  /** Pipelined requests not started yet. */
-  readonly held: [IncomingMessage, ServerResponse][];
+  /** Pipelined requests not started yet, each with when it arrived. */
+  readonly held: [IncomingMessage, ServerResponse, number][];
   /** End the connection once its answers are out (a client error arrived behind them). */
   endWhenIdle: boolean;
   /** An answer closed the connection: requests behind it are abandoned. */
   closing: boolean;
+  /** When the first bytes of the next request arrived (undefined: none seen since the last answer). */
+  bytesAt?: number;
+  /** Bytes read from the socket when the last answer was out and its request read. */
+  readTo: number;
+  /** When the request in progress arrived. */
+  arrivedAt: number;
 }
 
 const abandoned = new WeakSet<IncomingMessage>();
+const states = new WeakMap<Socket, SocketState>();
 
 /**
  * Whether a request arrived on a connection that is closing: behind an answer that closes it, or
@@ -22,6 +30,15 @@ const abandoned = new WeakSet<IncomingMessage>();
  */
 export function isAbandoned(req: IncomingMessage): boolean {
   return abandoned.has(req);
+}
+
+/**
+ * When the request's first bytes arrived (or, if the event loop was stalled then, when the stall
+ * began): its deadline counts from here, not from when its headers were complete. Now, for a
+ * request on a server createWebhookServer did not make.
+ */
+export function arrivalOf(req: IncomingMessage): number {
+  return states.get(req.socket)?.arrivedAt ?? Date.now();
 }
 
 /**
@@ -39,14 +56,22 @@ export class Connections {
     server: Server,
     private readonly listener: RequestListener,
   ) {
+    // Node's parser reads the socket itself (a 'data' listener would move it to the slower JS
+    // path): a heartbeat tick that finds more bytes read on a socket with nothing in progress dates
+    // the start of the next request, whose headers are still on their way.
+    const stop = everyTick((since) => this.sweep(since));
+    server.once('close', stop);
     server.on('connection', (socket: Socket) => {
       const state: SocketState = {
         responses: [],
         held: [],
         endWhenIdle: false,
         closing: false,
+        arrivedAt: 0,
+        readTo: 0,
       };
       this.sockets.set(socket, state);
+      states.set(socket, state);
       socket.once('close', () => this.sockets.delete(socket));
     });
     server.on('request', (req: IncomingMessage, res: ServerResponse) => this.dispatched(req, res));
@@ -83,16 +108,25 @@ export class Connections {
     for (const socket of this.sockets.keys()) socket.destroy();
   }
 
+  private sweep(since: number): void {
+    for (const [socket, state] of this.sockets) {
+      if (state.bytesAt === undefined && state.responses.length === 0) {
+        if (socket.bytesRead > state.readTo) state.bytesAt = since;
+      }
+    }
+  }
+
   private dispatched(req: IncomingMessage, res: ServerResponse): void {
     const socket = req.socket;
     const state = this.sockets.get(socket);
     if (!state) return this.listener(req, res);
+    const arrivedAt = state.bytesAt ?? arrivedBy(Date.now());
     // Set before a handler that answers synchronously has sent its headers.
     if (this.draining && !res.headersSent) res.setHeader('connection', 'close');
-    res.once('close', () => this.answered(socket, state, res));
+    res.once('close', () => this.answered(socket, state, req, res));
     state.responses.push(res);
-    if (state.responses.length === 1) this.start(socket, state, req, res);
-    else state.held.push([req, res]);
+    if (state.responses.length === 1) this.start(socket, state, req, res, arrivedAt);
+    else state.held.push([req, res, arrivedAt]);
   }
 
   private start(
@@ -100,12 +134,19 @@ export class Connections {
     state: SocketState,
     req: IncomingMessage,
     res: ServerResponse,
+    arrivedAt: number,
   ): void {
     if (state.closing || isLingering(socket) || !socket.writable) abandoned.add(req);
+    state.arrivedAt = arrivedAt;
     this.listener(req, res);
   }
 
-  private answered(socket: Socket, state: SocketState, res: ServerResponse): void {
+  private answered(
+    socket: Socket,
+    state: SocketState,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): void {
     const at = state.responses.indexOf(res);
     if (at !== -1) state.responses.splice(at, 1);
     if (state.held.length > 0) {
@@ -113,14 +154,23 @@ export class Connections {
       if (held !== -1) state.held.splice(held, 1);
     }
     if (res.getHeader('connection') === 'close') state.closing = true;
+    // The next request's bytes are those read from now on (once this one's are all in).
+    if (req.complete) nextRequest(socket, state);
+    else req.once('end', () => nextRequest(socket, state));
     const next = state.held[0];
     if (next && state.responses[0] === next[1]) {
       state.held.shift();
-      this.start(socket, state, next[0], next[1]);
+      this.start(socket, state, next[0], next[1], next[2]);
     }
     if (state.responses.length === 0 && state.endWhenIdle) linger(socket);
     // A response finished during a drain closes its connection itself (`connection: close`).
   }
+}
+
+/** Forgets the bytes read so far: what is read next is the next request's. */
+function nextRequest(socket: Socket, state: SocketState): void {
+  state.bytesAt = undefined;
+  state.readTo = socket.bytesRead;
 }
 
 /**
