@@ -36,9 +36,13 @@ export function createApp(
   // `/HEALTH`, `/health/` and `//` are other paths, not the probe or the webhook.
   app.enable('case sensitive routing');
   app.enable('strict routing');
+  const notFound = (req: express.Request, res: express.Response) =>
+    sendError(req, res, 404, 'not found');
+  // Express answers HEAD with a GET route; only GET is the probe.
+  app.head('/health', notFound);
   app.get('/health', endpoints.health);
   app.post('/', endpoints.webhook);
-  app.use((req, res) => sendError(req, res, 404, 'not found'));
+  app.use(notFound);
   app.use(
     (error: unknown, req: express.Request, res: express.Response, _next: express.NextFunction) =>
       endpoints.failed(error, req, res),

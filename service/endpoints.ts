@@ -2,7 +2,7 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import type { AppOptions } from './app';
 import { createAuthenticator, createStrategies } from './auth/authenticator';
 import { ByteBudget } from './http/byteBudget';
-import { isAbandoned } from './http/connections';
+import { arrivalOf, isAbandoned } from './http/connections';
 import { readBody } from './http/readBody';
 import { requestHeaders } from './http/requestHeaders';
 import { send, sendError } from './http/respond';
@@ -13,7 +13,12 @@ import { createWebhookCore } from './protocol/core';
 import { smokeHandler } from './smoke';
 
 const HEALTH_BODY = '{"status":"ok"}';
-const HEALTH_HEADERS = { 'content-type': 'application/json', 'content-length': HEALTH_BODY.length };
+// Like every other answer, never stored by a cache in between.
+const HEALTH_HEADERS = {
+  'content-type': 'application/json',
+  'content-length': HEALTH_BODY.length,
+  'cache-control': 'no-store',
+};
 
 /** The service's two endpoints as plain Node request listeners over the protocol core. */
 export interface Endpoints {
@@ -64,7 +69,8 @@ export function createEndpoints(options: AppOptions): Endpoints {
   return {
     webhook(req, res) {
       if (isAbandoned(req)) return void req.resume();
-      const receivedAt = Date.now();
+      // From its first bytes, not from now: slow headers and a stalled event loop count too.
+      const receivedAt = arrivalOf(req);
       const lease = budget.lease();
       handle({
         headers: requestHeaders(req),

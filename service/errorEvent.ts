@@ -1,3 +1,5 @@
+import { clip } from './protocol/clip';
+
 // Error Reporting groups an error from a log line when its JSON payload carries this @type and the
 // stack trace in `message` (cloud.google.com/error-reporting/docs/formatting-error-messages, "Log
 // a ReportedErrorEvent"). With the @type set, the entry is captured whatever else it holds.
@@ -17,10 +19,32 @@ export interface ErrorEvent {
   readonly message: string;
 }
 
+/**
+ * An error's message can carry anything (a whole upstream answer), and Cloud Logging drops an entry
+ * over 256 KB: the line keeps at most this many characters of it, even escaped well inside the limit.
+ */
+const MAX_MESSAGE = 32 * 1024;
+
+/** Where a V8 stack's frames start, after the error's (possibly multi-line) message. */
+const FRAMES = '\n    at ';
+
+/**
+ * The stack cut to MAX_MESSAGE characters: the start of the message, then the top frames, which
+ * Error Reporting groups by.
+ */
+function clipStack(stack: string): string {
+  if (stack.length <= MAX_MESSAGE) return stack;
+  const at = stack.indexOf(FRAMES);
+  if (at === -1) return clip(stack, MAX_MESSAGE) as string;
+  const frames = clip(stack.slice(at), MAX_MESSAGE / 2) as string;
+  return `${clip(stack.slice(0, at), MAX_MESSAGE - frames.length)}${frames}`;
+}
+
 /** An error as Error Reporting reads it from a log line. */
 export function errorEvent(error: unknown, serviceContext?: ServiceContext): ErrorEvent {
-  const message =
-    error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error);
+  const message = clipStack(
+    error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error),
+  );
   return {
     fields: serviceContext
       ? { '@type': REPORTED_ERROR_EVENT, serviceContext }

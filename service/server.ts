@@ -1,14 +1,14 @@
-import { createServer, type RequestListener, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { AppOptions } from './app';
 import { createEndpoints, type Endpoints } from './endpoints';
 import { createLogger, flushLogs } from './logging';
 import { trackConnections } from './http/connections';
 import { awaitContinue } from './http/expectContinue';
-import { sendError } from './http/respond';
+import { isLingering, sendError, sendRawError } from './http/respond';
 import { MAX_BODY_BYTES } from './protocol/body';
 import { budgetMs } from './protocol/deadline';
-import { errorBody, WebhookError } from './protocol/errors';
+import { WebhookError } from './protocol/errors';
 import {
   drain,
   DRAIN_TIMEOUT_MS,
@@ -65,12 +65,14 @@ export const CONNECTIONS_PER_REQUEST = 4;
  * An HTTP server over the app, with limits that fit the webhook:
  * - headers must arrive within the request budget and the whole request within the CX timeout
  *   (Node's defaults are 60 s and 300 s);
- * - at most 4 × the concurrency connections;
+ * - at most 4 × the concurrency connections, and one request in progress per connection (a
+ *   pipelined request starts once the answer before it is out);
  * - `Expect: 100-continue` is answered only after authentication, another expectation with a
  *   JSON 400;
  * - requests Node refuses before the app sees them (headers too large, malformed HTTP) get a JSON
  *   400, since the webhook contract has no 431, unless an answer is already in progress on that
- *   connection, which then finishes and the connection closes.
+ *   connection, which then finishes and the connection closes;
+ * - CONNECT gets a JSON 404 (Node would close the connection unanswered).
  */
 export function createWebhookServer(
   listener: RequestListener,
@@ -78,16 +80,14 @@ export function createWebhookServer(
 ): Server {
   const timeoutMs = limits.timeoutMs ?? 5000;
   const concurrency = limits.concurrency ?? 80;
-  const server = createServer(
-    {
-      headersTimeout: budgetMs(timeoutMs),
-      requestTimeout: timeoutMs,
-      connectionsCheckingInterval: TIMEOUT_SWEEP_MS,
-    },
-    listener,
-  );
+  const server = createServer({
+    headersTimeout: budgetMs(timeoutMs),
+    requestTimeout: timeoutMs,
+    connectionsCheckingInterval: TIMEOUT_SWEEP_MS,
+  });
   server.maxConnections = CONNECTIONS_PER_REQUEST * concurrency;
-  const connections = trackConnections(server);
+  // It starts the requests: one at a time per connection, each with its time of arrival.
+  const connections = trackConnections(server, listener);
 
   server.on('checkContinue', (req, res) => {
     awaitContinue(req);
@@ -96,7 +96,16 @@ export function createWebhookServer(
   server.on('checkExpectation', (req, res) =>
     sendError(req, res, 400, 'the Expect header is not supported'),
   );
+  // Node hands a CONNECT's socket to this event and, with no listener, closes it unanswered.
+  server.on('connect', (_req: IncomingMessage, socket: Socket) => {
+    // Its parser is gone: reading on drops what the caller still sends during the close.
+    socket.resume();
+    sendRawError(socket, 404, 'not found');
+  });
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
+    // Node raises this again for every later chunk of a request it refused; the answer is out and
+    // the lingering close drops the rest (destroying here would reset it away).
+    if (isLingering(socket)) return;
     // An answer in progress on this connection finishes first; nothing is written over it.
     if (connections.busy(socket)) return connections.endWhenIdle(socket);
     if (!socket.writable) return socket.destroy();
@@ -104,10 +113,7 @@ export function createWebhookServer(
     if (error.code === 'ECONNRESET' || error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
       return socket.destroy();
     }
-    const body = errorBody(400, 'malformed HTTP request');
-    socket.end(
-      `HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
-    );
+    sendRawError(socket, 400, 'malformed HTTP request');
   });
   return server;
 }
@@ -127,7 +133,8 @@ export interface Serving {
  * Runs the service as a process does: a webhook server over createWebhookListener(); unhandled
  * rejections logged instead of fatal; on SIGTERM or SIGINT a drain of in-flight requests, then
  * exit 0; on an uncaught exception one JSON line, a drain, then exit 1 so the platform replaces
- * the instance. Every log line is written before the process exits.
+ * the instance (also when it happens during a drain). Every log line is written before the
+ * process exits.
  */
 export function serve(options: ServeOptions): Serving {
   const logger = options.logger ?? createLogger({ level: options.logLevel });
@@ -159,7 +166,10 @@ export function serve(options: ServeOptions): Serving {
   });
 
   let draining = false;
-  const shutdown = (why: string, exitCode: number) => {
+  let exitCode = 0;
+  const shutdown = (why: string, code: number) => {
+    // A fault during a drain still makes the exit a failure: the worst code wins.
+    exitCode = Math.max(exitCode, code);
     if (draining) {
       logger.warn(`${why} while draining; the drain goes on`);
       return;

@@ -1,3 +1,4 @@
+import { createPublicKey } from 'node:crypto';
 import type { OAuth2Client } from 'google-auth-library';
 import { budgetMs } from '../protocol/deadline';
 import { WebhookError } from '../protocol/errors';
@@ -59,13 +60,31 @@ function createClient(certsUrl: string, timeoutMs: number): OAuth2Client {
   });
 }
 
-const PEM = /^\s*-----BEGIN [A-Z ]+-----/;
+/** Whether the PEM holds a key Node can use: a certificate or a public key, not just its BEGIN line. */
+function isUsableKey(pem: unknown): boolean {
+  if (typeof pem !== 'string') return false;
+  try {
+    createPublicKey(pem);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Certificate answers already checked. The library hands back the same object while its max-age
+ * lasts, so each answer's keys are parsed once, not on every verification.
+ */
+const usable = new WeakSet<object>();
 
 /** Google's PEM endpoint answers a JSON object of key ID → PEM (certificate or public key). */
 function isPemCerts(certs: unknown): certs is Record<string, string> {
   if (typeof certs !== 'object' || certs === null || Array.isArray(certs)) return false;
+  if (usable.has(certs)) return true;
   const values = Object.values(certs);
-  return values.length > 0 && values.every((v) => typeof v === 'string' && PEM.test(v));
+  if (values.length === 0 || !values.every(isUsableKey)) return false;
+  usable.add(certs);
+  return true;
 }
 
 /**
@@ -97,7 +116,8 @@ export function idTokenStrategy(
       throw certsUnavailable();
     }
     if (!isPemCerts(certs)) {
-      // The library would keep serving what it cached from this answer: start afresh.
+      // Keys Node cannot parse are the endpoint's fault, not the caller's: 503, and nothing kept
+      // (the library would go on serving what it cached from this answer), so start afresh.
       client = createClient(options.certsUrl, timeoutMs);
       throw certsUnavailable();
     }

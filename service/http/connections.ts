@@ -1,15 +1,27 @@
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { arrivedBy, everyTick } from './arrival';
 import { isLingering, linger } from './respond';
 
 interface SocketState {
-  /** Answers in progress on this socket, in order (pipelining makes it more than one). */
+  /** Answers owed on this socket, in order: the one in progress, then those held behind it. */
   readonly responses: ServerResponse[];
+  /** Pipelined requests not started yet, each with when it arrived. */
+  readonly held: [IncomingMessage, ServerResponse, number][];
   /** End the connection once its answers are out (a client error arrived behind them). */
   endWhenIdle: boolean;
+  /** An answer closed the connection: requests behind it are abandoned. */
+  closing: boolean;
+  /** When the first bytes of the next request arrived (undefined: none seen since the last answer). */
+  bytesAt?: number;
+  /** Bytes read from the socket when the last answer was out and its request read. */
+  readTo: number;
+  /** When the request in progress arrived. */
+  arrivedAt: number;
 }
 
 const abandoned = new WeakSet<IncomingMessage>();
+const states = new WeakMap<Socket, SocketState>();
 
 /**
  * Whether a request arrived on a connection that is closing: behind an answer that closes it, or
@@ -21,24 +33,48 @@ export function isAbandoned(req: IncomingMessage): boolean {
 }
 
 /**
- * What a server's connections are doing: which have an answer in progress and which are idle.
- * It lets a client error leave an answer in progress alone, and a drain close what would
- * otherwise hold it: idle keep-alive connections, connections that never sent a whole request.
+ * When the request's first bytes arrived (or, if the event loop was stalled then, when the stall
+ * began): its deadline counts from here, not from when its headers were complete. Now, for a
+ * request on a server createWebhookServer did not make.
+ */
+export function arrivalOf(req: IncomingMessage): number {
+  return states.get(req.socket)?.arrivedAt ?? Date.now();
+}
+
+/**
+ * What a server's connections are doing, and the one place their requests are started: one at a
+ * time per connection, so pipelining cannot run more requests at once than there are connections;
+ * a pipelined request starts once the answer before it is out. It lets a client error leave an
+ * answer in progress alone, and a drain close what would otherwise hold it: idle keep-alive
+ * connections, connections that never sent a whole request.
  */
 export class Connections {
   private readonly sockets = new Map<Socket, SocketState>();
   private draining = false;
 
-  constructor(server: Server) {
+  constructor(
+    server: Server,
+    private readonly listener: RequestListener,
+  ) {
+    // Node's parser reads the socket itself (a 'data' listener would move it to the slower JS
+    // path): a heartbeat tick that finds more bytes read on a socket with nothing in progress dates
+    // the start of the next request, whose headers are still on their way.
+    const stop = everyTick((since) => this.sweep(since));
+    server.once('close', stop);
     server.on('connection', (socket: Socket) => {
-      this.sockets.set(socket, { responses: [], endWhenIdle: false });
+      const state: SocketState = {
+        responses: [],
+        held: [],
+        endWhenIdle: false,
+        closing: false,
+        arrivedAt: 0,
+        readTo: 0,
+      };
+      this.sockets.set(socket, state);
+      states.set(socket, state);
       socket.once('close', () => this.sockets.delete(socket));
     });
-    // Prepended, so a drain's `connection: close` is set before a handler that answers
-    // synchronously has sent its headers, and an abandoned request is marked before it runs.
-    server.prependListener('request', (req: IncomingMessage, res: ServerResponse) =>
-      this.dispatched(req, res),
-    );
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => this.dispatched(req, res));
   }
 
   /** Whether an answer is in progress on the socket. */
@@ -72,21 +108,69 @@ export class Connections {
     for (const socket of this.sockets.keys()) socket.destroy();
   }
 
+  private sweep(since: number): void {
+    for (const [socket, state] of this.sockets) {
+      if (state.bytesAt === undefined && state.responses.length === 0) {
+        if (socket.bytesRead > state.readTo) state.bytesAt = since;
+      }
+    }
+  }
+
   private dispatched(req: IncomingMessage, res: ServerResponse): void {
     const socket = req.socket;
     const state = this.sockets.get(socket);
-    if (!state) return;
-    const closing =
-      isLingering(socket) || state.responses.some((r) => r.getHeader('connection') === 'close');
-    if (closing) abandoned.add(req);
-    state.responses.push(res);
+    if (!state) return this.listener(req, res);
+    const arrivedAt = state.bytesAt ?? arrivedBy(Date.now());
+    // Set before a handler that answers synchronously has sent its headers.
     if (this.draining && !res.headersSent) res.setHeader('connection', 'close');
-    res.once('close', () => {
-      state.responses.splice(state.responses.indexOf(res), 1);
-      if (state.responses.length === 0 && state.endWhenIdle) linger(socket);
-      // A response finished during a drain closes its connection itself (`connection: close`).
-    });
+    res.once('close', () => this.answered(socket, state, req, res));
+    state.responses.push(res);
+    if (state.responses.length === 1) this.start(socket, state, req, res, arrivedAt);
+    else state.held.push([req, res, arrivedAt]);
   }
+
+  private start(
+    socket: Socket,
+    state: SocketState,
+    req: IncomingMessage,
+    res: ServerResponse,
+    arrivedAt: number,
+  ): void {
+    if (state.closing || isLingering(socket) || !socket.writable) abandoned.add(req);
+    state.arrivedAt = arrivedAt;
+    this.listener(req, res);
+  }
+
+  private answered(
+    socket: Socket,
+    state: SocketState,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): void {
+    const at = state.responses.indexOf(res);
+    if (at !== -1) state.responses.splice(at, 1);
+    if (state.held.length > 0) {
+      const held = state.held.findIndex((h) => h[1] === res);
+      if (held !== -1) state.held.splice(held, 1);
+    }
+    if (res.getHeader('connection') === 'close') state.closing = true;
+    // The next request's bytes are those read from now on (once this one's are all in).
+    if (req.complete) nextRequest(socket, state);
+    else req.once('end', () => nextRequest(socket, state));
+    const next = state.held[0];
+    if (next && state.responses[0] === next[1]) {
+      state.held.shift();
+      this.start(socket, state, next[0], next[1], next[2]);
+    }
+    if (state.responses.length === 0 && state.endWhenIdle) linger(socket);
+    // A response finished during a drain closes its connection itself (`connection: close`).
+  }
+}
+
+/** Forgets the bytes read so far: what is read next is the next request's. */
+function nextRequest(socket: Socket, state: SocketState): void {
+  state.bytesAt = undefined;
+  state.readTo = socket.bytesRead;
 }
 
 /**
@@ -101,8 +185,9 @@ function closeIdle(socket: Socket): void {
 
 const tracked = new WeakMap<Server, Connections>();
 
-export function trackConnections(server: Server): Connections {
-  const connections = new Connections(server);
+/** Tracks the server's connections and starts its requests with `listener` (see Connections). */
+export function trackConnections(server: Server, listener: RequestListener): Connections {
+  const connections = new Connections(server, listener);
   tracked.set(server, connections);
   return connections;
 }

@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { CoreResult } from '../protocol/core';
 import { errorBody, type ErrorStatus } from '../protocol/errors';
@@ -44,15 +44,15 @@ export function send(req: IncomingMessage, res: ServerResponse, result: CoreResu
     'cache-control': 'no-store',
   };
   if (mustClose(req)) {
-    headers.connection = 'close';
+    // On the response itself, not only in writeHead's argument (which getHeader never sees), so a
+    // request pipelined behind this answer is known to be abandoned (see isAbandoned).
+    res.setHeader('connection', 'close');
     // Drop the rest of the body as it arrives (nothing buffers it), so the caller's upload can
     // finish while it reads our answer.
     req.resume();
   }
   // Set here, or by a drain; either way the caller may still be sending (a body, a pipelined request).
-  if (headers.connection === 'close' || res.getHeader('connection') === 'close') {
-    closeGracefully(req.socket, res);
-  }
+  if (res.getHeader('connection') === 'close') closeGracefully(req.socket, res);
   res.writeHead(result.status, headers).end(result.body);
 }
 
@@ -64,6 +64,21 @@ export function sendError(
   message: string,
 ): void {
   send(req, res, { status, body: errorBody(status, message), headers: {} });
+}
+
+/**
+ * An error in the contract's JSON form, written straight to a socket for a request Node's HTTP
+ * server does not hand to the app (malformed HTTP, CONNECT); then the lingering close, so a caller
+ * still sending sees the answer rather than a reset.
+ */
+export function sendRawError(socket: Socket, status: 400 | 404, message: string): void {
+  const body = errorBody(status, message);
+  socket.write(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json\r\n` +
+      `content-length: ${Buffer.byteLength(body)}\r\ncache-control: no-store\r\n` +
+      `connection: close\r\n\r\n${body}`,
+  );
+  linger(socket);
 }
 
 /**

@@ -3,6 +3,7 @@ import { errorEvent, type ServiceContext } from '../errorEvent';
 import type { Logger } from '../logging';
 import { SMOKE_TAG } from '../smoke';
 import { traceFields } from '../trace';
+import { clip } from './clip';
 import { checkContentEncoding, checkContentType, parseJson } from './body';
 import { budgetMs, Deadline, type LateOutcome } from './deadline';
 import { errorBody, WebhookError, type ErrorStatus } from './errors';
@@ -64,14 +65,6 @@ interface RequestFacts {
   /** Why a request was refused or failed: a fixed text, never a credential or session data. */
   reason?: string;
 }
-
-/**
- * Request fields are logged, and some end up in error messages; a request may hold a 1 MB tag.
- * Cloud Logging drops a whole entry over 256 KB, so each value is cut well short of that.
- */
-const MAX_FIELD = 200;
-export const clip = (value: string | undefined, max = MAX_FIELD): string | undefined =>
-  value === undefined || value.length <= max ? value : `${value.slice(0, max)}…`;
 
 function shutdownReason(signal: AbortSignal): WebhookError {
   const reason: unknown = signal.reason;
