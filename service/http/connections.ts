@@ -18,7 +18,15 @@ interface SocketState {
   readTo: number;
   /** When the request in progress arrived. */
   arrivedAt: number;
+  /** Reading is paused because too many requests are held. */
+  paused: boolean;
 }
+
+/**
+ * Requests held on one connection beyond which it stops being read: a pipelining client cannot
+ * make the process hold (and later start) an unbounded backlog; it waits in the socket's buffers.
+ */
+const MAX_HELD = 4;
 
 const abandoned = new WeakSet<IncomingMessage>();
 const states = new WeakMap<Socket, SocketState>();
@@ -69,6 +77,7 @@ export class Connections {
         closing: false,
         arrivedAt: 0,
         readTo: 0,
+        paused: false,
       };
       this.sockets.set(socket, state);
       states.set(socket, state);
@@ -125,8 +134,25 @@ export class Connections {
     if (this.draining && !res.headersSent) res.setHeader('connection', 'close');
     res.once('close', () => this.answered(socket, state, req, res));
     state.responses.push(res);
-    if (state.responses.length === 1) this.start(socket, state, req, res, arrivedAt);
-    else state.held.push([req, res, arrivedAt]);
+    if (state.responses.length === 1) return this.start(socket, state, req, res, arrivedAt);
+    state.held.push([req, res, arrivedAt]);
+    // Every time: Node resumes the socket itself once an answer's bytes have drained.
+    if (state.held.length >= MAX_HELD) {
+      state.paused = true;
+      pauseReading(socket);
+    }
+  }
+
+  /** Starts the first held request, unless the answer before it is still owed. */
+  private startNext(socket: Socket, state: SocketState): void {
+    const next = state.held[0];
+    if (!next || state.responses[0] !== next[1]) return;
+    state.held.shift();
+    if (state.paused && state.held.length < MAX_HELD) {
+      state.paused = false;
+      resumeReading(socket);
+    }
+    this.start(socket, state, next[0], next[1], next[2]);
   }
 
   private start(
@@ -147,21 +173,27 @@ export class Connections {
     req: IncomingMessage,
     res: ServerResponse,
   ): void {
-    const at = state.responses.indexOf(res);
-    if (at !== -1) state.responses.splice(at, 1);
+    // Answers finish in order (held ones close in order too when the socket does): look at the
+    // head first, so a long pipeline costs no scan per answer.
+    if (state.responses[0] === res) state.responses.shift();
+    else {
+      const at = state.responses.indexOf(res);
+      if (at !== -1) state.responses.splice(at, 1);
+    }
     if (state.held.length > 0) {
-      const held = state.held.findIndex((h) => h[1] === res);
-      if (held !== -1) state.held.splice(held, 1);
+      if (state.held[0][1] === res) state.held.shift();
+      else {
+        const held = state.held.findIndex((h) => h[1] === res);
+        if (held !== -1) state.held.splice(held, 1);
+      }
     }
     if (res.getHeader('connection') === 'close') state.closing = true;
     // The next request's bytes are those read from now on (once this one's are all in).
     if (req.complete) nextRequest(socket, state);
     else req.once('end', () => nextRequest(socket, state));
-    const next = state.held[0];
-    if (next && state.responses[0] === next[1]) {
-      state.held.shift();
-      this.start(socket, state, next[0], next[1], next[2]);
-    }
+    // The next held request starts on a later turn of the loop: a backlog started each from the
+    // answer before it would otherwise run as one task, keeping every other connection waiting.
+    if (state.held.length > 0) setImmediate(() => this.startNext(socket, state));
     if (state.responses.length === 0 && state.endWhenIdle) linger(socket);
     // A response finished during a drain closes its connection itself (`connection: close`).
   }
@@ -194,4 +226,19 @@ export function trackConnections(server: Server, listener: RequestListener): Con
 
 export function connectionsOf(server: Server): Connections | undefined {
   return tracked.get(server);
+}
+
+/** Node's own flags: `_paused` keeps its body reads and drain handling from resuming the socket. */
+type HttpSocket = Socket & { _paused?: boolean; parser?: { pause(): void; resume(): void } | null };
+
+function pauseReading(socket: Socket): void {
+  (socket as HttpSocket)._paused = true;
+  socket.pause();
+}
+
+function resumeReading(socket: Socket): void {
+  const s = socket as HttpSocket;
+  s._paused = false;
+  s.parser?.resume();
+  socket.resume();
 }
