@@ -72,7 +72,8 @@ export const CONNECTIONS_PER_REQUEST = 4;
  * - requests Node refuses before the app sees them (headers too large, malformed HTTP) get a JSON
  *   400, since the webhook contract has no 431, unless an answer is already in progress on that
  *   connection, which then finishes and the connection closes;
- * - CONNECT gets a JSON 404 (Node would close the connection unanswered).
+ * - CONNECT gets a JSON 404 (Node would close the connection unanswered), unless an answer is
+ *   in progress on that connection, which then finishes and the connection closes.
  */
 export function createWebhookServer(
   listener: RequestListener,
@@ -100,6 +101,9 @@ export function createWebhookServer(
   server.on('connect', (_req: IncomingMessage, socket: Socket) => {
     // Its parser is gone: reading on drops what the caller still sends during the close.
     socket.resume();
+    // Pipelined behind an answer in progress: that answer finishes first, and nothing is written
+    // over it; the connection then closes, as after a client error.
+    if (connections.busy(socket)) return connections.endWhenIdle(socket);
     sendRawError(socket, 404, 'not found');
   });
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
