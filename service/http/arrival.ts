@@ -8,8 +8,10 @@ const STALL_MS = 2 * TICK_MS;
 let heartbeat: NodeJS.Timeout | undefined;
 let lastTick = 0;
 let lastActive = 0;
-/** While the tick after a stall is the latest: when that stall began, at the latest. */
+/** From the tick that finds a stall until the first poll for I/O after it is done: when it began. */
 let stalledSince: number | undefined;
+/** A connection was accepted while stalledSince is set. */
+let acceptedAfterStall = false;
 
 const activeMs = () => performance.eventLoopUtilization().active;
 
@@ -23,16 +25,44 @@ function tick(): void {
   // Bytes found now were read since the tick before; if the loop stalled (now or just before),
   // they may have waited unread since the stall began. A late tick with the loop idle (a
   // throttled CPU) says nothing about when they came: they were read as soon as they did.
-  const since = stalledSince ?? (stalled ? lastTick : Math.max(lastTick, now - STALL_MS));
-  stalledSince = stalled ? lastTick : undefined;
+  const since = stalled ? lastTick : Math.max(lastTick, now - STALL_MS);
+  if (stalled) {
+    stalledSince = lastTick;
+    setImmediate(afterStall);
+  }
   lastTick = now;
   lastActive = active;
   for (const listener of listeners) listener(since);
 }
 
 /**
+ * Runs once the first poll for I/O after a stall is done (immediates run right after it): what that
+ * poll read may have waited through the stall, so the listeners date it from the stall's start;
+ * anything read later came after the stall ended and must not be dated from it.
+ */
+function afterStall(): void {
+  const since = stalledSince;
+  if (since === undefined) return;
+  for (const listener of listeners) listener(since);
+  // A connection accepted in that poll has its first bytes read only in the next one.
+  if (acceptedAfterStall) {
+    acceptedAfterStall = false;
+    setImmediate(afterStall);
+  } else stalledSince = undefined;
+}
+
+/**
+ * To be called when a connection is accepted: one accepted right after a stall was made during it,
+ * and its first bytes (read a poll later) may have waited through it too.
+ */
+export function accepted(): void {
+  if (stalledSince !== undefined) acceptedAfterStall = true;
+}
+
+/**
  * Calls `listener` on every tick of the process's one heartbeat (unref'd: it never keeps the
- * process alive) with the earliest time anything it finds new can have arrived. Returns a function
+ * process alive), and once more after the first poll for I/O following a stall, with the earliest
+ * time anything it finds new can have arrived. Returns a function
  * that takes it off again.
  */
 export function everyTick(listener: (since: number) => void): () => void {

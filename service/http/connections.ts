@@ -1,6 +1,6 @@
 import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { arrivedBy, everyTick } from './arrival';
+import { accepted, arrivedBy, everyTick } from './arrival';
 import { isLingering, linger } from './respond';
 
 interface SocketState {
@@ -70,6 +70,7 @@ export class Connections {
     const stop = everyTick((since) => this.sweep(since));
     server.once('close', stop);
     server.on('connection', (socket: Socket) => {
+      accepted();
       const state: SocketState = {
         responses: [],
         held: [],
