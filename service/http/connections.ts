@@ -12,7 +12,7 @@ interface SocketState {
   endWhenIdle: boolean;
   /** An answer closed the connection: requests behind it are abandoned. */
   closing: boolean;
-  /** When the first bytes of the next request arrived (undefined: none seen since the last answer). */
+  /** When the first bytes of the next request arrived (undefined: none seen since the last answer or dispatch). */
   bytesAt?: number;
   /** Bytes read from the socket when the last answer was out and its request read. */
   readTo: number;
@@ -130,7 +130,13 @@ export class Connections {
     const socket = req.socket;
     const state = this.sockets.get(socket);
     if (!state) return this.listener(req, res);
-    const arrivedAt = state.bytesAt ?? arrivedBy(Date.now());
+    // The heartbeat dates only a request that began with nothing in progress; one pipelined behind
+    // an answer arrived when it was read, not with the first bytes of the request before it.
+    let arrivedAt: number;
+    if (state.bytesAt !== undefined && state.responses.length === 0) {
+      arrivedAt = state.bytesAt;
+      state.bytesAt = undefined;
+    } else arrivedAt = arrivedBy(Date.now());
     // Set before a handler that answers synchronously has sent its headers.
     if (this.draining && !res.headersSent) res.setHeader('connection', 'close');
     res.once('close', () => this.answered(socket, state, req, res));
