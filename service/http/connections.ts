@@ -16,6 +16,13 @@ interface SocketState {
   bytesAt?: number;
   /** Bytes read from the socket when the last answer was out and its request read. */
   readTo: number;
+  /**
+   * Bytes read when a tick first found the last request dispatched all in while an answer is owed:
+   * what is read beyond them is the next request's.
+   */
+  doneRead: number | undefined;
+  /** The first tick's date for bytes read beyond doneRead (the next request's, begun early). */
+  moreAt: number | undefined;
   /** When the request in progress arrived. */
   arrivedAt: number;
   /** Reading is paused because too many requests are held. */
@@ -78,6 +85,8 @@ export class Connections {
         closing: false,
         arrivedAt: 0,
         readTo: 0,
+        doneRead: undefined,
+        moreAt: undefined,
         paused: false,
       };
       this.sockets.set(socket, state);
@@ -120,8 +129,15 @@ export class Connections {
 
   private sweep(since: number): void {
     for (const [socket, state] of this.sockets) {
-      if (state.bytesAt === undefined && state.responses.length === 0) {
-        if (socket.bytesRead > state.readTo) state.bytesAt = since;
+      const owed = state.responses.length;
+      if (owed === 0) {
+        if (state.bytesAt === undefined && socket.bytesRead > state.readTo) state.bytesAt = since;
+      } else if (state.moreAt === undefined) {
+        // Behind an answer owed, a request's head may trickle in for most of its budget before it
+        // is dispatched (or before that answer is out): date it from here too.
+        if (state.doneRead === undefined) {
+          if (state.responses[owed - 1].req.complete) state.doneRead = socket.bytesRead;
+        } else if (socket.bytesRead > state.doneRead) state.moreAt = since;
       }
     }
   }
@@ -136,7 +152,12 @@ export class Connections {
     if (state.bytesAt !== undefined && state.responses.length === 0) {
       arrivedAt = state.bytesAt;
       state.bytesAt = undefined;
-    } else arrivedAt = arrivedBy(Date.now());
+    } else {
+      arrivedAt = arrivedBy(Date.now());
+      if (state.moreAt !== undefined) arrivedAt = Math.min(arrivedAt, state.moreAt);
+      // Bytes read from now on are the request after this one.
+      state.doneRead = state.moreAt = undefined;
+    }
     // Set before a handler that answers synchronously has sent its headers.
     if (this.draining && !res.headersSent) res.setHeader('connection', 'close');
     res.once('close', () => this.answered(socket, state, req, res));
@@ -206,10 +227,16 @@ export class Connections {
   }
 }
 
-/** Forgets the bytes read so far: what is read next is the next request's. */
+/**
+ * Forgets the bytes read so far, once the last answer owed is out: what is read next is the next
+ * request's. Those of it already read (its head trickling in while the answer was owed) keep the
+ * date a tick gave them, or are dated by the next tick.
+ */
 function nextRequest(socket: Socket, state: SocketState): void {
-  state.bytesAt = undefined;
-  state.readTo = socket.bytesRead;
+  if (state.responses.length > 0) return;
+  state.bytesAt = state.moreAt;
+  state.readTo = state.doneRead ?? socket.bytesRead;
+  state.doneRead = state.moreAt = undefined;
 }
 
 /**
