@@ -7,9 +7,10 @@ import { reply } from '../../../service/responses';
 import { startApp, type LiveApp } from '../../helpers/liveApp';
 import { openRaw, rawPost } from '../../helpers/rawHttp';
 
-// Adversarial review of one-request-per-connection sequencing (service/http/connections.ts), the
-// arrival heartbeat (service/http/arrival.ts) and the CONNECT answer (service/server.ts). Each test
-// states a guarantee and fails while the service breaks it. Loopback only; loops are bounded.
+// One request in progress per connection (service/http/connections.ts), requests dated from their
+// arrival (service/http/arrival.ts) and the CONNECT answer (service/server.ts), under pipelining
+// and event-loop stalls. Each test states a guarantee and fails while the service breaks it.
+// Loopback only; loops are bounded.
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const body = (tag: string) => JSON.stringify({ fulfillmentInfo: { tag } });

@@ -15,8 +15,9 @@ import { startApp, type LiveApp } from '../../helpers/liveApp';
 import { openRaw, rawPost } from '../../helpers/rawHttp';
 import { killSpawned, spawnService } from '../../helpers/spawnService';
 
-// Adversarial review: each test states a guarantee from README.md ("How the service answers",
-// "Security") and fails while the service breaks it. Everything is on loopback; loops are bounded.
+// Each test states a guarantee from README.md ("How the service answers", "Security") and tries
+// to break it as a hostile caller would: slow heads, pipelining, malformed HTTP, oversized fields,
+// bad certificates, faults during a drain. Everything is on loopback; loops are bounded.
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const body = (tag: string, extra: object = {}) =>
