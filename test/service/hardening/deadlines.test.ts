@@ -2,7 +2,7 @@ import type { AuthStrategy } from '../../../service/auth/strategy';
 import type { WebhookHandler } from '../../../service/protocol/handler';
 import { reply } from '../../../service/responses';
 import { startApp, type LiveApp } from '../../helpers/liveApp';
-import { openRaw, rawPost } from '../../helpers/rawHttp';
+import { openRaw, rawPost, splitHead } from '../../helpers/rawHttp';
 
 // WEBHOOK_TIMEOUT_MS 1000 leaves the service a budget of 800 ms from a request's arrival. Every wait
 // (authentication, the body, the handler) must fit in it: CX gives up at 1000 ms and retries, so an
@@ -27,9 +27,7 @@ const block: WebhookHandler = () => {
 /** Sends the request head and then the body one byte every `everyMs`, for at most `maxMs`. */
 async function dribble(url: string, body: string, everyMs: number, maxMs: number) {
   const conn = await openRaw(url);
-  const framed = rawPost(url, body).toString('latin1');
-  const headEnd = framed.indexOf('\r\n\r\n') + 4;
-  await conn.write(framed.slice(0, headEnd));
+  await conn.write(splitHead(rawPost(url, body)).head);
   const started = Date.now();
   void (async () => {
     for (let i = 0; i < body.length && Date.now() - started < maxMs; i++) {

@@ -12,7 +12,7 @@ import type { WebhookHandler } from '../../../service/protocol/handler';
 import { reply } from '../../../service/responses';
 import { bearer } from '../../helpers/jwt';
 import { startApp, type LiveApp } from '../../helpers/liveApp';
-import { openRaw, rawPost } from '../../helpers/rawHttp';
+import { openRaw, rawPost, splitHead, trickle } from '../../helpers/rawHttp';
 import { killSpawned, spawnService } from '../../helpers/spawnService';
 
 // Each test states a guarantee from README.md ("How the service answers", "Security") and tries
@@ -59,15 +59,11 @@ describe('the deadline counts from arrival (WEBHOOK_TIMEOUT_MS 1000: budget 800 
 
   it('must not answer 200 after the CX timeout when the headers took most of the budget', async () => {
     const conn = await openRaw(app.url);
-    const framed = rawPost(app.url, body('slow')).toString('latin1');
-    const headEnd = framed.indexOf('\r\n\r\n') + 4;
+    const { head, body: rest } = splitHead(rawPost(app.url, body('slow')));
     const started = Date.now();
     // The head in pieces over ~600 ms: inside headersTimeout (800 ms), so Node lets it through.
-    for (let i = 0; i < headEnd; i += 8) {
-      await conn.write(framed.slice(i, Math.min(i + 8, headEnd)));
-      await sleep(600 / Math.ceil(headEnd / 8));
-    }
-    await conn.write(framed.slice(headEnd));
+    await trickle(conn, head, 600);
+    await conn.write(rest);
     await conn.waitFor((c) => c.responses().length > 0, 2000);
     const elapsed = Date.now() - started;
     const status = conn.responses()[0]?.status;
@@ -285,14 +281,13 @@ describe('process faults during a drain', () => {
       body: body('slow'),
     }).then((r) => r.status);
     const conn = await openRaw(svc.url);
-    const framed = rawPost(svc.url, body('throw-later')).toString('latin1');
-    const headEnd = framed.indexOf('\r\n\r\n') + 4;
+    const { head, body: rest } = splitHead(rawPost(svc.url, body('throw-later')));
     // Headers in (the request is in flight), body held until the drain has begun.
-    await conn.write(framed.slice(0, headEnd));
+    await conn.write(head);
     await sleep(100);
     svc.child.kill('SIGTERM');
     await sleep(100);
-    await conn.write(framed.slice(headEnd));
+    await conn.write(rest);
     let timer: NodeJS.Timeout | undefined;
     const code = await Promise.race([
       svc.exited,

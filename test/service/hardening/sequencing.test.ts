@@ -5,7 +5,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { WebhookHandler } from '../../../service/protocol/handler';
 import { reply } from '../../../service/responses';
 import { startApp, type LiveApp } from '../../helpers/liveApp';
-import { openRaw, rawPost } from '../../helpers/rawHttp';
+import { openRaw, rawPost, splitHead, trickle } from '../../helpers/rawHttp';
 
 // One request in progress per connection (service/http/connections.ts), requests dated from their
 // arrival (service/http/arrival.ts) and the CONNECT answer (service/server.ts), under pipelining
@@ -134,15 +134,11 @@ describe('arrival dating (WEBHOOK_TIMEOUT_MS 1000: budget 800 ms)', () => {
 
   it('must not date a pipelined request from the first bytes of the request before it', async () => {
     const conn = await openRaw(app.url);
-    const framed = rawPost(app.url, body('work')).toString('latin1');
-    const headEnd = framed.indexOf('\r\n\r\n') + 4;
+    const { head, body: rest } = splitHead(rawPost(app.url, body('work')));
     // The first request's head over ~300 ms (so the heartbeat dates its first bytes), then its body.
     const t0 = Date.now();
-    for (let i = 0; i < headEnd; i += 16) {
-      await conn.write(framed.slice(i, Math.min(i + 16, headEnd)));
-      await sleep(300 / Math.ceil(headEnd / 16));
-    }
-    await conn.write(framed.slice(headEnd));
+    await trickle(conn, head, 300, 16);
+    await conn.write(rest);
     // ~700 ms after the first request began, a second arrives on the same connection, pipelined.
     await sleep(Math.max(0, 700 - (Date.now() - t0)));
     const sent = Date.now();
@@ -159,16 +155,12 @@ describe('arrival dating (WEBHOOK_TIMEOUT_MS 1000: budget 800 ms)', () => {
 
   it('must not answer 200 after the CX timeout to a pipelined request whose head took most of the budget', async () => {
     const conn = await openRaw(app.url);
-    const second = rawPost(app.url, body('work')).toString('latin1');
-    const headEnd = second.indexOf('\r\n\r\n') + 4;
+    const second = splitHead(rawPost(app.url, body('work')));
     // The first request whole; the second's head starts at once and trickles in over ~600 ms.
     await conn.write(rawPost(app.url, body('work')));
     const started = Date.now();
-    for (let i = 0; i < headEnd; i += 8) {
-      await conn.write(second.slice(i, Math.min(i + 8, headEnd)));
-      await sleep(600 / Math.ceil(headEnd / 8));
-    }
-    await conn.write(second.slice(headEnd));
+    await trickle(conn, second.head, 600);
+    await conn.write(second.body);
     await conn.waitFor((c) => c.responses().length >= 2, 3000);
     const elapsed = Date.now() - started;
     const status = conn.responses()[1]?.status;
