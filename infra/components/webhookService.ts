@@ -3,8 +3,14 @@ import * as pulumi from '@pulumi/pulumi';
 import type { Target } from '../config';
 import { serviceName } from '../names';
 
-/** The Node.js runtime the bundle runs on; the bundle targets Node 20 and later. */
-export const NODE_RUNTIME = 'nodejs22';
+/**
+ * The Node.js runtime the service deploys on, and the major the tests run on: the newest LTS that
+ * is GA both as a Cloud Run base image (`google-24-full/nodejs24`,
+ * cloud.google.com/run/docs/configuring/services/runtime-base-images) and as a Cloud Run functions
+ * runtime (cloud.google.com/run/docs/runtimes/function-runtimes: nodejs24 supported until
+ * 2028-04-30; nodejs26 is Preview there).
+ */
+export const NODE_RUNTIME = 'nodejs24';
 
 export interface SecretEnvRef {
   /** The environment variable. */
@@ -126,7 +132,7 @@ export class WebhookService extends pulumi.ComponentResource {
             {
               // Source deploy without a build: Google's Node.js base image runs the bundle from the bucket.
               image: 'scratch',
-              baseImageUri: `${args.region}-docker.pkg.dev/serverless-runtimes/google-22-full/runtimes/${NODE_RUNTIME}`,
+              baseImageUri: `${args.region}-docker.pkg.dev/serverless-runtimes/google-24-full/runtimes/${NODE_RUNTIME}`,
               commands: ['node'],
               args: ['index.js'],
               sourceCode: { cloudStorageSource: args.source },

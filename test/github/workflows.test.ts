@@ -222,7 +222,7 @@ describe('the workflows, by the rules of the kit', () => {
     const setupNode = (yaml(actionFiles[0]).runs.steps as Record<string, any>[]).find(
       uses('actions/setup-node@'),
     );
-    expect(setupNode?.with).toEqual({ 'node-version': 20, 'package-manager-cache': false });
+    expect(setupNode?.with).toEqual({ 'node-version': 24, 'package-manager-cache': false });
   });
 
   it('keeps dependencies of the kit, the policy pack and the actions up to date', () => {
