@@ -5,7 +5,7 @@
 //   npm run agent:check -- --export <dir> [--webhook <display name>]
 import { servedTags } from '../service/composition';
 import { SMOKE_TAG } from '../service/smoke';
-import { CliError, UsageError, parseCli, runAsScript, runCli, type CliIo } from './cli';
+import { CliError, UsageError, parseCli, runAsScript, runCli, type CliIo } from '../lib/cli';
 import { loadAgentFromApi } from './cx/agentFromApi';
 import { loadAgentFromExport } from './cx/agentFromExport';
 import { sameResource, type AgentModel } from './cx/agentModel';

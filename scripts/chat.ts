@@ -4,7 +4,7 @@
 //   npm run chat -- <stack>
 //   npm run chat -- --agent <agent>
 import { createInterface } from 'node:readline';
-import { parseCli, runAsScript, runCli, type CliIo } from './cli';
+import { parseCli, runAsScript, runCli, type CliIo } from '../lib/cli';
 import {
   CALL_OPTIONS,
   ENDPOINT_HELP,

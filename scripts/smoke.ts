@@ -3,7 +3,15 @@
 //   npm run smoke -- <stack> [--wait 300] [--json]
 //   npm run smoke -- --agent <agent> --flow <smoke flow>
 import { SMOKE_EVENT } from '../service/smoke';
-import { CliError, UsageError, parseCli, runAsScript, runCli, seconds, type CliIo } from './cli';
+import {
+  CliError,
+  UsageError,
+  parseCli,
+  runAsScript,
+  runCli,
+  seconds,
+  type CliIo,
+} from '../lib/cli';
 import {
   CALL_OPTIONS,
   ENDPOINT_HELP,

@@ -2,7 +2,7 @@
 // and prints each resource, the inputs that decide its behaviour and what it depends on.
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { CliError, parseCli, runAsScript, runCli, UsageError, type CliIo } from '../../scripts/cli';
+import { CliError, parseCli, runAsScript, runCli, UsageError, type CliIo } from '../../lib/cli';
 import { runProgram } from './recorder';
 import { normalizeHashes, renderText, toPlan } from './render';
 import { readStackConfig } from './stackConfig';

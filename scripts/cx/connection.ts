@@ -3,7 +3,7 @@
 // / `--insecure` switch for a local stand-in of the API.
 import { execFile } from 'node:child_process';
 import * as grpc from '@grpc/grpc-js';
-import { CliError, UsageError } from '../cli';
+import { CliError, UsageError } from '../../lib/cli';
 
 /** The flags every Dialogflow tool accepts for its endpoint. */
 export const ENDPOINT_OPTIONS = {
