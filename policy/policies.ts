@@ -219,7 +219,7 @@ function deletable(
     'deletionPolicy: "PREVENT"',
     ...(rule.what ? [rule.what] : []),
   ];
-  return `${r.type} "${r.name}" can be deleted: set ${fixes.slice(0, -1).join(', ')} or ${fixes.at(-1)}.`;
+  return `${r.type} "${r.name}" can be deleted: set ${fixes.slice(0, -1).join(', ')} or ${fixes[fixes.length - 1]}.`;
 }
 
 export const prodProtected: ResourceValidationPolicy = {
