@@ -108,9 +108,6 @@ interface Constructed {
   readonly opts: pulumi.CustomResourceOptions;
 }
 
-/** What the mock monitor told about a registration: the provider reference it resolved. */
-type Registered = { readonly provider?: string };
-
 const key = (type: string, name: string) => `${type}::${name}`;
 /**
  * The engine leaves the root stack out of its children's URNs (a URN names the parent's type only
@@ -148,7 +145,8 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
 
   const fake = new FakeGcp(options.fakeGcp);
   const invokes: RecordedInvoke[] = [];
-  const registered = new Map<string, Registered>();
+  /** The provider reference the mock monitor resolved for each registration. */
+  const providers = new Map<string, string | undefined>();
   const constructed: Constructed[] = [];
 
   sdk.runtime.setAllConfig(options.config, [...(options.secretKeys ?? [])]);
@@ -164,8 +162,10 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
       },
       newResource: (args) => {
         const result = fake.newResource(args);
-        const provider = args.provider ? engineUrn(args.provider) : undefined;
-        registered.set(key(args.type, args.name), { provider });
+        providers.set(
+          key(args.type, args.name),
+          args.provider ? engineUrn(args.provider) : undefined,
+        );
         return result;
       },
     },
@@ -255,9 +255,9 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
       name: c.name,
       // Known once constructed: the SDK marks a custom resource after the transformations ran.
       custom: sdk.CustomResource.isInstance(c.resource),
-      // Under the stack means no parent here, as the recorded program had none before it ran in one.
+      // A resource right under the stack has no parent here: the plan groups by component.
       parent: parent && parent !== stack ? urns.get(parent) : undefined,
-      provider: registered.get(key(c.type, c.name))?.provider,
+      provider: providers.get(key(c.type, c.name)),
       inputs: decode(raw, true) as Record<string, unknown>,
       rawInputs: decode(raw, false) as Record<string, unknown>,
       dependencies: [...dependencies],
