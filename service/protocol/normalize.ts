@@ -11,6 +11,28 @@ const ENUMS: Readonly<Record<string, readonly string[]>> = {
 const snakeToCamel = (key: string): string =>
   key.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
 
+const camelToSnake = (name: string): string => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+interface Field {
+  readonly name: string;
+  readonly kind: FieldKind;
+}
+
+/** Each schema's fields by the keys that name them: the camelCase name and its snake_case twin. */
+const BY_KEY = new WeakMap<MessageSchema, Map<string, Field>>();
+
+function byKey(schema: MessageSchema): Map<string, Field> {
+  let fields = BY_KEY.get(schema);
+  if (!fields) {
+    fields = new Map();
+    for (const [name, kind] of Object.entries(schema.fields)) {
+      fields.set(name, { name, kind }).set(camelToSnake(name), { name, kind });
+    }
+    BY_KEY.set(schema, fields);
+  }
+  return fields;
+}
+
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -107,25 +129,28 @@ function walkMessage(
   schema: MessageSchema,
   walk: Walk,
 ): Record<string, unknown> {
-  const { fields } = schema;
+  const fields = byKey(schema);
   const keys = Object.keys(input);
   // Only names from the schema are ever assigned, so `__proto__` in the input cannot reach a prototype.
   let out: Record<string, unknown> | undefined = isPlain(input) ? undefined : {};
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i];
-    let name = key;
-    if (!Object.hasOwn(fields, key)) {
-      if (key.includes('_')) name = snakeToCamel(key);
-      if (name === key || !Object.hasOwn(fields, name)) {
-        if (walk.strict) throw within(new Misfit(`is not a field of ${schema.name}`), `.${name}`);
-        out ??= copyOf(input, keys, i);
-        continue;
+    // Any other spelling that snake_case rules turn into a field's name (`detect_intentResponseId`).
+    const field =
+      fields.get(key) ?? (key.includes('_') ? fields.get(snakeToCamel(key)) : undefined);
+    if (field === undefined) {
+      if (walk.strict) {
+        const name = key.includes('_') ? snakeToCamel(key) : key;
+        throw within(new Misfit(`is not a field of ${schema.name}`), `.${name}`);
       }
-      // proto3 JSON parsers refuse a field given under both names; taking either would be a guess.
-      if (Object.hasOwn(input, name)) {
-        const [first, second] = keys.indexOf(name) < i ? [name, key] : [key, name];
-        throw within(new Misfit(`is given twice (as ${first} and ${second})`), `.${name}`);
-      }
+      out ??= copyOf(input, keys, i);
+      continue;
+    }
+    const { name, kind } = field;
+    // proto3 JSON parsers refuse a field given under both names; taking either would be a guess.
+    if (key !== name && Object.hasOwn(input, name)) {
+      const [first, second] = keys.indexOf(name) < i ? [name, key] : [key, name];
+      throw within(new Misfit(`is given twice (as ${first} and ${second})`), `.${name}`);
     }
     const value = input[key];
     if (value === null || value === undefined) {
@@ -134,7 +159,7 @@ function walkMessage(
     }
     let next: unknown;
     try {
-      next = walkField(value, fields[name], name, walk);
+      next = walkField(value, kind, name, walk);
     } catch (error) {
       throw within(error, `.${name}`);
     }
