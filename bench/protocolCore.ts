@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { isDeepStrictEqual } from 'node:util';
 import { parseCli, UsageError } from '../scripts/cli';
 import { normalizeRequest } from '../service/protocol/normalize';
@@ -281,20 +282,30 @@ const inspect = (o: Outcome) =>
 
 // ---- Measurement ----
 
-/** CPU ns per call of `fn` (this process, all threads, so garbage collection counts). */
-function cpuNs(fn: () => unknown, calls: number): number {
+/** Garbage collections as the runtime reports them, in performance.now() time. */
+const collections: { start: number }[] = [];
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) collections.push({ start: e.startTime });
+}).observe({ type: 'gc' });
+
+/** CPU ns per call of `fn` (this process, all threads, so garbage collection counts), and when. */
+function cpuNs(fn: () => unknown, calls: number) {
+  const from = performance.now();
   const start = process.cpuUsage();
   for (let i = 0; i < calls; i++) fn();
   const used = process.cpuUsage(start);
-  return ((used.user + used.system) * 1000) / calls;
+  return { ns: ((used.user + used.system) * 1000) / calls, from, to: performance.now() };
 }
 
-function measure(
+async function measure(
   fns: { base: () => unknown; current: () => unknown },
   calls: number,
   rounds: number,
 ) {
-  const samples = { base: [] as number[], current: [] as number[] };
+  const batches = {
+    base: [] as ReturnType<typeof cpuNs>[],
+    current: [] as ReturnType<typeof cpuNs>[],
+  };
   cpuNs(fns.base, calls);
   cpuNs(fns.current, calls);
   for (let r = 0; r < rounds; r++) {
@@ -302,12 +313,28 @@ function measure(
     for (const which of r % 2 === 0
       ? (['base', 'current'] as const)
       : (['current', 'base'] as const)) {
-      samples[which].push(cpuNs(fns[which], calls));
+      batches[which].push(cpuNs(fns[which], calls));
     }
   }
-  const base = round(median(samples.base), 0);
-  const current = round(median(samples.current), 0);
-  return { base, current, ratio: round(current / base, 2) };
+  // The observer hears of collections on a later turn of the event loop.
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  // Counted, not timed: a collection's wall time on a busy machine says more about the machine.
+  const gcs = (which: 'base' | 'current') => {
+    const n = batches[which].reduce(
+      (sum, b) => sum + collections.filter((c) => c.start >= b.from && c.start < b.to).length,
+      0,
+    );
+    return round((n * 10_000) / (calls * rounds), 1);
+  };
+  const base = round(median(batches.base.map((b) => b.ns)), 0);
+  const current = round(median(batches.current.map((b) => b.ns)), 0);
+  return {
+    base,
+    current,
+    ratio: round(current / base, 2),
+    baseGcs: gcs('base'),
+    currentGcs: gcs('current'),
+  };
 }
 
 async function main() {
@@ -320,9 +347,9 @@ async function main() {
       { requests: Object.values(w.requests), answers: Object.values(w.answers) },
       s.cases,
     );
-    const rows: { what: string; base: number; current: number; ratio: number }[] = [];
+    const rows: ({ what: string } & Awaited<ReturnType<typeof measure>>)[] = [];
     for (const [what, request] of Object.entries(w.requests)) {
-      const m = measure(
+      const m = await measure(
         { base: () => base.normalizeRequest(request), current: () => normalizeRequest(request) },
         s.calls,
         s.rounds,
@@ -330,7 +357,7 @@ async function main() {
       rows.push({ what: `request checked: ${what}`, ...m });
     }
     for (const [what, answer] of Object.entries(w.answers)) {
-      const m = measure(
+      const m = await measure(
         { base: () => base.validateResponse(answer), current: () => validateResponse(answer) },
         s.calls,
         s.rounds,
@@ -345,11 +372,11 @@ async function main() {
     };
     rows.push({
       what: 'per request: the bench request parsed and checked, the greeting answer checked and serialised',
-      ...measure(
+      ...(await measure(
         { base: perRequest(base), current: perRequest({ normalizeRequest, validateResponse }) },
         s.calls,
         s.rounds,
-      ),
+      )),
     });
     const machine = `Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model}`;
     if (s.json) {
@@ -359,11 +386,16 @@ async function main() {
     console.log(
       `Same outcome on ${s.cases} generated requests (${agreed.requests.accepted} accepted, ${agreed.requests.refused} refused) and ${s.cases} answers (${agreed.answers.accepted} accepted, ${agreed.answers.refused} refused) as ${s.base.slice(0, 10)}.\n`,
     );
+    const at = s.base.slice(0, 10);
     console.log(
-      `| CPU ns per call (median of ${s.rounds} × ${s.calls}) | ${s.base.slice(0, 10)} | current | current / base |`,
+      `| CPU ns per call (median of ${s.rounds} × ${s.calls}) | ${at} | current | current / base | collections per 10k calls, ${at} | current |`,
     );
-    console.log('| --- | --- | --- | --- |');
-    for (const r of rows) console.log(`| ${r.what} | ${r.base} | ${r.current} | ${r.ratio}× |`);
+    console.log('| --- | --- | --- | --- | --- | --- |');
+    for (const r of rows) {
+      console.log(
+        `| ${r.what} | ${r.base} | ${r.current} | ${r.ratio}× | ${r.baseGcs} | ${r.currentGcs} |`,
+      );
+    }
     console.log(`\n${machine}`);
   } finally {
     remove();
