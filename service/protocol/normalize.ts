@@ -87,7 +87,7 @@ const REQUEST: Walk = { strict: false };
  * Checks `input` against `schema` without copying it, and returns it in lowerCamelCase. A message
  * that needs no change (the usual case: CX sends camelCase) is returned as is; one that does (a
  * snake_case name, a null, an enum number, a float as a string) is copied from the first change,
- * and so are the messages around it, so the input itself is never modified. Throws a SchemaError
+ * and so are the messages that hold it, so the input itself is never modified. Throws a SchemaError
  * naming the path to the first value that does not fit.
  */
 export function conform(
