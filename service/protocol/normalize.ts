@@ -1,5 +1,5 @@
 import { WebhookError } from './errors';
-import { webhookRequestSchema, type FieldKind, type MessageSchema, type Rule } from './schema';
+import { webhookRequestSchema, type FieldKind, type MessageSchema } from './schema';
 import type { WebhookRequest } from './types';
 
 const ENUMS: Readonly<Record<string, readonly string[]>> = {
@@ -74,10 +74,18 @@ function within(error: unknown, segment: string): unknown {
   return error;
 }
 
+/**
+ * A rule CX applies to a message a webhook sends, beyond its proto type: what is wrong with the
+ * (checked, camelCase) message, written to follow its path, or undefined.
+ */
+export type Rule = (message: Record<string, unknown>) => string | undefined;
+
 export interface Walk {
-  /** Our own output: unknown fields are an error rather than ignored, and CX's rules apply. */
+  /** Our own output: unknown fields are an error rather than ignored. */
   readonly strict: boolean;
-  /** The CX rules an answer broke; reported only when no field misfits. */
+  /** CX's rules, by the full name of the message they apply to. */
+  readonly rules?: ReadonlyMap<string, Rule>;
+  /** The rules broken; reported by the caller, after every field was found to fit. */
   broken?: Set<Rule>;
 }
 
@@ -167,9 +175,8 @@ function walkMessage(
     if (out !== undefined) out[name] = next;
   }
   const result = out ?? input;
-  if (walk.strict && schema.rule?.(result) !== undefined) {
-    (walk.broken ??= new Set()).add(schema.rule);
-  }
+  const rule = walk.rules?.get(schema.name);
+  if (rule?.(result) !== undefined) (walk.broken ??= new Set()).add(rule);
   return result;
 }
 
