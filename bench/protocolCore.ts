@@ -1,4 +1,4 @@
-// npx tsx bench/protocolCore.ts [-- --base <commit>] [--calls 20000] [--rounds 6] [--cases 3000] [--json]
+// npx tsx bench/protocolCore.ts [--base <commit>] [--calls 20000] [--rounds 6] [--cases 3000] [--json]
 // The protocol core's own work on a request (the request checked, the handler's answer checked)
 // measured in this process for the current code and for the code at `--base`, side by side in one
 // run. The base is read from git into a temporary directory, never into the tree. Before measuring,
@@ -41,7 +41,7 @@ function settings() {
   });
   if (!parsed) {
     console.log(
-      'usage: npx tsx bench/protocolCore.ts [-- --base <commit>] [--calls N] [--rounds N] [--cases N] [--json]',
+      'usage: npx tsx bench/protocolCore.ts [--base <commit>] [--calls N] [--rounds N] [--cases N] [--json]',
     );
     process.exit(0);
   }
