@@ -65,7 +65,7 @@ class Reader {
 
   object(value: unknown, field: string, keys: readonly string[]): Raw {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      this.fail(field, 'must be a mapping');
+      this.fail(field || 'the file', 'must be a mapping');
     }
     for (const key of Object.keys(value)) {
       if (!keys.includes(key)) {
