@@ -182,6 +182,7 @@ async function replayWebhooks(
 ): Promise<TurnDifference['webhooks']> {
   const client = new (v3beta1Clients().SessionsClient)(target.options);
   try {
+    await client.initialize();
     const session = newSession(target.environment ?? target.agent, 'agent-test');
     const config = testCase.testConfig;
     const start =
@@ -214,7 +215,24 @@ async function replayWebhooks(
     // The replay only explains a failure; the verdict stands without it.
     return null;
   } finally {
-    await client.close();
+    await client.close().catch(() => undefined);
+  }
+}
+
+/**
+ * Sets the client up, credentials included, before any call: a generated client's methods rethrow
+ * a failed set-up from a promise nobody awaits, which ends the process with a stack trace.
+ */
+async function connect(client: { initialize(): Promise<unknown> }, endpoint: string) {
+  try {
+    await client.initialize();
+  } catch (error) {
+    const reason = String((error as Error).message ?? error).split('\n')[0];
+    throw new CliError(
+      `could not set up a client for the Dialogflow API at ${endpoint}: ${reason} ` +
+        '(locally: gcloud auth application-default login; in CI: authenticate before this step)',
+      3,
+    );
   }
 }
 
@@ -246,6 +264,7 @@ async function runCases(target: Target, io: CliIo, deps: AgentTestDeps): Promise
     };
   };
   try {
+    await connect(client, endpoint);
     const [all] = await client.listTestCases({ parent: target.agent, view: 'FULL' }, CALL_OPTIONS);
     const cases = all.filter((c) => hasTag(c, target.tags));
     if (cases.length === 0) return result(null, []);
@@ -270,7 +289,8 @@ async function runCases(target: Target, io: CliIo, deps: AgentTestDeps): Promise
     if (error instanceof CliError) throw error;
     throw new CliError(describeApiError(error, endpoint), 3);
   } finally {
-    await client.close();
+    // A client whose set-up failed rejects its close too.
+    await client.close().catch(() => undefined);
   }
 }
 
