@@ -33,7 +33,14 @@ const GAX_PROTOS = join(
   'protos',
 );
 
+let loaded: { testCases: grpc.ServiceDefinition; operations: grpc.ServiceDefinition } | undefined;
+/** The two services, loaded once: test_case.proto imports most of the CX protos. */
 function definitions() {
+  loaded ??= load();
+  return loaded;
+}
+
+function load() {
   const definition = protoLoader.loadSync(
     join(PROTOS, 'google/cloud/dialogflow/cx/v3/test_case.proto'),
     {
