@@ -5,6 +5,7 @@ import { main, type AgentTestResult } from '../../scripts/agentTest';
 import { reply } from '../../service/responses';
 import { captureIo } from '../helpers/cliIo';
 import { startDialogflowStandIn, type StandIn } from '../helpers/dialogflowStandIn';
+import { fakeClock } from '../helpers/fakeClock';
 import { fakePulumi } from '../helpers/fakePulumi';
 import { startApp, type LiveApp } from '../helpers/liveApp';
 import { AGENT, START_FLOW, webhook } from '../helpers/standInAgents';
@@ -99,21 +100,6 @@ const erroring = probeCase(
     testConfig: { page: `${START_FLOW}/pages/0a0a0a0a-0000-4000-8000-00000000dead` },
   },
 );
-
-/** A clock that moves only when the tool sleeps. */
-function fakeClock() {
-  let clock = 0;
-  const sleeps: number[] = [];
-  return {
-    sleeps,
-    now: () => clock,
-    sleep: (ms: number) => {
-      sleeps.push(ms);
-      clock += ms;
-      return Promise.resolve();
-    },
-  };
-}
 
 const parse = (io: { stdout: string[] }) => JSON.parse(io.stdout.join('\n')) as AgentTestResult;
 
