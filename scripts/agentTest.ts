@@ -1,7 +1,7 @@
 // The conversation regression gate: runs a CX agent's test cases server-side with
 // TestCases.BatchRunTestCases, waits (bounded) for the long-running operation, and prints each
 // case's verdict; for a failure, the first turn that differs and the webhook calls on it.
-//   npm run agent:test -- <stack> [--environment <env>] [--tag <#tag>] [--wait 300] [--json]
+//   npm run agent:test -- <stack> [--environment <env>] [--tag <#tag>] [--wait 600] [--json]
 //   npm run agent:test -- --agent <agent> …
 import { appendFileSync } from 'node:fs';
 import { CliError, UsageError, parseCli, runAsScript, runCli, seconds, type CliIo } from './cli';
@@ -373,8 +373,15 @@ export async function main(argv: string[], io: CliIo, deps: AgentTestDeps = {}):
         io.out(HELP);
         return 0;
       }
-      const result = await runCases(target, io, deps);
-      if (target.summary) appendFileSync(target.summary, markdown(result));
+      const summary = target.summary;
+      const result = await runCases(target, io, deps).catch((error: unknown) => {
+        // The job summary says the gate could not run, not nothing at all.
+        if (summary && error instanceof CliError) {
+          appendFileSync(summary, `### Conversation tests: could not run\n\n${error.message}\n`);
+        }
+        throw error;
+      });
+      if (summary) appendFileSync(summary, markdown(result));
       if (target.json) io.out(JSON.stringify(result, null, 2));
       else printResult(io, result);
       return result.ok ? 0 : 1;

@@ -257,6 +257,18 @@ describe('npm run agent:test against a Dialogflow stand-in running cases through
     expect(summary).not.toContain('case passing |');
   });
 
+  it('says in --summary when the cases could not run', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'agent-test-'));
+    closers.push(() => Promise.resolve(rmSync(dir, { recursive: true, force: true })));
+    const file = join(dir, 'summary.md');
+    const s = await standIn({ cases: [passing], pollsUntilDone: Infinity });
+    const { code } = await run(s, ['--wait', '1', '--summary', file]);
+    expect(code).toBe(3);
+    expect(readFileSync(file, 'utf8')).toMatch(
+      /^### Conversation tests: could not run\n\nthe test run .* did not finish within 1 s/,
+    );
+  });
+
   it('reads the agent from the stack outputs', async () => {
     const s = await standIn({ cases: [passing] });
     const pulumi = fakePulumi({ outputs: { agentName: AGENT } });
