@@ -19,8 +19,8 @@ import { StageAgent } from './components/stageAgent';
 import { WebhookService } from './components/webhookService';
 import { readStageConfig } from './config';
 import { stageLabels } from './labels';
-import { readTestCaseFiles, TEST_CASES_DIR } from './testCaseFiles';
 import { cloudRunServiceAgent, deterministicRunUrl, functionUrl, serviceName } from './names';
+import { readTestCaseFiles, TEST_CASES_DIR } from './testCaseFiles';
 import { HEADER_VALUE_ENV, invokerCheckEnabled, webhookEnv } from './webhookEnv';
 
 const config = readStageConfig();
