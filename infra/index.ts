@@ -2,6 +2,7 @@
 // the components and exports what a person or the next tool needs.
 import * as gcp from '@pulumi/gcp';
 import { AGENT_PROJECT_APIS, webhookProjectApis } from './apis';
+import { AgentTestCases } from './components/agentTestCases';
 import { Alerts } from './components/alerts';
 import { buildServiceBundle } from './bundle';
 import { BuildAccount } from './components/buildAccount';
@@ -19,9 +20,12 @@ import { WebhookService } from './components/webhookService';
 import { readStageConfig } from './config';
 import { stageLabels } from './labels';
 import { cloudRunServiceAgent, deterministicRunUrl, functionUrl, serviceName } from './names';
+import { readTestCaseFiles, TEST_CASES_DIR } from './testCaseFiles';
 import { HEADER_VALUE_ENV, invokerCheckEnabled, webhookEnv } from './webhookEnv';
 
 const config = readStageConfig();
+// Checked before anything is declared: a malformed case file stops the program here.
+const testCases = readTestCaseFiles(TEST_CASES_DIR);
 // Every resource that takes labels says which profile deployed it; the policy pack reads it.
 const labels = stageLabels(config.profile);
 
@@ -253,9 +257,14 @@ const smoke = config.smokeFlow
   : undefined;
 
 if (agent.created) {
-  new DemoAgentWiring(
+  const demo = new DemoAgentWiring(
     'demo-wiring',
     { agent: agent.name, webhook: cx.webhookName },
+    { ...inAgentProject, deletedWith: agent.created },
+  );
+  new AgentTestCases(
+    'agent-test-cases',
+    { agent: agent.name, cases: testCases, catalogue: demo.catalogue },
     { ...inAgentProject, deletedWith: agent.created },
   );
 }

@@ -4,6 +4,7 @@ import { fakeProjectNumber } from '../../infra/plan/fakeGcp';
 import type { ProgramRun } from '../../infra/plan/recorder';
 import { normalizeHashes, renderText, toPlan } from '../../infra/plan/render';
 import { DEMO_TAGS } from '../../infra/components/demoAgentWiring';
+import { readTestCaseFiles } from '../../infra/testCaseFiles';
 import { servedTags } from '../../service/composition';
 import { SMOKE_TAG } from '../../service/smoke';
 import { all, dependsOn, env, one, providerName, waitsFor } from '../helpers/infra';
@@ -151,7 +152,10 @@ describe('deletion: what destroy removes and what it keeps', () => {
     const inside = dev().resources.filter(
       (r) => r.custom && r.type.startsWith('gcp:diagflow/cx') && r.type !== AGENT,
     );
-    expect(inside.map((r) => r.type).sort()).toEqual([FLOW, FLOW, INTENT, PAGE, WEBHOOK].sort());
+    const cases = readTestCaseFiles().map(() => 'gcp:diagflow/cxTestCase:CxTestCase');
+    expect(inside.map((r) => r.type).sort()).toEqual(
+      [FLOW, FLOW, INTENT, PAGE, WEBHOOK, ...cases].sort(),
+    );
     for (const r of inside)
       expect([r.name, r.options]).toEqual([r.name, { deletedWith: agent.urn }]);
   });
