@@ -39,6 +39,9 @@ export class StateBackend extends pulumi.ComponentResource {
         uniformBucketLevelAccess: true,
         publicAccessPrevention: 'enforced',
         versioning: { enabled: true },
+        // A deleted state version stays restorable this long; the deployer, which may delete
+        // objects here but not administer the bucket, cannot shorten it (bootstrap/roles.ts).
+        softDeletePolicy: { retentionDurationSeconds: NONCURRENT_DAYS * 24 * 3600 },
         lifecycleRules: [
           {
             action: { type: 'Delete' },
