@@ -19,7 +19,7 @@ export interface BootstrapResource {
   readonly inputs: Inputs;
   readonly provider?: string;
   readonly protect: boolean;
-  /** The names of the resources it waits for (explicit dependsOn and the inputs' sources). */
+  /** `type::name` of each resource it waits for (explicit dependsOn and the inputs' sources). */
   readonly dependsOn: string[];
 }
 
@@ -123,7 +123,10 @@ export async function runBootstrap(
       if (req.getProtect()) protectedUrns.add(`${req.getType()}::${req.getName()}`);
       dependencies.set(
         `${req.getType()}::${req.getName()}`,
-        (req.getDependenciesList() as string[]).map((urn) => urn.split('::').at(-1) as string),
+        (req.getDependenciesList() as string[]).map((urn) => {
+          const [, , types, dependency] = urn.split('::');
+          return `${types.split('$').at(-1)}::${dependency}`;
+        }),
       );
       if (!req.getCustom()) components++;
       return register(req, callback);
