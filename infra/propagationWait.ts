@@ -42,8 +42,9 @@ export function propagationWait(
 }
 
 /**
- * A just-created service account's `email` and `member`, resolved only once WAIT_AFTER_CREATING_
- * ACCOUNT has passed: whatever grants a role to them, or runs as the account, waits by taking them.
+ * A just-created service account's `email`, `member` and `name`, resolved only once WAIT_AFTER_
+ * CREATING_ACCOUNT has passed: whatever grants to the account, or runs as it, waits by taking them
+ * (the eks `resolvedRole` idiom).
  */
 export function afterAccountCreated(
   name: string,
