@@ -19,7 +19,7 @@ import { StageAgent } from './components/stageAgent';
 import { WebhookService } from './components/webhookService';
 import { readStageConfig } from './config';
 import { stageLabels } from './labels';
-import { cloudRunServiceAgent, deterministicRunUrl, functionUrl, serviceName } from './names';
+import { cloudRunServiceAgent, deterministicRunUrl, serviceName } from './names';
 import { readTestCaseFiles, TEST_CASES_DIR } from './testCaseFiles';
 import { HEADER_VALUE_ENV, invokerCheckEnabled, webhookEnv } from './webhookEnv';
 
@@ -73,19 +73,16 @@ const build =
       )
     : undefined;
 
-// The service's URL depends only on names, the project (and for Cloud Run its number) and the
-// region, so it is known before the service exists: Dialogflow is pointed at it, and the service
-// takes it as the token audience.
+// The service's URL depends only on its name, the project number and the region, so it is known
+// before the service exists: Dialogflow is pointed at it, and the service takes it as the token
+// audience. A function is served by a Cloud Run service of its name, called at that run.app URL.
 const webhookProjectNumber = gcp.organizations.getProjectOutput(
   { projectId: config.webhookProject },
   inWebhookProject,
 ).number;
-const url =
-  config.target === 'run'
-    ? webhookProjectNumber.apply((n) =>
-        deterministicRunUrl(serviceName(config.stage), n, config.region),
-      )
-    : functionUrl(serviceName(config.stage), config.webhookProject, config.region);
+const url = webhookProjectNumber.apply((n) =>
+  deterministicRunUrl(serviceName(config.stage), n, config.region),
+);
 
 const source = new ServiceSource(
   'webhook-source',
@@ -117,6 +114,7 @@ const headerSecret = config.header
       'webhook-header',
       {
         project: config.webhookProject,
+        region: config.region,
         stage: config.stage,
         value: config.header.secret,
         accessors: { runtime: runtime.member, dialogflow: identity.member },

@@ -1,4 +1,5 @@
 import { run as evaluate } from '@bufbuild/cel';
+import { strings } from '@bufbuild/cel/ext';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { load } from 'js-yaml';
@@ -40,7 +41,7 @@ function token(workflow: string, event: string, ref: string, environment?: strin
 }
 
 const admits = (condition: string, claims: Claims) =>
-  evaluate(condition, { assertion: new Map(Object.entries(claims)) }) === true;
+  evaluate(condition, { assertion: new Map(Object.entries(claims)) }, { funcs: strings }) === true;
 
 const conditionOf = (run: BootstrapRun) =>
   run.resources.find((r) => r.type === PROVIDER)?.inputs.attributeCondition as string;

@@ -50,7 +50,9 @@ describe.each(STAGES)('the bootstrap program, $stack stage', ({ stack, project, 
     });
     // Which tokens this admits and refuses is proven against a CEL evaluator in admission.test.ts.
     const condition = provider.inputs.attributeCondition as string;
-    expect(condition).toMatch(/^assertion\.repository == 'acme\/cx-webhooks' && \(/);
+    expect(condition).toMatch(
+      /^assertion\.repository\.lowerAscii\(\) == 'acme\/cx-webhooks' && \(/,
+    );
     expect(condition).toContain(`(assertion.environment == '${stack}' && `);
     expect(condition).toContain(`(assertion.environment == '${stack}-preview' && `);
     // Every attribute the bindings use is mapped from the token.
@@ -190,6 +192,7 @@ describe.each(STAGES)('the bootstrap program, $stack stage', ({ stack, project, 
         GCP_WORKLOAD_IDENTITY_PROVIDER: outputs.workloadIdentityProvider,
         GCP_SERVICE_ACCOUNT: outputs.deployerServiceAccount,
         PULUMI_BACKEND_URL: outputs.backendUrl,
+        PULUMI_SECRETS_PROVIDER: outputs.secretsProvider,
       },
       [`${stack}-preview`]: {
         GCP_WORKLOAD_IDENTITY_PROVIDER: outputs.workloadIdentityProvider,
@@ -200,7 +203,7 @@ describe.each(STAGES)('the bootstrap program, $stack stage', ({ stack, project, 
   });
 
   it('every resource uses the explicit provider, never a default one', () => {
-    for (const r of run.resources.filter((x) => x.type !== 'pulumi:providers:gcp')) {
+    for (const r of run.resources.filter((x) => x.type.startsWith('gcp:'))) {
       expect(r.provider).toMatch(/::pulumi:providers:gcp::bootstrap::/);
     }
   });
@@ -210,7 +213,7 @@ describe('the bootstrap program with a pinned repository ID', () => {
   it('admits only tokens of that repository ID as well', async () => {
     const run = await runBootstrap('prod', { githubRepositoryId: '123456789' });
     expect(only(run, PROVIDER).inputs.attributeCondition).toMatch(
-      /^assertion\.repository == 'acme\/cx-webhooks' && assertion\.repository_id == '123456789' && \(/,
+      /^assertion\.repository\.lowerAscii\(\) == 'acme\/cx-webhooks' && assertion\.repository_id == '123456789' && \(/,
     );
   }, 60_000);
 });

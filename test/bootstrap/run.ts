@@ -19,6 +19,8 @@ export interface BootstrapResource {
   readonly inputs: Inputs;
   readonly provider?: string;
   readonly protect: boolean;
+  /** `type::name` of each resource it waits for (explicit dependsOn and the inputs' sources). */
+  readonly dependsOn: string[];
 }
 
 export interface BootstrapRun {
@@ -41,6 +43,7 @@ function outputs(type: string, i: Inputs): Inputs {
     case 'gcp:serviceaccount/iAMMember:IAMMember':
     case 'gcp:storage/bucketIAMMember:BucketIAMMember':
     case 'gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember':
+    case 'time:index/sleep:Sleep':
       return {};
     case 'gcp:iam/workloadIdentityPool:WorkloadIdentityPool':
       return {
@@ -81,6 +84,7 @@ export async function runBootstrap(
   }
   const resources: BootstrapResource[] = [];
   const protectedUrns = new Set<string>();
+  const dependencies = new Map<string, string[]>();
   let result: Record<string, any> = {};
   await jest.isolateModulesAsync(async () => {
     const sdk = require('@pulumi/pulumi') as typeof pulumi;
@@ -96,6 +100,7 @@ export async function runBootstrap(
             inputs: args.inputs,
             provider: args.provider,
             protect: false,
+            dependsOn: [],
           });
           return { id: (state.id as string | undefined) ?? `${args.name}-id`, state };
         },
@@ -116,6 +121,13 @@ export async function runBootstrap(
     let outputsLanded = 0;
     monitor.registerResource = (req: any, callback: unknown) => {
       if (req.getProtect()) protectedUrns.add(`${req.getType()}::${req.getName()}`);
+      dependencies.set(
+        `${req.getType()}::${req.getName()}`,
+        (req.getDependenciesList() as string[]).map((urn) => {
+          const [, , types, dependency] = urn.split('::');
+          return `${types.split('$').at(-1)}::${dependency}`;
+        }),
+      );
       if (!req.getCustom()) components++;
       return register(req, callback);
     };
@@ -134,7 +146,11 @@ export async function runBootstrap(
     }
   });
   return {
-    resources: resources.map((r) => ({ ...r, protect: protectedUrns.has(`${r.type}::${r.name}`) })),
+    resources: resources.map((r) => ({
+      ...r,
+      protect: protectedUrns.has(`${r.type}::${r.name}`),
+      dependsOn: dependencies.get(`${r.type}::${r.name}`) ?? [],
+    })),
     outputs: result,
   };
 }

@@ -182,7 +182,10 @@ describe("the policy pack, run by Pulumi's policy runner", () => {
       'prod-protected',
     );
     await single(
-      { ...analyzed(one(run('prod, function target'), FUNCTION)), protect: false },
+      {
+        ...withProps(one(run('prod, function target'), FUNCTION), (p) => delete p.deletionPolicy),
+        protect: false,
+      },
       'prod-protected',
     );
   });
