@@ -6,7 +6,7 @@ import {
   webhookEnv,
 } from '../../infra/webhookEnv';
 import { loadConfig } from '../../service/config';
-import { LOG_LEVELS } from '../../infra/serviceSettings';
+import { LOG_LEVELS } from '../../service/envContract';
 import {
   buildAccountId,
   cloudRunServiceAgent,
