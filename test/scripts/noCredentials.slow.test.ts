@@ -27,15 +27,22 @@ describe('without Google credentials', () => {
     METADATA_SERVER_DETECTION: 'none',
     ...extra,
   });
-  const cases = TOOLS.flatMap(([script, args]) => [
-    { script, args, why: 'none anywhere', extra: {} },
-    {
-      script,
-      args,
-      why: 'GOOGLE_APPLICATION_CREDENTIALS names no file',
-      extra: { GOOGLE_APPLICATION_CREDENTIALS: join(home, 'missing.json') },
-    },
-  ]);
+  const cases = TOOLS.flatMap(
+    ([script, args]): {
+      script: string;
+      args: string[];
+      why: string;
+      extra: Record<string, string>;
+    }[] => [
+      { script, args, why: 'none anywhere', extra: {} },
+      {
+        script,
+        args,
+        why: 'GOOGLE_APPLICATION_CREDENTIALS names no file',
+        extra: { GOOGLE_APPLICATION_CREDENTIALS: join(home, 'missing.json') },
+      },
+    ],
+  );
 
   it.each(cases)(
     '$script: $why → one line, exit 3',
