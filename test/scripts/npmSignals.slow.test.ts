@@ -26,15 +26,33 @@ function descendants(pid: number): number[] {
   return below(pid);
 }
 
-/** A process still there (a zombie counts: its parent has not reaped it), by its command line. */
-const alive = (pid: number) => {
-  try {
-    const state = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1][0];
-    return [`${state} ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ')}`];
-  } catch {
-    return [];
+/**
+ * The command lines of the processes still running. A zombie has ended: it holds no port, and
+ * waits only for a parent to collect its status (in a container whose first process never does,
+ * for good).
+ */
+const running = (pids: number[]) =>
+  pids.flatMap((pid) => {
+    try {
+      const state = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1][0];
+      return state === 'Z'
+        ? []
+        : [readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ')];
+    } catch {
+      return [];
+    }
+  });
+
+/**
+ * What is still running of `pids` once they have had a moment to end: a helper process (esbuild's
+ * service, which tsx starts on a cold cache) ends when it sees its parent's pipe close.
+ */
+async function leftOver(pids: number[]): Promise<string[]> {
+  for (let i = 0; i < 50 && running(pids).length > 0; i++) {
+    await new Promise((r) => setTimeout(r, 100));
   }
-};
+  return running(pids);
+}
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -51,6 +69,20 @@ const accepts = (port: number) =>
     socket.once('error', () => resolve(false));
   });
 
+/** Every process the tests saw below npm, so that a failed test leaves none behind. */
+const started: { pid: number; command: string[] }[] = [];
+afterEach(() => {
+  for (const { pid, command } of started.splice(0)) {
+    // Only the same process: its PID may have been given to another since.
+    if (running([pid])[0] !== command[0]) continue;
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // ended meanwhile
+    }
+  }
+});
+
 /** Starts `npm run <args>`, waits for `ready` in its output, SIGTERMs npm and waits for its exit. */
 async function runAndStop(args: string[], env: NodeJS.ProcessEnv, ready: RegExp) {
   const npm = spawn('npm', ['run', ...args], { cwd: ROOT, env: { ...process.env, ...env } });
@@ -66,6 +98,7 @@ async function runAndStop(args: string[], env: NodeJS.ProcessEnv, ready: RegExp)
     npm.once('exit', () => reject(new Error(`npm ended before it was ready:\n${output}`)));
   });
   const children = descendants(npm.pid as number);
+  started.push(...children.map((pid) => ({ pid, command: running([pid]) })));
   npm.kill('SIGTERM');
   await exited;
   return { children, output };
@@ -84,7 +117,7 @@ describe('npm run dev and npm run local-idp stop with the signal that stops npm'
       /local certs for kid/,
     );
     expect(children.length).toBeGreaterThan(0);
-    expect(children.flatMap(alive)).toEqual([]);
+    expect(await leftOver(children)).toEqual([]);
     expect(await accepts(port)).toBe(false);
   }, 60_000);
 
@@ -98,7 +131,7 @@ describe('npm run dev and npm run local-idp stop with the signal that stops npm'
     // The watcher's service is below npm, and it drained (its last line went through pino-pretty).
     expect(children.length).toBeGreaterThan(1);
     expect(output).toMatch(/INFO: drained; exiting/);
-    expect(children.flatMap(alive)).toEqual([]);
+    expect(await leftOver(children)).toEqual([]);
     expect(await accepts(port)).toBe(false);
   }, 60_000);
 });
