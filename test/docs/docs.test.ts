@@ -5,7 +5,7 @@ import { DOC_FILES, readDoc } from '../helpers/docs';
 // The docs are part of the kit: what they show must be what the repository has.
 
 const ROOT = join(__dirname, '..', '..');
-/** Topic files that other changes write: a link to one may come before the file does. */
+/** Topic files that come with their own changes: a link to one may come before the file does. */
 const WRITTEN_ELSEWHERE = [
   'docs/http.md',
   'docs/adopt-webhook.md',
