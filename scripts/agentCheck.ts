@@ -9,7 +9,12 @@ import { CliError, UsageError, parseCli, runAsScript, runCli, type CliIo } from 
 import { loadAgentFromApi } from './cx/agentFromApi';
 import { loadAgentFromExport } from './cx/agentFromExport';
 import { sameResource, type AgentModel } from './cx/agentModel';
-import { ENDPOINT_HELP, describeEndpoint, type PulumiOptions } from './cx/connection';
+import {
+  ENDPOINT_HELP,
+  describeEndpoint,
+  requireCredentials,
+  type PulumiOptions,
+} from './cx/connection';
 import { describeApiError } from './cx/rpcStatus';
 import { SMOKE_FLOW, TARGET_OPTIONS, WEBHOOK, resolveTarget } from './cx/target';
 import { checkCalls, wiringProblems, type CheckedCall, type Verdict } from './cx/fulfillments';
@@ -98,10 +103,12 @@ async function resolveCheck(
     target: {
       webhook: resources.webhook,
       smokeFlow: resources.flow,
-      load: () =>
-        loadAgentFromApi(agent, options).catch((error: unknown) => {
+      load: async () => {
+        await requireCredentials(options);
+        return loadAgentFromApi(agent, options).catch((error: unknown) => {
           throw new CliError(describeApiError(error, describeEndpoint(options)), 3);
-        }),
+        });
+      },
     },
   };
 }

@@ -11,6 +11,7 @@ import {
   describeEndpoint,
   type DialogflowClientOptions,
   type PulumiOptions,
+  requireCredentials,
 } from './cx/connection';
 import { TARGET_OPTIONS, resolveTarget } from './cx/target';
 import { codeName, describeApiError } from './cx/rpcStatus';
@@ -214,6 +215,7 @@ export async function main(argv: string[], io: CliIo, deps: ChatDeps = {}): Prom
         io.out(HELP);
         return 0;
       }
+      await requireCredentials(target.options);
       return converse(target, io, deps);
     },
     io,

@@ -18,6 +18,7 @@ import {
   describeEndpoint,
   type DialogflowClientOptions,
   type PulumiOptions,
+  requireCredentials,
 } from './cx/connection';
 import { SMOKE_FLOW, TARGET_OPTIONS, resolveTarget } from './cx/target';
 import { Code, describeApiError } from './cx/rpcStatus';
@@ -236,6 +237,7 @@ export async function main(argv: string[], io: CliIo, deps: SmokeDeps = {}): Pro
         io.out(HELP);
         return 0;
       }
+      await requireCredentials(target.options);
       const result = await runSmoke(target, io, deps);
       if (target.json) io.out(JSON.stringify(result, null, 2));
       else if (result.outcome === 'api-error') {

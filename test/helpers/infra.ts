@@ -5,7 +5,7 @@ import { readStackConfig, stackConfigFrom, type StackConfig } from '../../infra/
 export const KEY = (k: string) => `cx-webhook-kit:${k}`;
 
 /**
- * The smallest stacks the README's Deploy section allows: a project, an agent (created or
+ * The smallest stacks docs/configuration.md allows: a project, an agent (created or
  * existing), and a profile unless the stack is named dev or prod.
  */
 export const MINIMAL_STACKS: Record<string, { stack: string; config: Record<string, unknown> }> = {

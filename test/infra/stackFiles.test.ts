@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { CONFIG_KEYS, SECRET_KEYS } from '../../infra/config';
 import { readProjectConfig } from '../../infra/plan/pulumiConfigRules';
 import { readStackConfig, stackConfigFrom } from '../../infra/plan/stackConfig';
+import { docSection } from '../helpers/docs';
 import { MINIMAL_STACKS } from '../helpers/infra';
 
 // The Pulumi CLI checks a stack's config against Pulumi.yaml before any program runs
@@ -49,12 +50,8 @@ describe('Pulumi.yaml', () => {
     for (const key of SECRET_KEYS) expect(ours).not.toContain(key);
   });
 
-  it("documents every key it does not declare in the README's Deploy section", () => {
-    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-    const deploy = readme.slice(
-      readme.indexOf('## Deploy'),
-      readme.indexOf('\n## ', readme.indexOf('## Deploy') + 1),
-    );
+  it('documents every key it does not declare (docs/configuration.md)', () => {
+    const deploy = docSection('The stack config');
     for (const key of CONFIG_KEYS.filter((k) => !ours.includes(k))) {
       expect([key, deploy.includes(`\`${key}\``)]).toEqual([key, true]);
     }

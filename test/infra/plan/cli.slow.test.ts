@@ -69,12 +69,27 @@ describe('npm run plan', () => {
     });
   }, 60_000);
 
-  it('parses when run through npm and piped (npm run plan -- prod --json | …)', async () => {
-    // npm prints its "> package script" banner on stdout unless in json mode (.npmrc).
-    const { stdout } = await promisify(execFile)('npm', ['run', 'plan', '--', 'prod', '--json'], {
-      cwd: ROOT,
-      maxBuffer: 10 * 1024 * 1024,
+  it('on a config error with --json, prints an error object on stdout too (exit 1)', async () => {
+    const failed = await run('staging', '--json').then(
+      () => ({ code: 0, stdout: '' }),
+      (e: { code: number; stdout: string }) => e,
+    );
+    expect(failed.code).toBe(1);
+    expect(JSON.parse(failed.stdout)).toEqual({
+      error: { message: expect.stringMatching(/^no stack file Pulumi\.staging\.yaml/) },
     });
+  }, 60_000);
+
+  it('parses when run through npm and piped (npm run -s plan -- prod --json | …)', async () => {
+    // --silent (-s) leaves out npm's "> package script" banner, which npm prints on stdout.
+    const { stdout } = await promisify(execFile)(
+      'npm',
+      ['run', '-s', 'plan', '--', 'prod', '--json'],
+      {
+        cwd: ROOT,
+        maxBuffer: 10 * 1024 * 1024,
+      },
+    );
     expect((JSON.parse(stdout) as Plan).stack).toBe('prod');
   }, 60_000);
 });

@@ -15,7 +15,7 @@ import { startApp, type LiveApp } from '../../helpers/liveApp';
 import { openRaw, rawPost, splitHead, trickle } from '../../helpers/rawHttp';
 import { killSpawned, spawnService } from '../../helpers/spawnService';
 
-// Each test states a guarantee from README.md ("How the service answers", "Security") and tries
+// Each test states a guarantee from the docs (protocol.md, http.md, security.md) and tries
 // to break it as a hostile caller would: slow heads, pipelining, malformed HTTP, oversized fields,
 // bad certificates, faults during a drain. Everything is on loopback; loops are bounded.
 
