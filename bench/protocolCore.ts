@@ -1,4 +1,4 @@
-// npx tsx bench/protocolCore.ts [--base <commit>] [--calls 20000] [--rounds 6] [--cases 3000] [--json]
+// npm run bench:protocol [-- --base <commit>] [--calls 20000] [--rounds 6] [--cases 3000] [--json]
 // The protocol core's own work on a request (the request checked, the handler's answer checked)
 // measured in this process for the current code and for the code at `--base`, side by side in one
 // run. The base is read from git into a temporary directory, never into the tree. Before measuring,
@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { isDeepStrictEqual } from 'node:util';
-import { parseCli, UsageError } from '../scripts/cli';
+import { parseCli, UsageError } from '../lib/cli';
 import { normalizeRequest } from '../service/protocol/normalize';
 import { webhookRequestSchema, type FieldKind } from '../service/protocol/schema';
 import type { WebhookRequest } from '../service/protocol/types';
@@ -41,7 +41,7 @@ function settings() {
   });
   if (!parsed) {
     console.log(
-      'usage: npx tsx bench/protocolCore.ts [--base <commit>] [--calls N] [--rounds N] [--cases N] [--json]',
+      'usage: npm run bench:protocol [-- --base <commit>] [--calls N] [--rounds N] [--cases N] [--json]',
     );
     process.exit(0);
   }

@@ -1,6 +1,6 @@
 // One-time set-up of a stage's continuous delivery: the keyless identity GitHub Actions deploys
 // and previews with, and the bucket and key that hold the stage's Pulumi state and secrets.
-// Run once per stage by someone who can grant these roles (see the README, Continuous delivery).
+// Run once per stage by someone who can grant these roles (docs/ci.md, One-time bootstrap).
 import * as gcp from '@pulumi/gcp';
 import { GithubIdentityPool } from './components/githubIdentityPool';
 import { CiAccount } from './components/ciAccount';

@@ -1,6 +1,7 @@
-// The project roles of the CI identities, in one place. The deployer's list is the one the README's
-// Deploy section gives a person who runs `pulumi up`: what the program needs to create, wire and
-// later update or destroy every resource, and what `npm run smoke` needs to talk to the agent.
+// The project roles of the CI identities, in one place. The deployer's list is the one
+// docs/deploy-reference.md (Roles the deployer needs) gives a person who runs `pulumi up`: what
+// the program needs to create, wire and later update or destroy every resource, and what
+// `npm run smoke` and `npm run agent:test` need to talk to the agent.
 // The deployer's grants of two of them carry IAM conditions that narrow them (deployerConditions).
 import { BUILD_ROLES } from '../infra/components/buildAccount';
 

@@ -410,7 +410,7 @@ describe('the smoke flow', () => {
 });
 
 describe.each(Object.entries(MINIMAL_STACKS))(
-  'the smallest stack the README allows: %s',
+  'the smallest stack the docs allow: %s',
   (_n, stack) => {
     it('runs with the config the Pulumi CLI would pass it', async () => {
       const run = await runMinimalStack(stack.stack, stack.config);

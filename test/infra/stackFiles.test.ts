@@ -10,8 +10,8 @@ import { MINIMAL_STACKS } from '../helpers/infra';
 // The Pulumi CLI checks a stack's config against Pulumi.yaml before any program runs
 // (pulumi/pulumi sdk/go/common/workspace/config.go, mergeConfig and validateStackConfigValue at
 // v3.248.0; the rules are in infra/plan/pulumiConfigRules.ts and tested against the CLI's own
-// tests). These tests apply those rules to every committed stack and to the smallest stacks the
-// README's Deploy section allows.
+// tests). These tests apply those rules to every committed stack and to the smallest stacks
+// docs/configuration.md allows.
 
 const ROOT = join(__dirname, '..', '..');
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -90,7 +90,7 @@ describe.each(stacks)("the CLI's stack rules on the committed %s", (file) => {
   });
 });
 
-describe("the CLI's stack rules on the smallest stacks the README allows", () => {
+describe("the CLI's stack rules on the smallest stacks the docs allow", () => {
   it.each(Object.entries(MINIMAL_STACKS))('accepts %s', (_name, { stack, config }) => {
     const { config: merged } = stackConfigFrom(stack, { config });
     expect(merged['cx-webhook-kit:region']).toBe('us-central1');
