@@ -4,7 +4,15 @@
 //   npm run agent:test -- <stack> [--environment <env>] [--tag <#tag>] [--wait 600] [--json]
 //   npm run agent:test -- --agent <agent> …
 import { appendFileSync } from 'node:fs';
-import { CliError, UsageError, parseCli, runAsScript, runCli, seconds, type CliIo } from './cli';
+import {
+  CliError,
+  UsageError,
+  parseCli,
+  runAsScript,
+  runCli,
+  seconds,
+  type CliIo,
+} from '../lib/cli';
 import { durationMs, v3Clients, v3beta1Clients } from './cx/clients';
 import {
   CALL_OPTIONS,
