@@ -51,8 +51,8 @@ export function webhookEnv(args: WebhookEnvArgs): Record<string, pulumi.Input<st
     [ENV.auth]: webhookAuthSetting(args.auth),
     [ENV.allowedCallers]: args.callerEmail,
     // Dialogflow's exact `aud` is not documented: accept the URL it calls with and without a
-    // trailing slash. `id-token` requires it; `platform` checks it too, so a token Cloud Run
-    // admitted for another of the service's audiences is still refused.
+    // trailing slash. `id-token` requires it; `platform` logs an `aud` outside it once (Cloud Run
+    // has checked `aud`), which tells the form Dialogflow sends.
     [ENV.audience]: pulumi.interpolate`${args.audienceUrl},${args.audienceUrl}/`,
     [ENV.timeoutMs]: String(args.webhookTimeoutSeconds * 1000),
     [ENV.concurrency]: String(args.concurrency),
