@@ -1,11 +1,11 @@
 import { fakeProjectNumber } from '../../infra/plan/fakeGcp';
 import { appearsInPlaintext, type ProgramRun } from '../../infra/plan/recorder';
-import { readStackConfig } from '../../infra/plan/stackConfig';
 import { BUILD_ROLES } from '../../infra/components/buildAccount';
 import {
   all,
   dependsOn,
   env,
+  fixtureStack,
   MINIMAL_STACKS,
   one,
   runMinimalStack,
@@ -36,7 +36,7 @@ import {
   WEBHOOK,
 } from './programStages';
 
-// The program run for variants of the committed stacks (the function target, header and id-token
+// The program run for variants of the fixture stacks (the function target, header and id-token
 // auth, handler settings) and for edge cases, each a run of its own: the same invariants as
 // program.test.ts, and what each variant adds.
 
@@ -240,7 +240,7 @@ describe('deletion: what destroy removes and what it keeps', () => {
 
 describe('the stage profile', () => {
   it('must not give a stack named production dev defaults: without a profile it is refused', async () => {
-    const { config } = readStackConfig('prod');
+    const { config } = fixtureStack('prod');
     delete config['cx-webhook-kit:profile'];
     await expect(
       runStack('production', {}, { stackFile: { config, secretKeys: [] } }),
@@ -248,7 +248,7 @@ describe('the stage profile', () => {
   });
 
   it('applies prod defaults to a stack named production with profile prod', async () => {
-    const run = await runStack('production', {}, { stackFile: readStackConfig('prod') });
+    const run = await runStack('production', {}, { stackFile: fixtureStack('prod') });
     expect(one(run, RUN).options.protect).toBe(true);
     expect(
       (one(run, RUN).inputs.template as { scaling: { minInstanceCount: number } }).scaling

@@ -67,15 +67,6 @@ describe('example handlers', () => {
     });
   });
 
-  it('end-if-done moves to END_FLOW in the current flow once done', async () => {
-    const res = await run('end-if-done', fixture('intent'));
-    expect(res.targetPage).toBe(
-      'projects/acme-agents/locations/global/agents/3a1f6c2d-77b0-4d8e-a4b9-1e5f0c2d8a71/flows/00000000-0000-0000-0000-000000000000/pages/END_FLOW',
-    );
-    const notDone = await run('end-if-done', { ...fixture('intent'), sessionInfo: {} });
-    expect(notDone.targetPage).toBeUndefined();
-  });
-
   it('order-status looks the order up through the injected store', async () => {
     expect((await run('order-status', withParams({ order_number: '123456' }))).sessionInfo).toEqual(
       {
