@@ -18,7 +18,6 @@ export function editDistance(a: string, b: string): number {
 }
 
 function closest(
-  u: string,
   known: readonly string[],
   distance: (k: string) => number,
   within: number,
@@ -45,7 +44,7 @@ export function nearestKey(unknown: string, known: readonly string[]): string | 
     .sort((x, y) => Math.abs(x.length - u.length) - Math.abs(y.length - u.length));
   if (containing.length > 0 && u.length >= 3) return containing[0];
   return (
-    closest(u, known, (k) => editDistance(u, k), Math.max(2, Math.floor(u.length / 3))) ??
-    closest(u, known, (k) => Math.min(...prefixDistances(u, k)), Math.floor(u.length / 5))
+    closest(known, (k) => editDistance(u, k), Math.max(2, Math.floor(u.length / 3))) ??
+    closest(known, (k) => Math.min(...prefixDistances(u, k)), Math.floor(u.length / 5))
   );
 }

@@ -39,6 +39,8 @@ export interface ResourceOptionsRecord {
   replaceOnChanges?: string[];
   /** The URN of the resource whose deletion this one goes with. */
   deletedWith?: string;
+  /** The ID of an existing resource the engine imports instead of creating one. */
+  import?: string;
 }
 
 export interface RecordedInvoke {
@@ -105,6 +107,7 @@ function readOptions(req: any): ResourceOptionsRecord {
   const replaceOnChanges: string[] = req.getReplaceonchangesList();
   if (replaceOnChanges.length > 0) options.replaceOnChanges = replaceOnChanges;
   if (req.getDeletedwith()) options.deletedWith = req.getDeletedwith();
+  if (req.getImportid()) options.import = req.getImportid();
   return options;
 }
 /* eslint-enable @typescript-eslint/no-unsafe-call, @typescript-eslint/no-explicit-any */

@@ -32,6 +32,7 @@ import {
   SECRET_VALUE,
   SLEEP,
   sleepOf,
+  ADOPTED_WEBHOOK_ID,
   VARIANT_STAGES,
   WEBHOOK,
 } from './programStages';
@@ -170,7 +171,11 @@ describe('when Cloud Functions does not report the underlying service', () => {
 /** One run shared by the tests of two switches: deletionProtection and smokeFlow off. */
 let unprotected: Promise<ProgramRun> | undefined;
 const prodWithoutProtectionOrSmoke = () =>
-  (unprotected ??= runStack('prod', { deletionProtection: 'false', smokeFlow: 'false' }));
+  (unprotected ??= runStack('prod', {
+    deletionProtection: 'false',
+    allowUnprotectedProd: 'true',
+    smokeFlow: 'false',
+  }));
 
 describe('ordering and waits where Google and the provider wait', () => {
   it('waits 30 s after creating the service identity before granting it anything (header auth)', () => {
@@ -235,6 +240,49 @@ describe('deletion: what destroy removes and what it keeps', () => {
   it('protects nothing when the stage turns deletionProtection off', async () => {
     const run = await prodWithoutProtectionOrSmoke();
     expect(run.resources.filter((r) => r.options.protect).map((r) => r.type)).toEqual([]);
+  });
+});
+
+describe('adopting an existing webhook (existingWebhookId)', () => {
+  const run = () => runs.get('prod stack, adopted webhook') as ProgramRun;
+  const adopted = () => {
+    const { config } = fixtureStack('prod');
+    const agent = `projects/${config['cx-webhook-kit:agentProject']}/locations/global/agents/${config['cx-webhook-kit:agentId']}`;
+    return `${agent}/webhooks/${ADOPTED_WEBHOOK_ID}`;
+  };
+
+  it("imports the agent's webhook by its full name, the provider's import ID, instead of creating one", () => {
+    // Import formats of gcp.diagflow.CxWebhook: {{parent}}/webhooks/{{name}} or {{parent}}/{{name}}
+    // (@pulumi/gcp 9.37.0, diagflow/cxWebhook.d.ts, "## Import").
+    const webhook = one(run(), WEBHOOK);
+    expect(webhook.options.import).toBe(adopted());
+    expect(webhook.inputs.parent).toBe(run().outputs.agentName);
+    expect(run().outputs.webhookName).toBe(adopted());
+  });
+
+  it('keeps its display name, keeps it in the agent when the stack lets go, and protects it like the service', () => {
+    expect(one(run(), WEBHOOK).options).toEqual({
+      import: adopted(),
+      ignoreChanges: ['displayName'],
+      retainOnDelete: true,
+      protect: true,
+    });
+  });
+
+  it('points it at the service, so the fulfillments that already call it reach this stack', () => {
+    const web = one(run(), WEBHOOK).inputs.genericWebService as Record<string, unknown>;
+    expect(web.uri).toBe(run().outputs.serviceUrl);
+    const smoke = one(run(), FLOW, 'smoke-flow');
+    expect(smoke.inputs.eventHandlers).toEqual([
+      expect.objectContaining({
+        triggerFulfillment: expect.objectContaining({ webhook: adopted() }),
+      }),
+    ]);
+  });
+
+  it('must not import anything without the key', () => {
+    const prod = runs.get('prod stack, handler settings') as ProgramRun;
+    expect(prod.resources.filter((r) => r.options.import)).toEqual([]);
   });
 });
 

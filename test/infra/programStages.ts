@@ -78,7 +78,10 @@ export const COMMITTED_STAGES: Stage[] = stackNames().map((stack) => ({
   committed: true,
 }));
 
-/** The same stacks with another target, auth mode or handler settings. */
+/** The ID of an existing webhook a variant adopts. */
+export const ADOPTED_WEBHOOK_ID = '0c3e5a7b-1d2f-4e6a-8b9c-5d7e9f1a3c5b';
+
+/** The same stacks with another target, auth mode or handler settings, or an adopted webhook. */
 export const VARIANT_STAGES: Stage[] = [
   { name: 'dev stack, function target', stack: 'dev', overrides: { target: 'function' } },
   { name: 'prod stack, function target', stack: 'prod', overrides: { target: 'function' } },
@@ -98,6 +101,11 @@ export const VARIANT_STAGES: Stage[] = [
     name: 'prod stack, created agent',
     stack: 'prod',
     overrides: { agentId: null, createAgent: 'true' },
+  },
+  {
+    name: 'prod stack, adopted webhook',
+    stack: 'prod',
+    overrides: { existingWebhookId: ADOPTED_WEBHOOK_ID },
   },
   {
     name: 'prod stack, function target, handler settings',

@@ -8,7 +8,7 @@ import { SMOKE_TAG } from '../../service/smoke';
 import { captureIo } from '../helpers/cliIo';
 import { startDialogflowStandIn } from '../helpers/dialogflowStandIn';
 import { fakePulumi } from '../helpers/fakePulumi';
-import { runStack } from '../helpers/infra';
+import { one, runStack } from '../helpers/infra';
 import {
   AGENT,
   ANSWER_PAGE,
@@ -377,6 +377,46 @@ describe("agent:check on the dev stack's agent, as the program plans it", () => 
         ['page route', DEMO_TAGS.orderStatus, 'served'],
         ['flow event handler', SMOKE_TAG, 'served'],
       ]);
+    } finally {
+      pulumi.cleanup();
+      await standIn.close();
+    }
+  });
+});
+
+describe('agent:check on an agent whose existing webhook the stack adopts (existingWebhookId)', () => {
+  it('lists the fulfillments that already called it as calls of this webhook, and fails a tag no handler serves', async () => {
+    const adopted = '9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a';
+    const run = await runStack('prod', { existingWebhookId: adopted });
+    const webhookName = run.outputs.webhookName as string;
+    expect(webhookName).toBe(`${run.outputs.agentName as string}/webhooks/${adopted}`);
+    expect(one(run, 'gcp:diagflow/cxWebhook:CxWebhook').options.import).toBe(webhookName);
+    const planned = agentFromPlan(run, 'http://127.0.0.1:9/', { kind: 'none' });
+    // The agent's own routes, which called this webhook before the stack adopted it; the API may
+    // name its project by number.
+    const byNumber = webhookName.replace(/^projects\/[^/]+\//, 'projects/123456789012/');
+    planned.agent.flows[0].flow.transitionRoutes = [
+      {
+        condition: '$session.params.x = 1',
+        triggerFulfillment: { webhook: byNumber, tag: 'greeting' },
+      },
+      { condition: 'true', triggerFulfillment: { webhook: webhookName, tag: 'legacy-lookup' } },
+    ];
+    const standIn = await startDialogflowStandIn(planned.agent);
+    const pulumi = fakePulumi({ outputs: run.outputs });
+    try {
+      const io = captureIo();
+      const code = await main(['prod', ...standIn.flags, '--json'], io, {
+        command: pulumi.command,
+      });
+      const result = parse(io.stdout);
+      expect(result.webhook.name).toBe(webhookName);
+      expect(result.calls.map((c) => [c.place, c.tag, c.verdict])).toEqual([
+        ['flow route', 'greeting', 'served'],
+        ['flow route', 'legacy-lookup', 'unserved'],
+        ['flow event handler', SMOKE_TAG, 'served'],
+      ]);
+      expect(code).toBe(1);
     } finally {
       pulumi.cleanup();
       await standIn.close();
