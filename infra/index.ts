@@ -15,7 +15,7 @@ import { RuntimeAccount } from './components/runtimeAccount';
 import { SecretAccess } from './components/secretAccess';
 import { ServiceSource } from './components/serviceSource';
 import { SmokeFlow } from './components/smokeFlow';
-import { StageAgent } from './components/stageAgent';
+import { existingAgentName, StageAgent } from './components/stageAgent';
 import { WebhookService } from './components/webhookService';
 import { readStageConfig } from './config';
 import { stageLabels } from './labels';
@@ -242,6 +242,10 @@ const cx = new CxWebhook(
     webhookTimeoutSeconds: config.webhookTimeoutSeconds,
     header: headerSecret &&
       config.header && { name: config.header.name, secretVersion: headerSecret.versionName },
+    // config.ts allows existingWebhookId only with agentId.
+    adopt:
+      config.existingWebhookId &&
+      `${existingAgentName(config.agentProject, config.agentLocation, config.agentId as string)}/webhooks/${config.existingWebhookId}`,
   },
   { ...inAgent, dependsOn: [...agentApis.ready, ...(headerSecret?.ready ?? [])] },
 );

@@ -102,7 +102,8 @@ export class FakeGcp implements pulumi.runtime.Mocks {
     const inputs = args.inputs as Inputs;
     if (!args.custom) return { id: undefined, state: {} };
     const state = this.outputs(args.type, args.name, inputs);
-    const id = (state.id as string | undefined) ?? `${args.name}-id`;
+    // An imported resource keeps the ID it was imported by.
+    const id = args.id || ((state.id as string | undefined) ?? `${args.name}-id`);
     return { id, state: { ...inputs, ...state } };
   }
 

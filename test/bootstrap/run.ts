@@ -2,11 +2,12 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type * as pulumi from '@pulumi/pulumi';
 import { readStackConfig } from '../../infra/plan/stackConfig';
+import { BOOTSTRAP_DIR, fixtureStack } from '../helpers/infra';
 
-// Runs the bootstrap program offline under Pulumi's mocks with a committed stack file's config,
-// recording every resource (inputs, provider, and whether it is protected).
+// Runs the bootstrap program offline under Pulumi's mocks with a fixture stack's config (or a
+// committed stack file's), recording every resource (inputs, provider, and whether it is protected).
 
-export const BOOTSTRAP_DIR = join(__dirname, '..', '..', 'bootstrap');
+export { BOOTSTRAP_DIR };
 const NAMESPACE = 'cx-webhook-kit-bootstrap';
 
 // Mock inputs are whatever the program sent; each model reads the fields its type has.
@@ -72,12 +73,19 @@ function outputs(type: string, i: Inputs): Inputs {
   }
 }
 
-/** Runs bootstrap/index.ts for a stack, with overrides of its config (`null` removes a key). */
+/**
+ * Runs bootstrap/index.ts for a fixture stack (test/fixtures/stacks/bootstrap) or a committed one,
+ * with overrides of its config (`null` removes a key).
+ */
 export async function runBootstrap(
   stack: string,
   overrides: Record<string, string | null> = {},
+  source: 'fixture' | 'committed' = 'fixture',
 ): Promise<BootstrapRun> {
-  const { config } = readStackConfig(stack, BOOTSTRAP_DIR);
+  const { config } =
+    source === 'committed'
+      ? readStackConfig(stack, BOOTSTRAP_DIR)
+      : fixtureStack(stack, 'bootstrap');
   for (const [key, value] of Object.entries(overrides)) {
     if (value === null) delete config[`${NAMESPACE}:${key}`];
     else config[`${NAMESPACE}:${key}`] = value;

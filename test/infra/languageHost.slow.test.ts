@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { readStackConfig } from '../../infra/plan/stackConfig';
+import { fixtureStack } from '../helpers/infra';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -17,7 +17,7 @@ describe("Pulumi's Node language host", () => {
   });
 
   it('loads and type-checks infra/index.ts with ts-node and the project tsconfig, then runs it', async () => {
-    const { config } = readStackConfig('prod');
+    const { config } = fixtureStack('prod');
     const { stdout } = await promisify(execFile)(
       process.execPath,
       [
