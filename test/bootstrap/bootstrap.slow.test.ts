@@ -60,7 +60,9 @@ describe.each(STAGES)(
       // Which tokens this admits and refuses is proven against a CEL evaluator in admission.test.ts.
       const condition = provider.inputs.attributeCondition as string;
       expect(condition).toMatch(
-        new RegExp(`^assertion\\.repository\\.lowerAscii\\(\\) == '${escaped(repository.toLowerCase())}' && \\(`),
+        new RegExp(
+          `^assertion\\.repository\\.lowerAscii\\(\\) == '${escaped(repository.toLowerCase())}' && \\(`,
+        ),
       );
       expect(condition).toContain(`(assertion.environment == '${stack}' && `);
       expect(condition).toContain(`(assertion.environment == '${stack}-preview' && `);

@@ -104,10 +104,14 @@ describe('npm run plan', () => {
 
   it('parses when run through npm and piped (npm run -s plan -- <stack> --json | …)', async () => {
     // --silent (-s) leaves out npm's "> package script" banner, which npm prints on stdout.
-    const { stdout } = await promisify(execFile)('npm', ['run', '-s', 'plan', '--', FIRST, '--json'], {
-      cwd: ROOT,
-      maxBuffer: 10 * 1024 * 1024,
-    });
+    const { stdout } = await promisify(execFile)(
+      'npm',
+      ['run', '-s', 'plan', '--', FIRST, '--json'],
+      {
+        cwd: ROOT,
+        maxBuffer: 10 * 1024 * 1024,
+      },
+    );
     expect((JSON.parse(stdout) as Plan).stack).toBe(FIRST);
   }, 60_000);
 });
