@@ -73,6 +73,39 @@ describe('shutdown', () => {
     expect(await exitWithin(svc, 3000)).toBe(0);
   });
 
+  it('counts the drain cap from the signal’s arrival, not from when a blocked event loop ran the handler', async () => {
+    const svc = await spawnService('test/fixtures/testServer.ts', {
+      SLOW_MS: '20000',
+      BLOCK_MS: '4000',
+      WEBHOOK_TIMEOUT_MS: '30000',
+      DRAIN_MS: '3000',
+    });
+    const stuck = post(svc.url, 'slow');
+    await sleep(100);
+    void post(svc.url, 'block').catch(() => undefined);
+    await sleep(300);
+    // The signal arrives while the loop is blocked (4 s): counted from when its handler runs, the
+    // 3 s cap would end the process about 7 s after it; counted from its arrival, about 4 s.
+    const signalled = Date.now();
+    svc.child.kill('SIGTERM');
+    expect((await stuck).status).toBe(503);
+    expect(await exitWithin(svc, 10000)).toBe(0);
+    expect(Date.now() - signalled).toBeLessThan(6000);
+  });
+
+  it('must not let a connection that never reads its answers hold the drain to its cap', async () => {
+    const svc = await spawnService('test/fixtures/testServer.ts');
+    const conn = await openRaw(svc.url);
+    await conn.write('GET /health HTTP/1.1\r\nhost: x\r\n\r\n'.repeat(2000));
+    await sleep(200);
+    const signalled = Date.now();
+    svc.child.kill('SIGTERM');
+    // The cap is 8 s.
+    expect(await exitWithin(svc, 8000)).toBe(0);
+    expect(Date.now() - signalled).toBeLessThan(4000);
+    conn.destroy();
+  });
+
   it('must not let a second SIGTERM kill the drain', async () => {
     const svc = await spawnService('test/fixtures/testServer.ts', { SLOW_MS: '600' });
     const inFlight = post(svc.url, 'slow');

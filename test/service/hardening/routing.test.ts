@@ -87,6 +87,28 @@ describe('middleware', () => {
   });
 });
 
+describe('the one place a team adds middleware', () => {
+  it('runs middleware given to createApp before the webhook and the probe, as serve() serves them', async () => {
+    const seen: string[] = [];
+    const app = await startApp({
+      handlers: { echo },
+      middleware: [
+        (req, _res, next) => {
+          seen.push(`${req.method} ${req.url}`);
+          next();
+        },
+      ],
+    });
+    try {
+      expect((await app.post(GOOD)).status).toBe(200);
+      expect((await fetch(`${app.url}/health`)).status).toBe(200);
+      expect(seen).toEqual(['POST /', 'GET /health']);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
 describe('request framing', () => {
   let app: LiveApp;
   beforeAll(async () => {

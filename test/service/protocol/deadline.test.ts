@@ -62,6 +62,16 @@ describe('Deadline', () => {
     expect(late).toEqual([{ kind: 'resolved' }]);
   });
 
+  it('says the deadline passed while it waited, when the work was done but the event loop ran it late', async () => {
+    const d = deadline(20);
+    // Authentication itself is quick; the loop was blocked by other work until past the deadline.
+    const until = Date.now() + 60;
+    while (Date.now() < until);
+    await expect(d.within(Promise.resolve('caller'), 'authenticating the caller')).rejects.toThrow(
+      'the deadline passed while authenticating the caller',
+    );
+  });
+
   it('refuses to start work once expired, by the clock', () => {
     const d = deadline(0);
     const until = Date.now() + 5;
