@@ -1,4 +1,4 @@
-import { errorEvent } from '../../../service/errorEvent';
+import { errorEvent } from '../../../service/protocol/errorEvent';
 import type { WebhookHandler } from '../../../service/protocol/handler';
 import { reply } from '../../../service/responses';
 import { startApp, type LiveApp } from '../../helpers/liveApp';
