@@ -76,4 +76,37 @@ describe('drain', () => {
     expect(res.headers.get('connection')).toBe('close');
     expect(server.listening).toBe(false);
   });
+
+  it('counts its cap from when the signal arrived, when that was earlier than now', async () => {
+    const config = loadConfig({ WEBHOOK_TIMEOUT_MS: '10000' });
+    let started: () => void = () => undefined;
+    const running = new Promise<void>((resolve) => (started = resolve));
+    const never: WebhookHandler = () => {
+      started();
+      return new Promise(() => undefined);
+    };
+    const stop = new AbortController();
+    const server = createWebhookServer(
+      createApp({
+        ...config,
+        handlers: { never },
+        logger: memoryLogger().logger,
+        stop: stop.signal,
+      }),
+      config,
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const pending = fetch(`${url}/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ fulfillmentInfo: { tag: 'never' } }),
+    });
+    await running;
+    const begun = Date.now();
+    // The signal arrived 7.5 s ago (the event loop was blocked): of the 8 s cap, little is left.
+    await drain(server, { timeoutMs: 8000, startedAt: begun - 7500, stop });
+    expect(Date.now() - begun).toBeLessThan(4000);
+    expect((await pending).status).toBe(503);
+  });
 });
