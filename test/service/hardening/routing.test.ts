@@ -17,10 +17,9 @@ const withPath = (path: string) =>
 
 const get = (path: string) => `GET ${path} HTTP/1.1\r\nhost: x\r\n\r\n`;
 
-// The same answers whether the service runs as `serve()` runs it (the webhook and the probe
-// dispatched at the server, everything else through Express) or as a user embeds createApp.
+// The same answers whether the service runs as `serve()` runs it or as a user embeds createApp.
 describe.each([
-  ['served (the listener serve() uses)', undefined],
+  ['served (the app serve() serves)', undefined],
   ['embedded (createApp mounted in an Express app)', embedded()],
 ])('routing, %s', (_how, listenerFor) => {
   let app: LiveApp;
