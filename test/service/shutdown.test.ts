@@ -76,21 +76,21 @@ describe('shutdown', () => {
   it('counts the drain cap from the signal’s arrival, not from when a blocked event loop ran the handler', async () => {
     const svc = await spawnService('test/fixtures/testServer.ts', {
       SLOW_MS: '20000',
-      BLOCK_MS: '4000',
+      BLOCK_MS: '3000',
       WEBHOOK_TIMEOUT_MS: '30000',
-      DRAIN_MS: '3000',
+      DRAIN_MS: '2000',
     });
     const stuck = post(svc.url, 'slow');
     await sleep(100);
     void post(svc.url, 'block').catch(() => undefined);
     await sleep(300);
-    // The signal arrives while the loop is blocked (4 s): counted from when its handler runs, the
-    // 3 s cap would end the process about 7 s after it; counted from its arrival, about 4 s.
+    // The signal arrives while the loop is blocked (3 s): counted from when its handler runs, the
+    // 2 s cap would end the process about 5 s after it; counted from its arrival, about 3 s.
     const signalled = Date.now();
     svc.child.kill('SIGTERM');
     expect((await stuck).status).toBe(503);
     expect(await exitWithin(svc, 10000)).toBe(0);
-    expect(Date.now() - signalled).toBeLessThan(6000);
+    expect(Date.now() - signalled).toBeLessThan(4500);
   });
 
   it('must not let a connection that never reads its answers hold the drain to its cap', async () => {

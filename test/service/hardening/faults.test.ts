@@ -144,31 +144,31 @@ describe('faults outside any request, in a real process', () => {
       .filter((l) => l.startsWith('{'))
       .map((l) => JSON.parse(l) as Record<string, unknown>);
 
-  it.each(['null-prototype', 'revoked-proxy', 'throwing-tostring', 'throwing-stack'])(
-    'a callback throwing %s: one JSON fault line, the drain, exit 1',
-    async (kind) => {
-      const svc = await spawnService('test/fixtures/testServer.ts');
-      expect((await post(svc.url, 'throw-odd-later', kind)).status).toBe(200);
-      expect(await svc.exited).toBe(1);
-      const faults = jsonLines(svc.output()).filter((l) => l.fault === 'uncaught exception');
-      expect(faults).toHaveLength(1);
-      expect(String(faults[0].message).length).toBeLessThanOrEqual(33 * 1024);
-    },
-  );
+  const KINDS = ['null-prototype', 'revoked-proxy', 'throwing-tostring', 'throwing-stack'];
 
-  it.each(['null-prototype', 'revoked-proxy', 'throwing-tostring', 'throwing-stack'])(
-    'a forgotten rejection with %s: one JSON line, and the process serves on',
-    async (kind) => {
-      const svc = await spawnService('test/fixtures/testServer.ts');
+  it('callbacks throwing such values: one bounded JSON fault line each, the drain, exit 1', async () => {
+    const svc = await spawnService('test/fixtures/testServer.ts', { SLOW_MS: '1000' });
+    // A request in flight holds the drain open while every throw lands.
+    const inFlight = post(svc.url, 'slow', '');
+    const statuses = await Promise.all(KINDS.map((kind) => post(svc.url, 'throw-odd-later', kind)));
+    expect(statuses.map((r) => r.status)).toEqual(KINDS.map(() => 200));
+    expect((await inFlight).status).toBe(200);
+    expect(await svc.exited).toBe(1);
+    const faults = jsonLines(svc.output()).filter((l) => l.fault === 'uncaught exception');
+    expect(faults).toHaveLength(KINDS.length);
+    for (const fault of faults) expect(String(fault.message).length).toBeLessThanOrEqual(33 * 1024);
+  });
+
+  it('forgotten rejections with such values: one JSON line each, and the process serves on', async () => {
+    const svc = await spawnService('test/fixtures/testServer.ts');
+    for (const kind of KINDS) {
       expect((await post(svc.url, 'reject-odd-later', kind)).status).toBe(200);
-      await new Promise((r) => setTimeout(r, 200));
-      expect((await post(svc.url, 'fast', kind)).status).toBe(200);
-      const faults = jsonLines(svc.output()).filter(
-        (l) => l.fault === 'unhandled promise rejection',
-      );
-      expect(faults).toHaveLength(1);
-      svc.child.kill('SIGTERM');
-      expect(await svc.exited).toBe(0);
-    },
-  );
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    expect((await post(svc.url, 'fast', '')).status).toBe(200);
+    const faults = jsonLines(svc.output()).filter((l) => l.fault === 'unhandled promise rejection');
+    expect(faults).toHaveLength(KINDS.length);
+    svc.child.kill('SIGTERM');
+    expect(await svc.exited).toBe(0);
+  });
 });
