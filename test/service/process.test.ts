@@ -44,7 +44,8 @@ describe('drain', () => {
     expect(server.listening).toBe(false);
   });
 
-  it('cuts what is left at the cap, after answering what still runs through the stop signal', async () => {
+  /** A server with one request whose handler never answers, running, and the stop signal. */
+  async function serverWithStuckRequest() {
     const config = loadConfig({ WEBHOOK_TIMEOUT_MS: '10000' });
     const stop = new AbortController();
     let started: () => void = () => undefined;
@@ -70,6 +71,11 @@ describe('drain', () => {
       body: JSON.stringify({ fulfillmentInfo: { tag: 'never' } }),
     });
     await running;
+    return { server, stop, pending };
+  }
+
+  it('cuts what is left at the cap, after answering what still runs through the stop signal', async () => {
+    const { server, stop, pending } = await serverWithStuckRequest();
     await drain(server, { timeoutMs: 700, stop, reason: new Error('shutting down') });
     const res = await pending;
     expect(res.status).toBe(503);
@@ -78,31 +84,7 @@ describe('drain', () => {
   });
 
   it('counts its cap from when the signal arrived, when that was earlier than now', async () => {
-    const config = loadConfig({ WEBHOOK_TIMEOUT_MS: '10000' });
-    let started: () => void = () => undefined;
-    const running = new Promise<void>((resolve) => (started = resolve));
-    const never: WebhookHandler = () => {
-      started();
-      return new Promise(() => undefined);
-    };
-    const stop = new AbortController();
-    const server = createWebhookServer(
-      createApp({
-        ...config,
-        handlers: { never },
-        logger: memoryLogger().logger,
-        stop: stop.signal,
-      }),
-      config,
-    );
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const pending = fetch(`${url}/`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ fulfillmentInfo: { tag: 'never' } }),
-    });
-    await running;
+    const { server, stop, pending } = await serverWithStuckRequest();
     const begun = Date.now();
     // The signal arrived 7.5 s ago (the event loop was blocked): of the 8 s cap, little is left.
     await drain(server, { timeoutMs: 8000, startedAt: begun - 7500, stop });
