@@ -147,8 +147,12 @@ describe('faults outside any request, in a real process', () => {
   const KINDS = ['null-prototype', 'revoked-proxy', 'throwing-tostring', 'throwing-stack'];
 
   it('callbacks throwing such values: one bounded JSON fault line each, the drain, exit 1', async () => {
-    const svc = await spawnService('test/fixtures/testServer.ts', { SLOW_MS: '1000' });
-    // A request in flight holds the drain open while every throw lands.
+    // Every call is answered before the first throw, and a request in flight holds the drain
+    // open while the rest land.
+    const svc = await spawnService('test/fixtures/testServer.ts', {
+      THROW_AFTER_MS: '1000',
+      SLOW_MS: '2500',
+    });
     const inFlight = post(svc.url, 'slow', '');
     const statuses = await Promise.all(KINDS.map((kind) => post(svc.url, 'throw-odd-later', kind)));
     expect(statuses.map((r) => r.status)).toEqual(KINDS.map(() => 200));
