@@ -25,7 +25,7 @@ export function watchEventLoop(logger: Logger, options: LoopDelayOptions = {}): 
   const histogram = monitorEventLoopDelay({ resolution: 10 });
   histogram.enable();
   let previousMaxMs = 0;
-  const timer = setInterval(() => {
+  const report = () => {
     const maxMs = ms(histogram.max);
     if (maxMs >= (options.thresholdMs ?? 100)) {
       logger.warn(
@@ -41,7 +41,10 @@ export function watchEventLoop(logger: Logger, options: LoopDelayOptions = {}): 
     }
     previousMaxMs = maxMs;
     histogram.reset();
-  }, options.intervalMs ?? 10_000).unref();
+  };
+  // Read after the timers of this turn of the loop: the monitor's own timer, late after a stall,
+  // records that stall there, and a reset before it would lose it.
+  const timer = setInterval(() => setImmediate(report), options.intervalMs ?? 10_000).unref();
   return {
     recentMaxMs: () => Math.max(previousMaxMs, ms(histogram.max)),
     stop: () => {

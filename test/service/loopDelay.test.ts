@@ -10,23 +10,25 @@ const block = (ms: number) => {
 describe('event-loop stalls', () => {
   it('are logged with their figures once an interval, and remembered for the drain', async () => {
     const log = memoryLogger();
-    const loop = watchEventLoop(log.logger, { intervalMs: 100, thresholdMs: 100 });
+    const loop = watchEventLoop(log.logger, { intervalMs: 300, thresholdMs: 100 });
     try {
-      await sleep(150);
-      expect(log.lines()).toEqual([]);
+      await sleep(350);
+      // Longer than the interval: the report falls due during the stall.
       block(400);
       await sleep(20);
       expect(loop.recentMaxMs()).toBeGreaterThanOrEqual(250);
-      await sleep(200);
-      const [line] = log.lines();
-      expect(line).toEqual(
+      await sleep(100);
+      const delays = log.lines().map((l) => l.eventLoopDelay as { maxMs: number } | undefined);
+      expect(delays.some((d) => d !== undefined && d.maxMs >= 250)).toBe(true);
+      expect(log.lines()).toContainEqual(
         expect.objectContaining({
           severity: 'WARNING',
-          eventLoopDelay: expect.objectContaining({ maxMs: expect.any(Number) }),
+          eventLoopDelay: expect.objectContaining({
+            p99Ms: expect.any(Number),
+            meanMs: expect.any(Number),
+          }),
         }),
       );
-      const { maxMs } = line.eventLoopDelay as { maxMs: number };
-      expect(maxMs).toBeGreaterThanOrEqual(250);
     } finally {
       loop.stop();
     }
