@@ -17,6 +17,11 @@ export default tseslint.config(
       // Pulumi's Output.apply and jest matchers trip these without finding real bugs.
       '@typescript-eslint/no-unsafe-assignment': 'off',
       '@typescript-eslint/no-unsafe-member-access': 'off',
+      // Only what @pulumi/pulumi exports is its API; its modules' paths change between releases.
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['@pulumi/pulumi/*'], message: 'import from @pulumi/pulumi' }] },
+      ],
     },
   },
   {

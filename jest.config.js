@@ -9,8 +9,8 @@ module.exports = {
   // *.slow.test.ts and run with `npm run test:slow` (jest.slow.config.js).
   testPathIgnorePatterns: ['/node_modules/', '\\.slow\\.test\\.ts$'],
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
-  // Jest's default is one worker fewer than the cores (on 2 cores, everything in band). Many
-  // suites wait on timers and child processes, so one worker more than the cores keeps them busy.
-  maxWorkers: availableParallelism() + 1,
+  // One worker per core (jest's default is one fewer, which on 2 cores runs everything in band);
+  // more would only make the suites compete for the cores.
+  maxWorkers: availableParallelism(),
   testTimeout: 20000,
 };

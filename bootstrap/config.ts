@@ -16,6 +16,7 @@ export const BOOTSTRAP_KEYS = [
   'previewEnvironment',
   'previewWorkflow',
   'stateBucket',
+  'grantableRoles',
 ] as const;
 export type BootstrapKey = (typeof BOOTSTRAP_KEYS)[number];
 
@@ -46,6 +47,11 @@ export interface BootstrapConfig {
   readonly previewWorkflow: string;
   /** The Cloud Storage bucket for the stage's Pulumi state. */
   readonly stateBucket: string;
+  /**
+   * Project roles the deployer may grant besides the build account's: the `runtimeRoles` the
+   * stage's stacks give their runtime account. Any other project grant is refused to it.
+   */
+  readonly grantableRoles: readonly string[];
 }
 
 /**
@@ -71,6 +77,10 @@ const STAGE = /^[a-z][a-z0-9-]{0,16}$/;
 const WORKFLOW_FILE = /^[A-Za-z0-9._-]+\.ya?ml$/;
 /** A branch or tag ref, exact or a prefix ending in `*`; never a pull request's ref. */
 const DEPLOY_REF = /^refs\/(heads|tags)\/[A-Za-z0-9._/-]*\*?$/;
+/** A predefined or custom role, never a basic one (Owner, Editor, Viewer). */
+const GRANTABLE_ROLE =
+  /^(roles\/[A-Za-z0-9_.]+|projects\/[a-z][a-z0-9-]{4,28}[a-z0-9]\/roles\/[A-Za-z0-9_.]+|organizations\/[0-9]+\/roles\/[A-Za-z0-9_.]+)$/;
+const BASIC_ROLES = new Set(['roles/owner', 'roles/editor', 'roles/viewer']);
 /** Cloud Storage bucket names without dots: 3–63 lowercase letters, digits, `-` and `_`. */
 const BUCKET = /^[a-z0-9][a-z0-9_-]{1,61}[a-z0-9]$/;
 
@@ -172,6 +182,13 @@ export function parseBootstrapConfig(source: BootstrapSource, stage: string): Bo
     'branch or tag refs such as refs/heads/main or refs/tags/v* (a trailing * matches a prefix)',
   ) ?? ['refs/heads/main'];
   const stateBucket = stateBucketName(source, project, stage);
+  const grantableRoles =
+    list(
+      source,
+      'grantableRoles',
+      (r) => GRANTABLE_ROLE.test(r) && !BASIC_ROLES.has(r),
+      "roles such as roles/datastore.user (the stacks' runtimeRoles; never Owner, Editor or Viewer)",
+    ) ?? [];
   return Object.freeze({
     stage,
     project,
@@ -191,6 +208,7 @@ export function parseBootstrapConfig(source: BootstrapSource, stage: string): Bo
     previewEnvironment,
     previewWorkflow,
     stateBucket,
+    grantableRoles: Object.freeze(grantableRoles),
   });
 }
 

@@ -1,12 +1,20 @@
 // One-time set-up of a stage's continuous delivery: the keyless identity GitHub Actions deploys
 // and previews with, and the bucket and key that hold the stage's Pulumi state and secrets.
-// Run once per stage by someone who can grant these roles (see the README, Continuous delivery).
+// Run once per stage by someone who can grant these roles (docs/ci.md, One-time bootstrap).
 import * as gcp from '@pulumi/gcp';
 import { GithubIdentityPool } from './components/githubIdentityPool';
 import { CiAccount } from './components/ciAccount';
 import { StateBackend } from './components/stateBackend';
 import { readBootstrapConfig } from './config';
-import { DEPLOYER_ROLES, PREVIEWER_ROLES, rolesByProject, type ProjectRoles } from './roles';
+import { propagationWait, WAIT_AFTER_ENABLING } from '../infra/propagationWait';
+import {
+  DEPLOYER_ROLES,
+  deployerConditions,
+  PREVIEWER_ROLES,
+  rolesByProject,
+  type IamCondition,
+  type ProjectRoles,
+} from './roles';
 
 const config = readBootstrapConfig();
 const provider = new gcp.Provider('bootstrap', { project: config.project, region: config.region });
@@ -28,7 +36,9 @@ const apis = [
       inProvider,
     ),
 );
-const afterApis = { provider, dependsOn: apis };
+// As the main program does: what uses a just-enabled API waits a while (infra/propagationWait.ts).
+const apisReady = propagationWait('apis-propagation', WAIT_AFTER_ENABLING, apis);
+const afterApis = { provider, dependsOn: [apisReady] };
 
 const pool = new GithubIdentityPool(
   'github',
@@ -62,6 +72,7 @@ const ciAccount = (
   command: 'up' | 'preview',
   environment: string,
   roles: ProjectRoles,
+  conditions?: ReadonlyMap<string, IamCondition>,
 ) =>
   new CiAccount(
     name,
@@ -70,11 +81,18 @@ const ciAccount = (
       accountId: `cx-${name === 'deployer' ? 'deploy' : 'preview'}-${config.stage}`,
       description: `Runs pulumi ${command} for the ${config.stage} stack from GitHub environment ${environment}`,
       roles: rolesByProject(roles, config.project, config.agentProject),
+      conditions,
       impersonator: pool.environmentMember(environment),
     },
     afterApis,
   );
-const deployer = ciAccount('deployer', 'up', config.deployEnvironment, DEPLOYER_ROLES);
+const deployer = ciAccount(
+  'deployer',
+  'up',
+  config.deployEnvironment,
+  DEPLOYER_ROLES,
+  deployerConditions(config),
+);
 const previewer = ciAccount('previewer', 'preview', config.previewEnvironment, PREVIEWER_ROLES);
 
 const state = new StateBackend(
@@ -101,6 +119,8 @@ export const githubEnvironments = {
     GCP_WORKLOAD_IDENTITY_PROVIDER: pool.providerName,
     GCP_SERVICE_ACCOUNT: deployer.email,
     PULUMI_BACKEND_URL: state.backendUrl,
+    // The deploy workflow creates the stack with it on its first run (pulumi/actions `upsert`).
+    PULUMI_SECRETS_PROVIDER: state.secretsProvider,
   },
   [config.previewEnvironment]: {
     GCP_WORKLOAD_IDENTITY_PROVIDER: pool.providerName,

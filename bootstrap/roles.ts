@@ -1,6 +1,9 @@
-// The project roles of the CI identities, in one place. The deployer's list is the one the README's
-// Deploy section gives a person who runs `pulumi up`: what the program needs to create, wire and
-// later update or destroy every resource, and what `npm run smoke` needs to talk to the agent.
+// The project roles of the CI identities, in one place. The deployer's list is the one
+// docs/deploy-reference.md (Roles the deployer needs) gives a person who runs `pulumi up`: what
+// the program needs to create, wire and later update or destroy every resource, and what
+// `npm run smoke` and `npm run agent:test` need to talk to the agent.
+// The deployer's grants of two of them carry IAM conditions that narrow them (deployerConditions).
+import { BUILD_ROLES } from '../infra/components/buildAccount';
 
 /** Project roles of the deployer, per project. */
 export const DEPLOYER_ROLES = {
@@ -43,4 +46,53 @@ export function rolesByProject(
   add(webhookProject, roles.webhookProject);
   add(agentProject, roles.agentProject);
   return byProject;
+}
+
+/** An IAM condition on a role grant (CEL, as IAM evaluates it). */
+export interface IamCondition {
+  readonly title: string;
+  readonly description: string;
+  readonly expression: string;
+}
+
+export interface DeployerLimits {
+  /** The Pulumi state bucket, which the deployer must not administer. */
+  readonly stateBucket: string;
+  /** Project roles the stage's stacks grant their runtime account (`runtimeRoles`). */
+  readonly grantableRoles: readonly string[];
+}
+
+const quoted = (values: readonly string[]) => values.map((v) => `'${v}'`).join(', ');
+
+/**
+ * The conditions on the deployer's project grants, by role:
+ * - `storage.admin` everywhere but the state bucket and its objects (`resource.name` is
+ *   `projects/_/buckets/<bucket>[/objects/<object>]` for Cloud Storage, cloud.google.com/iam/docs/
+ *   conditions-resource-attributes): a deploy job cannot change the bucket's IAM, versioning or
+ *   retention, nor delete it. It keeps `storage.objectAdmin` on that bucket alone (StateBackend).
+ * - `resourcemanager.projectIamAdmin` only for the roles the program grants at project level (the
+ *   build account's and the listed runtime roles), through `iam.googleapis.com/modifiedGrantsByRole`
+ *   (cloud.google.com/iam/docs/setting-limits-on-granting-roles): it cannot grant itself Owner.
+ */
+export function deployerConditions(limits: DeployerLimits): ReadonlyMap<string, IamCondition> {
+  const bucket = `projects/_/buckets/${limits.stateBucket}`;
+  const grantable = [...new Set([...BUILD_ROLES, ...limits.grantableRoles])].sort();
+  return new Map([
+    [
+      'roles/storage.admin',
+      {
+        title: 'not the Pulumi state bucket',
+        description: `Every bucket but ${limits.stateBucket}, whose objects the deployer only reads and writes`,
+        expression: `!(resource.name == '${bucket}' || resource.name.startsWith('${bucket}/'))`,
+      },
+    ],
+    [
+      'roles/resourcemanager.projectIamAdmin',
+      {
+        title: 'only the roles the program grants',
+        description: 'Project grants of the build and runtime roles, nothing else',
+        expression: `api.getAttribute('iam.googleapis.com/modifiedGrantsByRole', []).hasOnly([${quoted(grantable)}])`,
+      },
+    ],
+  ]);
 }

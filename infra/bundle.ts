@@ -51,7 +51,7 @@ export function buildServiceBundle(
     entryPoints: [join(ROOT, 'service', `${entry}.ts`)],
     bundle: true,
     platform: 'node',
-    target: 'node20',
+    target: 'node24',
     format: 'cjs',
     minify: options.minify ?? true,
     legalComments: 'none',

@@ -31,6 +31,7 @@ export const CONFIG_KEYS = [
   'agentLocation',
   'agentId',
   'createAgent',
+  'existingWebhookId',
   'profile',
   'target',
   'auth',
@@ -38,6 +39,7 @@ export const CONFIG_KEYS = [
   'minInstances',
   'maxInstances',
   'deletionProtection',
+  'allowUnprotectedProd',
   'headerName',
   'headerSecret',
   'smokeFlow',
@@ -79,6 +81,8 @@ export interface StageConfig {
   /** An existing agent's ID, or undefined when the program creates one. */
   readonly agentId?: string;
   readonly createAgent: boolean;
+  /** A webhook of the existing agent to adopt (import) instead of creating one: its ID. */
+  readonly existingWebhookId?: string;
   readonly target: Target;
   readonly auth: AuthMode;
   readonly webhookTimeoutSeconds: number;
@@ -309,6 +313,28 @@ export function parseStageConfig(source: ConfigSource, stage: string): StageConf
     );
   }
 
+  const existingWebhookId = source.get('existingWebhookId') || undefined;
+  if (existingWebhookId !== undefined) {
+    if (existingWebhookId.includes('/')) {
+      throw new StageConfigError(
+        'existingWebhookId',
+        'is the webhook ID (the last part of projects/…/agents/…/webhooks/<ID>), not the full name',
+      );
+    }
+    if (!/^[A-Za-z0-9-]+$/.test(existingWebhookId)) {
+      throw new StageConfigError(
+        'existingWebhookId',
+        `is not a webhook ID: "${existingWebhookId}"`,
+      );
+    }
+    if (createAgent) {
+      throw new StageConfigError(
+        'existingWebhookId',
+        'adopts a webhook of an existing agent, so it excludes createAgent: true; set agentId to the agent that has the webhook',
+      );
+    }
+  }
+
   const target = oneOf('target', source.get('target'), TARGETS, 'run');
   const auth = oneOf('auth', source.get('auth'), AUTH_MODES, 'platform');
   if (auth === 'id-token' && target === 'function') {
@@ -352,6 +378,17 @@ export function parseStageConfig(source: ConfigSource, stage: string): StageConf
     source.get('deletionProtection'),
     defaults.deletionProtection,
   );
+  const allowUnprotectedProd = bool(
+    'allowUnprotectedProd',
+    source.get('allowUnprotectedProd'),
+    false,
+  );
+  if (profile === 'prod' && !deletionProtection && !allowUnprotectedProd) {
+    throw new StageConfigError(
+      'deletionProtection',
+      'false is refused for a prod profile: it would let pulumi destroy or a replacement delete the service, its source bucket, the header secret and the CX webhook. If that is what you mean (to tear the stage down), say so as well: pulumi config set allowUnprotectedProd true',
+    );
+  }
 
   let header: StageConfig['header'];
   if (auth === 'header') {
@@ -384,6 +421,7 @@ export function parseStageConfig(source: ConfigSource, stage: string): StageConf
     agentLocation,
     agentId,
     createAgent,
+    existingWebhookId,
     target,
     auth,
     webhookTimeoutSeconds,

@@ -2,6 +2,7 @@
 // the components and exports what a person or the next tool needs.
 import * as gcp from '@pulumi/gcp';
 import { AGENT_PROJECT_APIS, webhookProjectApis } from './apis';
+import { AgentTestCases } from './components/agentTestCases';
 import { Alerts } from './components/alerts';
 import { buildServiceBundle } from './bundle';
 import { BuildAccount } from './components/buildAccount';
@@ -14,14 +15,17 @@ import { RuntimeAccount } from './components/runtimeAccount';
 import { SecretAccess } from './components/secretAccess';
 import { ServiceSource } from './components/serviceSource';
 import { SmokeFlow } from './components/smokeFlow';
-import { StageAgent } from './components/stageAgent';
+import { existingAgentName, StageAgent } from './components/stageAgent';
 import { WebhookService } from './components/webhookService';
 import { readStageConfig } from './config';
 import { stageLabels } from './labels';
-import { cloudRunServiceAgent, deterministicRunUrl, functionUrl, serviceName } from './names';
+import { cloudRunServiceAgent, deterministicRunUrl, serviceName } from './names';
+import { readTestCaseFiles, TEST_CASES_DIR } from './testCaseFiles';
 import { HEADER_VALUE_ENV, invokerCheckEnabled, webhookEnv } from './webhookEnv';
 
 const config = readStageConfig();
+// Checked before anything is declared: a malformed case file stops the program here.
+const testCases = readTestCaseFiles(TEST_CASES_DIR);
 // Every resource that takes labels says which profile deployed it; the policy pack reads it.
 const labels = stageLabels(config.profile);
 
@@ -69,19 +73,16 @@ const build =
       )
     : undefined;
 
-// The service's URL depends only on names, the project (and for Cloud Run its number) and the
-// region, so it is known before the service exists: Dialogflow is pointed at it, and the service
-// takes it as the token audience.
+// The service's URL depends only on its name, the project number and the region, so it is known
+// before the service exists: Dialogflow is pointed at it, and the service takes it as the token
+// audience. A function is served by a Cloud Run service of its name, called at that run.app URL.
 const webhookProjectNumber = gcp.organizations.getProjectOutput(
   { projectId: config.webhookProject },
   inWebhookProject,
 ).number;
-const url =
-  config.target === 'run'
-    ? webhookProjectNumber.apply((n) =>
-        deterministicRunUrl(serviceName(config.stage), n, config.region),
-      )
-    : functionUrl(serviceName(config.stage), config.webhookProject, config.region);
+const url = webhookProjectNumber.apply((n) =>
+  deterministicRunUrl(serviceName(config.stage), n, config.region),
+);
 
 const source = new ServiceSource(
   'webhook-source',
@@ -113,6 +114,7 @@ const headerSecret = config.header
       'webhook-header',
       {
         project: config.webhookProject,
+        region: config.region,
         stage: config.stage,
         value: config.header.secret,
         accessors: { runtime: runtime.member, dialogflow: identity.member },
@@ -240,6 +242,10 @@ const cx = new CxWebhook(
     webhookTimeoutSeconds: config.webhookTimeoutSeconds,
     header: headerSecret &&
       config.header && { name: config.header.name, secretVersion: headerSecret.versionName },
+    // config.ts allows existingWebhookId only with agentId.
+    adopt:
+      config.existingWebhookId &&
+      `${existingAgentName(config.agentProject, config.agentLocation, config.agentId as string)}/webhooks/${config.existingWebhookId}`,
   },
   { ...inAgent, dependsOn: [...agentApis.ready, ...(headerSecret?.ready ?? [])] },
 );
@@ -253,9 +259,14 @@ const smoke = config.smokeFlow
   : undefined;
 
 if (agent.created) {
-  new DemoAgentWiring(
+  const demo = new DemoAgentWiring(
     'demo-wiring',
     { agent: agent.name, webhook: cx.webhookName },
+    { ...inAgentProject, deletedWith: agent.created },
+  );
+  new AgentTestCases(
+    'agent-test-cases',
+    { agent: agent.name, cases: testCases, catalogue: demo.catalogue },
     { ...inAgentProject, deletedWith: agent.created },
   );
 }

@@ -22,7 +22,10 @@ export const accountId = (stage: string) => slug(`cx-webhook-${stage}`, 30);
 export const sourceBucketName = (project: string, stage: string) =>
   slug(`${project}-${serviceName(stage)}-src`, 63);
 
-/** The Cloud Run URL that depends only on name, project number and region. */
+/**
+ * The Cloud Run URL that depends only on name, project number and region (cloud.google.com/run/
+ * docs/triggering/https-request, deterministic URL); a gen2 function's service has one too.
+ */
 export const deterministicRunUrl = (name: string, projectNumber: string, region: string) =>
   `https://${name}-${projectNumber}.${region}.run.app`;
 
@@ -35,7 +38,3 @@ export const buildAccountId = (stage: string) => slug(`cxwh-build-${stage}`, 30)
 /** Cloud Run's service agent in a project (cloud.google.com/iam/docs/service-agents). */
 export const cloudRunServiceAgent = (projectNumber: string) =>
   `service-${projectNumber}@serverless-robot-prod.iam.gserviceaccount.com`;
-
-/** The URL of a Cloud Functions gen2 function, which depends only on region, project and name. */
-export const functionUrl = (name: string, project: string, region: string) =>
-  `https://${region}-${project}.cloudfunctions.net/${name}`;

@@ -1,5 +1,5 @@
-/** Edit distance between two strings (insertions, deletions, substitutions). */
-export function editDistance(a: string, b: string): number {
+/** Edit distances (insertions, deletions, substitutions) from `a` to each prefix of `b`. */
+function prefixDistances(a: string, b: string): number[] {
   let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const current = [i];
@@ -9,13 +9,33 @@ export function editDistance(a: string, b: string): number {
     }
     previous = current;
   }
-  return previous[b.length];
+  return previous;
+}
+
+/** Edit distance between two strings (insertions, deletions, substitutions). */
+export function editDistance(a: string, b: string): number {
+  return prefixDistances(a, b)[b.length];
+}
+
+function closest(
+  known: readonly string[],
+  distance: (k: string) => number,
+  within: number,
+): string | undefined {
+  let best: { key: string; distance: number } | undefined;
+  for (const key of known) {
+    const d = distance(key.toLowerCase());
+    if (!best || d < best.distance) best = { key, distance: d };
+  }
+  return best && best.distance <= within ? best.key : undefined;
 }
 
 /**
- * The known key a misspelt one most likely meant, or undefined when none is close. A key that
- * contains, or is contained in, a known key wins (`webhookTimeout` → `webhookTimeoutSeconds`);
- * otherwise the smallest edit distance, ignoring case, within a third of the key's length.
+ * The known key a misspelt one most likely meant, or undefined when none is close, ignoring case:
+ * a key that contains, or is contained in, a known key (`webhookTimeout` → `webhookTimeoutSeconds`);
+ * else the smallest edit distance, within a third of the key's length; else a misspelt beginning of
+ * a known key (`webhookTimout` → `webhookTimeoutSeconds`), within a fifth of the key's length, so a
+ * short word never matches the first letters of a key by chance.
  */
 export function nearestKey(unknown: string, known: readonly string[]): string | undefined {
   const u = unknown.toLowerCase();
@@ -23,10 +43,8 @@ export function nearestKey(unknown: string, known: readonly string[]): string | 
     .filter((k) => k.toLowerCase().includes(u) || u.includes(k.toLowerCase()))
     .sort((x, y) => Math.abs(x.length - u.length) - Math.abs(y.length - u.length));
   if (containing.length > 0 && u.length >= 3) return containing[0];
-  let best: { key: string; distance: number } | undefined;
-  for (const key of known) {
-    const distance = editDistance(u, key.toLowerCase());
-    if (!best || distance < best.distance) best = { key, distance };
-  }
-  return best && best.distance <= Math.max(2, Math.floor(u.length / 3)) ? best.key : undefined;
+  return (
+    closest(known, (k) => editDistance(u, k), Math.max(2, Math.floor(u.length / 3))) ??
+    closest(known, (k) => Math.min(...prefixDistances(u, k)), Math.floor(u.length / 5))
+  );
 }

@@ -1,3 +1,4 @@
+import type * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
 import * as time from '@pulumiverse/time';
 
@@ -12,6 +13,13 @@ import * as time from '@pulumiverse/time';
  */
 export const WAIT_AFTER_ENABLING = '30s';
 export const WAIT_AFTER_GRANTING = '60s';
+/**
+ * "After you create a service account, you might need to wait for 60 seconds or more before you
+ * use the service account ... read operations are eventually consistent" (cloud.google.com/iam/
+ * docs/service-accounts-create): a grant made at once can fail with "service account ... does not
+ * exist".
+ */
+export const WAIT_AFTER_CREATING_ACCOUNT = '60s';
 
 /**
  * A pause (a `time.Sleep` resource, not a busy loop) after `after` are created. It waits on create
@@ -21,7 +29,7 @@ export function propagationWait(
   name: string,
   duration: string,
   after: pulumi.CustomResource[],
-  parent: pulumi.Resource,
+  parent?: pulumi.Resource,
 ): time.Sleep {
   return new time.Sleep(
     name,
@@ -31,6 +39,22 @@ export function propagationWait(
     },
     { parent, dependsOn: after },
   );
+}
+
+/**
+ * A just-created service account's `email`, `member` and `name`, resolved only once WAIT_AFTER_
+ * CREATING_ACCOUNT has passed: whatever grants to the account, or runs as it, waits by taking them
+ * (the eks `resolvedRole` idiom).
+ */
+export function afterAccountCreated(
+  name: string,
+  account: gcp.serviceaccount.Account,
+  parent: pulumi.Resource,
+): { email: pulumi.Output<string>; member: pulumi.Output<string>; name: pulumi.Output<string> } {
+  const wait = propagationWait(name, WAIT_AFTER_CREATING_ACCOUNT, [account], parent);
+  const after = <T>(value: pulumi.Output<T>) =>
+    pulumi.all([value, wait.id]).apply(([resolved]) => resolved);
+  return { email: after(account.email), member: after(account.member), name: after(account.name) };
 }
 
 /**

@@ -1,8 +1,7 @@
 // What a stack may tell the service and its runtime account: extra environment, secrets, project
 // roles and resources. Pure parsers; each error names the key, the entry and the fix.
 
-/** The service's log levels (service/config.ts reads LOG_LEVEL and accepts exactly these). */
-export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+import { LOG_LEVELS } from '../service/envContract';
 
 /**
  * Environment names a stack may not set. `WEBHOOK_*` is the service's own contract, derived from the

@@ -1,8 +1,10 @@
 import * as pulumi from '@pulumi/pulumi';
+import { DEFAULT_LOG_LEVEL, ENV } from '../service/envContract';
 import type { AuthMode } from './config';
 
-// The one place where stage config becomes the service's WEBHOOK_* contract (service/config.ts).
-// Every value is derived from config or resource outputs; none is typed a second time.
+// The one place where stage config becomes the service's WEBHOOK_* contract (its names in
+// service/envContract.ts, parsed by service/config.ts). Every value is derived from config or
+// resource outputs; none is typed a second time.
 
 export interface WebhookEnvArgs {
   readonly auth: AuthMode;
@@ -30,7 +32,7 @@ export interface WebhookEnvArgs {
  */
 export const RUNTIME_ENV: Readonly<Record<string, string>> = Object.freeze({
   NODE_ENV: 'production',
-  LOG_LEVEL: 'info',
+  [ENV.logLevel]: DEFAULT_LOG_LEVEL,
 });
 
 /** `WEBHOOK_AUTH` for a deployment mode. A header secret is a second factor next to Cloud Run's check. */
@@ -46,26 +48,26 @@ export function invokerCheckEnabled(auth: AuthMode): boolean {
 /** The plain (non-secret) environment of the service. */
 export function webhookEnv(args: WebhookEnvArgs): Record<string, pulumi.Input<string>> {
   const env: Record<string, pulumi.Input<string>> = {
-    WEBHOOK_AUTH: webhookAuthSetting(args.auth),
-    WEBHOOK_ALLOWED_CALLERS: args.callerEmail,
+    [ENV.auth]: webhookAuthSetting(args.auth),
+    [ENV.allowedCallers]: args.callerEmail,
     // Dialogflow's exact `aud` is not documented: accept the URL it calls with and without a
-    // trailing slash. `id-token` requires it; `platform` checks it too, so a token Cloud Run
-    // admitted for another of the service's audiences is still refused.
-    WEBHOOK_AUDIENCE: pulumi.interpolate`${args.audienceUrl},${args.audienceUrl}/`,
-    WEBHOOK_TIMEOUT_MS: String(args.webhookTimeoutSeconds * 1000),
-    WEBHOOK_CONCURRENCY: String(args.concurrency),
-    GOOGLE_CLOUD_PROJECT: args.project,
+    // trailing slash. `id-token` requires it; `platform` logs an `aud` outside it once (Cloud Run
+    // has checked `aud`), which tells the form Dialogflow sends.
+    [ENV.audience]: pulumi.interpolate`${args.audienceUrl},${args.audienceUrl}/`,
+    [ENV.timeoutMs]: String(args.webhookTimeoutSeconds * 1000),
+    [ENV.concurrency]: String(args.concurrency),
+    [ENV.project]: args.project,
     ...RUNTIME_ENV,
   };
   if (args.auth === 'header') {
     if (!args.headerName) throw new Error('header auth needs a header name');
-    env.WEBHOOK_HEADER_NAME = args.headerName;
+    env[ENV.headerName] = args.headerName;
   }
   for (const name of Object.keys(args.extra ?? {})) {
-    if (name in env && name !== 'LOG_LEVEL') throw new Error(`serviceEnv may not set ${name}`);
+    if (name in env && name !== ENV.logLevel) throw new Error(`serviceEnv may not set ${name}`);
   }
   return { ...env, ...args.extra };
 }
 
 /** Where the header secret's value comes from, as an env var name. */
-export const HEADER_VALUE_ENV = 'WEBHOOK_HEADER_VALUE';
+export const HEADER_VALUE_ENV = ENV.headerValue;

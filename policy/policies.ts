@@ -179,12 +179,12 @@ interface Protection {
  * the service or function, its source bucket, the header secret.
  */
 const LABELLED_PROTECTION: Readonly<Record<string, Protection>> = {
-  // Cloud Run's own flag defaults to true in the provider.
+  // The provider's guard (a field of its state, not of Cloud Run's API) defaults to true.
   [CLOUD_RUN_SERVICE]: {
     what: 'deletionProtection not false',
     by: (p) => p.deletionProtection !== false,
   },
-  // Gen2 functions have no such flag.
+  // Gen2 functions are guarded by deletionPolicy alone (guardedByProvider), as every kind may be.
   [FUNCTION]: { by: () => false },
   // A bucket that keeps its objects cannot be deleted while the live revision's source is in it.
   [BUCKET]: { what: 'forceDestroy not true', by: (p) => p.forceDestroy !== true },
@@ -219,7 +219,7 @@ function deletable(
     'deletionPolicy: "PREVENT"',
     ...(rule.what ? [rule.what] : []),
   ];
-  return `${r.type} "${r.name}" can be deleted: set ${fixes.slice(0, -1).join(', ')} or ${fixes.at(-1)}.`;
+  return `${r.type} "${r.name}" can be deleted: set ${fixes.slice(0, -1).join(', ')} or ${fixes[fixes.length - 1]}.`;
 }
 
 export const prodProtected: ResourceValidationPolicy = {
@@ -375,6 +375,32 @@ export const cxWebhookAfterInvokerGrant: StackValidationPolicy = {
   },
 };
 
+/** Launch stages a Cloud Run service declares to use a Preview feature (the provider's launchStage). */
+const PREVIEW_STAGES = ['ALPHA', 'BETA'];
+
+/** Whether a Cloud Run service runs source from Cloud Storage without a build (`sourceCode`). */
+const deploysWithoutBuild = (props: Props) => {
+  const containers = at(props, 'template', 'containers');
+  return Array.isArray(containers) && containers.some((c) => isObject(c) && c.sourceCode);
+};
+
+export const previewFeaturesDeclared: ResourceValidationPolicy = {
+  name: 'preview-features-declared',
+  description:
+    'A Cloud Run service that runs its source without a build (sourceCode, a Preview feature the ' +
+    'provider marks Beta) declares launchStage BETA, which Cloud Run requires for Preview features.',
+  enforcementLevel: 'mandatory',
+  severity: 'medium',
+  validateResource: forTypes([CLOUD_RUN_SERVICE], (props, args, report) => {
+    if (deploysWithoutBuild(props) && !PREVIEW_STAGES.includes(String(props.launchStage))) {
+      report(
+        `${args.type} "${args.name}" uses sourceCode but declares launchStage ` +
+          `${JSON.stringify(props.launchStage)}: set launchStage: "BETA".`,
+      );
+    }
+  }),
+};
+
 /** Every policy in the pack. */
 export const POLICIES = [
   noPublicAccess,
@@ -385,4 +411,5 @@ export const POLICIES = [
   prodStackProtected,
   invokerCheckOffVerifiesTokens,
   cxWebhookAfterInvokerGrant,
+  previewFeaturesDeclared,
 ] as const;

@@ -5,11 +5,16 @@
 //   npm run agent:check -- --export <dir> [--webhook <display name>]
 import { servedTags } from '../service/composition';
 import { SMOKE_TAG } from '../service/smoke';
-import { CliError, UsageError, parseCli, runAsScript, runCli, type CliIo } from './cli';
+import { CliError, UsageError, parseCli, runAsScript, runCli, type CliIo } from '../lib/cli';
 import { loadAgentFromApi } from './cx/agentFromApi';
 import { loadAgentFromExport } from './cx/agentFromExport';
 import { sameResource, type AgentModel } from './cx/agentModel';
-import { ENDPOINT_HELP, describeEndpoint, type PulumiOptions } from './cx/connection';
+import {
+  ENDPOINT_HELP,
+  describeEndpoint,
+  requireCredentials,
+  type PulumiOptions,
+} from './cx/connection';
 import { describeApiError } from './cx/rpcStatus';
 import { SMOKE_FLOW, TARGET_OPTIONS, WEBHOOK, resolveTarget } from './cx/target';
 import { checkCalls, wiringProblems, type CheckedCall, type Verdict } from './cx/fulfillments';
@@ -98,10 +103,12 @@ async function resolveCheck(
     target: {
       webhook: resources.webhook,
       smokeFlow: resources.flow,
-      load: () =>
-        loadAgentFromApi(agent, options).catch((error: unknown) => {
+      load: async () => {
+        await requireCredentials(options);
+        return loadAgentFromApi(agent, options).catch((error: unknown) => {
           throw new CliError(describeApiError(error, describeEndpoint(options)), 3);
-        }),
+        });
+      },
     },
   };
 }

@@ -4,13 +4,14 @@
 //   npm run chat -- <stack>
 //   npm run chat -- --agent <agent>
 import { createInterface } from 'node:readline';
-import { parseCli, runAsScript, runCli, type CliIo } from './cli';
+import { parseCli, runAsScript, runCli, type CliIo } from '../lib/cli';
 import {
   CALL_OPTIONS,
   ENDPOINT_HELP,
   describeEndpoint,
   type DialogflowClientOptions,
   type PulumiOptions,
+  requireCredentials,
 } from './cx/connection';
 import { TARGET_OPTIONS, resolveTarget } from './cx/target';
 import { codeName, describeApiError } from './cx/rpcStatus';
@@ -214,6 +215,7 @@ export async function main(argv: string[], io: CliIo, deps: ChatDeps = {}): Prom
         io.out(HELP);
         return 0;
       }
+      await requireCredentials(target.options);
       return converse(target, io, deps);
     },
     io,

@@ -1,7 +1,7 @@
 // Serves the public half of the local signing key in Google's certs format, so the service can run
-// in id-token mode on this machine (see README, "Try id-token locally").
+// in id-token mode on this machine (see docs/security.md, "Try id-token locally").
 //   npm run local-idp -- [--port 8081] [--key .local/idp/key.pem]
-import { CliError, UsageError, parseCli, runAsScript, runCli, type CliIo } from './cli';
+import { CliError, UsageError, parseCli, runAsScript, runCli, type CliIo } from '../lib/cli';
 import { loadOrCreateKey, startCertsServer, type CertsServer } from './localIdp';
 import { DEFAULT_KEY } from './simulate';
 

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { JsonValue, WebhookRequest } from '../service/protocol/types';
-import { CliError, UsageError, parseCli, runAsScript, runCli, type CliIo } from './cli';
+import { CliError, UsageError, parseCli, runAsScript, runCli, type CliIo } from '../lib/cli';
 import {
   LOCAL_SERVICE_AGENT,
   forwardedByCloudRun,

@@ -3,13 +3,22 @@
 //   npm run smoke -- <stack> [--wait 300] [--json]
 //   npm run smoke -- --agent <agent> --flow <smoke flow>
 import { SMOKE_EVENT } from '../service/smoke';
-import { CliError, UsageError, parseCli, runAsScript, runCli, seconds, type CliIo } from './cli';
+import {
+  CliError,
+  UsageError,
+  parseCli,
+  runAsScript,
+  runCli,
+  seconds,
+  type CliIo,
+} from '../lib/cli';
 import {
   CALL_OPTIONS,
   ENDPOINT_HELP,
   describeEndpoint,
   type DialogflowClientOptions,
   type PulumiOptions,
+  requireCredentials,
 } from './cx/connection';
 import { SMOKE_FLOW, TARGET_OPTIONS, resolveTarget } from './cx/target';
 import { Code, describeApiError } from './cx/rpcStatus';
@@ -228,6 +237,7 @@ export async function main(argv: string[], io: CliIo, deps: SmokeDeps = {}): Pro
         io.out(HELP);
         return 0;
       }
+      await requireCredentials(target.options);
       const result = await runSmoke(target, io, deps);
       if (target.json) io.out(JSON.stringify(result, null, 2));
       else if (result.outcome === 'api-error') {

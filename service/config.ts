@@ -1,8 +1,15 @@
 import { isIP } from 'node:net';
-import type { LogLevel } from './logging';
+import {
+  AUTH_STRATEGIES,
+  DEFAULT_LOG_LEVEL,
+  ENV,
+  INTEGERS,
+  LOG_LEVELS,
+  type AuthStrategyName,
+  type LogLevel,
+} from './envContract';
 
-export const AUTH_STRATEGIES = ['platform', 'id-token', 'basic', 'header', 'none'] as const;
-export type AuthStrategyName = (typeof AUTH_STRATEGIES)[number];
+export { AUTH_STRATEGIES, type AuthStrategyName } from './envContract';
 
 /** Google's signing certificates in PEM form, as google-auth-library fetches them by default. */
 export const GOOGLE_CERTS_URL = 'https://www.googleapis.com/oauth2/v1/certs';
@@ -49,7 +56,6 @@ export class ConfigError extends Error {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 const EMAIL = /^[^\s@,]+@[^\s@,]+\.[^\s@,]+$/;
 // RFC 9110 token characters: what a header name may contain.
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -60,7 +66,8 @@ const list = (raw: string | undefined): string[] =>
     .map((s) => s.trim())
     .filter((s) => s !== '');
 
-function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+function integer(env: Env, name: keyof typeof INTEGERS): number {
+  const { fallback, min, max } = INTEGERS[name];
   const raw = env[name]?.trim();
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
@@ -221,7 +228,7 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
     header = Object.freeze({ name, value: headerSecret(env) });
   }
 
-  const logLevel = (env.LOG_LEVEL?.trim().toLowerCase() || 'info') as LogLevel;
+  const logLevel = (env.LOG_LEVEL?.trim().toLowerCase() || DEFAULT_LOG_LEVEL) as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) {
     throw new ConfigError(
       `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${env.LOG_LEVEL}"`,
@@ -229,7 +236,7 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
   }
 
   return Object.freeze({
-    port: integer(env, 'PORT', 8080, 0, 65535),
+    port: integer(env, 'PORT'),
     host: parseHost(env),
     auth: Object.freeze(auth),
     allowedCallers: Object.freeze(allowedCallers),
@@ -237,11 +244,11 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
     idTokenCertsUrl,
     basic,
     header,
-    timeoutMs: integer(env, 'WEBHOOK_TIMEOUT_MS', 5000, 1000, 30000),
+    timeoutMs: integer(env, ENV.timeoutMs),
     logLevel,
     project: env.GOOGLE_CLOUD_PROJECT?.trim() || undefined,
     revision: env.K_REVISION?.trim() || 'local',
     service: env.K_SERVICE?.trim() || undefined,
-    concurrency: integer(env, 'WEBHOOK_CONCURRENCY', 80, 1, 1000),
+    concurrency: integer(env, ENV.concurrency),
   });
 }

@@ -1,4 +1,4 @@
-import { parseCli, UsageError } from '../../scripts/cli';
+import { parseCli, UsageError } from '../../lib/cli';
 
 type Spec = Record<
   string,

@@ -1,5 +1,7 @@
 import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
+import { afterAccountCreated } from '../../infra/propagationWait';
+import type { IamCondition } from '../roles';
 
 export interface CiAccountArgs {
   /** Where the account lives. */
@@ -9,6 +11,8 @@ export interface CiAccountArgs {
   readonly description: string;
   /** Project → the roles to grant the account there. */
   readonly roles: ReadonlyMap<string, readonly string[]>;
+  /** Role → the condition its grants carry, wherever that role is granted. */
+  readonly conditions?: ReadonlyMap<string, IamCondition>;
   /** Who may act as the account: a Workload Identity principal set. */
   readonly impersonator: pulumi.Input<string>;
 }
@@ -31,12 +35,14 @@ export class CiAccount extends pulumi.ComponentResource {
         displayName: args.accountId,
         description: args.description,
       },
-      { parent: this },
+      { parent: this, dependsOn: opts?.dependsOn },
     );
+    // A new account is not usable at once; grants to it wait (WAIT_AFTER_CREATING_ACCOUNT).
+    const created = afterAccountCreated(`${name}-created`, account, this);
     new gcp.serviceaccount.IAMMember(
       `${name}-federation`,
       {
-        serviceAccountId: account.name,
+        serviceAccountId: created.name,
         role: 'roles/iam.workloadIdentityUser',
         member: args.impersonator,
       },
@@ -46,13 +52,13 @@ export class CiAccount extends pulumi.ComponentResource {
       for (const role of roles) {
         new gcp.projects.IAMMember(
           `${name}-${project}-${role.replace(/^roles\//, '').replace(/\./g, '-')}`,
-          { project, role, member: account.member },
+          { project, role, member: created.member, condition: args.conditions?.get(role) },
           { parent: this },
         );
       }
     }
-    this.email = account.email;
-    this.member = account.member;
+    this.email = created.email;
+    this.member = created.member;
     this.registerOutputs({ email: this.email });
   }
 }

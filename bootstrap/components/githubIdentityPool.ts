@@ -48,25 +48,33 @@ function refCondition(refs: readonly string[]): string {
  * first use without protection, so a job naming an environment proves nothing by itself; the ref
  * and the workflow file tie the token to reviewed code. Claims: docs.github.com/en/actions/
  * reference/security/oidc (`environment`, `event_name`, `ref`, `job_workflow_ref` =
- * `owner/repo/.github/workflows/<file>@<ref>` for a job of that file).
+ * `owner/repo/.github/workflows/<file>@<ref>` for a job of that file). The repository part is
+ * compared with the token's own `repository` claim, so it matches however GitHub spells the name.
  */
-function jobCondition(repository: string, job: AdmittedJob): string {
+function jobCondition(job: AdmittedJob): string {
   return `(${[
     `assertion.environment == '${job.environment}'`,
     job.events.length === 1
       ? `assertion.event_name == '${job.events[0]}'`
       : `assertion.event_name in [${quoted(job.events)}]`,
     refCondition(job.refs),
-    `assertion.job_workflow_ref == '${repository}/.github/workflows/${job.workflow}@' + assertion.ref`,
+    `assertion.job_workflow_ref == assertion.repository + '/.github/workflows/${job.workflow}@' + assertion.ref`,
   ].join(' && ')})`;
 }
 
-/** The CEL condition every token must meet before the pool accepts it. */
+/**
+ * The CEL condition every token must meet before the pool accepts it. GitHub treats repository
+ * names case-insensitively while the token carries the name as GitHub stores it, and Google
+ * compares strings exactly ("GitHub does not distinguish between "foobar" and "FooBar", but Google
+ * Cloud does", google-github-actions/auth docs/TROUBLESHOOTING.md): the name is compared in lower
+ * case (`lowerAscii`, CEL's strings extension). The numeric ID, when given, is exact and survives a
+ * rename (docs/SECURITY_CONSIDERATIONS.md there).
+ */
 export function admissionCondition(args: GithubIdentityPoolArgs): string {
   const condition = [
-    `assertion.repository == '${args.repository}'`,
+    `assertion.repository.lowerAscii() == '${args.repository.toLowerCase()}'`,
     ...(args.repositoryId ? [`assertion.repository_id == '${args.repositoryId}'`] : []),
-    `(${args.jobs.map((job) => jobCondition(args.repository, job)).join(' || ')})`,
+    `(${args.jobs.map(jobCondition).join(' || ')})`,
   ].join(' && ');
   if (condition.length > MAX_CONDITION_LENGTH) {
     throw new Error(
@@ -98,7 +106,7 @@ export class GithubIdentityPool extends pulumi.ComponentResource {
         displayName: `${args.stage} GitHub Actions`,
         description: `GitHub Actions of ${args.repository}`,
       },
-      { parent: this },
+      { parent: this, dependsOn: opts?.dependsOn },
     );
     const provider = new gcp.iam.WorkloadIdentityPoolProvider(
       name,

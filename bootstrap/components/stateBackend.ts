@@ -29,7 +29,8 @@ export class StateBackend extends pulumi.ComponentResource {
 
   constructor(name: string, args: StateBackendArgs, opts?: pulumi.ComponentResourceOptions) {
     super('cx-webhook-kit:bootstrap:StateBackend', name, {}, opts);
-    const keep = { parent: this, protect: true };
+    // Children do not inherit the component's dependsOn: the first ones wait for the APIs.
+    const keep = { parent: this, protect: true, dependsOn: opts?.dependsOn };
     const bucket = new gcp.storage.Bucket(
       name,
       {
@@ -39,6 +40,9 @@ export class StateBackend extends pulumi.ComponentResource {
         uniformBucketLevelAccess: true,
         publicAccessPrevention: 'enforced',
         versioning: { enabled: true },
+        // A deleted state version stays restorable this long; the deployer, which may delete
+        // objects here but not administer the bucket, cannot shorten it (bootstrap/roles.ts).
+        softDeletePolicy: { retentionDurationSeconds: NONCURRENT_DAYS * 24 * 3600 },
         lifecycleRules: [
           {
             action: { type: 'Delete' },

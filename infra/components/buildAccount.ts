@@ -2,22 +2,17 @@ import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
 import { buildAccountId } from '../names';
 import { grantProjectRoles } from '../projectRoles';
-import { afterGrants } from '../propagationWait';
+import { afterAccountCreated, afterGrants } from '../propagationWait';
 
 /**
- * What a Cloud Functions build needs, and nothing more (cloud.google.com/functions/docs/securing/
- * build-custom-sa): write its logs, push the image to the `gcf-artifacts` repository Cloud
- * Functions creates on first deploy, and read the source, which Cloud Functions copies into its own
- * `gcf-v2-sources-<number>-<region>` bucket before the build fetches it (the build's "Access to
- * bucket gcf-v2-sources-… denied. You must grant Storage Object Viewer" failure,
- * hashicorp/terraform-provider-google#20571). Neither that repository nor that bucket exists
- * before the first deploy, so these roles are granted on the project.
+ * What a function's build needs: the one role Google's page on the build service account
+ * recommends, "grant the Cloud Run Builder (roles/run.builder) role to the Cloud Build service
+ * account on the project" (cloud.google.com/run/docs/configuring/services/build-service-account).
+ * It covers writing the build's logs, pushing the image to the `gcf-artifacts` repository and
+ * reading the source Cloud Functions copies into its `gcf-v2-sources-<number>-<region>` bucket;
+ * neither exists before the first deploy, hence a project grant.
  */
-export const BUILD_ROLES = [
-  'roles/logging.logWriter',
-  'roles/artifactregistry.writer',
-  'roles/storage.objectViewer',
-] as const;
+export const BUILD_ROLES = ['roles/run.builder'] as const;
 
 export interface BuildAccountArgs {
   readonly project: string;
@@ -48,9 +43,10 @@ export class BuildAccount extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: opts?.dependsOn },
     );
-    const grants = grantProjectRoles(name, args.project, BUILD_ROLES, account.member, this);
-    this.name = account.name;
-    this.member = account.member;
+    const created = afterAccountCreated(`${name}-created`, account, this);
+    const grants = grantProjectRoles(name, args.project, BUILD_ROLES, created.member, this);
+    this.name = created.name;
+    this.member = created.member;
     this.ready = afterGrants(`${name}-propagation`, grants, this);
     this.registerOutputs({ name: this.name, roles: [...BUILD_ROLES] });
   }

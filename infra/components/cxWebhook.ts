@@ -10,6 +10,11 @@ export interface CxWebhookArgs {
   readonly webhookTimeoutSeconds: number;
   /** For `auth: header`: the header Dialogflow adds, with its value from Secret Manager. */
   readonly header?: { name: string; secretVersion: pulumi.Input<string> };
+  /**
+   * The full name of an existing webhook of the agent to adopt instead of creating one
+   * (`projects/…/locations/…/agents/…/webhooks/…`, the provider's import ID).
+   */
+  readonly adopt?: string;
 }
 
 /**
@@ -21,6 +26,12 @@ export interface CxWebhookArgs {
  * where the stage protects its service (`protect` in the options): the preview `pulumi destroy`
  * runs first then refuses before anything is deleted, instead of destroy failing half-way. In an
  * agent the stack created it is `deletedWith` that agent (options), which destroy keeps.
+ *
+ * An adopted webhook (`adopt`) is imported with Pulumi's `import` option, keeping its display name
+ * (`ignoreChanges`, which copies the live value on import), then updated to these inputs like any
+ * other, so the fulfillments that already call it reach this service. The stack did not create
+ * it, so when the stack lets go of it (destroy, or another ID) it stays in the agent
+ * (`retainOnDelete`).
  */
 export class CxWebhook extends pulumi.ComponentResource {
   /** `projects/…/locations/…/agents/…/webhooks/…` */
@@ -43,7 +54,16 @@ export class CxWebhook extends pulumi.ComponentResource {
             : undefined,
         },
       },
-      { parent: this, dependsOn: opts?.dependsOn, deletedWith: opts?.deletedWith },
+      {
+        parent: this,
+        dependsOn: opts?.dependsOn,
+        deletedWith: opts?.deletedWith,
+        ...(args.adopt && {
+          import: args.adopt,
+          ignoreChanges: ['displayName'],
+          retainOnDelete: true,
+        }),
+      },
     );
     this.webhookName = webhook.id;
     this.registerOutputs({ webhookName: this.webhookName });

@@ -1,6 +1,7 @@
 import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
 import { ORDER_PARAM } from '../../service/handlers/validateOrderNumber';
+import type { AgentCatalogue } from './agentTestCases';
 
 /**
  * IDs Dialogflow gives the objects every agent is created with; @pulumi/gcp's CxFlow
@@ -19,6 +20,9 @@ export const DEMO_TAGS = {
 
 /** Dialogflow's system entity for whole numbers, as a resource name. */
 const INTEGER_ENTITY = 'projects/-/locations/-/agents/-/entityTypes/sys.number-integer';
+
+const ORDER_INTENT = 'cx-webhook-kit.order-status';
+const ORDER_PAGE = 'Order status';
 
 const say = (...texts: string[]) => [{ text: { texts } }];
 
@@ -40,17 +44,20 @@ export interface DemoAgentWiringArgs {
 export class DemoAgentWiring extends pulumi.ComponentResource {
   readonly startFlowName: pulumi.Output<string>;
   readonly orderPageName: pulumi.Output<string>;
+  /** What it wires, by display name, for the test cases in agent/test-cases/. */
+  readonly catalogue: AgentCatalogue;
 
   constructor(name: string, args: DemoAgentWiringArgs, opts?: pulumi.ComponentResourceOptions) {
     super('cx-webhook-kit:infra:DemoAgentWiring', name, {}, opts);
     const child = { parent: this, dependsOn: opts?.dependsOn, deletedWith: opts?.deletedWith };
     const startFlow = pulumi.interpolate`${args.agent}/flows/${DEFAULT_START_FLOW_ID}`;
+    const welcomeIntent = pulumi.interpolate`${args.agent}/intents/${DEFAULT_WELCOME_INTENT_ID}`;
 
     const orderIntent = new gcp.diagflow.CxIntent(
       `${name}-order-status`,
       {
         parent: args.agent,
-        displayName: 'cx-webhook-kit.order-status',
+        displayName: ORDER_INTENT,
         description: 'Asks about an order; leads to the Order status page.',
         trainingPhrases: [
           'Where is my order?',
@@ -67,7 +74,7 @@ export class DemoAgentWiring extends pulumi.ComponentResource {
       `${name}-order-status`,
       {
         parent: startFlow,
-        displayName: 'Order status',
+        displayName: ORDER_PAGE,
         form: {
           parameters: [
             {
@@ -113,7 +120,7 @@ export class DemoAgentWiring extends pulumi.ComponentResource {
         displayName: 'Default Start Flow',
         transitionRoutes: [
           {
-            intent: pulumi.interpolate`${args.agent}/intents/${DEFAULT_WELCOME_INTENT_ID}`,
+            intent: welcomeIntent,
             triggerFulfillment: { webhook: args.webhook, tag: DEMO_TAGS.greeting },
           },
           {
@@ -130,6 +137,17 @@ export class DemoAgentWiring extends pulumi.ComponentResource {
     );
     this.startFlowName = defaultStartFlow.id;
     this.orderPageName = orderPage.id;
+    this.catalogue = {
+      intents: {
+        'Default Welcome Intent': welcomeIntent,
+        [ORDER_INTENT]: orderIntent.id,
+      },
+      pages: {
+        'Start Page': pulumi.interpolate`${startFlow}/pages/START_PAGE`,
+        [ORDER_PAGE]: orderPage.id,
+      },
+      flows: { 'Default Start Flow': defaultStartFlow.id },
+    };
     this.registerOutputs({ startFlowName: this.startFlowName, orderPageName: this.orderPageName });
   }
 }

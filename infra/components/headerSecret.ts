@@ -4,6 +4,8 @@ import { afterGrants } from '../propagationWait';
 
 export interface HeaderSecretArgs {
   readonly project: string;
+  /** The service's region: the one place the secret's payload is stored. */
+  readonly region: string;
   readonly stage: string;
   /** The value, from `pulumi config set --secret`; it stays a secret in state. */
   readonly value: pulumi.Output<string>;
@@ -44,10 +46,21 @@ export class HeaderSecret extends pulumi.ComponentResource {
         project: args.project,
         secretId: `cx-webhook-${args.stage}-header`,
         labels: args.labels,
-        replication: { auto: {} },
+        // User-managed, in the service's region: "a secret with an automatic replication policy
+        // can only be created if resource creation in global is allowed", which a resource
+        // locations organisation policy may forbid (cloud.google.com/secret-manager/docs/
+        // choosing-replication).
+        replication: { userManaged: { replicas: [{ location: args.region }] } },
         deletionProtection: args.deletionProtection,
       },
-      { ...child, dependsOn: opts?.dependsOn, protect: args.deletionProtection },
+      {
+        ...child,
+        dependsOn: opts?.dependsOn,
+        protect: args.deletionProtection,
+        // Replication cannot change after creation: a secret made before this setting keeps its
+        // automatic replication rather than being replaced (and its value lost) on update.
+        ignoreChanges: ['replication'],
+      },
     );
     const version = new gcp.secretmanager.SecretVersion(
       name,

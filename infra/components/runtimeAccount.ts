@@ -2,6 +2,7 @@ import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
 import { accountId } from '../names';
 import { grantProjectRoles } from '../projectRoles';
+import { afterAccountCreated } from '../propagationWait';
 
 export interface RuntimeAccountArgs {
   readonly project: string;
@@ -33,9 +34,11 @@ export class RuntimeAccount extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: opts?.dependsOn },
     );
-    this.email = account.email;
-    this.member = account.member;
-    this.grants = grantProjectRoles(name, args.project, args.projectRoles, account.member, this);
+    // Everything that grants to the account or runs as it takes these, so it waits for them.
+    const created = afterAccountCreated(`${name}-created`, account, this);
+    this.email = created.email;
+    this.member = created.member;
+    this.grants = grantProjectRoles(name, args.project, args.projectRoles, created.member, this);
     this.registerOutputs({ email: this.email, roles: args.projectRoles });
   }
 }

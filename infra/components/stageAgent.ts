@@ -11,6 +11,10 @@ export interface StageAgentArgs {
   readonly deletionProtection: boolean;
 }
 
+/** The full resource name of an existing agent. */
+export const existingAgentName = (project: string, location: string, agentId: string) =>
+  `projects/${project}/locations/${location}/agents/${agentId}`;
+
 /**
  * The stage's CX agent: an existing one, referenced by name and never modified here, or one created
  * for the stack. A created agent is kept when the stack is destroyed (`retainOnDelete`): people
@@ -30,9 +34,7 @@ export class StageAgent extends pulumi.ComponentResource {
   constructor(name: string, args: StageAgentArgs, opts?: pulumi.ComponentResourceOptions) {
     super('cx-webhook-kit:infra:StageAgent', name, {}, opts);
     if (args.agentId) {
-      this.name = pulumi.output(
-        `projects/${args.project}/locations/${args.location}/agents/${args.agentId}`,
-      );
+      this.name = pulumi.output(existingAgentName(args.project, args.location, args.agentId));
     } else {
       this.created = new gcp.diagflow.CxAgent(
         name,

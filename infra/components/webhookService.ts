@@ -3,8 +3,14 @@ import * as pulumi from '@pulumi/pulumi';
 import type { Target } from '../config';
 import { serviceName } from '../names';
 
-/** The Node.js runtime the bundle runs on; the bundle targets Node 20 and later. */
-export const NODE_RUNTIME = 'nodejs22';
+/**
+ * The Node.js runtime the service deploys on, and the major the tests run on: the newest LTS that
+ * is GA both as a Cloud Run base image (`google-24-full/nodejs24`,
+ * cloud.google.com/run/docs/configuring/services/runtime-base-images) and as a Cloud Run functions
+ * runtime (cloud.google.com/run/docs/runtimes/function-runtimes: nodejs24 supported until
+ * 2028-04-30; nodejs26 is Preview there).
+ */
+export const NODE_RUNTIME = 'nodejs24';
 
 export interface SecretEnvRef {
   /** The environment variable. */
@@ -44,7 +50,11 @@ export interface WebhookServiceArgs {
   readonly url: pulumi.Input<string>;
   readonly minInstances: number;
   readonly maxInstances: number;
-  /** Cloud Run's own deletion protection, and Pulumi's `protect` on the service or function. */
+  /**
+   * Pulumi's `protect` on the service or function, plus the provider's own guard: Cloud Run's
+   * `deletionProtection` and a function's `deletionPolicy: PREVENT`. Both guards live in the
+   * provider's state, not in Google's API, so they stop `pulumi up`/`destroy`, not the console.
+   */
   readonly deletionProtection: boolean;
   readonly webhookTimeoutSeconds: number;
   readonly memory: string;
@@ -52,6 +62,35 @@ export interface WebhookServiceArgs {
   readonly concurrency: number;
   /** Labels for the service or function (the stage profile among them). */
   readonly labels: Readonly<Record<string, string>>;
+}
+
+/**
+ * Cloud Run runs the bundle straight from Cloud Storage (`sourceCode`, no build): a Preview
+ * feature. The provider marks `sourceCode` "(Optional, Beta)" and documents `launchStage` as the
+ * way to "allow use of preview features" (@pulumi/gcp cloudrunv2/service.d.ts), so the service
+ * declares BETA while the feature is Preview. Preview features carry no SLA.
+ */
+export const SOURCE_DEPLOY_LAUNCH_STAGE = 'BETA';
+
+/**
+ * Whether `url` is a run.app URL of the Cloud Run service `service`: its deterministic form
+ * `https://<service>-<project number>.<region>.run.app` or the older `https://<service>-<hash>-
+ * <region code>.a.run.app` (cloud.google.com/run/docs/triggering/https-request).
+ */
+export function isRunUrlOf(url: string, service: string): boolean {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return false;
+  }
+  const host = parsed.hostname;
+  return (
+    parsed.protocol === 'https:' &&
+    host.startsWith(`${service}-`) &&
+    host.endsWith('.run.app') &&
+    /^[a-z0-9-]+$/.test(host.slice(service.length + 1, host.indexOf('.')))
+  );
 }
 
 /** Requests may run a little past the CX timeout (late results are discarded and logged), not far. */
@@ -114,6 +153,7 @@ export class WebhookService extends pulumi.ComponentResource {
         name: serviceName(args.stage),
         labels: args.labels,
         deletionProtection: args.deletionProtection,
+        launchStage: SOURCE_DEPLOY_LAUNCH_STAGE,
         // Dialogflow calls from Google's network over the public endpoint; IAM (or the service) decides who gets in.
         ingress: 'INGRESS_TRAFFIC_ALL',
         invokerIamDisabled: !args.invokerCheck,
@@ -126,7 +166,7 @@ export class WebhookService extends pulumi.ComponentResource {
             {
               // Source deploy without a build: Google's Node.js base image runs the bundle from the bucket.
               image: 'scratch',
-              baseImageUri: `${args.region}-docker.pkg.dev/serverless-runtimes/google-22-full/runtimes/${NODE_RUNTIME}`,
+              baseImageUri: `${args.region}-docker.pkg.dev/serverless-runtimes/google-24-full/runtimes/${NODE_RUNTIME}`,
               commands: ['node'],
               args: ['index.js'],
               sourceCode: { cloudStorageSource: args.source },
@@ -177,6 +217,7 @@ export class WebhookService extends pulumi.ComponentResource {
         location: args.region,
         name: fnName,
         labels: args.labels,
+        deletionPolicy: args.deletionProtection ? 'PREVENT' : 'DELETE',
         buildConfig: {
           runtime: NODE_RUNTIME,
           entryPoint: 'webhook',
@@ -208,15 +249,8 @@ export class WebhookService extends pulumi.ComponentResource {
           })),
         },
       },
-      // A gen2 function has no deletion protection field of its own: Pulumi's protect stands in.
       { parent: this, dependsOn, protect: args.deletionProtection },
     );
-    const url = pulumi.all([fn.url, args.url]).apply(([reported, expected]) => {
-      if (reported !== expected) {
-        throw new Error(`Cloud Functions reported ${reported}, not the expected ${expected}`);
-      }
-      return expected;
-    });
     // A gen2 function is served by a Cloud Run service; the invoker grant belongs on that service.
     // Cloud Functions reports it; its documented name is the function's (lowercased, `_` → `-`).
     const documentedName = fnName.toLowerCase().replace(/_/g, '-');
@@ -224,6 +258,19 @@ export class WebhookService extends pulumi.ComponentResource {
       const full = config?.service;
       return full ? full.slice(full.lastIndexOf('/') + 1) : documentedName;
     });
+    // Dialogflow calls the underlying service's run.app URL (the audience Cloud Run documents),
+    // not `Function.url` (cloudfunctions.net), whose accepted audience and path are unconfirmed.
+    const url = pulumi
+      .all([fn.serviceConfig, runServiceName, args.url])
+      .apply(([config, service, expected]) => {
+        const reported = config?.uri;
+        if (!reported || !isRunUrlOf(reported, service)) {
+          throw new Error(
+            `Cloud Functions reported ${reported ?? 'no URI'} for the function's Cloud Run service ${service}, not one of its run.app URLs (expected ${expected})`,
+          );
+        }
+        return expected;
+      });
     return { runServiceName, url };
   }
 }

@@ -2,7 +2,7 @@
 // and prints each resource, the inputs that decide its behaviour and what it depends on.
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { CliError, parseCli, runAsScript, runCli, UsageError, type CliIo } from '../../scripts/cli';
+import { CliError, parseCli, runAsScript, runCli, UsageError, type CliIo } from '../../lib/cli';
 import { runProgram } from './recorder';
 import { normalizeHashes, renderText, toPlan } from './render';
 import { readStackConfig } from './stackConfig';
@@ -15,7 +15,8 @@ Runs the Pulumi program offline, under mocks, with the config the Pulumi CLI wou
 (Pulumi.<stack>.yaml), and prints a summary per component, then every resource with the inputs
 that decide its behaviour, its options and what it waits for. Nothing contacts Google Cloud.
 
-  --json     the same as JSON (pipe it: npm run plan -- dev --json | jq .summary)
+  --json     the same as JSON (pipe it: npm run -s plan -- dev --json | jq .summary); on
+             failure {"error": {"message": …}} on stdout as well
   --golden   content hashes replaced by placeholders, as in infra/plan/golden/
   --help     this text
 
@@ -55,7 +56,15 @@ function main(argv: string[], io: CliIo): Promise<number> {
       const [stack, ...extra] = parsed.positionals;
       if (!stack) throw new UsageError('name a stack: npm run plan -- <stack>');
       if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
-      process.stdout.write(await plan(stack, parsed.values.json, parsed.values.golden));
+      const { json, golden } = parsed.values;
+      try {
+        process.stdout.write(await plan(stack, json, golden));
+      } catch (error) {
+        // A pipe such as `| jq` reads stdout only: it gets the error as an object too.
+        if (json && error instanceof CliError)
+          io.out(JSON.stringify({ error: { message: error.message } }));
+        throw error;
+      }
       return 0;
     },
     io,

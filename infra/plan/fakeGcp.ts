@@ -8,6 +8,7 @@ import {
   checkFulfillment,
   FLOW_NAME,
 } from './cxRules';
+import { checkTestCase } from './testCaseRules';
 
 // A small model of what Google Cloud answers for the resources and look-ups this program uses, so
 // the real program can run offline under Pulumi's mocks. It is strict: a resource type or invoke it
@@ -101,7 +102,8 @@ export class FakeGcp implements pulumi.runtime.Mocks {
     const inputs = args.inputs as Inputs;
     if (!args.custom) return { id: undefined, state: {} };
     const state = this.outputs(args.type, args.name, inputs);
-    const id = (state.id as string | undefined) ?? `${args.name}-id`;
+    // An imported resource keeps the ID it was imported by.
+    const id = args.id || ((state.id as string | undefined) ?? `${args.name}-id`);
     return { id, state: { ...inputs, ...state } };
   }
 
@@ -241,6 +243,12 @@ export class FakeGcp implements pulumi.runtime.Mocks {
         }
         const intentId = uuid(`${agent}/${i.displayName}`);
         return { id: `${agent}/intents/${intentId}`, name: intentId };
+      }
+      case 'gcp:diagflow/cxTestCase:CxTestCase': {
+        const agent = agentParent(type, name, i.parent);
+        checkTestCase(i, agent, `${type} (${name})`);
+        const id = uuid(`${agent}/${i.displayName}`);
+        return { id: `${agent}/testCases/${id}`, name: id };
       }
       case 'gcp:monitoring/notificationChannel:NotificationChannel': {
         const channel = `projects/${i.project}/notificationChannels/${BigInt(`0x${shortId(name)}`)}`;

@@ -35,14 +35,6 @@ export interface StackValue {
   readonly object: boolean;
 }
 
-/** An error the Pulumi CLI reports, with the CLI's own wording where it has one. */
-export class PulumiConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'PulumiConfigError';
-  }
-}
-
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -96,16 +88,13 @@ export function validateConfigValue(
 
 function checkItems(key: string, items: unknown): void {
   if (!isPlainObject(items) || typeof items.type !== 'string') {
-    throw new PulumiConfigError(`config.${key}.items: must be an object with a 'type'`);
+    throw new Error(`config.${key}.items: must be an object with a 'type'`);
   }
   if (!(SIMPLE_TYPES as readonly string[]).includes(items.type)) {
-    throw new PulumiConfigError(
-      `config.${key}.items.type: must be one of ${SIMPLE_TYPES.join(', ')}`,
-    );
+    throw new Error(`config.${key}.items.type: must be one of ${SIMPLE_TYPES.join(', ')}`);
   }
   if (items.type === 'array') {
-    if (items.items === undefined)
-      throw new PulumiConfigError(`config.${key}.items: an array needs 'items'`);
+    if (items.items === undefined) throw new Error(`config.${key}.items: an array needs 'items'`);
     checkItems(key, items.items);
   }
 }
@@ -135,37 +124,33 @@ export function readProjectConfig(
       const allowed = ['type', 'items', 'description', 'secret', 'default', 'value'];
       const extra = Object.keys(entry).filter((k) => !allowed.includes(k));
       if (extra.length > 0) {
-        throw new PulumiConfigError(`config.${key}: '${extra[0]}' not allowed`);
+        throw new Error(`config.${key}: '${extra[0]}' not allowed`);
       }
       if (
         entry.type !== undefined &&
         !(SIMPLE_TYPES as readonly string[]).includes(entry.type as string)
       ) {
-        throw new PulumiConfigError(
-          `config.${key}.type: must be one of ${SIMPLE_TYPES.join(', ')}`,
-        );
+        throw new Error(`config.${key}.type: must be one of ${SIMPLE_TYPES.join(', ')}`);
       }
       if (entry.items !== undefined) checkItems(key, entry.items);
       if (entry.secret !== undefined && typeof entry.secret !== 'boolean') {
-        throw new PulumiConfigError(`config.${key}.secret: must be a boolean`);
+        throw new Error(`config.${key}.secret: must be a boolean`);
       }
       if (entry.description !== undefined && typeof entry.description !== 'string') {
-        throw new PulumiConfigError(`config.${key}.description: must be a string`);
+        throw new Error(`config.${key}.description: must be a string`);
       }
       decl = entry;
     } else {
-      throw new PulumiConfigError(`config.${key}: must be a value or a declaration`);
+      throw new Error(`config.${key}: must be a value or a declaration`);
     }
 
     // Project.Validate
     if (decl.default !== undefined && decl.value !== undefined) {
-      throw new PulumiConfigError(
-        `project config '${key}' cannot have both a 'default' and 'value' attribute`,
-      );
+      throw new Error(`project config '${key}' cannot have both a 'default' and 'value' attribute`);
     }
     if (isProjectNamespaced(projectName, key)) {
       if (decl.type === 'array' && decl.items === undefined) {
-        throw new PulumiConfigError(
+        throw new Error(
           `The configuration key '${key}' declares an array but does not specify the underlying type via the 'items' attribute`,
         );
       }
@@ -174,23 +159,23 @@ export function readProjectConfig(
         decl.default !== undefined &&
         !validateConfigValue(decl.type, decl.items, decl.default)
       ) {
-        throw new PulumiConfigError(
+        throw new Error(
           `The default value specified for configuration key '${key}' is not of the expected type '${typeName(decl.type, decl.items)}'`,
         );
       }
     } else {
       if (decl.type !== undefined) {
-        throw new PulumiConfigError(
+        throw new Error(
           `Configuration key '${key}' is not namespaced by the project and should not define a type`,
         );
       }
       if (decl.default !== undefined) {
-        throw new PulumiConfigError(
+        throw new Error(
           `Configuration key '${key}' is not namespaced by the project and should not define a default value. Did you mean to use the 'value' attribute instead of 'default'?`,
         );
       }
       if (decl.value === undefined) {
-        throw new PulumiConfigError(
+        throw new Error(
           `Configuration key '${key}' is namespaced and must provide an attribute 'value'`,
         );
       }
@@ -243,13 +228,13 @@ export function readStackFile(
   return values;
 }
 
-function missingKeysError(stack: string, keys: string[]): PulumiConfigError {
+function missingKeysError(stack: string, keys: string[]): Error {
   const quoted = [...keys].sort().map((k) => `'${k}'`);
   const list =
     quoted.length === 1
       ? quoted[0]
       : `${quoted.slice(0, -1).join(', ')} and ${quoted[quoted.length - 1]}`;
-  return new PulumiConfigError(
+  return new Error(
     `Stack '${stack}' is missing configuration value${keys.length > 1 ? 's' : ''} ${list}`,
   );
 }
@@ -292,7 +277,7 @@ export function mergeStackConfig(
     const value = merged.get(fullKey(projectName, key));
     if (!value) continue;
     if (decl.secret && !value.secure) {
-      throw new PulumiConfigError(
+      throw new Error(
         `Stack '${stack}' with configuration key '${key}' must be encrypted as it's secret`,
       );
     }
@@ -301,7 +286,7 @@ export function mergeStackConfig(
     if (value.secure) continue;
     const content: unknown = value.object ? JSON.parse(value.value) : value.value;
     if (!validateConfigValue(decl.type, decl.items, content)) {
-      throw new PulumiConfigError(
+      throw new Error(
         `Stack '${stack}' with configuration key '${key}' must be of type '${typeName(decl.type, decl.items)}'`,
       );
     }

@@ -25,4 +25,6 @@ export const COMPONENT_PURPOSES: Readonly<Record<string, string>> = {
     "alert policies on the service's 5xx share, latency and saturation, a dashboard and a log metric",
   'cx-webhook-kit:infra:DemoAgentWiring':
     "the created agent's welcome route, order intent and order page, answered by the example handlers",
+  'cx-webhook-kit:infra:AgentTestCases':
+    "the created agent's test cases, one per file of agent/test-cases/, run by npm run agent:test",
 };

@@ -1,16 +1,17 @@
-import type * as pulumi from '@pulumi/pulumi';
+import * as pulumi from '@pulumi/pulumi';
 import { join } from 'node:path';
 import { FakeGcp, type FakeGcpOptions } from './fakeGcp';
 
 // Runs the real Pulumi program offline under mocks and records what it asks the engine for: every
 // resource with its inputs, provider, parent and dependencies, and every invoke. Tests assert on the
-// record; `npm run plan` prints it.
+// record; `npm run plan` prints it. Only the SDK's public API is used: the program runs in a stack
+// as the language host runs it (`runInPulumiStack`), a stack transformation sees each resource's
+// options and inputs as the program wrote them, `serializeResourceProperties` turns the inputs into
+// what the engine receives (and names the resources they come from), and the mocks tell which
+// provider each resource got.
 
 // How Pulumi marks a secret on the wire: { [SIG_KEY]: SECRET_SIG, value }.
-import {
-  specialSecretSig as SECRET_SIG,
-  specialSigKey as SIG_KEY,
-} from '@pulumi/pulumi/runtime/rpc';
+const { specialSigKey: SIG_KEY, specialSecretSig: SECRET_SIG } = pulumi.runtime;
 
 export interface RecordedResource {
   readonly urn: string;
@@ -30,7 +31,7 @@ export interface RecordedResource {
   readonly options: ResourceOptionsRecord;
 }
 
-/** The options of a RegisterResource request that change what `pulumi up`/`destroy` may do. */
+/** The resource options that change what `pulumi up`/`destroy` may do, where set. */
 export interface ResourceOptionsRecord {
   protect?: boolean;
   retainOnDelete?: boolean;
@@ -39,6 +40,8 @@ export interface ResourceOptionsRecord {
   replaceOnChanges?: string[];
   /** The URN of the resource whose deletion this one goes with. */
   deletedWith?: string;
+  /** The ID of an existing resource to adopt. */
+  import?: string;
 }
 
 export interface RecordedInvoke {
@@ -74,7 +77,12 @@ function decode(value: unknown, unwrapSecrets: boolean): unknown {
         ? decode(obj.value, true)
         : { [SIG_KEY]: SECRET_SIG, value: decode(obj.value, false) };
     }
-    return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, decode(v, unwrapSecrets)]));
+    // Keys in code-point order, as the engine's protobuf Struct holds them.
+    return Object.fromEntries(
+      Object.keys(obj)
+        .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+        .map((k) => [k, decode(obj[k], unwrapSecrets)]),
+    );
   }
   return value;
 }
@@ -91,23 +99,41 @@ export function appearsInPlaintext(tree: unknown, value: string): boolean {
   return false;
 }
 
-/* eslint-disable @typescript-eslint/no-unsafe-call, @typescript-eslint/no-explicit-any */
-/** Reads the options from a RegisterResourceRequest (proto/resource_pb.js getters). */
-function readOptions(req: any): ResourceOptionsRecord {
-  const options: ResourceOptionsRecord = {};
-  if (req.hasProtect() && req.getProtect()) options.protect = true;
-  if (req.hasRetainondelete() && req.getRetainondelete()) options.retainOnDelete = true;
-  if (req.getDeletebeforereplacedefined() && req.getDeletebeforereplace()) {
-    options.deleteBeforeReplace = true;
-  }
-  const ignoreChanges: string[] = req.getIgnorechangesList();
-  if (ignoreChanges.length > 0) options.ignoreChanges = ignoreChanges;
-  const replaceOnChanges: string[] = req.getReplaceonchangesList();
-  if (replaceOnChanges.length > 0) options.replaceOnChanges = replaceOnChanges;
-  if (req.getDeletedwith()) options.deletedWith = req.getDeletedwith();
-  return options;
+/** A resource as the program constructed it, seen by the stack transformation. */
+interface Constructed {
+  readonly resource: pulumi.Resource;
+  readonly type: string;
+  readonly name: string;
+  readonly props: pulumi.Inputs;
+  readonly opts: pulumi.CustomResourceOptions;
 }
-/* eslint-enable @typescript-eslint/no-unsafe-call, @typescript-eslint/no-explicit-any */
+
+const key = (type: string, name: string) => `${type}::${name}`;
+/**
+ * The engine leaves the root stack out of its children's URNs (a URN names the parent's type only
+ * below the stack); the mock monitor puts it in. Recorded URNs are the engine's.
+ */
+const engineUrn = (urn: string) => urn.replace('::pulumi:pulumi:Stack$', '::');
+const urnOf = (r: pulumi.Resource) =>
+  new Promise<string>((resolve) => r.urn.apply((urn) => resolve(engineUrn(urn))));
+
+/** The resources a `dependsOn` option names, however it was given (one, a list, an output). */
+async function explicitDependencies(
+  sdk: typeof pulumi,
+  dependsOn: unknown,
+): Promise<pulumi.Resource[]> {
+  if (!dependsOn) return [];
+  if (Array.isArray(dependsOn)) {
+    return (await Promise.all(dependsOn.map((d) => explicitDependencies(sdk, d)))).flat();
+  }
+  if (dependsOn instanceof Promise) return explicitDependencies(sdk, await dependsOn);
+  if (sdk.Output.isInstance(dependsOn)) {
+    const value = await new Promise<unknown>((resolve) => dependsOn.apply(resolve));
+    const sources = [...(await sdk.getAllResources(dependsOn))];
+    return [...(await explicitDependencies(sdk, value)), ...sources];
+  }
+  return [dependsOn as pulumi.Resource];
+}
 
 /**
  * Runs the program once. Loads @pulumi/pulumi afresh from the caller's module registry, so tests
@@ -115,72 +141,128 @@ function readOptions(req: any): ResourceOptionsRecord {
  */
 export async function runProgram(options: RunOptions): Promise<ProgramRun> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const pulumiSdk = require('@pulumi/pulumi') as typeof pulumi;
+  const sdk = require('@pulumi/pulumi') as typeof pulumi;
 
-  const resources: RecordedResource[] = [];
+  const fake = new FakeGcp(options.fakeGcp);
   const invokes: RecordedInvoke[] = [];
-  let pending = 0;
+  /** The provider reference the mock monitor resolved for each registration. */
+  const providers = new Map<string, string | undefined>();
+  const constructed: Constructed[] = [];
 
-  pulumiSdk.runtime.setAllConfig(options.config, [...(options.secretKeys ?? [])]);
-  // setMocks installs the mock monitor with the engine features mocks support (secrets among
-  // them); the monitor's two entry points are then wrapped to record what passes through.
-  await pulumiSdk.runtime.setMocks(
-    new FakeGcp(options.fakeGcp),
+  sdk.runtime.setAllConfig(options.config, [...(options.secretKeys ?? [])]);
+  await sdk.runtime.setMocks(
+    {
+      call: (args) => {
+        invokes.push({
+          token: args.token,
+          args: args.inputs as Record<string, unknown>,
+          provider: args.provider ? engineUrn(args.provider) : undefined,
+        });
+        return fake.call(args);
+      },
+      newResource: (args) => {
+        const result = fake.newResource(args);
+        providers.set(
+          key(args.type, args.name),
+          args.provider ? engineUrn(args.provider) : undefined,
+        );
+        return result;
+      },
+    },
     'cx-webhook-kit',
     options.stack,
     false,
   );
-  /* eslint-disable @typescript-eslint/no-unsafe-call, @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-return */
-  const monitor = pulumiSdk.runtime.getMonitor() as any;
-  const registerResource = monitor.registerResource.bind(monitor);
-  monitor.registerResource = (req: any, callback: (err: any, res: any) => void) => {
-    pending++;
-    const raw = req.getObject()?.toJavaScript() ?? {};
-    return registerResource(req, (err: any, res: any) => {
-      if (!err) {
-        resources.push({
-          urn: res.getUrn(),
-          type: req.getType(),
-          name: req.getName(),
-          custom: req.getCustom(),
-          parent: req.getParent() || undefined,
-          provider: req.getProvider() || undefined,
-          inputs: decode(raw, true) as Record<string, unknown>,
-          rawInputs: decode(raw, false) as Record<string, unknown>,
-          dependencies: req.getDependenciesList(),
-          options: readOptions(req),
-        });
-      }
-      pending--;
-      callback(err, res);
-    });
-  };
-  const invoke = monitor.invoke.bind(monitor);
-  monitor.invoke = (req: any, callback: (err: any, res: any) => void) => {
-    invokes.push({
-      token: req.getTok(),
-      args: req.getArgs()?.toJavaScript() ?? {},
-      provider: req.getProvider() || undefined,
-    });
-    return invoke(req, callback);
-  };
-  /* eslint-enable @typescript-eslint/no-unsafe-call, @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-return */
 
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const exported = require(options.program ?? join(__dirname, '..', 'index')) as Record<
-    string,
-    unknown
-  >;
-  const outputs = await new Promise<Record<string, unknown>>((resolve) => {
-    pulumiSdk.all(exported).apply((values) => resolve(values as Record<string, unknown>));
+  // A program that throws (bad config) fails the run; thrown inside the stack it would also reject
+  // promises nobody awaits, which the language host handles and a plain process does not.
+  let thrown: { error: unknown } | undefined;
+  const exported = await sdk.runtime.runInPulumiStack(() => {
+    sdk.runtime.registerStackTransformation(({ resource, type, name, props, opts }) => {
+      if (constructed.some((c) => c.type === type && c.name === name)) {
+        throw new Error(`two resources ${type} "${name}": the plan cannot tell them apart`);
+      }
+      constructed.push({ resource, type, name, props, opts });
+      return undefined;
+    });
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      return Promise.resolve(require(options.program ?? join(__dirname, '..', 'index')));
+    } catch (error) {
+      thrown = { error };
+      return Promise.resolve({});
+    }
   });
+  if (thrown) throw thrown.error;
+  const outputs = { ...(exported as Record<string, unknown>) };
   // An output exported as undefined is not a stack output at all.
-  for (const [key, value] of Object.entries(outputs)) if (value === undefined) delete outputs[key];
-  // Registrations run asynchronously; wait until none is in flight and the count stops moving.
-  for (let settled = 0; settled < 5;) {
-    const before = resources.length;
-    await new Promise((r) => setTimeout(r, 10));
-    settled = pending === 0 && resources.length === before ? settled + 1 : 0;
+  for (const [k, value] of Object.entries(outputs)) if (value === undefined) delete outputs[k];
+
+  // Resources may be constructed inside callbacks; wait until every one has its URN.
+  const urns = new Map<pulumi.Resource, string>();
+  for (let known = -1; known !== constructed.length;) {
+    known = constructed.length;
+    for (const c of constructed) {
+      if (!urns.has(c.resource)) {
+        urns.set(c.resource, await urnOf(c.resource));
+      }
+    }
+  }
+  const stack = sdk.runtime.getStackResource();
+  if (stack) urns.set(stack, await urnOf(stack));
+
+  const byResource = new Map(constructed.map((c) => [c.resource, c]));
+  const parentOf = (c: Constructed) => c.opts.parent ?? stack;
+  const children = new Map<pulumi.Resource | undefined, Constructed[]>();
+  for (const c of constructed) children.set(parentOf(c), [...(children.get(parentOf(c)) ?? []), c]);
+  // The SDK's rule for what a dependency on a component means: its custom resources, reached
+  // through nested components; never the dependent itself or its own children.
+  const expand = (r: pulumi.Resource, self: pulumi.Resource, out: Set<string>) => {
+    if (r === self) return;
+    if (sdk.CustomResource.isInstance(r)) {
+      out.add(urns.get(r) as string);
+      return;
+    }
+    for (const child of children.get(r) ?? []) expand(child.resource, self, out);
+  };
+  // `protect` is inherited from the parent unless set (pulumi.ResourceOptions.protect).
+  const protectOf = (c: Constructed | undefined): boolean | undefined =>
+    c === undefined
+      ? undefined
+      : (c.opts.protect ?? protectOf(byResource.get(parentOf(c) as pulumi.Resource)));
+
+  const resources: RecordedResource[] = [];
+  for (const c of constructed) {
+    const label = `${c.type} "${c.name}"`;
+    const [wire, sources] = await sdk.runtime.serializeResourceProperties(label, c.props);
+    const dependencies = new Set<string>();
+    const direct = [...(await explicitDependencies(sdk, c.opts.dependsOn))];
+    for (const resourceSet of sources.values()) direct.push(...resourceSet);
+    for (const d of direct) expand(d, c.resource, dependencies);
+    const parent = parentOf(c);
+    const recordedOptions: ResourceOptionsRecord = {};
+    if (protectOf(c)) recordedOptions.protect = true;
+    if (c.opts.retainOnDelete) recordedOptions.retainOnDelete = true;
+    if (c.opts.deleteBeforeReplace) recordedOptions.deleteBeforeReplace = true;
+    if (c.opts.ignoreChanges?.length) recordedOptions.ignoreChanges = c.opts.ignoreChanges;
+    if (c.opts.replaceOnChanges?.length) recordedOptions.replaceOnChanges = c.opts.replaceOnChanges;
+    if (c.opts.deletedWith) recordedOptions.deletedWith = await urnOf(c.opts.deletedWith);
+    if (c.opts.import) recordedOptions.import = c.opts.import;
+    const raw = JSON.parse(JSON.stringify(wire)) as Record<string, unknown>;
+    resources.push({
+      urn: urns.get(c.resource) as string,
+      type: c.type,
+      name: c.name,
+      // Known once constructed: the SDK marks a custom resource after the transformations ran.
+      custom: sdk.CustomResource.isInstance(c.resource),
+      // A resource right under the stack has no parent here: the plan groups by component.
+      parent: parent && parent !== stack ? urns.get(parent) : undefined,
+      provider: providers.get(key(c.type, c.name)),
+      inputs: decode(raw, true) as Record<string, unknown>,
+      rawInputs: decode(raw, false) as Record<string, unknown>,
+      dependencies: [...dependencies],
+      options: recordedOptions,
+    });
   }
   return { resources, invokes, outputs };
 }

@@ -1,9 +1,8 @@
-import {
-  specialSecretSig as SECRET_SIG,
-  specialSigKey as SIG_KEY,
-} from '@pulumi/pulumi/runtime/rpc';
+import { runtime } from '@pulumi/pulumi';
 import { COMPONENT_PURPOSES } from './purposes';
 import type { ProgramRun, RecordedResource, ResourceOptionsRecord } from './recorder';
+
+const { specialSigKey: SIG_KEY, specialSecretSig: SECRET_SIG } = runtime;
 
 /** Inputs that say nothing to a reviewer: provider bookkeeping, and the asset's local path. */
 const HIDDEN = new Set(['__defaults', 'source']);

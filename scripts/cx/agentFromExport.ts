@@ -10,7 +10,7 @@
 // resource name, and file names are display names with characters like ':' percent-encoded.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { CliError } from '../cli';
+import { CliError } from '../../lib/cli';
 import type { AgentModel, Flow, FlowModel, Page, TransitionRouteGroup } from './agentModel';
 
 function readJson<T>(root: string, path: string): T {

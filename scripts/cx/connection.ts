@@ -3,7 +3,8 @@
 // / `--insecure` switch for a local stand-in of the API.
 import { execFile } from 'node:child_process';
 import * as grpc from '@grpc/grpc-js';
-import { CliError, UsageError } from '../cli';
+import { GoogleAuth } from 'google-auth-library';
+import { CliError, UsageError } from '../../lib/cli';
 
 /** The flags every Dialogflow tool accepts for its endpoint. */
 export const ENDPOINT_OPTIONS = {
@@ -94,6 +95,24 @@ export function clientOptions(agent: string, flags: EndpointFlags): DialogflowCl
     // needs no credentials, so nothing should leave this machine.
     universeDomain: 'googleapis.com',
   };
+}
+
+/**
+ * Fails in one line, exit 3, when no Application Default Credentials can be had. The official
+ * clients look for them only inside their stub set-up, whose rejection a tool cannot catch: the
+ * process would end with a stack trace. A local stand-in (`--insecure`) needs none.
+ */
+export async function requireCredentials(options: DialogflowClientOptions): Promise<void> {
+  if (options.sslCreds) return;
+  try {
+    await new GoogleAuth({ scopes: 'https://www.googleapis.com/auth/cloud-platform' }).getClient();
+  } catch (error) {
+    const reason = (error instanceof Error ? error.message : String(error)).split(/\.\s|\n/)[0];
+    throw new CliError(
+      `no Google credentials (${reason}); get them with gcloud auth application-default login`,
+      3,
+    );
+  }
 }
 
 /**

@@ -94,14 +94,14 @@ const GRANT_MISSING =
 
 /**
  * No Google page states the `aud` Dialogflow puts in its token (a third party reports the webhook
- * URL), so a mismatch is a likely cause of a refusal in either mode that checks it.
+ * URL), so a mismatch is a likely cause of a refusal in id-token mode, which checks it.
  */
 const AUDIENCE =
-  "the token's audience is not one the service accepts: in platform and id-token mode it must be " +
-  'in WEBHOOK_AUDIENCE (the URL the CX webhook calls, with and without a trailing slash), and ' +
+  "the token's audience is not one the service accepts: in id-token mode it must be in " +
+  'WEBHOOK_AUDIENCE (the URL the CX webhook calls, with and without a trailing slash), and ' +
   "Dialogflow's exact aud is not documented. The service's log then has a \"webhook request " +
   'refused" line with reason "the token is for another audience"; check that the CX webhook URI ' +
-  'is the serviceUrl output';
+  'is the serviceUrl output (platform mode does not refuse on aud: it logs a mismatch once)';
 
 const describe = (s: WebhookStatus | undefined) =>
   s ? `${s.codeName}${s.httpStatus ? `, HTTP ${s.httpStatus}` : ''}` : 'no status';

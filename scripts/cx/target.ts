@@ -1,7 +1,7 @@
 // What a Dialogflow tool works on: an agent and some of its resources (the smoke flow, the
 // webhook), named by the outputs of the stack given as the one positional argument or else by
 // flags of the same names, and the client options that reach the agent's API endpoint.
-import { UsageError } from '../cli';
+import { UsageError } from '../../lib/cli';
 import {
   ENDPOINT_OPTIONS,
   agentLocation,

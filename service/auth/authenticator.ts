@@ -1,4 +1,5 @@
 import type { ServiceConfig } from '../config';
+import type { Logger } from '../logging';
 import type { Authenticate } from '../protocol/core';
 import { basicStrategy } from './basic';
 import { headerStrategy } from './header';
@@ -10,7 +11,7 @@ import type { AuthStrategy } from './strategy';
 type AuthConfig = Pick<
   ServiceConfig,
   'auth' | 'allowedCallers' | 'audiences' | 'idTokenCertsUrl' | 'basic' | 'header' | 'timeoutMs'
->;
+> & { readonly logger?: Logger };
 
 /** Builds the configured strategies, cheapest first. */
 export function createStrategies(config: AuthConfig): AuthStrategy[] {

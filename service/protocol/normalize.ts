@@ -1,11 +1,6 @@
 import { WebhookError } from './errors';
-import {
-  webhookRequestSchema,
-  webhookResponseSchema,
-  type FieldKind,
-  type MessageSchema,
-} from './schema';
-import type { WebhookRequest, WebhookResponse } from './types';
+import { webhookRequestSchema, type FieldKind, type MessageSchema } from './schema';
+import type { WebhookRequest } from './types';
 
 const ENUMS: Readonly<Record<string, readonly string[]>> = {
   state: ['PARAMETER_STATE_UNSPECIFIED', 'EMPTY', 'INVALID', 'FILLED'],
@@ -16,8 +11,33 @@ const ENUMS: Readonly<Record<string, readonly string[]>> = {
 const snakeToCamel = (key: string): string =>
   key.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
 
+const camelToSnake = (name: string): string => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+interface Field {
+  readonly name: string;
+  readonly kind: FieldKind;
+}
+
+/** Each schema's fields by the keys that name them: the camelCase name and its snake_case twin. */
+const BY_KEY = new WeakMap<MessageSchema, Map<string, Field>>();
+
+function byKey(schema: MessageSchema): Map<string, Field> {
+  let fields = BY_KEY.get(schema);
+  if (!fields) {
+    fields = new Map();
+    for (const [name, kind] of Object.entries(schema.fields)) {
+      fields.set(name, { name, kind }).set(camelToSnake(name), { name, kind });
+    }
+    BY_KEY.set(schema, fields);
+  }
+  return fields;
+}
+
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** An object JSON.parse could have made; any other (a class instance, say) is copied into one. */
+const isPlain = (v: object): boolean => Object.getPrototypeOf(v) === Object.prototype;
 
 const describe = (v: unknown): string =>
   Array.isArray(v)
@@ -36,12 +56,63 @@ export class SchemaError extends Error {
   }
 }
 
-const invalid = (path: string, expected: string, got: unknown) =>
-  new SchemaError(`${path} must be ${expected}, got ${describe(got)}`);
+/**
+ * A misfit on its way out of the walk, which adds the path to it one segment per level: paths
+ * are built for an input that fails, never for one that passes.
+ */
+class Misfit extends Error {
+  /** Path segments (`.field`, `[0]`, `["key"]`), innermost first. */
+  readonly segments: string[] = [];
+}
 
-interface Walk {
-  /** Unknown fields are an error (our own output) rather than ignored (Google's input). */
+const misfit = (expected: string, got: unknown) =>
+  new Misfit(`must be ${expected}, got ${describe(got)}`);
+
+/** Adds `segment` to the path of a misfit passing through; anything else passes unchanged. */
+function within(error: unknown, segment: string): unknown {
+  if (error instanceof Misfit) error.segments.push(segment);
+  return error;
+}
+
+/**
+ * A rule CX applies to a message a webhook sends, beyond its proto type: what is wrong with the
+ * (checked, camelCase) message, written to follow its path, or undefined.
+ */
+export type Rule = (message: Record<string, unknown>) => string | undefined;
+
+export interface Walk {
+  /** Our own output: unknown fields are an error rather than ignored. */
   readonly strict: boolean;
+  /** CX's rules, by the full name of the message they apply to. */
+  readonly rules?: ReadonlyMap<string, Rule>;
+  /** The rules broken; reported by the caller, after every field was found to fit. */
+  broken?: Set<Rule>;
+}
+
+const REQUEST: Walk = { strict: false };
+
+/**
+ * Checks `input` against `schema` without copying it, and returns it in lowerCamelCase. A message
+ * that needs no change (the usual case: CX sends camelCase) is returned as is; one that does (a
+ * snake_case name, a null, an enum number, a float as a string) is copied from the first change,
+ * and so are the messages that hold it, so the input itself is never modified. Throws a SchemaError
+ * naming the path to the first value that does not fit.
+ */
+export function conform(
+  input: unknown,
+  schema: MessageSchema,
+  walk: Walk,
+  /** What a non-object is told, e.g. `the body must be a JSON object`. */
+  root: string,
+): Record<string, unknown> {
+  if (!isObject(input)) throw new SchemaError(`${root}, got ${describe(input)}`);
+  try {
+    return walkMessage(input, schema, walk);
+  } catch (error) {
+    if (!(error instanceof Misfit)) throw error;
+    // Every path starts at a field of the top message, so it starts with a dot to drop.
+    throw new SchemaError(`${error.segments.reverse().join('').slice(1)} ${error.message}`);
+  }
 }
 
 /**
@@ -52,8 +123,7 @@ interface Walk {
  */
 export function normalizeRequest(body: unknown): WebhookRequest {
   try {
-    if (!isObject(body)) throw invalid('the body', 'a JSON object', body);
-    return normalizeMessage(body, webhookRequestSchema, '', { strict: false });
+    return conform(body, webhookRequestSchema, REQUEST, 'the body must be a JSON object');
   } catch (error) {
     if (error instanceof SchemaError) {
       throw new WebhookError(400, `invalid WebhookRequest: ${error.message}`);
@@ -62,41 +132,58 @@ export function normalizeRequest(body: unknown): WebhookRequest {
   }
 }
 
-/**
- * Checks a handler's answer against the WebhookResponse message and writes it in camelCase (CX
- * takes snake_case too, as Google's samples send it). Throws a SchemaError naming the first field
- * that is unknown (a typo CX would silently ignore) or of the wrong type.
- */
-export function normalizeResponse(response: unknown): WebhookResponse {
-  if (!isObject(response)) throw invalid('the response', 'an object', response);
-  return normalizeMessage(response, webhookResponseSchema, '', { strict: true });
-}
-
-function normalizeMessage(
+function walkMessage(
   input: Record<string, unknown>,
   schema: MessageSchema,
-  path: string,
   walk: Walk,
 ): Record<string, unknown> {
+  const fields = byKey(schema);
+  const keys = Object.keys(input);
   // Only names from the schema are ever assigned, so `__proto__` in the input cannot reach a prototype.
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(input)) {
-    const name = key.includes('_') ? snakeToCamel(key) : key;
-    const fieldPath = path ? `${path}.${name}` : name;
-    if (!Object.hasOwn(schema.fields, name)) {
-      if (walk.strict) throw new SchemaError(`${fieldPath} is not a field of ${schema.name}`);
+  let out: Record<string, unknown> | undefined = isPlain(input) ? undefined : {};
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i];
+    // Any other spelling that snake_case rules turn into a field's name (`detect_intentResponseId`).
+    const field =
+      fields.get(key) ?? (key.includes('_') ? fields.get(snakeToCamel(key)) : undefined);
+    if (field === undefined) {
+      if (walk.strict) {
+        const name = key.includes('_') ? snakeToCamel(key) : key;
+        throw within(new Misfit(`is not a field of ${schema.name}`), `.${name}`);
+      }
+      out ??= copyOf(input, keys, i);
       continue;
     }
+    const { name, kind } = field;
     // proto3 JSON parsers refuse a field given under both names; taking either would be a guess.
     if (key !== name && Object.hasOwn(input, name)) {
-      const keys = Object.keys(input);
-      const [first, second] = keys.indexOf(name) < keys.indexOf(key) ? [name, key] : [key, name];
-      throw new SchemaError(`${fieldPath} is given twice (as ${first} and ${second})`);
+      const [first, second] = keys.indexOf(name) < i ? [name, key] : [key, name];
+      throw within(new Misfit(`is given twice (as ${first} and ${second})`), `.${name}`);
     }
     const value = input[key];
-    if (value === null || value === undefined) continue;
-    out[name] = normalizeField(value, schema.fields[name], fieldPath, name, walk);
+    if (value === null || value === undefined) {
+      out ??= copyOf(input, keys, i);
+      continue;
+    }
+    let next: unknown;
+    try {
+      next = walkField(value, kind, name, walk);
+    } catch (error) {
+      throw within(error, `.${name}`);
+    }
+    if (out === undefined && (next !== value || name !== key)) out = copyOf(input, keys, i);
+    if (out !== undefined) out[name] = next;
   }
+  const result = out ?? input;
+  const rule = walk.rules?.get(schema.name);
+  if (rule?.(result) !== undefined) (walk.broken ??= new Set()).add(rule);
+  return result;
+}
+
+/** The fields before the i-th key, which all passed unchanged. */
+function copyOf(input: Record<string, unknown>, keys: string[], i: number) {
+  const out: Record<string, unknown> = {};
+  for (let j = 0; j < i; j++) out[keys[j]] = input[keys[j]];
   return out;
 }
 
@@ -105,108 +192,139 @@ const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 /**
  * Our own output only: a value JSON.stringify would change without a word. NaN and Infinity
  * become null (which deletes a session parameter), a BigInt throws, and a function, symbol or
- * undefined inside an array becomes null. Walked without recursion, so depth costs no stack.
+ * undefined inside an array becomes null.
  */
-function checkJson(root: unknown, rootPath: string): void {
-  const stack: [unknown, string][] = [[root, rootPath]];
-  const seen = new Set<object>();
-  while (stack.length > 0) {
-    const [value, path] = stack.pop() as [unknown, string];
+function checkJson(value: unknown): void {
+  if (nonJson(value, false) === undefined) return;
+  const [path, problem] = nonJson(value, true) as [string, string];
+  throw within(new Misfit(problem), path);
+}
+
+/**
+ * The first value JSON.stringify would change, as its path below `root` (only when `named`: the
+ * second walk, once the first found one) and what is wrong with it. Walked without recursion, so
+ * depth costs no stack.
+ */
+function nonJson(root: unknown, named: boolean): [path: string, problem: string] | undefined {
+  const values: unknown[] = [root];
+  const paths = named ? [''] : undefined;
+  let seen: Set<object> | undefined;
+  while (values.length > 0) {
+    const value = values.pop();
+    const path = paths?.pop() ?? '';
     switch (typeof value) {
       case 'number':
-        if (!Number.isFinite(value)) throw invalid(path, 'a finite number', value);
+        if (!Number.isFinite(value))
+          return [path, `must be a finite number, got ${describe(value)}`];
         continue;
       case 'string':
       case 'boolean':
+      case 'undefined': // dropped from objects by JSON.stringify, like an omitted optional field
+      case 'function':
+      case 'symbol':
         continue;
-      case 'object':
-        if (value === null || seen.has(value)) continue;
+      case 'object': {
+        if (value === null) continue;
+        seen ??= new Set();
+        if (seen.has(value)) continue;
         seen.add(value);
         if (Array.isArray(value)) {
-          value.forEach((item: unknown, i) => {
+          for (let i = 0; i < value.length; i++) {
+            const item: unknown = value[i];
+            // A hole is skipped, as forEach and JSON.stringify's own walk would see it.
+            if (item === undefined && !(i in value)) continue;
             if (item === undefined || typeof item === 'function' || typeof item === 'symbol') {
-              throw invalid(`${path}[${i}]`, 'JSON', item);
+              return [`${path}[${i}]`, `must be JSON, got ${describe(item)}`];
             }
-            stack.push([item, `${path}[${i}]`]);
-          });
+            values.push(item);
+            paths?.push(`${path}[${i}]`);
+          }
         } else {
-          for (const [k, v] of Object.entries(value)) {
-            stack.push([v, IDENTIFIER.test(k) ? `${path}.${k}` : `${path}[${JSON.stringify(k)}]`]);
+          for (const k of Object.keys(value)) {
+            values.push((value as Record<string, unknown>)[k]);
+            paths?.push(IDENTIFIER.test(k) ? `${path}.${k}` : `${path}[${JSON.stringify(k)}]`);
           }
         }
         continue;
-      case 'undefined':
-      case 'function':
-      case 'symbol':
-        // Dropped from objects by JSON.stringify, like an omitted optional field.
-        continue;
+      }
       default:
-        throw invalid(path, 'JSON', value);
+        return [path, `must be JSON, got ${describe(value)}`];
     }
   }
+  return undefined;
 }
 
-function normalizeField(
-  value: unknown,
-  kind: FieldKind,
-  path: string,
-  name: string,
-  walk: Walk,
-): unknown {
+function walkField(value: unknown, kind: FieldKind, name: string, walk: Walk): unknown {
   switch (kind) {
     case 'string':
-      if (typeof value !== 'string') throw invalid(path, 'a string', value);
+      if (typeof value !== 'string') throw misfit('a string', value);
       return value;
     case 'bool':
-      if (typeof value !== 'boolean') throw invalid(path, 'a boolean', value);
+      if (typeof value !== 'boolean') throw misfit('a boolean', value);
       return value;
     case 'float':
-      return toFloat(value, path);
+      return toFloat(value);
     case 'enum':
-      return toEnum(value, ENUMS[name] ?? [], path);
+      return toEnum(value, ENUMS[name] ?? []);
     case 'value':
-      if (walk.strict) checkJson(value, path);
+      if (walk.strict) checkJson(value);
       return value;
     case 'struct':
-      if (!isObject(value)) throw invalid(path, 'a JSON object', value);
-      if (walk.strict) checkJson(value, path);
+      if (!isObject(value)) throw misfit('a JSON object', value);
+      if (walk.strict) checkJson(value);
       return value;
   }
   if ('repeated' in kind) {
-    if (!Array.isArray(value)) throw invalid(path, 'an array', value);
-    return value.map((item, i) => normalizeField(item, kind.repeated, `${path}[${i}]`, name, walk));
+    if (!Array.isArray(value)) throw misfit('an array', value);
+    let out: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      if (item === undefined && !(i in value)) continue; // a hole stays one, as map() keeps it
+      let next: unknown;
+      try {
+        next = walkField(item, kind.repeated, name, walk);
+      } catch (error) {
+        throw within(error, `[${i}]`);
+      }
+      if (next !== item) (out ??= value.slice())[i] = next;
+    }
+    return out ?? value;
   }
   if ('map' in kind) {
-    if (!isObject(value)) throw invalid(path, 'a JSON object', value);
+    if (!isObject(value)) throw misfit('a JSON object', value);
     const inner = kind.map;
     if (inner === 'value' && !walk.strict) return value;
-    // fromEntries defines own properties, so a parameter named `__proto__` stays a plain key.
-    return Object.fromEntries(
-      Object.entries(value).map(([k, v]) => [
-        k,
-        v === null && inner !== 'value'
-          ? {}
-          : normalizeField(v, inner, `${path}[${JSON.stringify(k)}]`, name, walk),
-      ]),
-    );
+    // A spread defines own properties, so a parameter named `__proto__` stays a plain key.
+    let out: Record<string, unknown> | undefined = isPlain(value) ? undefined : { ...value };
+    for (const k of Object.keys(value)) {
+      const v = value[k];
+      let next: unknown;
+      try {
+        next = v === null && inner !== 'value' ? {} : walkField(v, inner, name, walk);
+      } catch (error) {
+        throw within(error, `[${JSON.stringify(k)}]`);
+      }
+      if (next !== v) (out ??= { ...value })[k] = next;
+    }
+    return out ?? value;
   }
-  if (!isObject(value)) throw invalid(path, 'a JSON object', value);
-  return normalizeMessage(value, kind, path, walk);
+  if (!isObject(value)) throw misfit('a JSON object', value);
+  return walkMessage(value, kind, walk);
 }
 
-function toFloat(value: unknown, path: string): number {
+function toFloat(value: unknown): number {
   if (typeof value === 'number') return value;
   // proto3 JSON also allows floats as strings, including "NaN" and "Infinity".
   if (typeof value === 'string' && value.trim() !== '') {
     const n = Number(value);
     if (!Number.isNaN(n) || value === 'NaN') return n;
   }
-  throw invalid(path, 'a number', value);
+  throw misfit('a number', value);
 }
 
-function toEnum(value: unknown, names: readonly string[], path: string): string | number {
+function toEnum(value: unknown, names: readonly string[]): string | number {
   if (typeof value === 'string') return value;
   // proto3 JSON parsers accept enum numbers too; unknown numbers are kept rather than guessed.
   if (typeof value === 'number' && Number.isInteger(value)) return names[value] ?? value;
-  throw invalid(path, 'an enum name', value);
+  throw misfit('an enum name', value);
 }

@@ -1,9 +1,11 @@
 import { run as evaluate } from '@bufbuild/cel';
+import { strings } from '@bufbuild/cel/ext';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { load } from 'js-yaml';
 import { parseBootstrapConfig, type BootstrapKey } from '../../bootstrap/config';
 import { readStackConfig } from '../../infra/plan/stackConfig';
+import { fixtureStack, stackNames } from '../helpers/infra';
 import { BOOTSTRAP_DIR, runBootstrap, type BootstrapRun } from './run';
 
 // Which GitHub Actions tokens the bootstrap's Workload Identity provider admits, decided by
@@ -17,7 +19,8 @@ import { BOOTSTRAP_DIR, runBootstrap, type BootstrapRun } from './run';
 process.setMaxListeners(50);
 
 const PROVIDER = 'gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider';
-const REPO = 'acme/cx-webhooks';
+/** The repository of the fixture bootstrap stacks (test/fixtures/stacks/bootstrap). */
+const REPO = fixtureStack('dev', 'bootstrap').config['cx-webhook-kit-bootstrap:githubRepository'];
 const ROOT = join(__dirname, '..', '..');
 
 type Claims = Record<string, string>;
@@ -40,7 +43,7 @@ function token(workflow: string, event: string, ref: string, environment?: strin
 }
 
 const admits = (condition: string, claims: Claims) =>
-  evaluate(condition, { assertion: new Map(Object.entries(claims)) }) === true;
+  evaluate(condition, { assertion: new Map(Object.entries(claims)) }, { funcs: strings }) === true;
 
 const conditionOf = (run: BootstrapRun) =>
   run.resources.find((r) => r.type === PROVIDER)?.inputs.attributeCondition as string;
@@ -163,7 +166,7 @@ describe('the prod bootstrap', () => {
   }, 60_000);
 });
 
-describe('what the bootstrap admits matches what the workflows run', () => {
+describe('what each committed bootstrap stack admits matches what the workflows run', () => {
   type Yaml = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
   const workflow = (file: string) =>
     load(readFileSync(join(ROOT, '.github', 'workflows', file), 'utf8')) as Yaml;
@@ -173,7 +176,7 @@ describe('what the bootstrap admits matches what the workflows run', () => {
       ((job.steps ?? []) as Yaml[]).some((s) => String(s.uses ?? '').startsWith('pulumi/actions@')),
     ) as Yaml;
 
-  it.each(['dev', 'prod'])('%s: deploy events, refs and environment', (stack) => {
+  it.each(stackNames(BOOTSTRAP_DIR))('%s: deploy events, refs and environment', (stack) => {
     const { config } = readStackConfig(stack, BOOTSTRAP_DIR);
     const prefix = 'cx-webhook-kit-bootstrap:';
     const boot = parseBootstrapConfig(

@@ -27,6 +27,7 @@ describe('parseBootstrapConfig', () => {
       previewEnvironment: 'prod-preview',
       previewWorkflow: 'pull-request.yml',
       stateBucket: 'acme-cx-dev-cx-webhook-kit-prod-state',
+      grantableRoles: [],
     });
     expect(Object.isFrozen(config)).toBe(true);
   });
@@ -46,6 +47,7 @@ describe('parseBootstrapConfig', () => {
     const lists = {
       deployEvents: ['release', 'workflow_dispatch'],
       deployRefs: ['refs/heads/main', 'refs/tags/v*'],
+      grantableRoles: ['roles/datastore.user'],
     };
     const listed = Object.fromEntries(
       Object.entries(lists).map(([k, v]) => [k, JSON.stringify(v)]),

@@ -1,13 +1,12 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { readStackConfig } from '../../infra/plan/stackConfig';
-import { BOOTSTRAP_DIR } from './run';
+import { BOOTSTRAP_DIR, fixtureStack } from '../helpers/infra';
 
 describe("the bootstrap program under Pulumi's Node language host", () => {
   // It imports ../infra/gcpIds.ts as well: that file must compile from here too.
   it('loads and type-checks from its own directory with the root dependencies, then runs', async () => {
-    const { config } = readStackConfig('prod', BOOTSTRAP_DIR);
+    const { config } = fixtureStack('prod', 'bootstrap');
     const { stdout } = await promisify(execFile)(
       process.execPath,
       [

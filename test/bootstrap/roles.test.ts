@@ -1,12 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { DEPLOYER_ROLES } from '../../bootstrap/roles';
+import { docSection } from '../helpers/docs';
 
-/** The README's "Roles the deployer needs" table, as project → roles. */
+/** The documented "Roles the deployer needs" table, as project → roles. */
 function readmeRoles(): { webhook: string[]; agent: string[] } {
-  const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
-  const start = readme.indexOf('### Roles the deployer needs');
-  const table = readme.slice(start, readme.indexOf('\n### ', start + 1));
+  const table = docSection('Roles the deployer needs');
   const roles = { webhook: [] as string[], agent: [] as string[] };
   for (const line of table.split('\n')) {
     const row = /^\| (webhook|agent) +\| [^|]*\(`(roles\/[A-Za-z.]+)`\)/.exec(line);
@@ -16,7 +13,7 @@ function readmeRoles(): { webhook: string[]; agent: string[] } {
 }
 
 describe("the CI deployer's roles", () => {
-  it("are exactly the README's list for each project, so a person and CI deploy with the same rights", () => {
+  it('are exactly the documented list for each project, so a person and CI deploy with the same rights', () => {
     const readme = readmeRoles();
     expect(readme.webhook.length).toBeGreaterThan(5);
     expect([...DEPLOYER_ROLES.webhookProject].sort()).toEqual([...readme.webhook].sort());

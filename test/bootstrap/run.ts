@@ -2,11 +2,12 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type * as pulumi from '@pulumi/pulumi';
 import { readStackConfig } from '../../infra/plan/stackConfig';
+import { BOOTSTRAP_DIR, fixtureStack } from '../helpers/infra';
 
-// Runs the bootstrap program offline under Pulumi's mocks with a committed stack file's config,
-// recording every resource (inputs, provider, and whether it is protected).
+// Runs the bootstrap program offline under Pulumi's mocks with a fixture stack's config (or a
+// committed stack file's), recording every resource (inputs, provider, and whether it is protected).
 
-export const BOOTSTRAP_DIR = join(__dirname, '..', '..', 'bootstrap');
+export { BOOTSTRAP_DIR };
 const NAMESPACE = 'cx-webhook-kit-bootstrap';
 
 // Mock inputs are whatever the program sent; each model reads the fields its type has.
@@ -19,6 +20,8 @@ export interface BootstrapResource {
   readonly inputs: Inputs;
   readonly provider?: string;
   readonly protect: boolean;
+  /** `type::name` of each resource it waits for (explicit dependsOn and the inputs' sources). */
+  readonly dependsOn: string[];
 }
 
 export interface BootstrapRun {
@@ -41,6 +44,7 @@ function outputs(type: string, i: Inputs): Inputs {
     case 'gcp:serviceaccount/iAMMember:IAMMember':
     case 'gcp:storage/bucketIAMMember:BucketIAMMember':
     case 'gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember':
+    case 'time:index/sleep:Sleep':
       return {};
     case 'gcp:iam/workloadIdentityPool:WorkloadIdentityPool':
       return {
@@ -69,18 +73,26 @@ function outputs(type: string, i: Inputs): Inputs {
   }
 }
 
-/** Runs bootstrap/index.ts for a stack, with overrides of its config (`null` removes a key). */
+/**
+ * Runs bootstrap/index.ts for a fixture stack (test/fixtures/stacks/bootstrap) or a committed one,
+ * with overrides of its config (`null` removes a key).
+ */
 export async function runBootstrap(
   stack: string,
   overrides: Record<string, string | null> = {},
+  source: 'fixture' | 'committed' = 'fixture',
 ): Promise<BootstrapRun> {
-  const { config } = readStackConfig(stack, BOOTSTRAP_DIR);
+  const { config } =
+    source === 'committed'
+      ? readStackConfig(stack, BOOTSTRAP_DIR)
+      : fixtureStack(stack, 'bootstrap');
   for (const [key, value] of Object.entries(overrides)) {
     if (value === null) delete config[`${NAMESPACE}:${key}`];
     else config[`${NAMESPACE}:${key}`] = value;
   }
   const resources: BootstrapResource[] = [];
   const protectedUrns = new Set<string>();
+  const dependencies = new Map<string, string[]>();
   let result: Record<string, any> = {};
   await jest.isolateModulesAsync(async () => {
     const sdk = require('@pulumi/pulumi') as typeof pulumi;
@@ -96,6 +108,7 @@ export async function runBootstrap(
             inputs: args.inputs,
             provider: args.provider,
             protect: false,
+            dependsOn: [],
           });
           return { id: (state.id as string | undefined) ?? `${args.name}-id`, state };
         },
@@ -116,6 +129,13 @@ export async function runBootstrap(
     let outputsLanded = 0;
     monitor.registerResource = (req: any, callback: unknown) => {
       if (req.getProtect()) protectedUrns.add(`${req.getType()}::${req.getName()}`);
+      dependencies.set(
+        `${req.getType()}::${req.getName()}`,
+        (req.getDependenciesList() as string[]).map((urn) => {
+          const [, , types, dependency] = urn.split('::');
+          return `${types.split('$').at(-1)}::${dependency}`;
+        }),
+      );
       if (!req.getCustom()) components++;
       return register(req, callback);
     };
@@ -134,7 +154,11 @@ export async function runBootstrap(
     }
   });
   return {
-    resources: resources.map((r) => ({ ...r, protect: protectedUrns.has(`${r.type}::${r.name}`) })),
+    resources: resources.map((r) => ({
+      ...r,
+      protect: protectedUrns.has(`${r.type}::${r.name}`),
+      dependsOn: dependencies.get(`${r.type}::${r.name}`) ?? [],
+    })),
     outputs: result,
   };
 }

@@ -196,7 +196,11 @@ describe('the workflows, by the rules of the kit', () => {
     const names = steps(deploy).map((s) => s.run ?? s.with?.command);
     const up = names.indexOf('up');
     expect(up).toBeGreaterThan(-1);
-    expect(names.slice(up + 1)).toEqual(['npm run smoke -- dev', 'npm run agent:check -- dev']);
+    expect(names.slice(up + 1)).toEqual([
+      'npm run smoke -- dev',
+      'npm run agent:check -- dev',
+      'npm run --silent agent:test -- dev --summary "$GITHUB_STEP_SUMMARY"',
+    ]);
   });
 
   it('deploys prod only on a release or by hand, in the prod environment, then smoke-tests it', () => {
@@ -206,7 +210,10 @@ describe('the workflows, by the rules of the kit', () => {
     const deploy = wf.jobs.deploy;
     expect(deploy.environment).toBe('prod');
     const names = steps(deploy).map((s) => s.run ?? s.with?.command);
-    expect(names.slice(names.indexOf('up') + 1)).toEqual(['npm run smoke -- prod']);
+    expect(names.slice(names.indexOf('up') + 1)).toEqual([
+      'npm run smoke -- prod',
+      'npm run --silent agent:test -- prod --summary "$GITHUB_STEP_SUMMARY"',
+    ]);
     expect(steps(deploy).find(uses('pulumi/actions@'))?.with['stack-name']).toBe('prod');
   });
 
@@ -222,7 +229,7 @@ describe('the workflows, by the rules of the kit', () => {
     const setupNode = (yaml(actionFiles[0]).runs.steps as Record<string, any>[]).find(
       uses('actions/setup-node@'),
     );
-    expect(setupNode?.with).toEqual({ 'node-version': 20, 'package-manager-cache': false });
+    expect(setupNode?.with).toEqual({ 'node-version': 24, 'package-manager-cache': false });
   });
 
   it('keeps dependencies of the kit, the policy pack and the actions up to date', () => {

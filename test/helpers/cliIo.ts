@@ -1,4 +1,4 @@
-import type { CliIo } from '../../scripts/cli';
+import type { CliIo } from '../../lib/cli';
 
 /** Collects what a tool prints, so a test can read stdout and stderr apart. */
 export function captureIo(): CliIo & { stdout: string[]; stderr: string[]; text: () => string } {

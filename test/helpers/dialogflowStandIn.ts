@@ -16,6 +16,7 @@ import {
   type TurnResult,
   type WebhookCallRecord,
 } from './standInConversation';
+import { addTestCaseServices, type StandInTestCases } from './standInTestCases';
 
 const PROTOS = dirname(require.resolve('@google-cloud/dialogflow-cx/build/protos/protos.json'));
 // google-gax carries the google/api, google/rpc and google/protobuf imports the CX protos use.
@@ -93,6 +94,8 @@ export interface StandIn {
   readonly calls: readonly WebhookCallRecord[];
   /** How many DetectIntent calls came in. */
   detectIntentCount(): number;
+  /** Each BatchRunTestCases call: the cases and environment it asked for. */
+  testCaseRuns(): { testCases: string[]; environment: string }[];
   close(): Promise<void>;
 }
 
@@ -133,7 +136,7 @@ function lister<T>(field: string, pageSize: number, items: (parent: string) => T
 
 export async function startDialogflowStandIn(
   agent: StandInAgent,
-  options: { pageSize?: number } = {},
+  options: { pageSize?: number; testCases?: StandInTestCases } = {},
 ): Promise<StandIn> {
   const pageSize = options.pageSize ?? 2;
   const conversation = new Conversation(agent);
@@ -215,6 +218,18 @@ export async function startDialogflowStandIn(
     ),
   });
 
+  // TestCases and Operations (standInTestCases.ts): the agent's test cases, run as conversations.
+  const testCases = addTestCaseServices(
+    server,
+    agent.name,
+    conversation,
+    {
+      cases: [],
+      ...options.testCases,
+    },
+    pageSize,
+  );
+
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, p) =>
       error ? reject(error) : resolve(p),
@@ -226,6 +241,7 @@ export async function startDialogflowStandIn(
     flags: ['--api-endpoint', endpoint, '--insecure'],
     calls: conversation.calls,
     detectIntentCount: () => detectIntents,
+    testCaseRuns: testCases.runs,
     close: () =>
       new Promise((resolve) => {
         server.tryShutdown(() => resolve());

@@ -1,11 +1,41 @@
+import { load } from 'js-yaml';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { FakeGcpOptions } from '../../infra/plan/fakeGcp';
 import type { ProgramRun, RecordedResource } from '../../infra/plan/recorder';
-import { readStackConfig, stackConfigFrom, type StackConfig } from '../../infra/plan/stackConfig';
+import { stackConfigFrom, type StackConfig } from '../../infra/plan/stackConfig';
+
+export const ROOT = join(__dirname, '..', '..');
+export const BOOTSTRAP_DIR = join(ROOT, 'bootstrap');
+/**
+ * The behaviour tests' own stack files (test/fixtures/stacks), so that a team's values in the
+ * committed stack files never change what a test expects. Tests of the committed stack files check
+ * only the rules every stack keeps.
+ */
+export const FIXTURE_STACKS = join(__dirname, '..', 'fixtures', 'stacks');
+
+/** The stacks that have a `Pulumi.<stack>.yaml` in `dir`: whatever a team has committed. */
+export function stackNames(dir = ROOT): string[] {
+  return readdirSync(dir)
+    .flatMap((f) => /^Pulumi\.([^.]+)\.yaml$/.exec(f)?.[1] ?? [])
+    .sort();
+}
+
+/** A fixture stack's config as the Pulumi CLI would hand it to the app or the bootstrap program. */
+export function fixtureStack(stack: string, project: 'app' | 'bootstrap' = 'app'): StackConfig {
+  const dir = project === 'app' ? FIXTURE_STACKS : join(FIXTURE_STACKS, 'bootstrap');
+  const yaml = load(readFileSync(join(dir, `Pulumi.${stack}.yaml`), 'utf8'));
+  return stackConfigFrom(
+    stack,
+    yaml as Record<string, unknown>,
+    project === 'app' ? ROOT : BOOTSTRAP_DIR,
+  );
+}
 
 export const KEY = (k: string) => `cx-webhook-kit:${k}`;
 
 /**
- * The smallest stacks the README's Deploy section allows: a project, an agent (created or
+ * The smallest stacks docs/configuration.md allows: a project, an agent (created or
  * existing), and a profile unless the stack is named dev or prod.
  */
 export const MINIMAL_STACKS: Record<string, { stack: string; config: Record<string, unknown> }> = {
@@ -36,15 +66,16 @@ export const MINIMAL_STACKS: Record<string, { stack: string; config: Record<stri
 process.setMaxListeners(50);
 
 /**
- * Runs the real program under the recording mocks with a committed stack file's config, plus
- * overrides (`null` removes a key). Each run gets a fresh module registry, so a fresh Pulumi runtime.
+ * Runs the real program under the recording mocks with a fixture stack's config (or `stackFile`),
+ * plus overrides (`null` removes a key). Each run gets a fresh module registry, so a fresh Pulumi
+ * runtime.
  */
 export async function runStack(
   stack: string,
   overrides: Record<string, string | null> = {},
   options: { secretKeys?: string[]; fakeGcp?: FakeGcpOptions; stackFile?: StackConfig } = {},
 ): Promise<ProgramRun> {
-  const { config, secretKeys } = options.stackFile ?? readStackConfig(stack);
+  const { config, secretKeys } = options.stackFile ?? fixtureStack(stack);
   for (const [k, v] of Object.entries(overrides)) {
     if (v === null) delete config[KEY(k)];
     else config[KEY(k)] = v;

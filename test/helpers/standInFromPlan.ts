@@ -196,7 +196,14 @@ export interface PlannedAgent {
 export function agentFromPlan(run: ProgramRun, uri: string, caller: CallerAuth): PlannedAgent {
   const fake = new FakeGcp();
   const nameOf = (r: RecordedResource) =>
-    fake.newResource({ type: r.type, name: r.name, inputs: r.inputs, custom: true }).id as string;
+    fake.newResource({
+      type: r.type,
+      name: r.name,
+      inputs: r.inputs,
+      custom: true,
+      // An imported resource keeps its name.
+      id: r.options.import,
+    }).id as string;
   const of = (type: string) => run.resources.filter((r) => r.type === type);
   const agentName = run.outputs.agentName as string;
   const webhookName = run.outputs.webhookName as string;

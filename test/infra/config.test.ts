@@ -22,6 +22,8 @@ function source(
 }
 
 const BASE = { webhookProject: 'acme-cx-dev', createAgent: 'true' } as const;
+const EXISTING = { webhookProject: 'acme-cx-dev', agentId: 'a1b2' } as const;
+const PROD_BASE = { ...EXISTING, profile: 'prod', alerts: '{"email":"oncall@acme.example"}' };
 
 describe('parseStageConfig', () => {
   it('fills in defaults for a dev stage', () => {
@@ -36,6 +38,7 @@ describe('parseStageConfig', () => {
       agentLocation: 'global',
       agentId: undefined,
       createAgent: true,
+      existingWebhookId: undefined,
       target: 'run',
       auth: 'platform',
       webhookTimeoutSeconds: 5,
@@ -194,9 +197,54 @@ describe('parseStageConfig', () => {
       { ...BASE, deletionProtection: '1' },
       'cx-webhook-kit:deletionProtection must be true or false',
     ],
+    [
+      'a webhook to adopt in an agent the stack creates',
+      { ...BASE, existingWebhookId: 'w-1' },
+      'cx-webhook-kit:existingWebhookId adopts a webhook of an existing agent, so it excludes createAgent: true; set agentId to the agent that has the webhook',
+    ],
+    [
+      'a webhook to adopt without an agent',
+      { webhookProject: 'acme-cx-dev', existingWebhookId: 'w-1' },
+      'cx-webhook-kit:agentId is required unless createAgent is true',
+    ],
+    [
+      "a webhook's full name where its ID belongs",
+      { ...EXISTING, existingWebhookId: 'projects/p/locations/global/agents/a/webhooks/w-1' },
+      'cx-webhook-kit:existingWebhookId is the webhook ID (the last part of projects/…/agents/…/webhooks/<ID>), not the full name',
+    ],
+    [
+      'a webhook ID with a space',
+      { ...EXISTING, existingWebhookId: 'w 1' },
+      'cx-webhook-kit:existingWebhookId is not a webhook ID: "w 1"',
+    ],
   ])('refuses %s, naming the key and the fix', (_name, values, message) => {
     expect(() => parseStageConfig(source(values), 'dev')).toThrow(StageConfigError);
     expect(() => parseStageConfig(source(values), 'dev')).toThrow(message);
+  });
+
+  it('takes the ID of an existing webhook to adopt, with an existing agent', () => {
+    const config = parseStageConfig(source({ ...EXISTING, existingWebhookId: 'w-1' }), 'dev');
+    expect(config.existingWebhookId).toBe('w-1');
+    expect(parseStageConfig(source(EXISTING), 'dev').existingWebhookId).toBeUndefined();
+  });
+
+  it('refuses deletionProtection false on a prod profile, naming the key that allows it', () => {
+    const unprotected = { ...PROD_BASE, deletionProtection: 'false' };
+    expect(() => parseStageConfig(source(unprotected), 'live')).toThrow(
+      'cx-webhook-kit:deletionProtection false is refused for a prod profile',
+    );
+    expect(() => parseStageConfig(source(unprotected), 'live')).toThrow(
+      'pulumi config set allowUnprotectedProd true',
+    );
+    const allowed = { ...unprotected, allowUnprotectedProd: 'true' };
+    expect(parseStageConfig(source(allowed), 'live').deletionProtection).toBe(false);
+    expect(parseStageConfig(source(PROD_BASE), 'live').deletionProtection).toBe(true);
+    expect(() =>
+      parseStageConfig(source({ ...unprotected, allowUnprotectedProd: 'yes' }), 'live'),
+    ).toThrow('cx-webhook-kit:allowUnprotectedProd must be true or false, got "yes"');
+    // A dev profile is unprotected by default and needs no override.
+    const dev = parseStageConfig(source({ ...BASE, deletionProtection: 'false' }), 'dev');
+    expect(dev.deletionProtection).toBe(false);
   });
 
   it('lets maxInstances default up to a higher minInstances', () => {
@@ -244,6 +292,7 @@ describe('the stage profile (explicit, never guessed from a stack name)', () => 
 describe('unknown keys in the namespace', () => {
   it.each([
     ['webhookTimeout', 'webhookTimeoutSeconds'],
+    ['webhookTimout', 'webhookTimeoutSeconds'],
     ['webhookProjekt', 'webhookProject'],
     ['minInstance', 'minInstances'],
     ['servicEnv', 'serviceEnv'],

@@ -2,22 +2,13 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { readStackConfig } from '../../infra/plan/stackConfig';
+import { fixtureStack } from '../helpers/infra';
 
 const ROOT = join(__dirname, '..', '..');
 
 describe("Pulumi's Node language host", () => {
-  it('still uses the defaults this test mirrors (cmd/run/run.js)', () => {
-    const run = readFileSync(require.resolve('@pulumi/pulumi/cmd/run/run.js'), 'utf8');
-    expect(run).toContain('tsutils.loadTypeScriptCompilerOptions(tsConfigPath)');
-    expect(run).toContain('tsutils.typeScriptRequireStrings()');
-    expect(run).toMatch(
-      /target: "ES2020",\s*module: useNodeNext \? "nodenext" : "commonjs",\s*moduleResolution: useNodeNext \? "nodenext" : "node",\s*sourceMap: "true",\s*\.\.\.compilerOptions/,
-    );
-  });
-
   it('loads and type-checks infra/index.ts with ts-node and the project tsconfig, then runs it', async () => {
-    const { config } = readStackConfig('prod');
+    const { config } = fixtureStack('prod');
     const { stdout } = await promisify(execFile)(
       process.execPath,
       [

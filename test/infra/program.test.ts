@@ -1,12 +1,22 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fakeProjectNumber } from '../../infra/plan/fakeGcp';
 import type { ProgramRun } from '../../infra/plan/recorder';
 import { normalizeHashes, renderText, toPlan } from '../../infra/plan/render';
 import { DEMO_TAGS } from '../../infra/components/demoAgentWiring';
+import { readTestCaseFiles } from '../../infra/testCaseFiles';
 import { servedTags } from '../../service/composition';
 import { SMOKE_TAG } from '../../service/smoke';
-import { all, dependsOn, env, one, providerName, waitsFor } from '../helpers/infra';
+import {
+  all,
+  dependsOn,
+  env,
+  one,
+  providerName,
+  ROOT,
+  stackNames,
+  waitsFor,
+} from '../helpers/infra';
 import {
   AGENT,
   API,
@@ -18,6 +28,7 @@ import {
   describeStages,
   duration,
   filters,
+  FIXTURE_STAGES,
   FLOW,
   IDENTITY,
   INTENT,
@@ -30,12 +41,14 @@ import {
   WEBHOOK,
 } from './programStages';
 
-// The program run for the committed stack files, as `pulumi up` runs it: the invariants every
-// stage keeps, the wiring, and the committed plans. The variants of these stacks (the function
-// target, other auth modes, handler settings, edge cases) are in program.variants.slow.test.ts.
+// The program run for the fixture stacks (test/fixtures/stacks), as `pulumi up` runs it: the
+// invariants every stage keeps and the wiring; and for every committed stack file, whatever its name
+// and values, the invariants and its committed plan. The variants of the fixture stacks (the
+// function target, other auth modes, handler settings, edge cases) are in
+// program.variants.slow.test.ts.
 
 const runs = new Map<string, ProgramRun>();
-describeStages(COMMITTED_STAGES, runs);
+describeStages([...FIXTURE_STAGES, ...COMMITTED_STAGES], runs);
 
 describe('auth modes', () => {
   it('platform: WEBHOOK_AUTH=platform with the IAM invoker check on', () => {
@@ -151,7 +164,10 @@ describe('deletion: what destroy removes and what it keeps', () => {
     const inside = dev().resources.filter(
       (r) => r.custom && r.type.startsWith('gcp:diagflow/cx') && r.type !== AGENT,
     );
-    expect(inside.map((r) => r.type).sort()).toEqual([FLOW, FLOW, INTENT, PAGE, WEBHOOK].sort());
+    const cases = readTestCaseFiles().map(() => 'gcp:diagflow/cxTestCase:CxTestCase');
+    expect(inside.map((r) => r.type).sort()).toEqual(
+      [FLOW, FLOW, INTENT, PAGE, WEBHOOK, ...cases].sort(),
+    );
     for (const r of inside)
       expect([r.name, r.options]).toEqual([r.name, { deletedWith: agent.urn }]);
   });
@@ -267,14 +283,21 @@ describe('the conversable dev agent', () => {
 });
 
 describe('the committed plans', () => {
-  it.each(['dev', 'prod'])(
-    'infra/plan/golden/%s.txt matches the program (npm run plan:golden to update)',
-    (stack) => {
-      const golden = readFileSync(
-        join(__dirname, '..', '..', 'infra', 'plan', 'golden', `${stack}.txt`),
-        'utf8',
-      );
-      const run = runs.get(`${stack} stack`) as ProgramRun;
+  const GOLDEN = join(ROOT, 'infra', 'plan', 'golden');
+
+  it('has one plan per committed stack file, and none for a stack without one (npm run plan:golden)', () => {
+    const plans = readdirSync(GOLDEN)
+      .filter((f) => f.endsWith('.txt'))
+      .map((f) => f.slice(0, -'.txt'.length));
+    expect(plans.sort()).toEqual(stackNames());
+    expect(plans.length).toBeGreaterThan(0);
+  });
+
+  it.each(COMMITTED_STAGES)(
+    'infra/plan/golden/$stack.txt matches the program (npm run plan:golden to update)',
+    ({ name, stack }) => {
+      const golden = readFileSync(join(GOLDEN, `${stack}.txt`), 'utf8');
+      const run = runs.get(name) as ProgramRun;
       expect(normalizeHashes(renderText(toPlan(stack, run)))).toBe(golden);
     },
   );

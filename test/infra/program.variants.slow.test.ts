@@ -1,11 +1,11 @@
 import { fakeProjectNumber } from '../../infra/plan/fakeGcp';
 import { appearsInPlaintext, type ProgramRun } from '../../infra/plan/recorder';
-import { readStackConfig } from '../../infra/plan/stackConfig';
 import { BUILD_ROLES } from '../../infra/components/buildAccount';
 import {
   all,
   dependsOn,
   env,
+  fixtureStack,
   MINIMAL_STACKS,
   one,
   runMinimalStack,
@@ -32,11 +32,12 @@ import {
   SECRET_VALUE,
   SLEEP,
   sleepOf,
+  ADOPTED_WEBHOOK_ID,
   VARIANT_STAGES,
   WEBHOOK,
 } from './programStages';
 
-// The program run for variants of the committed stacks (the function target, header and id-token
+// The program run for variants of the fixture stacks (the function target, header and id-token
 // auth, handler settings) and for edge cases, each a run of its own: the same invariants as
 // program.test.ts, and what each variant adds.
 
@@ -170,7 +171,11 @@ describe('when Cloud Functions does not report the underlying service', () => {
 /** One run shared by the tests of two switches: deletionProtection and smokeFlow off. */
 let unprotected: Promise<ProgramRun> | undefined;
 const prodWithoutProtectionOrSmoke = () =>
-  (unprotected ??= runStack('prod', { deletionProtection: 'false', smokeFlow: 'false' }));
+  (unprotected ??= runStack('prod', {
+    deletionProtection: 'false',
+    allowUnprotectedProd: 'true',
+    smokeFlow: 'false',
+  }));
 
 describe('ordering and waits where Google and the provider wait', () => {
   it('waits 30 s after creating the service identity before granting it anything (header auth)', () => {
@@ -238,9 +243,52 @@ describe('deletion: what destroy removes and what it keeps', () => {
   });
 });
 
+describe('adopting an existing webhook (existingWebhookId)', () => {
+  const run = () => runs.get('prod stack, adopted webhook') as ProgramRun;
+  const adopted = () => {
+    const { config } = fixtureStack('prod');
+    const agent = `projects/${config['cx-webhook-kit:agentProject']}/locations/global/agents/${config['cx-webhook-kit:agentId']}`;
+    return `${agent}/webhooks/${ADOPTED_WEBHOOK_ID}`;
+  };
+
+  it("imports the agent's webhook by its full name, the provider's import ID, instead of creating one", () => {
+    // Import formats of gcp.diagflow.CxWebhook: {{parent}}/webhooks/{{name}} or {{parent}}/{{name}}
+    // (@pulumi/gcp 9.37.0, diagflow/cxWebhook.d.ts, "## Import").
+    const webhook = one(run(), WEBHOOK);
+    expect(webhook.options.import).toBe(adopted());
+    expect(webhook.inputs.parent).toBe(run().outputs.agentName);
+    expect(run().outputs.webhookName).toBe(adopted());
+  });
+
+  it('keeps its display name, keeps it in the agent when the stack lets go, and protects it like the service', () => {
+    expect(one(run(), WEBHOOK).options).toEqual({
+      import: adopted(),
+      ignoreChanges: ['displayName'],
+      retainOnDelete: true,
+      protect: true,
+    });
+  });
+
+  it('points it at the service, so the fulfillments that already call it reach this stack', () => {
+    const web = one(run(), WEBHOOK).inputs.genericWebService as Record<string, unknown>;
+    expect(web.uri).toBe(run().outputs.serviceUrl);
+    const smoke = one(run(), FLOW, 'smoke-flow');
+    expect(smoke.inputs.eventHandlers).toEqual([
+      expect.objectContaining({
+        triggerFulfillment: expect.objectContaining({ webhook: adopted() }),
+      }),
+    ]);
+  });
+
+  it('must not import anything without the key', () => {
+    const prod = runs.get('prod stack, handler settings') as ProgramRun;
+    expect(prod.resources.filter((r) => r.options.import)).toEqual([]);
+  });
+});
+
 describe('the stage profile', () => {
   it('must not give a stack named production dev defaults: without a profile it is refused', async () => {
-    const { config } = readStackConfig('prod');
+    const { config } = fixtureStack('prod');
     delete config['cx-webhook-kit:profile'];
     await expect(
       runStack('production', {}, { stackFile: { config, secretKeys: [] } }),
@@ -248,7 +296,7 @@ describe('the stage profile', () => {
   });
 
   it('applies prod defaults to a stack named production with profile prod', async () => {
-    const run = await runStack('production', {}, { stackFile: readStackConfig('prod') });
+    const run = await runStack('production', {}, { stackFile: fixtureStack('prod') });
     expect(one(run, RUN).options.protect).toBe(true);
     expect(
       (one(run, RUN).inputs.template as { scaling: { minInstanceCount: number } }).scaling
@@ -410,7 +458,7 @@ describe('the smoke flow', () => {
 });
 
 describe.each(Object.entries(MINIMAL_STACKS))(
-  'the smallest stack the README allows: %s',
+  'the smallest stack the docs allow: %s',
   (_n, stack) => {
     it('runs with the config the Pulumi CLI would pass it', async () => {
       const run = await runMinimalStack(stack.stack, stack.config);

@@ -4,11 +4,22 @@ import { BUILD_ROLES } from '../../infra/components/buildAccount';
 import { fakeProjectNumber } from '../../infra/plan/fakeGcp';
 import { PROFILE_LABEL } from '../../infra/labels';
 import { SMOKE_EVENT, SMOKE_TAG } from '../../service/smoke';
-import { all, dependsOn, env, one, providerName, runStack, waitsFor } from '../helpers/infra';
+import {
+  all,
+  dependsOn,
+  env,
+  fixtureStack,
+  one,
+  providerName,
+  runStack,
+  stackNames,
+  waitsFor,
+} from '../helpers/infra';
 
 // What the program tests share: resource types, the stages they run the program for, and the
-// invariants every stage must keep. program.test.ts runs the committed stack files (npm test);
-// program.variants.slow.test.ts runs the variants of them (npm run test:slow).
+// invariants every stage must keep. program.test.ts runs the fixture stacks (test/fixtures/stacks)
+// and every committed stack file, whatever its name and values (npm test);
+// program.variants.slow.test.ts runs variants of the fixture stacks (npm run test:slow).
 
 export const RUN = 'gcp:cloudrunv2/service:Service';
 export const FUNCTION = 'gcp:cloudfunctionsv2/function:Function';
@@ -50,15 +61,27 @@ export type Stage = {
   stack: string;
   overrides?: Record<string, string | null>;
   secretKeys?: string[];
+  /** Run the committed Pulumi.<stack>.yaml instead of the fixture stack of that name. */
+  committed?: boolean;
 };
 
-/** The committed stack files, as `pulumi up` deploys them. */
-export const COMMITTED_STAGES: Stage[] = [
+/** The fixture stacks: a dev stage with a created agent, a prod stage with an existing one. */
+export const FIXTURE_STAGES: Stage[] = [
   { name: 'dev stack', stack: 'dev' },
   { name: 'prod stack', stack: 'prod' },
 ];
 
-/** The same stacks with another target, auth mode or handler settings. */
+/** Every committed stack file, as `pulumi up` deploys it. */
+export const COMMITTED_STAGES: Stage[] = stackNames().map((stack) => ({
+  name: `committed Pulumi.${stack}.yaml`,
+  stack,
+  committed: true,
+}));
+
+/** The ID of an existing webhook a variant adopts. */
+export const ADOPTED_WEBHOOK_ID = '0c3e5a7b-1d2f-4e6a-8b9c-5d7e9f1a3c5b';
+
+/** The same stacks with another target, auth mode or handler settings, or an adopted webhook. */
 export const VARIANT_STAGES: Stage[] = [
   { name: 'dev stack, function target', stack: 'dev', overrides: { target: 'function' } },
   { name: 'prod stack, function target', stack: 'prod', overrides: { target: 'function' } },
@@ -80,17 +103,41 @@ export const VARIANT_STAGES: Stage[] = [
     overrides: { agentId: null, createAgent: 'true' },
   },
   {
+    name: 'prod stack, adopted webhook',
+    stack: 'prod',
+    overrides: { existingWebhookId: ADOPTED_WEBHOOK_ID },
+  },
+  {
     name: 'prod stack, function target, handler settings',
     stack: 'prod',
     overrides: { ...HANDLER_SETTINGS, target: 'function' },
   },
 ];
 
+/** The stack file a stage runs, as the CLI hands it to the program. */
+export const stackFileOf = (stage: Stage) =>
+  stage.committed ? readStackConfig(stage.stack) : fixtureStack(stage.stack);
+
+/** A stage's setting as the program receives it: the stack file's, or the stage's override. */
+function setting(stage: Stage, key: string): string | undefined {
+  const override = stage.overrides?.[key];
+  if (override !== undefined) return override ?? undefined;
+  return stackFileOf(stage).config[`cx-webhook-kit:${key}`];
+}
+
 export const projects = (stage: Stage) => {
-  const { config } = readStackConfig(stage.stack);
-  const webhookProject = config['cx-webhook-kit:webhookProject'];
-  return { webhookProject, agentProject: config['cx-webhook-kit:agentProject'] ?? webhookProject };
+  const webhookProject = setting(stage, 'webhookProject') as string;
+  return { webhookProject, agentProject: setting(stage, 'agentProject') ?? webhookProject };
 };
+
+/** The stage profile: set, or implied by a stack named dev or prod (infra/config.ts). */
+export const profileOf = (stage: Stage) => setting(stage, 'profile') ?? stage.stack;
+
+/** Whether the stage keeps its service and data from deletion: set, or the profile's default. */
+export const isProtected = (stage: Stage) =>
+  (setting(stage, 'deletionProtection') ?? String(profileOf(stage) === 'prod')) === 'true';
+
+export const createsAgent = (stage: Stage) => setting(stage, 'createAgent') === 'true';
 
 export function deployed(run: ProgramRun): RecordedResource {
   return all(run, RUN)[0] ?? one(run, FUNCTION);
@@ -117,7 +164,10 @@ export function describeStages(stages: Stage[], runs: Map<string, ProgramRun>): 
     for (const stage of stages) {
       runs.set(
         stage.name,
-        await runStack(stage.stack, stage.overrides, { secretKeys: stage.secretKeys }),
+        await runStack(stage.stack, stage.overrides, {
+          secretKeys: stage.secretKeys,
+          stackFile: stage.committed ? readStackConfig(stage.stack) : undefined,
+        }),
       );
     }
   }, 120_000);
@@ -177,7 +227,7 @@ export function describeStages(stages: Stage[], runs: Map<string, ProgramRun>): 
       expect(web.serviceAgentAuth).toBe('ID_TOKEN');
       expect(web.webhookType).toBe('STANDARD');
       const seconds = Number(/^(\d+)s$/.exec(webhook.inputs.timeout as string)?.[1]);
-      expect(seconds).toBe(Number(stage.overrides?.webhookTimeoutSeconds ?? 5));
+      expect(seconds).toBe(Number(setting(stage, 'webhookTimeoutSeconds')));
       expect(Number(env(run()).WEBHOOK_TIMEOUT_MS)).toBe(seconds * 1000);
     });
 
@@ -207,7 +257,7 @@ export function describeStages(stages: Stage[], runs: Map<string, ProgramRun>): 
       const buildAccount = accounts.find((a) => a.name === 'webhook-build');
       const expected = [
         ...(buildAccount ? BUILD_ROLES.map((role) => [memberOf(buildAccount), role]) : []),
-        ...(JSON.parse(stage.overrides?.runtimeRoles ?? '[]') as string[]).map((role) => [
+        ...(JSON.parse(setting(stage, 'runtimeRoles') ?? '[]') as string[]).map((role) => [
           memberOf(runtimeAccount),
           role,
         ]),
@@ -249,15 +299,15 @@ export function describeStages(stages: Stage[], runs: Map<string, ProgramRun>): 
       // listed project roles.
       const grants = run().resources.filter((r) => r.inputs.member === `serviceAccount:${email}`);
       const secrets = Object.values(
-        JSON.parse(stage.overrides?.serviceSecrets ?? '{}') as Record<string, string>,
+        JSON.parse(setting(stage, 'serviceSecrets') ?? '{}') as Record<string, string>,
       ).map((ref) => ref.split(':')[0]);
       const expected = [
         ...(service.type === RUN ? [[BUCKET_READER, 'roles/storage.objectViewer', undefined]] : []),
-        ...(stage.overrides?.auth === 'header'
-          ? [[SECRET_IAM, 'roles/secretmanager.secretAccessor', 'cx-webhook-prod-header']]
+        ...(setting(stage, 'auth') === 'header'
+          ? [[SECRET_IAM, 'roles/secretmanager.secretAccessor', `cx-webhook-${stage.stack}-header`]]
           : []),
         ...secrets.map((id) => [SECRET_IAM, 'roles/secretmanager.secretAccessor', id]),
-        ...(JSON.parse(stage.overrides?.runtimeRoles ?? '[]') as string[]).map((role) => [
+        ...(JSON.parse(setting(stage, 'runtimeRoles') ?? '[]') as string[]).map((role) => [
           PROJECT_IAM,
           role,
           undefined,
@@ -324,7 +374,10 @@ export function describeStages(stages: Stage[], runs: Map<string, ProgramRun>): 
     });
 
     it('keeps the stage settings: instances, deletion protection, invoker check', () => {
-      const prod = stage.stack === 'prod';
+      const prod = isProtected(stage);
+      const minInstances = Number(
+        setting(stage, 'minInstances') ?? (profileOf(stage) === 'prod' ? 1 : 0),
+      );
       const service = deployed(run());
       // Pulumi's protect stands for deletion protection on both targets (gen2 functions have no
       // field of their own), and on the source bucket that keeps rollback bundles.
@@ -335,13 +388,13 @@ export function describeStages(stages: Stage[], runs: Map<string, ProgramRun>): 
         const template = service.inputs.template as {
           scaling: { minInstanceCount: number; maxInstanceCount: number };
         };
-        expect(template.scaling.minInstanceCount).toBe(prod ? 1 : 0);
+        expect(template.scaling.minInstanceCount).toBe(minInstances);
         expect(service.inputs.deletionProtection).toBe(prod);
-        expect(service.inputs.invokerIamDisabled).toBe(stage.overrides?.auth === 'id-token');
+        expect(service.inputs.invokerIamDisabled).toBe(setting(stage, 'auth') === 'id-token');
       } else {
         expect(
           (service.inputs.serviceConfig as { minInstanceCount: number }).minInstanceCount,
-        ).toBe(prod ? 1 : 0);
+        ).toBe(minInstances);
       }
     });
 
@@ -377,12 +430,12 @@ export function describeStages(stages: Stage[], runs: Map<string, ProgramRun>): 
       );
       expect(labelled.length).toBeGreaterThanOrEqual(2);
       for (const r of labelled) {
-        expect([r.type, r.inputs.labels]).toEqual([r.type, { [PROFILE_LABEL]: stage.stack }]);
+        expect([r.type, r.inputs.labels]).toEqual([r.type, { [PROFILE_LABEL]: profileOf(stage) }]);
       }
     });
 
-    // The prod stacks hang the webhook on an existing agent, unless a variant creates one.
-    if (stage.stack === 'prod' && !stage.overrides?.createAgent) {
+    // A stack that names an existing agent adds only these to it.
+    if (!createsAgent(stage)) {
       it('must not modify an existing agent beyond the smoke flow and the webhook', () => {
         const cx = run().resources.filter((r) => r.custom && r.type.startsWith('gcp:diagflow/'));
         expect(cx.map((r) => `${r.type} ${r.name}`).sort()).toEqual([

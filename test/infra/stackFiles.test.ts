@@ -4,13 +4,14 @@ import { join } from 'node:path';
 import { CONFIG_KEYS, SECRET_KEYS } from '../../infra/config';
 import { readProjectConfig } from '../../infra/plan/pulumiConfigRules';
 import { readStackConfig, stackConfigFrom } from '../../infra/plan/stackConfig';
+import { docSection } from '../helpers/docs';
 import { MINIMAL_STACKS } from '../helpers/infra';
 
 // The Pulumi CLI checks a stack's config against Pulumi.yaml before any program runs
 // (pulumi/pulumi sdk/go/common/workspace/config.go, mergeConfig and validateStackConfigValue at
 // v3.248.0; the rules are in infra/plan/pulumiConfigRules.ts and tested against the CLI's own
-// tests). These tests apply those rules to every committed stack and to the smallest stacks the
-// README's Deploy section allows.
+// tests). These tests apply those rules to every committed stack and to the smallest stacks
+// docs/configuration.md allows.
 
 const ROOT = join(__dirname, '..', '..');
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -49,12 +50,8 @@ describe('Pulumi.yaml', () => {
     for (const key of SECRET_KEYS) expect(ours).not.toContain(key);
   });
 
-  it("documents every key it does not declare in the README's Deploy section", () => {
-    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-    const deploy = readme.slice(
-      readme.indexOf('## Deploy'),
-      readme.indexOf('\n## ', readme.indexOf('## Deploy') + 1),
-    );
+  it('documents every key it does not declare (docs/configuration.md)', () => {
+    const deploy = docSection('The stack config');
     for (const key of CONFIG_KEYS.filter((k) => !ours.includes(k))) {
       expect([key, deploy.includes(`\`${key}\``)]).toEqual([key, true]);
     }
@@ -65,7 +62,9 @@ describe('Pulumi.yaml', () => {
     // (Project.Validate); the engine parses the value as a JSON array of package names and denies a
     // default provider for each (pkg/resource/deploy/default_providers.go, shouldDenyRequest).
     expect(project.config['pulumi:disable-default-providers']).toEqual({ value: ['gcp'] });
-    const { config } = readStackConfig('dev');
+    const { config } = stackConfigFrom('any', {
+      config: MINIMAL_STACKS['dev with a created agent'].config,
+    });
     expect(JSON.parse(config['pulumi:disable-default-providers'])).toEqual(['gcp']);
   });
 });
@@ -93,7 +92,7 @@ describe.each(stacks)("the CLI's stack rules on the committed %s", (file) => {
   });
 });
 
-describe("the CLI's stack rules on the smallest stacks the README allows", () => {
+describe("the CLI's stack rules on the smallest stacks the docs allow", () => {
   it.each(Object.entries(MINIMAL_STACKS))('accepts %s', (_name, { stack, config }) => {
     const { config: merged } = stackConfigFrom(stack, { config });
     expect(merged['cx-webhook-kit:region']).toBe('us-central1');
@@ -117,7 +116,7 @@ describe("the CLI's stack rules on the smallest stacks the README allows", () =>
     ).toThrow("Stack 'dev' with configuration key 'serviceEnv' must be of type 'object'");
   });
 
-  it('has the dev and prod stacks', () => {
-    expect(stacks.sort()).toEqual(['Pulumi.dev.yaml', 'Pulumi.prod.yaml']);
+  it('finds the committed stack files, whatever their names', () => {
+    expect(stacks.length).toBeGreaterThan(0);
   });
 });

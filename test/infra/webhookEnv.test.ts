@@ -6,12 +6,11 @@ import {
   webhookEnv,
 } from '../../infra/webhookEnv';
 import { loadConfig } from '../../service/config';
-import { LOG_LEVELS } from '../../infra/serviceSettings';
+import { LOG_LEVELS } from '../../service/envContract';
 import {
   buildAccountId,
   cloudRunServiceAgent,
   deterministicRunUrl,
-  functionUrl,
   serviceName,
   slug,
   sourceBucketName,
@@ -122,9 +121,6 @@ describe('names', () => {
     expect(slug('9lives', 10)).toBe('lives');
     expect(deterministicRunUrl('svc', '123', 'europe-west1')).toBe(
       'https://svc-123.europe-west1.run.app',
-    );
-    expect(functionUrl('cx-webhook-dev', 'acme', 'us-central1')).toBe(
-      'https://us-central1-acme.cloudfunctions.net/cx-webhook-dev',
     );
     expect(cloudRunServiceAgent('123')).toBe(
       'service-123@serverless-robot-prod.iam.gserviceaccount.com',

@@ -3,8 +3,7 @@ import { join } from 'node:path';
 import { load } from 'js-yaml';
 import type { ProgramRun, RecordedResource } from '../../infra/plan/recorder';
 import { POLICIES } from '../../policy/policies';
-import { readStackConfig } from '../../infra/plan/stackConfig';
-import { all, one, runStack } from '../helpers/infra';
+import { all, fixtureStack, one, runStack } from '../helpers/infra';
 import {
   MANDATORY,
   PACK_DIR,
@@ -85,7 +84,7 @@ describe("the policy pack, run by Pulumi's policy runner", () => {
   beforeAll(async () => {
     pack = await startPack();
     for (const plan of PLANS) {
-      const stackFile = plan.stack === 'production' ? readStackConfig('prod') : undefined;
+      const stackFile = plan.stack === 'production' ? fixtureStack('prod') : undefined;
       runs.set(
         plan.name,
         await runStack(plan.stack, plan.overrides, { secretKeys: plan.secretKeys, stackFile }),
@@ -182,7 +181,10 @@ describe("the policy pack, run by Pulumi's policy runner", () => {
       'prod-protected',
     );
     await single(
-      { ...analyzed(one(run('prod, function target'), FUNCTION)), protect: false },
+      {
+        ...withProps(one(run('prod, function target'), FUNCTION), (p) => delete p.deletionPolicy),
+        protect: false,
+      },
       'prod-protected',
     );
   });

@@ -2,12 +2,13 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../scripts/agentCheck';
+import { DEMO_TAGS } from '../../infra/components/demoAgentWiring';
 import { servedTags } from '../../service/composition';
 import { SMOKE_TAG } from '../../service/smoke';
 import { captureIo } from '../helpers/cliIo';
 import { startDialogflowStandIn } from '../helpers/dialogflowStandIn';
 import { fakePulumi } from '../helpers/fakePulumi';
-import { runStack } from '../helpers/infra';
+import { one, runStack } from '../helpers/infra';
 import {
   AGENT,
   ANSWER_PAGE,
@@ -23,6 +24,20 @@ import {
 } from '../helpers/standInAgents';
 import type { StandInAgent } from '../helpers/standInConversation';
 import { agentFromPlan } from '../helpers/standInFromPlan';
+
+// agent:check compares the agent with the tags the service serves (service/composition.ts). These
+// tests give it their own handler table, the tags their agents call, so that a team's handlers
+// (added, renamed, removed) never change them; only the test of the planned dev agent uses the real
+// table, because the program's example wiring must name tags the service serves.
+jest.mock('../../service/composition', () => ({
+  ...jest.requireActual<typeof import('../../service/composition')>('../../service/composition'),
+  servedTags: jest.fn(),
+}));
+const actualServedTags = jest.requireActual<typeof import('../../service/composition')>(
+  '../../service/composition',
+).servedTags;
+const TABLE_TAGS = ['greeting', 'validate-order-number', 'order-status', 'end-if-done'];
+beforeEach(() => jest.mocked(servedTags).mockReturnValue([...TABLE_TAGS, SMOKE_TAG].sort()));
 
 const FIXTURE = join(__dirname, 'fixtures', 'exported-agent');
 const TYPO = 'order-stauts';
@@ -328,13 +343,24 @@ describe('npm run agent:check against the live agent (Dialogflow stand-in)', () 
 
   it('lists the tags the service serves, the smoke tag included', async () => {
     const { io } = await check(liveAgent(), ['--json']);
-    expect(parse(io.stdout).servedTags).toEqual(servedTags());
-    expect(servedTags()).toContain(SMOKE_TAG);
+    expect(parse(io.stdout).servedTags).toEqual([...TABLE_TAGS, SMOKE_TAG].sort());
+  });
+
+  it('fails a call whose tag the service no longer serves', async () => {
+    jest
+      .mocked(servedTags)
+      .mockReturnValue([SMOKE_TAG, ...TABLE_TAGS.filter((t) => t !== 'greeting')]);
+    const { code, io } = await check(liveAgent(), ['--json']);
+    expect(code).toBe(1);
+    expect(parse(io.stdout).calls.filter((c) => c.verdict === 'unserved')).toEqual([
+      expect.objectContaining({ tag: 'greeting', place: 'flow route' }),
+    ]);
   });
 });
 
 describe("agent:check on the dev stack's agent, as the program plans it", () => {
   it('passes, with every call of the demo wiring and the smoke flow served', async () => {
+    jest.mocked(servedTags).mockImplementation(actualServedTags);
     const run = await runStack('dev');
     const planned = agentFromPlan(run, 'http://127.0.0.1:9/', { kind: 'none' });
     const standIn = await startDialogflowStandIn(planned.agent);
@@ -346,11 +372,51 @@ describe("agent:check on the dev stack's agent, as the program plans it", () => 
       const result = parse(io.stdout);
       expect(result.smokeFlow).toBe(planned.smokeFlowName);
       expect(result.calls.map((c) => [c.place, c.tag, c.verdict])).toEqual([
-        ['flow route', 'greeting', 'served'],
-        ['page route', 'validate-order-number', 'served'],
-        ['page route', 'order-status', 'served'],
+        ['flow route', DEMO_TAGS.greeting, 'served'],
+        ['page route', DEMO_TAGS.validate, 'served'],
+        ['page route', DEMO_TAGS.orderStatus, 'served'],
         ['flow event handler', SMOKE_TAG, 'served'],
       ]);
+    } finally {
+      pulumi.cleanup();
+      await standIn.close();
+    }
+  });
+});
+
+describe('agent:check on an agent whose existing webhook the stack adopts (existingWebhookId)', () => {
+  it('lists the fulfillments that already called it as calls of this webhook, and fails a tag no handler serves', async () => {
+    const adopted = '9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a';
+    const run = await runStack('prod', { existingWebhookId: adopted });
+    const webhookName = run.outputs.webhookName as string;
+    expect(webhookName).toBe(`${run.outputs.agentName as string}/webhooks/${adopted}`);
+    expect(one(run, 'gcp:diagflow/cxWebhook:CxWebhook').options.import).toBe(webhookName);
+    const planned = agentFromPlan(run, 'http://127.0.0.1:9/', { kind: 'none' });
+    // The agent's own routes, which called this webhook before the stack adopted it; the API may
+    // name its project by number.
+    const byNumber = webhookName.replace(/^projects\/[^/]+\//, 'projects/123456789012/');
+    planned.agent.flows[0].flow.transitionRoutes = [
+      {
+        condition: '$session.params.x = 1',
+        triggerFulfillment: { webhook: byNumber, tag: 'greeting' },
+      },
+      { condition: 'true', triggerFulfillment: { webhook: webhookName, tag: 'legacy-lookup' } },
+    ];
+    const standIn = await startDialogflowStandIn(planned.agent);
+    const pulumi = fakePulumi({ outputs: run.outputs });
+    try {
+      const io = captureIo();
+      const code = await main(['prod', ...standIn.flags, '--json'], io, {
+        command: pulumi.command,
+      });
+      const result = parse(io.stdout);
+      expect(result.webhook.name).toBe(webhookName);
+      expect(result.calls.map((c) => [c.place, c.tag, c.verdict])).toEqual([
+        ['flow route', 'greeting', 'served'],
+        ['flow route', 'legacy-lookup', 'unserved'],
+        ['flow event handler', SMOKE_TAG, 'served'],
+      ]);
+      expect(code).toBe(1);
     } finally {
       pulumi.cleanup();
       await standIn.close();

@@ -1,4 +1,10 @@
-import { ConfigError, GOOGLE_CERTS_URL, loadConfig } from '../../service/config';
+import {
+  ConfigError,
+  GOOGLE_CERTS_URL,
+  loadConfig,
+  type ServiceConfig,
+} from '../../service/config';
+import { ENV, INTEGERS } from '../../service/envContract';
 
 const AGENT = 'service-123456789012@gcp-sa-dialogflow.iam.gserviceaccount.com';
 const URL_ = 'https://cx-webhook-abc-uc.a.run.app';
@@ -240,6 +246,26 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ WEBHOOK_CONCURRENCY: '0' })).toThrow(
       'WEBHOOK_CONCURRENCY must be an integer from 1 to 1000, got "0"',
     );
+  });
+
+  it('takes every integer of the environment contract within its range, naming it when not', () => {
+    const field = {
+      PORT: 'port',
+      [ENV.timeoutMs]: 'timeoutMs',
+      [ENV.concurrency]: 'concurrency',
+    } as const satisfies Record<keyof typeof INTEGERS, keyof ServiceConfig>;
+    for (const name of Object.keys(INTEGERS) as (keyof typeof INTEGERS)[]) {
+      const { fallback, min, max } = INTEGERS[name];
+      const read = (raw?: string) =>
+        loadConfig(raw === undefined ? {} : { [name]: raw })[field[name]];
+      expect({ name, value: read() }).toEqual({ name, value: fallback });
+      expect({ name, value: read(String(max)) }).toEqual({ name, value: max });
+      for (const bad of [String(min - 1), String(max + 1)]) {
+        expect(() => read(bad)).toThrow(
+          `${name} must be an integer from ${min} to ${max}, got "${bad}"`,
+        );
+      }
+    }
   });
 
   it('refuses platform with basic: both need the Authorization header', () => {

@@ -112,7 +112,7 @@ describe('service/function.ts in the Functions Framework’s own test server', (
 
   it('cannot answer a body that is not JSON with the contract’s JSON: the framework refuses it first', async () => {
     // body-parser runs before the function and fails the request itself: the status is the
-    // contract's 400, but the body is the framework's HTML page (README: the Functions target).
+    // contract's 400, but the body is the framework's HTML page (docs/http.md: the Functions target).
     const res = await post(url, '{"fulfillmentInfo":');
     expect(res.status).toBe(400);
     expect(res.headers.get('content-type')).toMatch(/^text\/html/);

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { CliError, UsageError } from '../../../scripts/cli';
+import { CliError, UsageError } from '../../../lib/cli';
 import {
   agentLocation,
   clientOptions,

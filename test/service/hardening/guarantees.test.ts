@@ -14,8 +14,8 @@ import { startApp, type LiveApp } from '../../helpers/liveApp';
 import { openRaw, rawPost, splitHead } from '../../helpers/rawHttp';
 import { killSpawned, spawnService } from '../../helpers/spawnService';
 
-// Each test states a guarantee from README.md ("How the service answers", "Security") and tries
-// to break it as a hostile caller would: odd methods, oversized fields, bad certificates, faults
+// Each test states a guarantee from the docs (protocol.md, http.md, security.md) and tries to
+// break it as a hostile caller would: odd methods, oversized fields, bad certificates, faults
 // during a drain. Everything is on loopback; loops are bounded.
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,6 +1,15 @@
+import fc from 'fast-check';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { WebhookError } from '../../../service/protocol/errors';
 import { normalizeRequest } from '../../../service/protocol/normalize';
+import type { WebhookRequest } from '../../../service/protocol/types';
 import { fixture } from '../../helpers/fixtures';
+import { replaceAt } from '../../helpers/replaceAt';
+
+const FIXTURES = readdirSync(join(__dirname, '..', '..', 'fixtures', 'requests')).map((f) =>
+  f.replace(/\.json$/, ''),
+);
 
 describe('normalizeRequest', () => {
   it('returns a camelCase request unchanged', () => {
@@ -32,6 +41,62 @@ describe('normalizeRequest', () => {
       expect(normalizeRequest(request)).toEqual(request);
     },
   );
+
+  it('checks a camelCase request in place: the request itself comes back, nothing copied', () => {
+    const request = fixture('text-form.camel');
+    expect(normalizeRequest(request)).toBe(request);
+  });
+
+  it('copies only the messages on the way to a change, in their order, and leaves the input as it was', () => {
+    const input = fixture('text-form.camel');
+    const params = input.pageInfo?.formInfo?.parameterInfo ?? [];
+    const stateAsNumber = { ...params[1], state: 1 } as unknown as (typeof params)[number];
+    const changed = {
+      ...input,
+      pageInfo: { ...input.pageInfo, formInfo: { parameterInfo: [params[0], stateAsNumber] } },
+    };
+    const before = JSON.stringify(changed);
+    const out = normalizeRequest(changed);
+    expect(JSON.stringify(changed)).toBe(before);
+    expect(out.pageInfo?.formInfo?.parameterInfo?.[1]).toEqual({ ...params[1], state: 'EMPTY' });
+    expect(out.pageInfo?.formInfo?.parameterInfo?.[0]).toBe(params[0]);
+    expect(out.sessionInfo).toBe(input.sessionInfo);
+    expect(out.intentInfo).toBe(input.intentInfo);
+    expect(Object.keys(out)).toEqual(Object.keys(changed));
+  });
+
+  it('never modifies a request, refuses only with a 400, and what it returns needs no further change', () => {
+    const outcomes = { accepted: 0, refused: 0 };
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...FIXTURES),
+        fc.array(fc.tuple(fc.nat(), fc.jsonValue({ maxDepth: 2 })), { maxLength: 3 }),
+        (name, changes) => {
+          const input = changes.reduce<unknown>(
+            (tree, [pick, value]) => replaceAt(tree, pick, value),
+            fixture(name),
+          );
+          const before = JSON.stringify(input);
+          let out: WebhookRequest;
+          try {
+            out = normalizeRequest(input);
+          } catch (error) {
+            expect(error).toBeInstanceOf(WebhookError);
+            expect((error as WebhookError).status).toBe(400);
+            outcomes.refused++;
+            return;
+          } finally {
+            expect(JSON.stringify(input)).toBe(before);
+          }
+          expect(normalizeRequest(out)).toBe(out);
+          outcomes.accepted++;
+        },
+      ),
+      { numRuns: 400, seed: 20261207 },
+    );
+    // Both outcomes were reached, so neither half of the property was vacuous.
+    expect(Math.min(outcomes.accepted, outcomes.refused)).toBeGreaterThan(40);
+  });
 
   it('treats null fields as absent and tolerates a request with only the tag', () => {
     expect(normalizeRequest({ fulfillmentInfo: { tag: 'x' }, text: null, pageInfo: null })).toEqual(

@@ -1,9 +1,13 @@
+import fc from 'fast-check';
 import { SchemaError } from '../../../service/protocol/normalize';
+import type { WebhookResponse } from '../../../service/protocol/types';
 import { validateResponse } from '../../../service/protocol/validate';
 import { protoRoundTrip } from '../../helpers/proto';
+import { replaceAt } from '../../helpers/replaceAt';
 
 const PAGE =
   'projects/p/locations/global/agents/a/flows/00000000-0000-0000-0000-000000000000/pages/END_FLOW';
+const FLOW = 'projects/p/locations/global/agents/a/flows/billing';
 
 describe('validateResponse', () => {
   it('takes a response in snake_case, as Google samples write it, and returns it in camelCase', () => {
@@ -28,6 +32,116 @@ describe('validateResponse', () => {
       targetPage: PAGE,
     });
     expect(protoRoundTrip('WebhookResponse', res)).toEqual(res);
+  });
+
+  it('returns a camelCase answer as it is, without a copy', () => {
+    const answer: WebhookResponse = {
+      fulfillmentResponse: { messages: [{ text: { text: ['Hi'] } }], mergeBehavior: 'REPLACE' },
+      sessionInfo: { parameters: { seen: true } },
+      targetPage: PAGE,
+    };
+    expect(validateResponse(answer)).toBe(answer);
+  });
+
+  it.each<[string, unknown, string]>([
+    [
+      'a field that does not fit comes before a CX rule',
+      { targetPage: PAGE, targetFlow: FLOW, payload: { n: NaN } },
+      'payload.n must be a finite number, got NaN',
+    ],
+    [
+      'the targets come before mergeBehavior and the messages',
+      { fulfillmentResponse: { messages: [{}], mergeBehavior: 'MERGE' }, targetPage: 'x' },
+      'targetPage must be a full page resource name',
+    ],
+    [
+      'mergeBehavior comes before the messages',
+      { fulfillmentResponse: { messages: [{}], mergeBehavior: 'MERGE' } },
+      'fulfillmentResponse.mergeBehavior must be APPEND or REPLACE',
+    ],
+    [
+      'the messages come before the form parameters, whichever is written first',
+      {
+        pageInfo: { formInfo: { parameterInfo: [{ displayName: 'x', state: 'VALID' }] } },
+        fulfillmentResponse: { messages: [{}] },
+      },
+      'fulfillmentResponse.messages[0] must hold exactly one of',
+    ],
+    [
+      'the first message that breaks the rule is named',
+      {
+        fulfillmentResponse: {
+          messages: [{ text: { text: ['a'] } }, { text: { text: ['b'] }, payload: {} }, {}],
+        },
+      },
+      'fulfillmentResponse.messages[1] must hold exactly one of',
+    ],
+    [
+      'the first form parameter that breaks a rule is named',
+      {
+        pageInfo: {
+          formInfo: {
+            parameterInfo: [
+              { displayName: 'a', state: 'INVALID' },
+              { displayName: 'b', state: 'FILLED' },
+              { state: 'INVALID' },
+            ],
+          },
+        },
+      },
+      'pageInfo.formInfo.parameterInfo[1].state may only be INVALID',
+    ],
+  ])('reports one problem in a fixed order: %s', (_name, response, message) => {
+    expect(() => validateResponse(response)).toThrow(message);
+  });
+
+  it('never modifies an answer, and what it accepts the proto takes unchanged and needs no further change', () => {
+    const answers: WebhookResponse[] = [
+      {
+        fulfillmentResponse: {
+          messages: [
+            { text: { text: ['Hi', 'Hello'] } },
+            { payload: { chips: [{ text: 'Yes' }] }, channel: 'web' },
+            { outputAudioText: { ssml: '<speak>Hi</speak>' } },
+          ],
+          mergeBehavior: 'APPEND',
+        },
+        sessionInfo: { parameters: { order: { id: 1, items: ['a'] }, old: null } },
+        pageInfo: { formInfo: { parameterInfo: [{ displayName: 'email', state: 'INVALID' }] } },
+        targetFlow: FLOW,
+      },
+      { payload: { a: [1, { b: 'c' }] }, targetPage: PAGE },
+    ];
+    const outcomes = { accepted: 0, refused: 0 };
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...answers),
+        fc.array(fc.tuple(fc.nat(), fc.jsonValue({ maxDepth: 2 })), { maxLength: 2 }),
+        (answer, changes) => {
+          const input = changes.reduce<unknown>(
+            (tree, [pick, value]) => replaceAt(tree, pick, value),
+            answer,
+          );
+          const before = JSON.stringify(input);
+          let out: WebhookResponse;
+          try {
+            out = validateResponse(input);
+          } catch (error) {
+            expect(error).toBeInstanceOf(SchemaError);
+            outcomes.refused++;
+            return;
+          } finally {
+            expect(JSON.stringify(input)).toBe(before);
+          }
+          expect(validateResponse(out)).toBe(out);
+          const sent = JSON.parse(JSON.stringify(out)) as unknown;
+          expect(protoRoundTrip('WebhookResponse', sent)).toEqual(sent);
+          outcomes.accepted++;
+        },
+      ),
+      { numRuns: 300, seed: 20261207 },
+    );
+    expect(Math.min(outcomes.accepted, outcomes.refused)).toBeGreaterThan(30);
   });
 
   it('turns enum numbers into names', () => {

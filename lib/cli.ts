@@ -1,6 +1,6 @@
-// What every command-line tool in scripts/ shares: flags parsed with node:util, `--help`, one-line
-// errors for the expected failures (exit 2 for usage, another code for the rest) and no stack
-// trace unless something truly unexpected happened.
+// What every command-line tool shares (scripts/, `npm run plan`, the benchmarks): flags parsed with
+// node:util, `--help`, one-line errors for the expected failures (exit 2 for usage, another code
+// for the rest) and no stack trace unless something truly unexpected happened.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 /** Where a tool writes: results to `out` (stdout), progress and errors to `err` (stderr). */

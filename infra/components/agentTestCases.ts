@@ -1,0 +1,93 @@
+import * as gcp from '@pulumi/gcp';
+import * as pulumi from '@pulumi/pulumi';
+import type { TestCaseSpec } from '../testCaseFiles';
+
+/**
+ * What the program creates in an agent, by display name, so case files can name intents, pages
+ * and flows as a person sees them in the console.
+ */
+export interface AgentCatalogue {
+  readonly intents: Readonly<Record<string, pulumi.Input<string>>>;
+  readonly pages: Readonly<Record<string, pulumi.Input<string>>>;
+  readonly flows: Readonly<Record<string, pulumi.Input<string>>>;
+}
+
+export interface AgentTestCasesArgs {
+  /** The agent's full name: one this stack created (an existing agent keeps its own cases). */
+  readonly agent: pulumi.Input<string>;
+  /** The checked case files (infra/testCaseFiles.ts). */
+  readonly cases: readonly TestCaseSpec[];
+  readonly catalogue: AgentCatalogue;
+}
+
+/**
+ * The agent's test cases, one CX test case per file of agent/test-cases/, run by
+ * `npm run agent:test`. Each expected turn names intents and pages by display name; a name the
+ * catalogue lacks stops the program here, naming the file and the field. The session parameters a
+ * case expects are its tracking parameters, so the run compares exactly those.
+ */
+export class AgentTestCases extends pulumi.ComponentResource {
+  /** Full names of the test cases, by file. */
+  readonly names: Readonly<Record<string, pulumi.Output<string>>>;
+
+  constructor(name: string, args: AgentTestCasesArgs, opts?: pulumi.ComponentResourceOptions) {
+    super('cx-webhook-kit:infra:AgentTestCases', name, {}, opts);
+    const names: Record<string, pulumi.Output<string>> = {};
+    for (const spec of args.cases) {
+      const lookup = (kind: keyof AgentCatalogue, key: string, field: string) => {
+        const found = args.catalogue[kind][key];
+        if (found === undefined) {
+          const known = Object.keys(args.catalogue[kind]).join('", "');
+          throw new Error(
+            `${spec.file}: ${field}: the program creates no ${kind.slice(0, -1)} "${key}" in this agent (known: "${known}")`,
+          );
+        }
+        return found;
+      };
+      const tracked = [
+        ...new Set(spec.turns.flatMap((t) => Object.keys(t.expect.parameters ?? {}))),
+      ];
+      const start = spec.start;
+      const testCase = new gcp.diagflow.CxTestCase(
+        `${name}-${spec.id}`,
+        {
+          parent: args.agent,
+          displayName: spec.displayName,
+          tags: [...spec.tags],
+          notes: spec.notes,
+          testConfig: {
+            trackingParameters: tracked,
+            flow: start && 'flow' in start ? lookup('flows', start.flow, 'start.flow') : undefined,
+            page: start && 'page' in start ? lookup('pages', start.page, 'start.page') : undefined,
+          },
+          testCaseConversationTurns: spec.turns.map((turn, i) => ({
+            userInput: {
+              input: {
+                languageCode: spec.language,
+                ...('text' in turn.input
+                  ? { text: { text: turn.input.text } }
+                  : { event: { event: turn.input.event } }),
+              },
+              injectedParameters: turn.parameters && JSON.stringify(turn.parameters),
+              isWebhookEnabled: turn.webhooks,
+            },
+            virtualAgentOutput: {
+              triggeredIntent: turn.expect.intent
+                ? { name: lookup('intents', turn.expect.intent, `turns[${i}].expect.intent`) }
+                : undefined,
+              currentPage: turn.expect.page
+                ? { name: lookup('pages', turn.expect.page, `turns[${i}].expect.page`) }
+                : undefined,
+              sessionParameters: turn.expect.parameters && JSON.stringify(turn.expect.parameters),
+              textResponses: turn.expect.text && [{ texts: [...turn.expect.text] }],
+            },
+          })),
+        },
+        { parent: this, dependsOn: opts?.dependsOn, deletedWith: opts?.deletedWith },
+      );
+      names[spec.file] = testCase.id;
+    }
+    this.names = names;
+    this.registerOutputs({ names });
+  }
+}

@@ -1,0 +1,401 @@
+// The conversation regression gate: runs a CX agent's test cases server-side with
+// TestCases.BatchRunTestCases, waits (bounded) for the long-running operation, and prints each
+// case's verdict; for a failure, the first turn that differs and the webhook calls on it.
+//   npm run agent:test -- <stack> [--environment <env>] [--tag <#tag>] [--wait 600] [--json]
+//   npm run agent:test -- --agent <agent> …
+import { appendFileSync } from 'node:fs';
+import {
+  CliError,
+  UsageError,
+  parseCli,
+  runAsScript,
+  runCli,
+  seconds,
+  type CliIo,
+} from '../lib/cli';
+import { durationMs, v3Clients, v3beta1Clients } from './cx/clients';
+import {
+  CALL_OPTIONS,
+  ENDPOINT_HELP,
+  describeEndpoint,
+  type DialogflowClientOptions,
+  type PulumiOptions,
+} from './cx/connection';
+import { codeName, describeApiError } from './cx/rpcStatus';
+import { newSession } from './cx/session';
+import { TARGET_OPTIONS, resolveTarget } from './cx/target';
+import {
+  caseOutcomes,
+  hasTag,
+  type CaseOutcome,
+  type TestCase,
+  type TestCaseResult,
+  type TestError,
+  type TurnDifference,
+  type TurnView,
+} from './cx/testRun';
+
+const TOOL = 'agent:test';
+const DEFAULT_WAIT_S = 600;
+const POLL_MS = 5000;
+
+export const HELP = `Runs a CX agent's test cases (TestCases.BatchRunTestCases) and waits for the run: passes only
+when every case that was asked for ran and passed. For a failed case it prints the first turn that
+differs, expected against actual, and the webhook calls on that turn (from a replay of the case
+with DetectIntent, which calls the webhook again).
+
+usage:
+  npm run agent:test -- <stack> [options]      the agent from the stack's outputs
+  npm run agent:test -- --agent <agent> [options]
+
+  <stack>                   a Pulumi stack of this project (reads agentName)
+  --agent <name>            projects/<p>/locations/<l>/agents/<id>
+  --environment <env>       run on this environment (its ID or <agent>/environments/<id>);
+                            default: the draft agent
+  --tag <tag>               only the cases with this tag (# optional); repeat for several
+  --wait <seconds>          how long to wait for the run (default ${DEFAULT_WAIT_S})
+  --summary <file>          append a Markdown summary to this file (e.g. $GITHUB_STEP_SUMMARY)
+  --json                    print the result as one JSON object on stdout
+${ENDPOINT_HELP}
+  -h, --help                this text
+
+exit codes: 0 every case passed; 1 a case failed or could not run, or no case matched; 2 usage;
+3 could not run the cases (Pulumi CLI or stack outputs, Dialogflow API unreachable or refused,
+the run not finished within --wait).`;
+
+export interface AgentTestResult {
+  ok: boolean;
+  agent: string;
+  /** Null for the draft agent. */
+  environment: string | null;
+  endpoint: string;
+  tags: string[];
+  /** The long-running operation of the run; null when no case matched. */
+  operation: string | null;
+  counts: { passed: number; failed: number; error: number; notRun: number };
+  cases: CaseOutcome[];
+}
+
+export interface AgentTestDeps {
+  pulumi?: PulumiOptions;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+  /** Between two looks at the operation. */
+  pollMs?: number;
+}
+
+interface Target {
+  agent: string;
+  environment: string | null;
+  tags: string[];
+  options: DialogflowClientOptions;
+  waitMs: number;
+  summary: string | undefined;
+  json: boolean;
+}
+
+async function resolveRun(argv: string[], pulumi: PulumiOptions): Promise<Target | undefined> {
+  const parsed = parseCli(
+    argv,
+    {
+      ...TARGET_OPTIONS,
+      environment: { type: 'string' },
+      tag: { type: 'string', multiple: true, default: [] },
+      wait: { type: 'string', default: String(DEFAULT_WAIT_S) },
+      summary: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
+    true,
+  );
+  if (!parsed) return undefined;
+  const { values } = parsed;
+  const waitMs = seconds(values.wait, '--wait') * 1000;
+  for (const tag of values.tag) {
+    if (!/^#?\S+$/.test(tag))
+      throw new UsageError(`--tag takes one tag without spaces, got "${tag}"`);
+  }
+  const { agent, options } = await resolveTarget(
+    parsed,
+    {},
+    pulumi,
+    'give a stack name, or --agent',
+  );
+  const env = values.environment;
+  let environment: string | null = null;
+  if (env !== undefined) {
+    const prefix = `${agent}/environments/`;
+    environment = env.includes('/') ? env : `${prefix}${env}`;
+    if (!environment.startsWith(prefix) || !/^[^/\s]+$/.test(environment.slice(prefix.length))) {
+      throw new UsageError(`--environment takes an environment ID or ${prefix}<id>, got "${env}"`);
+    }
+  }
+  return {
+    agent,
+    environment,
+    tags: values.tag,
+    options,
+    waitMs,
+    summary: values.summary,
+    json: values.json === true,
+  };
+}
+
+type TestCasesClient = InstanceType<ReturnType<typeof v3Clients>['TestCasesClient']>;
+
+/** Polls the run's operation until it is done or `waitMs` has passed. */
+async function awaitRun(
+  client: TestCasesClient,
+  name: string,
+  target: Target,
+  deps: Required<Omit<AgentTestDeps, 'pulumi'>>,
+  io: CliIo,
+): Promise<{ results: TestCaseResult[]; errors: TestError[] }> {
+  const deadline = deps.now() + target.waitMs;
+  for (;;) {
+    const op = await client.checkBatchRunTestCasesProgress(name);
+    if (op.done) {
+      if (op.error) {
+        const e = op.error as { code?: number; message?: string };
+        throw new CliError(
+          `the test run ${name} failed: ${codeName(e.code)}: ${e.message ?? ''}`,
+          3,
+        );
+      }
+      // google-gax types the decoded response and metadata as {}.
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
+      const response = op.result as { results?: TestCaseResult[] } | null;
+      const metadata = op.metadata as { errors?: TestError[] } | null;
+      return { results: response?.results ?? [], errors: metadata?.errors ?? [] };
+    }
+    const remaining = deadline - deps.now();
+    if (remaining <= 0) {
+      throw new CliError(
+        `the test run ${name} did not finish within ${target.waitMs / 1000} s; ` +
+          'give it longer with --wait, or see its results in the console (Test cases)',
+        3,
+      );
+    }
+    io.err(
+      `${TOOL}: the test run is still going, looking again in ${Math.min(deps.pollMs, remaining) / 1000} s`,
+    );
+    await deps.sleep(Math.min(deps.pollMs, remaining));
+  }
+}
+
+/** The webhook calls on `diff.turn`, from replaying the case's inputs on a fresh session. */
+async function replayWebhooks(
+  testCase: TestCase,
+  diff: TurnDifference,
+  target: Target,
+): Promise<TurnDifference['webhooks']> {
+  const client = new (v3beta1Clients().SessionsClient)(target.options);
+  try {
+    await client.initialize();
+    const session = newSession(target.environment ?? target.agent, 'agent-test');
+    const config = testCase.testConfig;
+    const start =
+      config?.page || (config?.flow ? `${config.flow}/pages/START_PAGE` : undefined) || undefined;
+    const turns = (testCase.testCaseConversationTurns ?? []).slice(0, diff.turn);
+    let calls: TurnDifference['webhooks'] = [];
+    for (const [i, turn] of turns.entries()) {
+      const user = turn.userInput ?? {};
+      const [response] = await client.detectIntent(
+        {
+          session,
+          queryParams: {
+            currentPage: i === 0 ? start : undefined,
+            parameters: user.injectedParameters ?? undefined,
+            disableWebhook: !user.isWebhookEnabled,
+          },
+          queryInput: user.input ?? {},
+        },
+        CALL_OPTIONS,
+      );
+      const r = response.queryResult ?? {};
+      calls = (r.webhookTags ?? []).map((tag, n) => {
+        const status = r.webhookStatuses?.[n];
+        const ms = durationMs(r.webhookLatencies?.[n] ?? null);
+        return { tag, status: `${codeName(status?.code)}${ms === null ? '' : ` in ${ms} ms`}` };
+      });
+    }
+    return calls;
+  } catch {
+    // The replay only explains a failure; the verdict stands without it.
+    return null;
+  } finally {
+    await client.close().catch(() => undefined);
+  }
+}
+
+/**
+ * Sets the client up, credentials included, before any call: a generated client's methods rethrow
+ * a failed set-up from a promise nobody awaits, which ends the process with a stack trace.
+ */
+async function connect(client: { initialize(): Promise<unknown> }, endpoint: string) {
+  try {
+    await client.initialize();
+  } catch (error) {
+    const reason = String((error as Error).message ?? error).split('\n')[0];
+    throw new CliError(
+      `could not set up a client for the Dialogflow API at ${endpoint}: ${reason} ` +
+        '(locally: gcloud auth application-default login; in CI: authenticate before this step)',
+      3,
+    );
+  }
+}
+
+async function runCases(target: Target, io: CliIo, deps: AgentTestDeps): Promise<AgentTestResult> {
+  const resolved = {
+    now: deps.now ?? Date.now,
+    sleep: deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms))),
+    pollMs: deps.pollMs ?? POLL_MS,
+  };
+  const client = new (v3Clients().TestCasesClient)(target.options);
+  const endpoint = describeEndpoint(target.options);
+  const result = (operation: string | null, cases: CaseOutcome[]): AgentTestResult => {
+    const count = (v: CaseOutcome['verdict']) => cases.filter((c) => c.verdict === v).length;
+    const counts = {
+      passed: count('passed'),
+      failed: count('failed'),
+      error: count('error'),
+      notRun: count('not-run'),
+    };
+    return {
+      ok: cases.length > 0 && counts.passed === cases.length,
+      agent: target.agent,
+      environment: target.environment,
+      endpoint,
+      tags: target.tags,
+      operation,
+      counts,
+      cases,
+    };
+  };
+  try {
+    await connect(client, endpoint);
+    const [all] = await client.listTestCases({ parent: target.agent, view: 'FULL' }, CALL_OPTIONS);
+    const cases = all.filter((c) => hasTag(c, target.tags));
+    if (cases.length === 0) return result(null, []);
+    const [operation] = await client.batchRunTestCases(
+      {
+        parent: target.agent,
+        environment: target.environment ?? undefined,
+        testCases: cases.map((c) => c.name ?? ''),
+      },
+      CALL_OPTIONS,
+    );
+    io.err(`${TOOL}: running ${cases.length} test case(s) as ${operation.name}`);
+    const { results, errors } = await awaitRun(client, operation.name ?? '', target, resolved, io);
+    const outcomes = caseOutcomes(cases, results, errors);
+    for (const outcome of outcomes) {
+      const diff = outcome.firstDifference;
+      const testCase = cases.find((c) => c.name === outcome.name);
+      if (diff && testCase) diff.webhooks = await replayWebhooks(testCase, diff, target);
+    }
+    return result(operation.name ?? null, outcomes);
+  } catch (error) {
+    if (error instanceof CliError) throw error;
+    throw new CliError(describeApiError(error, endpoint), 3);
+  } finally {
+    // A client whose set-up failed rejects its close too.
+    await client.close().catch(() => undefined);
+  }
+}
+
+const MARK: Record<CaseOutcome['verdict'], string> = {
+  passed: 'PASS   ',
+  failed: 'FAIL   ',
+  error: 'ERROR  ',
+  'not-run': 'NOT RUN',
+};
+
+const show = (v: TurnView) =>
+  [
+    `intent ${v.intent ?? '-'}`,
+    `page ${v.page ?? '-'}`,
+    `parameters ${v.parameters ? JSON.stringify(v.parameters) : '-'}`,
+    `text ${v.text.length ? v.text.map((t) => JSON.stringify(t)).join(' ') : '-'}`,
+    ...(v.error ? [`error ${v.error}`] : []),
+  ].join('  ');
+
+function headline(r: AgentTestResult): string {
+  const where = r.environment ?? 'the draft agent';
+  if (r.cases.length === 0) {
+    return `${TOOL}: FAIL  no test case${r.tags.length ? ` with tag ${r.tags.join(' or ')}` : ''} in ${r.agent}`;
+  }
+  const bad = r.cases.length - r.counts.passed;
+  return r.ok
+    ? `${TOOL}: PASS  ${r.counts.passed} of ${r.cases.length} test cases passed on ${where}`
+    : `${TOOL}: FAIL  ${bad} of ${r.cases.length} test cases did not pass on ${where}`;
+}
+
+function printResult(io: CliIo, r: AgentTestResult): void {
+  io.out(headline(r));
+  for (const c of r.cases) {
+    io.out(`  ${MARK[c.verdict]}  ${c.displayName}${c.error ? `: ${c.error}` : ''}`);
+    const d = c.firstDifference;
+    if (!d) continue;
+    io.out(`           turn ${d.turn} (${d.input}) differs:`);
+    for (const x of d.differences) io.out(`             ${x.type}: ${x.description}`);
+    io.out(`             expected  ${show(d.expected)}`);
+    io.out(`             actual    ${show(d.actual)}`);
+    io.out(
+      `             webhooks  ${
+        d.webhooks === null
+          ? '(the replay did not say)'
+          : d.webhooks.map((w) => `${w.tag} ${w.status}`).join(', ') || 'none called'
+      }`,
+    );
+  }
+  io.out(`  agent  ${r.agent}`);
+}
+
+/** A Markdown section for a CI job summary: the verdict and every case that did not pass. */
+function markdown(r: AgentTestResult): string {
+  const lines = [
+    `### Conversation tests: ${r.ok ? 'passed' : 'FAILED'}`,
+    '',
+    headline(r).replace(`${TOOL}: `, ''),
+  ];
+  const bad = r.cases.filter((c) => c.verdict !== 'passed');
+  if (bad.length) {
+    lines.push('', '| case | result | first difference |', '| --- | --- | --- |');
+    for (const c of bad) {
+      const d = c.firstDifference;
+      const detail =
+        c.error ?? (d ? `turn ${d.turn}: ${d.differences.map((x) => x.type).join(', ')}` : '');
+      lines.push(
+        `| ${c.displayName.replace(/\|/g, '\\|')} | ${c.verdict} | ${detail.replace(/\|/g, '\\|')} |`,
+      );
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export async function main(argv: string[], io: CliIo, deps: AgentTestDeps = {}): Promise<number> {
+  return runCli(
+    TOOL,
+    async () => {
+      const target = await resolveRun(argv, deps.pulumi ?? {});
+      if (!target) {
+        io.out(HELP);
+        return 0;
+      }
+      const summary = target.summary;
+      const result = await runCases(target, io, deps).catch((error: unknown) => {
+        // The job summary says the gate could not run, not nothing at all.
+        if (summary && error instanceof CliError) {
+          appendFileSync(summary, `### Conversation tests: could not run\n\n${error.message}\n`);
+        }
+        throw error;
+      });
+      if (summary) appendFileSync(summary, markdown(result));
+      if (target.json) io.out(JSON.stringify(result, null, 2));
+      else printResult(io, result);
+      return result.ok ? 0 : 1;
+    },
+    io,
+  );
+}
+
+if (require.main === module) runAsScript((argv, io) => main(argv, io));

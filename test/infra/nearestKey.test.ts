@@ -1,0 +1,29 @@
+import { CONFIG_KEYS } from '../../infra/config';
+import { editDistance, nearestKey } from '../../infra/nearestKey';
+
+describe('nearestKey', () => {
+  it.each([
+    ['webhookTimeout', 'webhookTimeoutSeconds'],
+    ['webhookTimout', 'webhookTimeoutSeconds'],
+    ['webhookTimoutSecs', 'webhookTimeoutSeconds'],
+    ['deletionprotection', 'deletionProtection'],
+    ['minInstance', 'minInstances'],
+    ['agentProjet', 'agentProject'],
+    ['alertz', 'alerts'],
+  ])('suggests %s → %s', (typed, meant) => {
+    expect(nearestKey(typed, CONFIG_KEYS)).toBe(meant);
+  });
+
+  it.each(['colour', 'foo', 'zz', 'retries', 'project-id', 'webhookUrlOverride', 'maxRetries'])(
+    'suggests nothing for %s, which is no misspelling of a setting',
+    (typed) => {
+      expect(nearestKey(typed, CONFIG_KEYS)).toBeUndefined();
+    },
+  );
+
+  it('counts insertions, deletions and substitutions', () => {
+    expect(editDistance('kitten', 'sitting')).toBe(3);
+    expect(editDistance('', 'abc')).toBe(3);
+    expect(editDistance('same', 'same')).toBe(0);
+  });
+});
