@@ -1,8 +1,12 @@
 import { spawn } from 'node:child_process';
+import type { BaselineBundle } from './lib/baseline';
 import { buildUnbundled, writeDeployableBundle } from './lib/build';
 import { authModes, benchRequestBody, DEPLOYED_ENV, type AuthMode } from './lib/deployment';
 import { accepts, freePort } from './lib/processes';
 import { median, quantile, round } from './lib/stats';
+
+/** How the rows of another commit's bundle start. */
+export const BEFORE = 'bundle before';
 
 export interface ColdStartRow {
   what: string;
@@ -85,6 +89,7 @@ function summarise(what: string, samples: number[]): ColdStartRow {
  */
 export async function measureColdStart(
   runs: number,
+  baseline?: BaselineBundle,
 ): Promise<{ rows: ColdStartRow[]; bundleBytes: number }> {
   const bundle = writeDeployableBundle();
   const unbundled = buildUnbundled();
@@ -101,6 +106,7 @@ export async function measureColdStart(
     platform: [] as number[],
     idToken: [] as number[],
     unbundled: [] as number[],
+    before: [] as number[],
   };
   try {
     await firstAnswer(bundle.path); // warm the file cache once
@@ -114,6 +120,11 @@ export async function measureColdStart(
         await firstAnswer(bundle.path, webhook('id-token'), auth.modes['id-token'].env),
       );
       samples.unbundled.push(await firstAnswer(unbundled));
+      if (baseline) {
+        samples.before.push(
+          await firstAnswer(baseline.path, webhook('platform'), auth.modes.platform.env),
+        );
+      }
     }
   } finally {
     await auth.close();
@@ -134,6 +145,14 @@ export async function measureColdStart(
         'unbundled service from node_modules: spawn to first 200 on /health',
         samples.unbundled,
       ),
+      ...(baseline
+        ? [
+            summarise(
+              `${BEFORE} (${baseline.ref}): spawn to first webhook 200 (auth platform, as deployed)`,
+              samples.before,
+            ),
+          ]
+        : []),
     ],
     bundleBytes: bundle.bytes,
   };

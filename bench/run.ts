@@ -1,17 +1,19 @@
 // npm run bench [-- --json] [--rounds 2] [--seconds 10] [--warmup 3] [--connections 50]
-//   [--memory-connections 80] [--memory-seconds 5] [--cold-runs 15] [--busy-us N]
+//   [--memory-connections 80] [--memory-seconds 5] [--cold-runs 15] [--busy-us N] [--baseline REF]
 // Throughput, latency and CPU per request against two baselines measured in the same run; peak
 // memory at the instance's concurrency with each heap setting side by side; cold start and bundle
 // size; the CPU of the request's parts measured in-process; then each target, met or missed. Prints Markdown tables, or JSON. `--busy-us N` adds a row
 // of raw node:http doing N µs of CPU work per request: what that much CPU alone costs here.
+// `--baseline REF` builds that commit's bundle too and sets the service before and after side by side.
 import { cpus, loadavg } from 'node:os';
 import { DEFAULT_MEMORY, memoryMiB } from '../infra/serviceSettings';
-import { measureColdStart } from './coldStart';
+import { BEFORE, measureColdStart } from './coldStart';
 import { measureCosts } from './costs';
 import { benchArgs } from './lib/args';
+import { buildBaselineBundle, type BaselineBundle } from './lib/baseline';
 import { round } from './lib/stats';
 import { HEAP_SETTINGS, measureMemory, type MemoryRow } from './memory';
-import { EXPRESS, measureThroughput, RAW, serviceRow } from './throughput';
+import { baselineRow, EXPRESS, measureThroughput, RAW, serviceRow } from './throughput';
 
 const args = benchArgs(
   'bench',
@@ -31,6 +33,11 @@ const args = benchArgs(
     'busy-us': {
       default: '0',
       help: 'adds a row of raw node:http doing this many µs of CPU work per request',
+    },
+    baseline: {
+      default: '',
+      help: 'a git ref: its bundle is measured beside this one (CPU, p99, cold start), with ratios',
+      text: true,
     },
   },
 );
@@ -53,14 +60,68 @@ const MEMORY_SIZES_MIB = [128, 256, 512, 1024, 2048, 4096];
 const ratio = (a: number, b: number) => round(a / b, 2);
 const percent = (a: number, b: number) => `${a >= b ? '+' : ''}${round((100 * (a - b)) / b, 0)}%`;
 
+/** This commit against the baseline: ratios after ÷ before (below 1 is better for p99, CPU, cold start). */
+function beforeAndAfter(
+  baseline: BaselineBundle,
+  throughput: {
+    server: string;
+    requestsPerSecond: number;
+    p99Ms: number;
+    cpuUsPerRequest: number;
+  }[],
+  cold: { rows: { what: string; medianMs: number }[]; bundleBytes: number },
+) {
+  const find = (name: string) => {
+    const found = throughput.find((r) => r.server === name);
+    if (!found) throw new Error(`no throughput row "${name}"`);
+    return found;
+  };
+  const rows = (['none', 'platform'] as const).map((mode) => {
+    const [before, after] = [find(baselineRow(mode, baseline)), find(serviceRow(mode))];
+    return {
+      what: `auth ${mode}`,
+      cpuUsPerRequest: {
+        before: before.cpuUsPerRequest,
+        after: after.cpuUsPerRequest,
+        ratio: ratio(after.cpuUsPerRequest, before.cpuUsPerRequest),
+      },
+      p99Ms: { before: before.p99Ms, after: after.p99Ms, ratio: ratio(after.p99Ms, before.p99Ms) },
+      requestsPerSecond: {
+        before: before.requestsPerSecond,
+        after: after.requestsPerSecond,
+        ratio: ratio(after.requestsPerSecond, before.requestsPerSecond),
+      },
+    };
+  });
+  const coldMs = (prefix: string) =>
+    cold.rows.find((r) => r.what.startsWith(prefix))?.medianMs ?? NaN;
+  const [coldBefore, coldAfter] = [
+    coldMs(BEFORE),
+    coldMs('bundle: spawn to first webhook 200 (auth platform'),
+  ];
+  return {
+    ref: baseline.ref,
+    commit: baseline.commit,
+    rows,
+    coldStartMs: { before: coldBefore, after: coldAfter, ratio: ratio(coldAfter, coldBefore) },
+    bundleBytes: {
+      before: baseline.bytes,
+      after: cold.bundleBytes,
+      ratio: ratio(cold.bundleBytes, baseline.bytes),
+    },
+  };
+}
+
 async function main() {
   const loadAtStart = loadavg()[0];
+  const baseline = args.baseline ? await buildBaselineBundle(args.baseline) : undefined;
   const throughput = await measureThroughput({
     rounds: settings.rounds,
     seconds: settings.seconds,
     warmupSeconds: settings.warmupSeconds,
     connections: settings.connections,
     busyUs: settings.busyUs,
+    baseline,
   });
   const memory = await measureMemory({
     rounds: settings.rounds,
@@ -68,9 +129,10 @@ async function main() {
     seconds: settings.memorySeconds,
     warmupSeconds: settings.warmupSeconds,
   });
-  const cold = await measureColdStart(settings.coldRuns);
+  const cold = await measureColdStart(settings.coldRuns, baseline);
   const costs = await measureCosts();
   const loadAtEnd = loadavg()[0];
+  const compared = baseline && beforeAndAfter(baseline, throughput, cold);
 
   const row = (name: string) => {
     const found = throughput.find((r) => r.server === name);
@@ -176,6 +238,7 @@ async function main() {
           coldStart: cold,
           costs,
           memoryMiB: { peak: peakMiB, needed, configured: configuredMiB },
+          beforeAndAfter: compared,
           targets,
         },
         null,
@@ -265,6 +328,33 @@ async function main() {
       ]),
     ),
   );
+  if (compared) {
+    console.log(
+      `\n## Before (${compared.ref}, ${compared.commit.slice(0, 12)}) and after, in this run (${settings.connections} connections)\n`,
+    );
+    const cell = (m: { before: number; after: number; ratio: number }) => [
+      m.before,
+      m.after,
+      `${m.ratio}×`,
+    ];
+    console.log(
+      table(
+        ['', 'before', 'after', 'after ÷ before'],
+        [
+          ...compared.rows.flatMap((r) => [
+            [`${r.what}: CPU µs/request`, ...cell(r.cpuUsPerRequest)],
+            [`${r.what}: p99 ms`, ...cell(r.p99Ms)],
+            [`${r.what}: requests/s`, ...cell(r.requestsPerSecond)],
+          ]),
+          [
+            'cold start to the first webhook 200 (platform), median ms',
+            ...cell(compared.coldStartMs),
+          ],
+          ['bundle bytes', ...cell(compared.bundleBytes)],
+        ],
+      ),
+    );
+  }
   console.log('\n## Targets\n');
   for (const t of targets) console.log(`- ${t.pass ? 'met' : 'MISSED'}: ${t.name} (${t.detail})`);
   console.log(

@@ -1,3 +1,4 @@
+import type { BaselineBundle } from './lib/baseline';
 import { buildBaseline, writeDeployableBundle } from './lib/build';
 import { authModes, benchRequestBody, DEPLOYED_ENV, type AuthMode } from './lib/deployment';
 import { measureLoad, type LoadResult } from './lib/load';
@@ -22,6 +23,8 @@ export interface ThroughputOptions {
   connections: number;
   /** When set, a row of raw node:http doing this much CPU work per request besides. */
   busyUs?: number;
+  /** Another commit's bundle, measured beside this one in auth none and platform. */
+  baseline?: BaselineBundle;
 }
 
 export const RAW = 'raw node:http (baseline)';
@@ -29,6 +32,8 @@ export const busyRow = (us: number) => `raw node:http + ${us} µs of CPU work pe
 export const EXPRESS = 'Express 5 + express.json() (baseline)';
 export const serviceRow = (mode: AuthMode) =>
   `cx-webhook, auth ${mode}${mode === 'id-token' ? ' (cache warm)' : ''}`;
+export const baselineRow = (mode: AuthMode, baseline: BaselineBundle) =>
+  `${serviceRow(mode)}, before (${baseline.ref})`;
 
 /**
  * Loads each server in turn on loopback with the same request and connection count: the two
@@ -64,6 +69,14 @@ export async function measureThroughput(options: ThroughputOptions): Promise<Thr
       env: { ...DEPLOYED_ENV, ...auth.modes[mode].env },
       headers: auth.modes[mode].headers,
     })),
+    ...(options.baseline
+      ? (['none', 'platform'] as const).map((mode) => ({
+          name: baselineRow(mode, options.baseline as BaselineBundle),
+          file: (options.baseline as BaselineBundle).path,
+          env: { ...DEPLOYED_ENV, ...auth.modes[mode].env },
+          headers: auth.modes[mode].headers,
+        }))
+      : []),
   ];
   const runs = new Map<string, LoadResult[]>(servers.map((s) => [s.name, []]));
   try {

@@ -1,8 +1,8 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import type { AppOptions } from './app';
+import type { AppOptions } from './appOptions';
 import { createAuthenticator, createStrategies } from './auth/authenticator';
 import { ByteBudget } from './http/byteBudget';
-import { arrivalOf, isAbandoned } from './http/connections';
+import { contextOf } from './http/context';
 import { readBody } from './http/readBody';
 import { requestHeaders } from './http/requestHeaders';
 import { send, sendError } from './http/respond';
@@ -10,7 +10,9 @@ import { createLogger } from './logging';
 import { serviceContextOf } from './process';
 import { MAX_BODY_BYTES } from './protocol/body';
 import { createWebhookCore } from './protocol/core';
-import { smokeHandler } from './smoke';
+import { errorEvent } from './protocol/errorEvent';
+import { SMOKE_TAG, smokeHandler } from './smoke';
+import { traceFields } from './trace';
 
 const HEALTH_BODY = '{"status":"ok"}';
 // Like every other answer, never stored by a cache in between.
@@ -26,41 +28,51 @@ export interface Endpoints {
   readonly webhook: RequestListener;
   /** `GET /health`: the start-up and liveness probe. */
   readonly health: RequestListener;
-  /** Answers an error nothing else caught: a JSON 500 (400 for a body-parser's 400), never a stack. */
+  /** Answers an error nothing else caught: a JSON 500 (400 for a framework's 400), never a stack. */
   readonly failed: (error: unknown, req: IncomingMessage, res: ServerResponse) => void;
 }
 
-/**
- * Builds the endpoints once: the strategies, the protocol core, the request-body budget. A
- * request that arrived behind an answer closing its connection (see isAbandoned) is not run: nobody
- * would receive its answer.
- */
+/** A 400 a framework raised (a malformed URI, a body-parser a team added); false where asking throws. */
+function isBadRequest(error: unknown): boolean {
+  try {
+    return (error as { status?: unknown }).status === 400;
+  } catch {
+    return false;
+  }
+}
+
+/** Builds the endpoints once: the strategies, the protocol core, the request-body budget. */
 export function createEndpoints(options: AppOptions): Endpoints {
   const logger = options.logger ?? createLogger({ level: options.logLevel });
   const strategies = options.strategies ?? createStrategies(options);
   if (strategies.some((s) => s.name === 'none')) {
     logger.warn('WEBHOOK_AUTH is "none": every caller is admitted; never deploy this way');
   }
+  const serviceContext = serviceContextOf(options);
   const handle = createWebhookCore({
     handlers: options.handlers,
     fallback: options.fallback,
     timeoutMs: options.timeoutMs,
     authenticate: createAuthenticator(strategies),
     logger,
-    project: options.project,
+    requestFields: (headers) => traceFields(headers, options.project),
     // Built in, whatever handlers the app is given: the deployment smoke test depends on it.
-    smoke: smokeHandler({ revision: options.revision, auth: strategies.map((s) => s.name) }),
+    smoke: {
+      tag: SMOKE_TAG,
+      handler: smokeHandler({ revision: options.revision, auth: strategies.map((s) => s.name) }),
+    },
     stop: options.stop,
-    serviceContext: serviceContextOf(options),
+    serviceContext,
   });
   const budget = new ByteBudget(options.concurrency * MAX_BODY_BYTES);
 
   // Express's default error handler would print a stack trace in the body. Never throws.
   const failed = (error: unknown, req: IncomingMessage, res: ServerResponse) => {
     try {
-      logger.error({ err: error }, 'unexpected error');
-      if (res.headersSent) return res.destroy();
-      if ((error as { status?: number }).status === 400) sendError(req, res, 400, 'bad request');
+      const event = errorEvent(error, serviceContext);
+      logger.error({ ...event.fields, fault: 'unexpected error' }, event.message);
+      if (res.headersSent) return void res.destroy();
+      if (isBadRequest(error)) sendError(req, res, 400, 'bad request');
       else sendError(req, res, 500, 'internal error');
     } catch {
       res.destroy();
@@ -68,22 +80,23 @@ export function createEndpoints(options: AppOptions): Endpoints {
   };
   return {
     webhook(req, res) {
-      if (isAbandoned(req)) return void req.resume();
-      // From its first bytes, not from now: slow headers and a stalled event loop count too.
-      const receivedAt = arrivalOf(req);
+      const context = contextOf(req);
       const lease = budget.lease();
       handle({
         headers: requestHeaders(req),
         body: (onStop) => readBody(req, res, { onStop, lease }),
-        receivedAt,
+        receivedAt: context.receivedAt,
+        onFailure: (listener) => {
+          context.onFailure = listener;
+          if (context.failure) listener(context.failure);
+        },
       })
         .then((result) => send(req, res, result))
         .catch((error: unknown) => failed(error, req, res))
         // The core is done with the body: its bytes no longer count.
         .finally(lease.release);
     },
-    health(req, res) {
-      if (isAbandoned(req)) return void req.resume();
+    health(_req, res) {
       res.writeHead(200, HEALTH_HEADERS).end(HEALTH_BODY);
     },
     failed,

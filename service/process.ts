@@ -1,14 +1,6 @@
-import type { Server } from 'node:http';
 import type { ServiceConfig } from './config';
-import { errorEvent, type ServiceContext } from './errorEvent';
-import { connectionsOf } from './http/connections';
 import type { Logger } from './logging';
-
-/** Cloud Run allows 10 s between SIGTERM and SIGKILL; finish well inside it. */
-export const DRAIN_TIMEOUT_MS = 8000;
-
-/** Before the cap, what still runs is answered 503, with time left for the answers to go out. */
-const ANSWER_BEFORE_CAP_MS = 500;
+import { errorEvent, type ServiceContext } from './protocol/errorEvent';
 
 /** Error Reporting's service and version for this process. */
 export function serviceContextOf(
@@ -42,46 +34,5 @@ export function logUncaughtExceptions(
     const event = errorEvent(error, context);
     logger.fatal({ ...event.fields, fault: 'uncaught exception' }, event.message);
     then();
-  });
-}
-
-export interface DrainOptions {
-  timeoutMs?: number;
-  /** Aborted shortly before the cap, so requests still running are answered (503) rather than cut. */
-  stop?: AbortController;
-  /** The abort reason: what those requests are told. */
-  reason?: Error;
-}
-
-/**
- * Stops accepting connections, lets in-flight requests finish, and resolves when they have or when
- * `timeoutMs` has passed (then the rest are cut). Every answer sent from now on closes its
- * connection; connections with nothing in progress are closed at once, so an idle keep-alive
- * client, or one that sent half a request line, cannot hold the drain to its cap.
- */
-export function drain(server: Server, options: DrainOptions = {}): Promise<void> {
-  const timeoutMs = options.timeoutMs ?? DRAIN_TIMEOUT_MS;
-  const connections = connectionsOf(server);
-  if (!connections) {
-    // A server not made by createWebhookServer: answers sent from now on close their connection.
-    server.prependListener('request', (_req, res) => res.setHeader('connection', 'close'));
-  }
-  return new Promise((resolve) => {
-    const answer = setTimeout(
-      () => options.stop?.abort(options.reason),
-      Math.max(0, timeoutMs - ANSWER_BEFORE_CAP_MS),
-    );
-    const cap = setTimeout(() => {
-      connections?.destroyAll();
-      server.closeAllConnections();
-      resolve();
-    }, timeoutMs);
-    server.close(() => {
-      clearTimeout(answer);
-      clearTimeout(cap);
-      resolve();
-    });
-    if (connections) connections.drain();
-    else server.closeIdleConnections();
   });
 }

@@ -1,51 +1,21 @@
-import { createServer, type IncomingMessage, type RequestListener, type Server } from 'node:http';
+import {
+  createServer,
+  type IncomingMessage,
+  type RequestListener,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import type { AppOptions } from './app';
-import { createEndpoints, type Endpoints } from './endpoints';
+import { createApp, type AppOptions } from './app';
+import { contextOf, failRequest } from './http/context';
+import { drain, DRAIN_TIMEOUT_MS, DRAINING } from './http/drain';
+import { sendError, sendRawError } from './http/respond';
 import { createLogger, flushLogs } from './logging';
-import { trackConnections } from './http/connections';
-import { awaitContinue } from './http/expectContinue';
-import { isLingering, sendError, sendRawError } from './http/respond';
+import { watchEventLoop } from './loopDelay';
+import { logUncaughtExceptions, logUnhandledRejections, serviceContextOf } from './process';
 import { MAX_BODY_BYTES } from './protocol/body';
 import { budgetMs } from './protocol/deadline';
 import { WebhookError } from './protocol/errors';
-import {
-  drain,
-  DRAIN_TIMEOUT_MS,
-  logUncaughtExceptions,
-  logUnhandledRejections,
-  serviceContextOf,
-} from './process';
-
-/**
- * The process's request listener. Exactly `POST /` (Dialogflow's calls) and `GET /health` (the
- * probes) go straight to the plain endpoints; everything else, including those paths with a query
- * string, goes to the Express app from createApp, which routes it to the same endpoints or answers
- * a JSON 404. Express's per-request work (its router, request and response prototypes,
- * promise-wrapped layers) costs more than the whole webhook protocol, and the hot path needs none
- * of it; so middleware added to that app never runs for these two.
- */
-export function createWebhookListener(options: AppOptions): RequestListener {
-  const endpoints = createEndpoints(options);
-  let app: RequestListener | undefined;
-  return (req, res) => {
-    if (req.url === '/' && req.method === 'POST') return endpoints.webhook(req, res);
-    if (req.url === '/health' && req.method === 'GET') return endpoints.health(req, res);
-    app ??= expressApp(options, endpoints);
-    app(req, res);
-  };
-}
-
-/**
- * The Express app, made on the first request that needs it. Loading Express takes longer (about
- * 25 ms) than starting the rest of the service, and neither the webhook nor the probe needs it, so
- * an instance starts without it.
- */
-function expressApp(options: AppOptions, endpoints: Endpoints): RequestListener {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { createApp } = require('./app') as typeof import('./app');
-  return createApp(options, endpoints);
-}
 
 /** The limits a webhook server derives from the service's config. */
 export interface ServerLimits {
@@ -62,18 +32,26 @@ const TIMEOUT_SWEEP_MS = 250;
 export const CONNECTIONS_PER_REQUEST = 4;
 
 /**
- * An HTTP server over the app, with limits that fit the webhook:
+ * Answers owed on one connection beyond which it is closed: Google's front end sends one request
+ * at a time; a client that pipelines without reading cannot make the process hold more.
+ */
+export const MAX_ANSWERS_OWED = 4;
+
+/** During a drain, a connection with only answers that do not drain is closed after this. */
+const DRAIN_STALL_MS = 1000;
+
+/**
+ * An HTTP server over the app, on Node's public options, with limits that fit the webhook:
  * - headers must arrive within the request budget and the whole request within the CX timeout
- *   (Node's defaults are 60 s and 300 s);
- * - at most 4 × the concurrency connections, and one request in progress per connection (a
- *   pipelined request starts once the answer before it is out);
+ *   (Node's defaults are 60 s and 300 s); a connection with no progress either way for the CX
+ *   timeout (an answer that does not drain) is closed;
+ * - at most 4 × the concurrency connections, and at most MAX_ANSWERS_OWED answers owed on one;
+ * - every header is kept (Node 20 drops those past 2,000 fields), so a repeated `Authorization`
+ *   is always seen and refused;
  * - `Expect: 100-continue` is answered only after authentication, another expectation with a
- *   JSON 400;
- * - requests Node refuses before the app sees them (headers too large, malformed HTTP) get a JSON
- *   400, since the webhook contract has no 431, unless an answer is already in progress on that
- *   connection, which then finishes and the connection closes;
- * - CONNECT gets a JSON 404 (Node would close the connection unanswered), unless an answer is
- *   in progress on that connection, which then finishes and the connection closes.
+ *   JSON 400; a request without `Host` gets a JSON 400;
+ * - what Node refuses before the app sees it (malformed HTTP, headers too large, a malformed
+ *   chunked body) gets a JSON 400 at once, the contract having no 431; CONNECT a JSON 404.
  */
 export function createWebhookServer(
   listener: RequestListener,
@@ -81,43 +59,83 @@ export function createWebhookServer(
 ): Server {
   const timeoutMs = limits.timeoutMs ?? 5000;
   const concurrency = limits.concurrency ?? 80;
-  const server = createServer({
-    headersTimeout: budgetMs(timeoutMs),
-    requestTimeout: timeoutMs,
-    connectionsCheckingInterval: TIMEOUT_SWEEP_MS,
-  });
-  server.maxConnections = CONNECTIONS_PER_REQUEST * concurrency;
-  // It starts the requests: one at a time per connection, each with its time of arrival.
-  const connections = trackConnections(server, listener);
+  /** Per connection, the answers not yet out (until each response closes). */
+  const owed = new Map<Socket, Set<ServerResponse>>();
+  let draining = false;
 
-  server.on('checkContinue', (req, res) => {
-    awaitContinue(req);
-    server.emit('request', req, res);
+  const serveRequest = (req: IncomingMessage, res: ServerResponse) => {
+    const socket = req.socket;
+    // Parsed from bytes already read when the connection was cut (below): nobody would get it.
+    if (socket.destroyed) return;
+    const answers = owed.get(socket);
+    if (!answers) return listener(req, res); // a request emitted by hand, on no connection of ours
+    if (answers.size >= MAX_ANSWERS_OWED) return void socket.destroy();
+    answers.add(res);
+    res.once('close', () => answers.delete(res));
+    contextOf(req);
+    if (draining) res.setHeader('connection', 'close');
+    if (req.headers.host === undefined && req.httpVersion === '1.1') {
+      return sendError(req, res, 400, 'the Host header is missing');
+    }
+    listener(req, res);
+  };
+
+  const server = createServer(
+    {
+      headersTimeout: budgetMs(timeoutMs),
+      requestTimeout: timeoutMs,
+      connectionsCheckingInterval: TIMEOUT_SWEEP_MS,
+      requireHostHeader: false,
+    },
+    serveRequest,
+  );
+  server.maxConnections = CONNECTIONS_PER_REQUEST * concurrency;
+  server.maxHeadersCount = 0;
+  server.timeout = timeoutMs;
+  server.on('connection', (socket: Socket) => {
+    owed.set(socket, new Set());
+    socket.once('close', () => owed.delete(socket));
   });
-  server.on('checkExpectation', (req, res) =>
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    contextOf(req).awaitingContinue = true;
+    serveRequest(req, res);
+  });
+  server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) =>
     sendError(req, res, 400, 'the Expect header is not supported'),
   );
   // Node hands a CONNECT's socket to this event and, with no listener, closes it unanswered.
-  server.on('connect', (_req: IncomingMessage, socket: Socket) => {
-    // Its parser is gone: reading on drops what the caller still sends during the close.
-    socket.resume();
-    // Pipelined behind an answer in progress: that answer finishes first, and nothing is written
-    // over it; the connection then closes, as after a client error.
-    if (connections.busy(socket)) return connections.endWhenIdle(socket);
-    sendRawError(socket, 404, 'not found');
-  });
+  server.on('connect', (_req: IncomingMessage, socket: Socket) =>
+    sendRawError(socket, 404, 'not found'),
+  );
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
-    // Node raises this again for every later chunk of a request it refused; the answer is out and
-    // the lingering close drops the rest (destroying here would reset it away).
-    if (isLingering(socket)) return;
-    // An answer in progress on this connection finishes first; nothing is written over it.
-    if (connections.busy(socket)) return connections.endWhenIdle(socket);
-    if (!socket.writable) return socket.destroy();
     // A socket closed or timed out by the peer gets no answer.
     if (error.code === 'ECONNRESET' || error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
       return socket.destroy();
     }
+    const answers = [...(owed.get(socket) ?? [])];
+    // The body of the request in progress broke its framing: that request is answered 400 now.
+    const reading = answers.find((res) => !res.req.complete && !res.headersSent);
+    if (reading) {
+      contextOf(reading.req).closeAfter = true;
+      return failRequest(reading.req, new WebhookError(400, 'malformed HTTP request'));
+    }
+    // An answer in progress finishes first; nothing is written over it, and the connection
+    // closes once it is out.
+    if (answers.length > 0) {
+      for (const res of answers) if (!res.headersSent) res.setHeader('connection', 'close');
+      return;
+    }
+    if (!socket.writable) return socket.destroy();
     sendRawError(socket, 400, 'malformed HTTP request');
+  });
+  server.on(DRAINING, () => {
+    draining = true;
+    for (const [socket, answers] of owed) {
+      const inProgress = [...answers].filter((res) => !res.writableEnded);
+      for (const res of inProgress) if (!res.headersSent) res.setHeader('connection', 'close');
+      // Answers all written but not drained: the caller is not reading; soon cut.
+      if (inProgress.length === 0) socket.setTimeout(DRAIN_STALL_MS);
+    }
   });
   return server;
 }
@@ -134,21 +152,19 @@ export interface Serving {
 }
 
 /**
- * Runs the service as a process does: a webhook server over createWebhookListener(); unhandled
- * rejections logged instead of fatal; on SIGTERM or SIGINT a drain of in-flight requests, then
- * exit 0; on an uncaught exception one JSON line, a drain, then exit 1 so the platform replaces
- * the instance (also when it happens during a drain). Every log line is written before the
- * process exits.
+ * Runs the service as a process does: a webhook server over createApp(); unhandled rejections
+ * logged instead of fatal; event-loop stalls logged; on SIGTERM or SIGINT a drain of in-flight
+ * requests, then exit 0; on an uncaught exception one JSON line, a drain, then exit 1 so the
+ * platform replaces the instance (also when it happens during a drain). Every log line is written
+ * before the process exits.
  */
 export function serve(options: ServeOptions): Serving {
   const logger = options.logger ?? createLogger({ level: options.logLevel });
   const serviceContext = serviceContextOf(options);
   logUnhandledRejections(logger, serviceContext);
+  const loop = watchEventLoop(logger);
   const stop = new AbortController();
-  const server = createWebhookServer(
-    createWebhookListener({ ...options, logger, stop: stop.signal }),
-    options,
-  );
+  const server = createWebhookServer(createApp({ ...options, logger, stop: stop.signal }), options);
   const listening = new Promise<AddressInfo>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => {
@@ -172,6 +188,9 @@ export function serve(options: ServeOptions): Serving {
   let draining = false;
   let exitCode = 0;
   const shutdown = (why: string, code: number) => {
+    // The signal may have waited through an event-loop stall before this runs: the cap counts
+    // from its arrival as far as the loop's delay tells.
+    const startedAt = Date.now() - loop.recentMaxMs();
     // A fault during a drain still makes the exit a failure: the worst code wins.
     exitCode = Math.max(exitCode, code);
     if (draining) {
@@ -182,10 +201,12 @@ export function serve(options: ServeOptions): Serving {
     logger.info(`${why}: draining in-flight requests`);
     void drain(server, {
       timeoutMs: options.drainTimeoutMs ?? DRAIN_TIMEOUT_MS,
+      startedAt,
       stop,
       reason: new WebhookError(503, 'the service is shutting down'),
     })
       .then(() => {
+        loop.stop();
         logger.info('drained; exiting');
         return flushLogs(logger);
       })

@@ -2,7 +2,7 @@ import { parseCli, UsageError } from '../../lib/cli';
 
 type Spec = Record<
   string,
-  { default: string | boolean; help: string; choices?: readonly string[] }
+  { default: string | boolean; help: string; choices?: readonly string[]; text?: true }
 >;
 
 type Values<S extends Spec> = {
@@ -10,13 +10,15 @@ type Values<S extends Spec> = {
     ? boolean
     : S[K]['choices'] extends readonly string[]
       ? S[K]['choices'][number]
-      : number;
+      : S[K]['text'] extends true
+        ? string
+        : number;
 };
 
 /**
  * The flags of a bench script: `--help` prints `usage` and the flags, a mistake exits 2 with one
- * line (as the tools in scripts/ do). A flag with `choices` takes one of them; any other
- * non-boolean flag must be a number ≥ 0.
+ * line (as the tools in scripts/ do). A flag with `choices` takes one of them, one marked `text`
+ * any string; any other non-boolean flag must be a number ≥ 0.
  */
 export function benchArgs<S extends Spec>(
   tool: string,
@@ -47,6 +49,7 @@ export function benchArgs<S extends Spec>(
       Object.keys(spec).map((name) => {
         const raw = values[name];
         if (typeof raw === 'boolean') return [name, raw];
+        if (spec[name].text) return [name, raw];
         const choices = spec[name].choices;
         if (choices) {
           if (!choices.includes(raw)) {

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { RUNTIME_ENV } from '../../infra/webhookEnv';
 import {
   generateKey,
@@ -6,11 +8,12 @@ import {
   signJwt,
   startCertsServer,
 } from '../../scripts/localIdp';
-import { fixtureText } from '../../test/helpers/fixtures';
+import { ROOT } from './build';
 
-/** A realistic ~2 KB WebhookRequest for the `greeting` handler, the same for every server. */
+/** A realistic ~2 KB WebhookRequest (the tests' recorded form request) for the `greeting` handler, the same for every server. */
 export function benchRequestBody(): string {
-  const request = JSON.parse(fixtureText('text-form.camel')) as Record<string, unknown>;
+  const recorded = readFileSync(join(ROOT, 'test/fixtures/requests/text-form.camel.json'), 'utf8');
+  const request = JSON.parse(recorded) as Record<string, unknown>;
   request.fulfillmentInfo = { tag: 'greeting' };
   delete request.messages;
   return JSON.stringify(request);

@@ -2,19 +2,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MAX_BODY_BYTES } from '../protocol/body';
 import { WebhookError } from '../protocol/errors';
 import type { BudgetLease } from './byteBudget';
-import { sendContinueIfAwaited } from './expectContinue';
+import { contextOf } from './context';
 
 type RawBodyRequest = IncomingMessage & { rawBody?: unknown };
 
-const started = new WeakSet<IncomingMessage>();
-
-/** Whether the service began reading this request's body (and may have stopped part-way). */
-export function bodyReadStarted(req: IncomingMessage): boolean {
-  return started.has(req);
-}
-
 export interface ReadBodyOptions {
-  /** Calls back when the request stops (its deadline): the read stops too. */
+  /** Calls back when the request stops (its deadline, a shutdown, a framing error): the read stops too. */
   readonly onStop: (listener: () => void) => () => void;
   /** This request's share of the bytes in flight across requests; the caller releases it. */
   readonly lease?: BudgetLease;
@@ -42,16 +35,17 @@ export function readBody(
   const chunked = !(declared >= 0);
   if (!chunked && !hold(declared)) return Promise.reject(busy());
 
-  sendContinueIfAwaited(req, res);
-  started.add(req);
+  const context = contextOf(req);
+  if (context.awaitingContinue && !res.headersSent && !res.writableEnded) {
+    context.awaitingContinue = false;
+    res.writeContinue();
+  }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     let unlisten: (() => void) | undefined;
     const fail = (error: WebhookError) => {
       cleanup();
-      // Stop reading; the answer goes out with `connection: close` and the rest is dropped.
-      req.pause();
       reject(error);
     };
     const onData = (chunk: Buffer) => {
@@ -66,7 +60,11 @@ export function readBody(
     };
     const onError = (error: Error) =>
       fail(new WebhookError(400, `the request body could not be read: ${error.message}`));
-    const onStop = () => fail(new WebhookError(503, 'the request body did not arrive in time'));
+    const onStop = () => {
+      // The rest may never come: the answer closes the connection instead of waiting for it.
+      context.closeAfter = true;
+      fail(new WebhookError(503, 'the request body did not arrive in time'));
+    };
     const cleanup = () => {
       req.off('data', onData);
       req.off('end', onEnd);

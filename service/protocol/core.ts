@@ -1,13 +1,10 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { errorEvent, type ServiceContext } from '../errorEvent';
-import type { Logger } from '../logging';
-import { SMOKE_TAG } from '../smoke';
-import { traceFields } from '../trace';
 import { clip } from './clip';
 import { checkContentEncoding, checkContentType, parseJson } from './body';
 import { budgetMs, Deadline, type LateOutcome } from './deadline';
+import { errorEvent, isInstance, type ServiceContext } from './errorEvent';
 import { errorBody, WebhookError, type ErrorStatus } from './errors';
-import type { Caller, WebhookHandler } from './handler';
+import type { Caller, Logger, WebhookHandler } from './handler';
 import { normalizeRequest, SchemaError } from './normalize';
 import type { WebhookRequest } from './types';
 import { validateResponse } from './validate';
@@ -31,9 +28,10 @@ export interface CoreOptions {
   readonly timeoutMs: number;
   readonly authenticate: Authenticate;
   readonly logger: Logger;
-  readonly project?: string;
-  /** Answers the reserved smoke tag, ahead of every handler and the fallback. */
-  readonly smoke?: WebhookHandler;
+  /** Fields every line of a request carries (its trace), read from its headers. */
+  readonly requestFields?: (headers: IncomingHttpHeaders) => Record<string, unknown>;
+  /** Answers a reserved tag, ahead of every handler and the fallback. */
+  readonly smoke?: { readonly tag: string; readonly handler: WebhookHandler };
   /** When it aborts (a drain at its cap), requests still running are answered 503 at once. */
   readonly stop?: AbortSignal;
   /** Names the service in the error events of handler failures. */
@@ -46,6 +44,11 @@ export interface CoreRequest {
   readonly body: Buffer | BodyReader;
   /** Epoch ms when the request arrived; the deadline counts from here. */
   readonly receivedAt: number;
+  /**
+   * Hands the core a listener to call when the request must end at once with a reason (its
+   * framing broke, a fault in its callbacks): the answer is that reason.
+   */
+  readonly onFailure?: (listener: (reason: WebhookError) => void) => void;
 }
 
 export interface CoreResult {
@@ -68,7 +71,7 @@ interface RequestFacts {
 
 function shutdownReason(signal: AbortSignal): WebhookError {
   const reason: unknown = signal.reason;
-  return reason instanceof WebhookError
+  return isInstance(reason, WebhookError)
     ? reason
     : new WebhookError(503, 'the service is shutting down');
 }
@@ -83,7 +86,7 @@ const sessionId = (session: string | undefined) => session?.slice(session.lastIn
  * the handler; check its answer. Every wait is bounded by one deadline, counted from arrival.
  */
 export function createWebhookCore(options: CoreOptions) {
-  const { handlers, fallback, authenticate, logger, project, smoke, stop, serviceContext } =
+  const { handlers, fallback, authenticate, logger, requestFields, smoke, stop, serviceContext } =
     options;
   const budget = budgetMs(options.timeoutMs);
   // One listener for the whole service, not one per request: a drain at its cap stops them all.
@@ -106,7 +109,7 @@ export function createWebhookCore(options: CoreOptions) {
     // Credentials first: a caller without them costs no body read and no buffer.
     const caller = await deadline.within(
       authenticate(req.headers),
-      'the caller could not be authenticated',
+      'while authenticating the caller',
     );
     facts.caller = caller.email;
     checkContentType(req.headers['content-type']);
@@ -115,7 +118,7 @@ export function createWebhookCore(options: CoreOptions) {
       typeof req.body === 'function'
         ? await deadline.within(
             req.body((listener) => deadline.onStop(listener)),
-            'the request body did not arrive',
+            'while reading the request body',
           )
         : req.body;
 
@@ -126,8 +129,8 @@ export function createWebhookCore(options: CoreOptions) {
 
     const tag = request.fulfillmentInfo?.tag;
     const handler =
-      tag === SMOKE_TAG && smoke
-        ? smoke
+      smoke && tag === smoke.tag
+        ? smoke.handler
         : ((tag !== undefined && Object.hasOwn(handlers, tag) ? handlers[tag] : undefined) ??
           fallback);
     if (!handler) {
@@ -138,7 +141,7 @@ export function createWebhookCore(options: CoreOptions) {
     }
 
     // CX retries a call it gave up on: a handler started after the deadline would act twice.
-    deadline.check('the handler could not start');
+    deadline.check('before the handler could start');
     const onLate = (late: LateOutcome) => {
       log.warn(
         { tag: facts.tag, lateByMs: Date.now() - deadline.at, outcome: late.kind },
@@ -146,7 +149,7 @@ export function createWebhookCore(options: CoreOptions) {
       );
       // A WebhookError after the deadline is the handler giving up as asked (ctx.signal); any
       // other late failure is still a failure worth reporting.
-      if (late.kind === 'rejected' && !(late.error instanceof WebhookError)) {
+      if (late.kind === 'rejected' && !isInstance(late.error, WebhookError)) {
         reportHandlerError(log, facts.tag, late.error);
       }
     };
@@ -164,22 +167,26 @@ export function createWebhookCore(options: CoreOptions) {
           }),
         ),
       ),
-      'the handler did not answer',
+      'while waiting for the handler',
       onLate,
     );
 
-    let checked;
+    let body: string;
     try {
-      checked = validateResponse(response);
+      body = JSON.stringify(validateResponse(response));
     } catch (error) {
-      if (!(error instanceof SchemaError)) throw error;
-      log.error(
-        { tag: facts.tag, problem: clip(error.message, 500) },
-        'handler returned an invalid WebhookResponse',
-      );
-      throw new WebhookError(500, 'the handler returned an invalid response');
+      if (isInstance(error, SchemaError)) {
+        log.error(
+          { tag: facts.tag, problem: clip(error.message, 500) },
+          'handler returned an invalid WebhookResponse',
+        );
+        throw new WebhookError(500, 'the handler returned an invalid response');
+      }
+      // The service's own check or serialisation gave up (a RangeError on a very deep answer).
+      const event = errorEvent(error, serviceContext);
+      log.error({ ...event.fields, tag: facts.tag }, event.message);
+      throw new WebhookError(500, 'the service could not serialise the response');
     }
-    const body = JSON.stringify(checked);
     // Strings are UTF-16 in memory; the limit is on UTF-8 bytes on the wire.
     const bytes = Buffer.byteLength(body, 'utf8');
     if (bytes > MAX_RESPONSE_BYTES) {
@@ -193,7 +200,7 @@ export function createWebhookCore(options: CoreOptions) {
   }
 
   function toErrorResult(error: unknown, facts: RequestFacts, log: Logger): CoreResult {
-    if (error instanceof WebhookError) {
+    if (isInstance(error, WebhookError)) {
       const message = clip(error.message, 300) as string;
       facts.reason = message;
       return {
@@ -211,11 +218,12 @@ export function createWebhookCore(options: CoreOptions) {
 
   return async function handle(req: CoreRequest): Promise<CoreResult> {
     // A child logger only when there is trace context to carry: most local calls have none.
-    const trace = traceFields(req.headers, project);
-    const log = Object.keys(trace).length > 0 ? logger.child(trace) : logger;
+    const fields = requestFields?.(req.headers);
+    const log = fields && Object.keys(fields).length > 0 ? logger.child(fields) : logger;
     const facts: RequestFacts = {};
     const deadline = new Deadline(req.receivedAt + budget);
     if (stop?.aborted) deadline.stopNow(shutdownReason(stop));
+    req.onFailure?.((reason) => deadline.stopNow(reason));
     running.add(deadline);
     let result: CoreResult;
     try {

@@ -55,14 +55,15 @@ export class Deadline {
     return this.stopped !== undefined;
   }
 
-  /** Throws the 503 for `what` if the request may no longer start work. */
+  /** Throws the 503 (`the deadline passed <what>`) if the request may no longer start work. */
   check(what: string): void {
     if (this.expired) throw this.reason(what);
   }
 
   /**
-   * Waits for `work` until the deadline. Past it, rejects with a 503 saying `what` did not finish
-   * in time; whatever `work` produces afterwards goes to `onLate` and is otherwise dropped (never
+   * Waits for `work` until the deadline. Past it, rejects with a 503 saying the deadline passed
+   * `what` (e.g. "while reading the request body"), also when the work was done but the event loop
+   * only ran its result after the deadline; whatever `work` produces afterwards goes to `onLate` and is otherwise dropped (never
    * left as an unhandled rejection).
    */
   within<T>(work: Promise<T>, what: string, onLate?: (outcome: LateOutcome) => void): Promise<T> {
@@ -85,10 +86,9 @@ export class Deadline {
       };
       work.then(
         (value) => arrived({ kind: 'resolved' }, () => resolve(value)),
-        (error: unknown) =>
-          arrived({ kind: 'rejected', error }, () =>
-            reject(error instanceof Error ? error : new Error(String(error))),
-          ),
+        // As is, whatever it is: turning it into text here could throw (see describeFault).
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+        (error: unknown) => arrived({ kind: 'rejected', error }, () => reject(error)),
       );
     });
   }
@@ -133,7 +133,7 @@ export class Deadline {
     if (this.stopped instanceof WebhookError) return this.stopped;
     return new WebhookError(
       503,
-      what ? `${what} before the deadline` : 'the request deadline passed',
+      what ? `the deadline passed ${what}` : 'the request deadline passed',
     );
   }
 }

@@ -1,5 +1,8 @@
-import type { Logger } from '../logging';
+import type { Logger as PinoLogger } from 'pino';
 import type { WebhookRequest, WebhookResponse } from './types';
+
+/** A pino logger: the service's (Cloud Logging JSON on stdout), or one a test or embedder passes. */
+export type Logger = PinoLogger;
 
 /** Who passed authentication for this request. */
 export interface Caller {

@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import { createApp, type AppOptions } from '../../service/app';
 import { loadConfig } from '../../service/config';
 import { createLogger } from '../../service/logging';
-import { createWebhookListener, createWebhookServer } from '../../service/server';
+import { createWebhookServer } from '../../service/server';
 
 export interface LiveApp {
   url: string;
@@ -32,7 +32,7 @@ export function memoryLogger(level: 'debug' | 'info' = 'info') {
   };
 }
 
-/** How a test serves the options: by default, the listener `serve()` uses. */
+/** How a test serves the options: by default, the app `serve()` serves. */
 export type ListenerFor = (options: AppOptions) => RequestListener;
 
 /**
@@ -51,7 +51,7 @@ export const embedded =
 /** Starts the service as `serve()` does (the same listener and server) on 127.0.0.1, any port. */
 export async function startApp(
   overrides: Partial<AppOptions> & { env?: Record<string, string> } = {},
-  listenerFor: ListenerFor = createWebhookListener,
+  listenerFor: ListenerFor = createApp,
 ): Promise<LiveApp> {
   const { env, ...rest } = overrides;
   const log = memoryLogger();

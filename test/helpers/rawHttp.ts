@@ -83,20 +83,6 @@ export function splitHead(request: Buffer): { head: string; body: string } {
   return { head: text.slice(0, end), body: text.slice(end) };
 }
 
-/** Writes `text` in pieces of `chunk` bytes spread over about `overMs`: a head that trickles in. */
-export async function trickle(
-  conn: RawConnection,
-  text: string,
-  overMs: number,
-  chunk = 8,
-): Promise<void> {
-  const pause = overMs / Math.ceil(text.length / chunk);
-  for (let i = 0; i < text.length; i += chunk) {
-    await conn.write(text.slice(i, i + chunk));
-    await new Promise((resolve) => setTimeout(resolve, pause));
-  }
-}
-
 /** A loopback connection driven byte by byte: for stalled, slow, pipelined or half-read requests. */
 export interface RawConnection {
   /** Writes bytes; resolves once they are handed to the kernel, or with the write error. */

@@ -60,3 +60,18 @@ export async function spawnService(
   });
   return { child, url: `http://127.0.0.1:${port}`, output: () => output, exited };
 }
+
+/** Resolves with the exit code, or 'running' if the process is still alive after `ms`. */
+export const exitWithin = (svc: Spawned, ms: number) =>
+  Promise.race([
+    svc.exited,
+    new Promise<'running'>((resolve) => setTimeout(() => resolve('running'), ms)),
+  ]);
+
+/** A webhook call with just a tag, as the fixture servers' handlers are chosen. */
+export const postTag = (url: string, tag: string) =>
+  fetch(`${url}/`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ fulfillmentInfo: { tag } }),
+  });

@@ -259,7 +259,7 @@ describe('createApp over HTTP', () => {
       const elapsed = Date.now() - started;
       expect(await errorOf(res)).toEqual({
         status: 503,
-        message: 'the handler did not answer before the deadline',
+        message: 'the deadline passed while waiting for the handler',
       });
       // 1000 ms timeout, 200 ms safety margin.
       expect(elapsed).toBeGreaterThanOrEqual(750);

@@ -72,7 +72,7 @@ describe('service/function.ts in the Functions Framework’s own test server', (
     const res = await post(url, orderRequest('999999'));
     expect(res.status).toBe(503);
     expect(await res.json()).toEqual({
-      error: { status: 503, message: 'the handler did not answer before the deadline' },
+      error: { status: 503, message: 'the deadline passed while waiting for the handler' },
     });
     expect(Date.now() - started).toBeLessThan(2000);
   });

@@ -1,9 +1,10 @@
 import type { AddressInfo } from 'node:net';
 import { loadConfig } from '../../service/config';
 import type { WebhookHandler } from '../../service/protocol/handler';
-import { drain } from '../../service/process';
+import { drain } from '../../service/http/drain';
 import { reply } from '../../service/responses';
-import { createWebhookListener, createWebhookServer } from '../../service/server';
+import { createApp } from '../../service/app';
+import { createWebhookServer } from '../../service/server';
 import { memoryLogger } from '../helpers/liveApp';
 import { openRaw, rawPost } from '../helpers/rawHttp';
 
@@ -15,7 +16,7 @@ describe('drain', () => {
   it('answers the request in flight with connection: close, then closes that keep-alive connection', async () => {
     const config = loadConfig({});
     const server = createWebhookServer(
-      createWebhookListener({ ...config, handlers: { slow }, logger: memoryLogger().logger }),
+      createApp({ ...config, handlers: { slow }, logger: memoryLogger().logger }),
       config,
     );
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -32,6 +33,7 @@ describe('drain', () => {
     await drained;
 
     expect(Date.now() - started).toBeLessThan(1000);
+    await conn.waitFor((c) => c.responses().length > 0, 1000);
     expect(conn.responses()[0]).toEqual(
       expect.objectContaining({
         status: 200,
@@ -42,12 +44,18 @@ describe('drain', () => {
     expect(server.listening).toBe(false);
   });
 
-  it('cuts what is left at the cap, after answering what still runs through the stop signal', async () => {
+  /** A server with one request whose handler never answers, running, and the stop signal. */
+  async function serverWithStuckRequest() {
     const config = loadConfig({ WEBHOOK_TIMEOUT_MS: '10000' });
     const stop = new AbortController();
-    const never: WebhookHandler = () => new Promise(() => undefined);
+    let started: () => void = () => undefined;
+    const running = new Promise<void>((resolve) => (started = resolve));
+    const never: WebhookHandler = () => {
+      started();
+      return new Promise(() => undefined);
+    };
     const server = createWebhookServer(
-      createWebhookListener({
+      createApp({
         ...config,
         handlers: { never },
         logger: memoryLogger().logger,
@@ -62,11 +70,25 @@ describe('drain', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ fulfillmentInfo: { tag: 'never' } }),
     });
-    await sleep(50);
+    await running;
+    return { server, stop, pending };
+  }
+
+  it('cuts what is left at the cap, after answering what still runs through the stop signal', async () => {
+    const { server, stop, pending } = await serverWithStuckRequest();
     await drain(server, { timeoutMs: 700, stop, reason: new Error('shutting down') });
     const res = await pending;
     expect(res.status).toBe(503);
     expect(res.headers.get('connection')).toBe('close');
     expect(server.listening).toBe(false);
+  });
+
+  it('counts its cap from when the signal arrived, when that was earlier than now', async () => {
+    const { server, stop, pending } = await serverWithStuckRequest();
+    const begun = Date.now();
+    // The signal arrived 7.5 s ago (the event loop was blocked): of the 8 s cap, little is left.
+    await drain(server, { timeoutMs: 8000, startedAt: begun - 7500, stop });
+    expect(Date.now() - begun).toBeLessThan(4000);
+    expect((await pending).status).toBe(503);
   });
 });

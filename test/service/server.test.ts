@@ -1,8 +1,5 @@
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { fixtureText } from '../helpers/fixtures';
-import { killSpawned, ROOT, spawnService } from '../helpers/spawnService';
+import { killSpawned, spawnService } from '../helpers/spawnService';
 
 afterAll(killSpawned);
 
@@ -62,22 +59,5 @@ describe('service/main.ts', () => {
     await expect(
       spawnService('service/main.ts', { PORT: '0', K_SERVICE: 'cx-webhook' }),
     ).rejects.toThrow(/exited with 1:[\s\S]*WEBHOOK_AUTH is required where K_SERVICE is set/);
-  });
-});
-
-describe('start-up', () => {
-  it('must not load Express before a request for a path other than the webhook and the probe', async () => {
-    const { stdout } = await promisify(execFile)(
-      process.execPath,
-      ['--import', 'tsx', join(ROOT, 'test/fixtures/expressLoading.ts')],
-      { cwd: ROOT },
-    );
-    expect(JSON.parse(stdout)).toEqual({
-      atStart: false,
-      statuses: [200, 200],
-      afterWebhookAndProbe: false,
-      otherPath: 404,
-      afterOtherPath: true,
-    });
   });
 });

@@ -4,7 +4,8 @@ const SPEC = {
   json: { default: false, help: 'JSON' },
   rounds: { default: '2', help: 'rounds' },
   auth: { default: 'none', help: 'auth', choices: ['none', 'id-token'] },
-};
+  baseline: { default: '', help: 'a git ref', text: true },
+} as const;
 
 /** Runs benchArgs with process.exit and the console captured; the exit is thrown to stop it. */
 function run(argv: string[]) {
@@ -26,12 +27,15 @@ function run(argv: string[]) {
 }
 
 describe('bench flags', () => {
-  it('gives numbers, booleans and choices, with their defaults', () => {
-    expect(run([]).values).toEqual({ json: false, rounds: 2, auth: 'none' });
-    expect(run(['--json', '--rounds', '3', '--auth', 'id-token']).values).toEqual({
+  it('gives numbers, booleans, choices and text, with their defaults', () => {
+    expect(run([]).values).toEqual({ json: false, rounds: 2, auth: 'none', baseline: '' });
+    expect(
+      run(['--json', '--rounds', '3', '--auth', 'id-token', '--baseline', 'main~2']).values,
+    ).toEqual({
       json: true,
       rounds: 3,
       auth: 'id-token',
+      baseline: 'main~2',
     });
   });
 

@@ -81,7 +81,13 @@ describe('when the certificates endpoint misbehaves', () => {
       );
       const elapsed = Date.now() - started;
       expect(results.map((r) => r.status)).toEqual(Array(20).fill(503));
-      expect(elapsed).toBeLessThan(2000);
+      // Each answered within the CX timeout (2 s) of its arrival; the whole batch with a wide margin.
+      const latencies = app
+        .logs()
+        .flatMap((l) => (typeof l.latencyMs === 'number' ? [l.latencyMs] : []));
+      expect(latencies).toHaveLength(20);
+      expect(Math.max(...latencies)).toBeLessThan(2000);
+      expect(elapsed).toBeLessThan(4000);
       // One fetch, and at most the one retry google-auth-library is configured to make.
       expect(certs.hits()).toBeGreaterThanOrEqual(1);
       expect(certs.hits()).toBeLessThanOrEqual(2);

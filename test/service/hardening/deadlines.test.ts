@@ -60,7 +60,7 @@ describe('deadlines (a live server on loopback)', () => {
       }),
     );
     expect(JSON.parse(conn.responses()[0].body)).toEqual({
-      error: { status: 503, message: 'the request body did not arrive before the deadline' },
+      error: { status: 503, message: 'the deadline passed while reading the request body' },
     });
     expect(elapsed).toBeLessThan(1000);
     // Whatever arrives later, the handler never runs for this request.
@@ -90,7 +90,7 @@ describe('deadlines (a live server on loopback)', () => {
     const res = await app.post({ fulfillmentInfo: { tag: 'block' } });
     expect(res.status).toBe(503);
     expect(await res.json()).toEqual({
-      error: { status: 503, message: 'the handler did not answer before the deadline' },
+      error: { status: 503, message: 'the deadline passed while waiting for the handler' },
     });
     expect(app.logs()).toContainEqual(
       expect.objectContaining({ message: 'late handler result discarded', tag: 'block' }),

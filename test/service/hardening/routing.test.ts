@@ -17,10 +17,9 @@ const withPath = (path: string) =>
 
 const get = (path: string) => `GET ${path} HTTP/1.1\r\nhost: x\r\n\r\n`;
 
-// The same answers whether the service runs as `serve()` runs it (the webhook and the probe
-// dispatched at the server, everything else through Express) or as a user embeds createApp.
+// The same answers whether the service runs as `serve()` runs it or as a user embeds createApp.
 describe.each([
-  ['served (the listener serve() uses)', undefined],
+  ['served (the app serve() serves)', undefined],
   ['embedded (createApp mounted in an Express app)', embedded()],
 ])('routing, %s', (_how, listenerFor) => {
   let app: LiveApp;
@@ -68,15 +67,20 @@ describe('middleware', () => {
     expect(entry(app)).toBe(entry(express.application));
   });
 
-  it("runs an embedder's middleware before the webhook and the probe of an embedded createApp", async () => {
+  // The one place a team adds middleware is createApp (`middleware`); an embedder's own app
+  // around it works the same way.
+  it.each([
+    ['given to createApp, as serve() serves it', false],
+    ["of an embedder's app around createApp", true],
+  ])('runs middleware %s before the webhook and the probe', async (_how, embed) => {
     const seen: string[] = [];
-    const app = await startApp(
-      { handlers: { echo } },
-      embedded((req, _res, next) => {
-        seen.push(`${req.method} ${req.url}`);
-        next();
-      }),
-    );
+    const record: express.RequestHandler = (req, _res, next) => {
+      seen.push(`${req.method} ${req.url}`);
+      next();
+    };
+    const app = embed
+      ? await startApp({ handlers: { echo } }, embedded(record))
+      : await startApp({ handlers: { echo }, middleware: [record] });
     try {
       expect((await app.post(GOOD)).status).toBe(200);
       expect((await fetch(`${app.url}/health`)).status).toBe(200);

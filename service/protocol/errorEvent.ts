@@ -1,4 +1,4 @@
-import { clip } from './protocol/clip';
+import { clip } from './clip';
 
 // Error Reporting groups an error from a log line when its JSON payload carries this @type and the
 // stack trace in `message` (cloud.google.com/error-reporting/docs/formatting-error-messages, "Log
@@ -40,15 +40,53 @@ function clipStack(stack: string): string {
   return `${clip(stack.slice(0, at), MAX_MESSAGE - frames.length)}${frames}`;
 }
 
-/** An error as Error Reporting reads it from a log line. */
-export function errorEvent(error: unknown, serviceContext?: ServiceContext): ErrorEvent {
-  const message = clipStack(
-    error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error),
+/** Runs `read`; undefined if it throws or gives anything but a non-empty string. */
+function attempt(read: () => unknown): string | undefined {
+  try {
+    const value = read();
+    return typeof value === 'string' && value.length > 0 ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Text for any thrown or rejected value, never throwing: a handler may throw a null-prototype
+ * object, a revoked Proxy, something whose `toString` or `stack` throws.
+ */
+export function describeFault(value: unknown): string {
+  if (typeof value === 'object' && value !== null) {
+    const error = value as Error;
+    const text =
+      attempt(() => error.stack) ??
+      attempt(() => (typeof error.message === 'string' ? `${error.name}: ${error.message}` : ''));
+    if (text) return text;
+  }
+  return (
+    attempt(() => String(value)) ??
+    attempt(() => `a thrown ${Object.prototype.toString.call(value)}`) ??
+    'a thrown value that cannot be described'
   );
+}
+
+/** An error as Error Reporting reads it from a log line: bounded, whatever the value. */
+export function errorEvent(error: unknown, serviceContext?: ServiceContext): ErrorEvent {
   return {
     fields: serviceContext
       ? { '@type': REPORTED_ERROR_EVENT, serviceContext }
       : { '@type': REPORTED_ERROR_EVENT },
-    message,
+    message: clipStack(describeFault(error)),
   };
+}
+
+/** `value instanceof type`, false where asking throws (a revoked Proxy). */
+export function isInstance<T>(
+  value: unknown,
+  type: abstract new (...args: never[]) => T,
+): value is T {
+  try {
+    return value instanceof type;
+  } catch {
+    return false;
+  }
 }

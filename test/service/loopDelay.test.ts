@@ -1,0 +1,36 @@
+import { watchEventLoop } from '../../service/loopDelay';
+import { memoryLogger } from '../helpers/liveApp';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const block = (ms: number) => {
+  const until = Date.now() + ms;
+  while (Date.now() < until);
+};
+
+describe('event-loop stalls', () => {
+  it('are logged with their figures once an interval, and remembered for the drain', async () => {
+    const log = memoryLogger();
+    const loop = watchEventLoop(log.logger, { intervalMs: 300, thresholdMs: 100 });
+    try {
+      await sleep(350);
+      // Longer than the interval: the report falls due during the stall.
+      block(400);
+      await sleep(20);
+      expect(loop.recentMaxMs()).toBeGreaterThanOrEqual(250);
+      await sleep(100);
+      const delays = log.lines().map((l) => l.eventLoopDelay as { maxMs: number } | undefined);
+      expect(delays.some((d) => d !== undefined && d.maxMs >= 250)).toBe(true);
+      expect(log.lines()).toContainEqual(
+        expect.objectContaining({
+          severity: 'WARNING',
+          eventLoopDelay: expect.objectContaining({
+            p99Ms: expect.any(Number),
+            meanMs: expect.any(Number),
+          }),
+        }),
+      );
+    } finally {
+      loop.stop();
+    }
+  });
+});
