@@ -25,7 +25,7 @@ export function functionPackageJson(): string {
       name: 'cx-webhook',
       private: true,
       main: 'index.js',
-      engines: { node: '>=20' },
+      engines: { node: '>=24' },
       dependencies: { '@google-cloud/functions-framework': '^5.0.0' },
     },
     null,

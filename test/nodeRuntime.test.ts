@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { load } from 'js-yaml';
+import { functionPackageJson } from '../infra/bundle';
 import { NODE_RUNTIME } from '../infra/components/webhookService';
 
 // What is tested is what production runs: the suites, CI and deploy jobs run on the Node major the
@@ -63,5 +64,10 @@ describe('the Node the kit is tested on', () => {
     expect(setup.inputs?.['pulumi-version']?.default).toBe(
       lock.packages['node_modules/@pulumi/pulumi'].version,
     );
+  });
+
+  it("is what the function's package.json asks Cloud Functions' build for", () => {
+    const { engines } = JSON.parse(functionPackageJson()) as { engines: { node: string } };
+    expect(major(engines.node.replace(/^\D+/, ''))).toBe(deployMajor);
   });
 });

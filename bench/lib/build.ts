@@ -22,7 +22,7 @@ export function buildBaseline(name: 'rawNode' | 'expressJson'): string {
     entryPoints: [join(ROOT, 'bench', 'servers', `${name}.ts`)],
     bundle: true,
     platform: 'node',
-    target: 'node20',
+    target: 'node24',
     format: 'cjs',
     minify: true,
     outfile,
@@ -43,7 +43,7 @@ export function buildUnbundled(): string {
     outdir,
     outbase: ROOT,
     platform: 'node',
-    target: 'node20',
+    target: 'node24',
     format: 'cjs',
     logLevel: 'silent',
   });
