@@ -47,7 +47,6 @@ export class StageAgent extends pulumi.ComponentResource {
         },
         {
           parent: this,
-          dependsOn: opts?.dependsOn,
           retainOnDelete: true,
           protect: args.deletionProtection,
         },
