@@ -226,9 +226,8 @@ const agent = new StageAgent(
     location: config.agentLocation,
     stage: config.stage,
     agentId: config.agentId,
-    deletionProtection: config.deletionProtection,
   },
-  { ...inAgentProject, dependsOn: agentApis },
+  { ...inAgentProject, dependsOn: agentApis, protect: config.deletionProtection },
 );
 // Inside an agent the stack created, its resources go with the kept agent on destroy (StageAgent);
 // in an existing agent, the webhook is protected wherever the stage protects its service.

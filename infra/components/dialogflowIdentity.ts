@@ -4,7 +4,7 @@ import { propagationWait, WAIT_AFTER_ENABLING } from '../propagationWait';
 
 export interface DialogflowIdentityArgs {
   /** The project that hosts the CX agent (pass its provider, and the Dialogflow API, in the options). */
-  readonly agentProject: string;
+  readonly agentProject: pulumi.Input<string>;
 }
 
 /** The documented address of the Dialogflow service agent of a project. */

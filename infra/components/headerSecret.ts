@@ -3,12 +3,12 @@ import * as pulumi from '@pulumi/pulumi';
 import { afterGrants } from '../propagationWait';
 
 export interface HeaderSecretArgs {
-  readonly project: string;
+  readonly project: pulumi.Input<string>;
   /** The service's region: the one place the secret's payload is stored. */
-  readonly region: string;
+  readonly region: pulumi.Input<string>;
   readonly stage: string;
   /** The value, from `pulumi config set --secret`; it stays a secret in state. */
-  readonly value: pulumi.Output<string>;
+  readonly value: pulumi.Input<string>;
   /** Members that may read this one secret: the runtime account and Dialogflow's service agent. */
   readonly accessors: Record<string, pulumi.Input<string>>;
   /**

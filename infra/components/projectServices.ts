@@ -4,7 +4,7 @@ import { propagationWait, WAIT_AFTER_ENABLING } from '../propagationWait';
 
 export interface ProjectServicesArgs {
   /** The project to enable the APIs in. */
-  readonly project: string;
+  readonly project: pulumi.Input<string>;
   /** API service names, e.g. `run.googleapis.com`. */
   readonly services: readonly string[];
 }

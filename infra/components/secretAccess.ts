@@ -4,7 +4,7 @@ import { afterGrants } from '../propagationWait';
 
 export interface SecretAccessArgs {
   /** The project that holds the secrets (the webhook project). */
-  readonly project: string;
+  readonly project: pulumi.Input<string>;
   /** The secrets' IDs, as the stack's `serviceSecrets` names them. */
   readonly secretIds: readonly string[];
   /** Who reads them: the runtime account. */

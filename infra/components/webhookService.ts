@@ -22,7 +22,7 @@ export interface SecretEnvRef {
 }
 
 export interface WebhookServiceArgs {
-  readonly project: string;
+  readonly project: pulumi.Input<string>;
   readonly region: string;
   readonly stage: string;
   readonly target: Target;
