@@ -5,7 +5,6 @@ import { nearestKey } from './nearestKey';
 import {
   checkCpuMemory,
   CPUS,
-  DEFAULT_MEMORY,
   memoryMiB,
   parseRuntimeRoles,
   parseServiceEnv,
@@ -127,21 +126,39 @@ export interface ConfigSource {
 const MULTI_REGIONS = ['us', 'eu'];
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
+/**
+ * A key Pulumi.yaml declares with a default: the CLI (and the offline plan, infra/plan/stackConfig.ts)
+ * fills it in before the program runs, so the default lives there only and a missing value means
+ * the program was run some other way.
+ */
+function declared(key: ConfigKey, raw: string | undefined): string {
+  if (raw === undefined || raw === '') {
+    throw new StageConfigError(
+      key,
+      `is not set, though Pulumi.yaml declares its default, which the Pulumi CLI fills in: run the program with pulumi (or npm run plan), or set it with pulumi config set ${key} <value>`,
+    );
+  }
+  return raw;
+}
+
+/** Without `fallback`, the key's default is Pulumi.yaml's (`declared`). */
 function oneOf<T extends string>(
   key: ConfigKey,
   raw: string | undefined,
   allowed: readonly T[],
-  fallback: T,
+  fallback?: T,
 ): T {
-  if (raw === undefined || raw === '') return fallback;
+  if (fallback !== undefined && (raw === undefined || raw === '')) return fallback;
+  raw = declared(key, raw);
   if (!(allowed as readonly string[]).includes(raw)) {
     throw new StageConfigError(key, `must be one of ${allowed.join(', ')}, got "${raw}"`);
   }
   return raw as T;
 }
 
-function bool(key: ConfigKey, raw: string | undefined, fallback: boolean): boolean {
-  if (raw === undefined || raw === '') return fallback;
+function bool(key: ConfigKey, raw: string | undefined, fallback?: boolean): boolean {
+  if (fallback !== undefined && (raw === undefined || raw === '')) return fallback;
+  raw = declared(key, raw);
   if (raw !== 'true' && raw !== 'false')
     throw new StageConfigError(key, `must be true or false, got "${raw}"`);
   return raw === 'true';
@@ -150,12 +167,13 @@ function bool(key: ConfigKey, raw: string | undefined, fallback: boolean): boole
 function int(
   key: ConfigKey,
   raw: string | undefined,
-  fallback: number,
+  fallback: number | undefined,
   min: number,
   max: number,
   why = '',
 ): number {
-  if (raw === undefined || raw === '') return fallback;
+  if (fallback !== undefined && (raw === undefined || raw === '')) return fallback;
+  raw = declared(key, raw);
   const n = Number(raw);
   if (!/^-?\d+$/.test(raw) || n < min || n > max) {
     throw new StageConfigError(key, `must be an integer from ${min} to ${max}${why}, got "${raw}"`);
@@ -206,9 +224,11 @@ function profileOf(source: ConfigSource, stage: string): Profile {
 }
 
 function serviceSettings(source: ConfigSource): ServiceSettings {
-  const env = setting('serviceEnv', () => parseServiceEnv(source.get('serviceEnv')));
+  const env = setting('serviceEnv', () =>
+    parseServiceEnv(declared('serviceEnv', source.get('serviceEnv'))),
+  );
   const secrets = setting('serviceSecrets', () =>
-    parseServiceSecrets(source.get('serviceSecrets')),
+    parseServiceSecrets(declared('serviceSecrets', source.get('serviceSecrets'))),
   );
   const both = secrets.find((s) => s.env in env);
   if (both) {
@@ -217,12 +237,12 @@ function serviceSettings(source: ConfigSource): ServiceSettings {
       `and serviceEnv both set ${both.env}: keep it in one of them`,
     );
   }
-  const memory = source.get('memory') || DEFAULT_MEMORY;
+  const memory = declared('memory', source.get('memory'));
   const mib = setting('memory', () => memoryMiB(memory));
-  const cpu = oneOf('cpu', source.get('cpu'), CPUS, '1');
+  const cpu = oneOf('cpu', source.get('cpu'), CPUS);
   const mismatch = checkCpuMemory(cpu, mib);
   if (mismatch) throw new StageConfigError('memory', `(${memory}) and cpu (${cpu}): ${mismatch}`);
-  const concurrency = int('concurrency', source.get('concurrency'), 80, 1, 1000);
+  const concurrency = int('concurrency', source.get('concurrency'), undefined, 1, 1000);
   return Object.freeze({ env, secrets, memory, cpu, concurrency });
 }
 
@@ -274,10 +294,10 @@ export function parseStageConfig(source: ConfigSource, stage: string): StageConf
   }
   const agentProject = projectId('agentProject', source.get('agentProject')) ?? webhookProject;
 
-  const region = source.get('region') || 'us-central1';
+  const region = declared('region', source.get('region'));
   if (!REGION.test(region))
     throw new StageConfigError('region', `must be ${REGION_RULE}, got "${region}"`);
-  const agentLocation = source.get('agentLocation') || 'global';
+  const agentLocation = declared('agentLocation', source.get('agentLocation'));
   if (
     agentLocation !== 'global' &&
     !MULTI_REGIONS.includes(agentLocation) &&
@@ -290,7 +310,7 @@ export function parseStageConfig(source: ConfigSource, stage: string): StageConf
   }
 
   const agentId = source.get('agentId') || undefined;
-  const createAgent = bool('createAgent', source.get('createAgent'), false);
+  const createAgent = bool('createAgent', source.get('createAgent'));
   if (agentId !== undefined) {
     if (agentId.includes('/')) {
       throw new StageConfigError(
@@ -335,8 +355,8 @@ export function parseStageConfig(source: ConfigSource, stage: string): StageConf
     }
   }
 
-  const target = oneOf('target', source.get('target'), TARGETS, 'run');
-  const auth = oneOf('auth', source.get('auth'), AUTH_MODES, 'platform');
+  const target = oneOf('target', source.get('target'), TARGETS);
+  const auth = oneOf('auth', source.get('auth'), AUTH_MODES);
   if (auth === 'id-token' && target === 'function') {
     throw new StageConfigError(
       'auth',
@@ -347,7 +367,7 @@ export function parseStageConfig(source: ConfigSource, stage: string): StageConf
   const webhookTimeoutSeconds = int(
     'webhookTimeoutSeconds',
     source.get('webhookTimeoutSeconds'),
-    5,
+    undefined,
     1,
     30,
     " (Dialogflow's maximum is 30 s)",
@@ -378,11 +398,7 @@ export function parseStageConfig(source: ConfigSource, stage: string): StageConf
     source.get('deletionProtection'),
     defaults.deletionProtection,
   );
-  const allowUnprotectedProd = bool(
-    'allowUnprotectedProd',
-    source.get('allowUnprotectedProd'),
-    false,
-  );
+  const allowUnprotectedProd = bool('allowUnprotectedProd', source.get('allowUnprotectedProd'));
   if (profile === 'prod' && !deletionProtection && !allowUnprotectedProd) {
     throw new StageConfigError(
       'deletionProtection',
@@ -392,7 +408,7 @@ export function parseStageConfig(source: ConfigSource, stage: string): StageConf
 
   let header: StageConfig['header'];
   if (auth === 'header') {
-    const name = (source.get('headerName') || 'x-webhook-secret').toLowerCase();
+    const name = declared('headerName', source.get('headerName')).toLowerCase();
     if (!HEADER_NAME.test(name))
       throw new StageConfigError('headerName', `must be an HTTP header name, got "${name}"`);
     if (name === 'authorization') {
@@ -428,9 +444,11 @@ export function parseStageConfig(source: ConfigSource, stage: string): StageConf
     minInstances,
     maxInstances,
     deletionProtection,
-    smokeFlow: bool('smokeFlow', source.get('smokeFlow'), true),
+    smokeFlow: bool('smokeFlow', source.get('smokeFlow')),
     service: serviceSettings(source),
-    runtimeRoles: setting('runtimeRoles', () => parseRuntimeRoles(source.get('runtimeRoles'))),
+    runtimeRoles: setting('runtimeRoles', () =>
+      parseRuntimeRoles(declared('runtimeRoles', source.get('runtimeRoles'))),
+    ),
     header,
     alerts: alertsSettings(source, profile),
   });

@@ -38,6 +38,11 @@ const agentProvider = new gcp.Provider('agent', {
   project: config.agentProject,
   region: config.region,
 });
+// Components take the provider and their dependencies in their options and pass neither on: a child
+// takes its parent's provider and `protect`, and is created only after what its parent depends on
+// (the SDK registers a child once its parent is registered, and a component once its dependencies
+// are done; test/infra/components/dependsOn.test.ts). A dependent names the component it waits
+// for, which means every resource in it, propagation waits included.
 const inWebhookProject = { provider: webhookProvider };
 const inAgentProject = { provider: agentProvider };
 
@@ -55,13 +60,13 @@ const agentApis = new ProjectServices(
 const identity = new DialogflowIdentity(
   'dialogflow-agent',
   { agentProject: config.agentProject },
-  { ...inAgentProject, dependsOn: agentApis.ready },
+  { ...inAgentProject, dependsOn: agentApis },
 );
 
 const runtime = new RuntimeAccount(
   'webhook-runtime',
   { project: config.webhookProject, stage: config.stage, projectRoles: config.runtimeRoles },
-  { ...inWebhookProject, dependsOn: webhookApis.ready },
+  { ...inWebhookProject, dependsOn: webhookApis },
 );
 
 const build =
@@ -69,7 +74,7 @@ const build =
     ? new BuildAccount(
         'webhook-build',
         { project: config.webhookProject, stage: config.stage },
-        { ...inWebhookProject, dependsOn: webhookApis.ready },
+        { ...inWebhookProject, dependsOn: webhookApis },
       )
     : undefined;
 
@@ -106,7 +111,7 @@ const source = new ServiceSource(
     deletionProtection: config.deletionProtection,
     labels,
   },
-  { ...inWebhookProject, dependsOn: webhookApis.ready },
+  { ...inWebhookProject, dependsOn: webhookApis },
 );
 
 const headerSecret = config.header
@@ -121,7 +126,7 @@ const headerSecret = config.header
         deletionProtection: config.deletionProtection,
         labels,
       },
-      { ...inWebhookProject, dependsOn: [...webhookApis.ready, ...identity.ready] },
+      { ...inWebhookProject, dependsOn: [webhookApis, identity] },
     )
   : undefined;
 
@@ -132,7 +137,7 @@ const handlerSecrets = new SecretAccess(
     secretIds: config.service.secrets.map((s) => s.secretId),
     member: runtime.member,
   },
-  { ...inWebhookProject, dependsOn: webhookApis.ready },
+  { ...inWebhookProject, dependsOn: webhookApis },
 );
 
 const service = new WebhookService(
@@ -186,14 +191,14 @@ const service = new WebhookService(
   {
     ...inWebhookProject,
     dependsOn: [
-      ...webhookApis.ready,
-      ...identity.ready,
-      ...source.ready,
-      ...runtime.grants,
-      ...(build?.ready ?? []),
+      webhookApis,
+      identity,
+      source,
+      runtime,
+      ...(build ? [build] : []),
       // Cloud Run checks that the runtime account can read each secret when it creates a revision.
-      ...(headerSecret?.ready ?? []),
-      ...handlerSecrets.ready,
+      ...(headerSecret ? [headerSecret] : []),
+      handlerSecrets,
     ],
   },
 );
@@ -210,7 +215,7 @@ if (config.alerts.enabled) {
       maxInstances: config.maxInstances,
       settings: config.alerts,
     },
-    { ...inWebhookProject, dependsOn: webhookApis.ready },
+    { ...inWebhookProject, dependsOn: webhookApis },
   );
 }
 
@@ -221,9 +226,8 @@ const agent = new StageAgent(
     location: config.agentLocation,
     stage: config.stage,
     agentId: config.agentId,
-    deletionProtection: config.deletionProtection,
   },
-  { ...inAgentProject, dependsOn: agentApis.ready },
+  { ...inAgentProject, dependsOn: agentApis, protect: config.deletionProtection },
 );
 // Inside an agent the stack created, its resources go with the kept agent on destroy (StageAgent);
 // in an existing agent, the webhook is protected wherever the stage protects its service.
@@ -247,7 +251,7 @@ const cx = new CxWebhook(
       config.existingWebhookId &&
       `${existingAgentName(config.agentProject, config.agentLocation, config.agentId as string)}/webhooks/${config.existingWebhookId}`,
   },
-  { ...inAgent, dependsOn: [...agentApis.ready, ...(headerSecret?.ready ?? [])] },
+  { ...inAgent, dependsOn: [agentApis, ...(headerSecret ? [headerSecret] : [])] },
 );
 
 const smoke = config.smokeFlow

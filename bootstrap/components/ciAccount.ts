@@ -35,7 +35,7 @@ export class CiAccount extends pulumi.ComponentResource {
         displayName: args.accountId,
         description: args.description,
       },
-      { parent: this, dependsOn: opts?.dependsOn },
+      { parent: this },
     );
     // A new account is not usable at once; grants to it wait (WAIT_AFTER_CREATING_ACCOUNT).
     const created = afterAccountCreated(`${name}-created`, account, this);

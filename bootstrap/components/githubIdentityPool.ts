@@ -106,7 +106,7 @@ export class GithubIdentityPool extends pulumi.ComponentResource {
         displayName: `${args.stage} GitHub Actions`,
         description: `GitHub Actions of ${args.repository}`,
       },
-      { parent: this, dependsOn: opts?.dependsOn },
+      { parent: this },
     );
     const provider = new gcp.iam.WorkloadIdentityPoolProvider(
       name,

@@ -29,8 +29,7 @@ export class StateBackend extends pulumi.ComponentResource {
 
   constructor(name: string, args: StateBackendArgs, opts?: pulumi.ComponentResourceOptions) {
     super('cx-webhook-kit:bootstrap:StateBackend', name, {}, opts);
-    // Children do not inherit the component's dependsOn: the first ones wait for the APIs.
-    const keep = { parent: this, protect: true, dependsOn: opts?.dependsOn };
+    const keep = { parent: this, protect: true };
     const bucket = new gcp.storage.Bucket(
       name,
       {

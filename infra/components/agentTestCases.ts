@@ -83,7 +83,7 @@ export class AgentTestCases extends pulumi.ComponentResource {
             },
           })),
         },
-        { parent: this, dependsOn: opts?.dependsOn, deletedWith: opts?.deletedWith },
+        { parent: this, deletedWith: opts?.deletedWith },
       );
       names[spec.file] = testCase.id;
     }

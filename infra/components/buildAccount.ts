@@ -22,14 +22,13 @@ export interface BuildAccountArgs {
 /**
  * The identity a function's build runs as. Without one, the build runs as the project's default
  * build identity, which in projects created since mid-2024 (and in secure-by-default organisations)
- * holds none of these roles. `ready` completes once the grants have had time to apply, as in
+ * holds none of these roles. The component completes once the grants have had time to apply, as in
  * @pulumi/gcp's "Cloudfunctions2 Basic Builder" example.
  */
 export class BuildAccount extends pulumi.ComponentResource {
   /** `projects/<project>/serviceAccounts/<email>`, the form `buildConfig.serviceAccount` takes. */
   readonly name: pulumi.Output<string>;
   readonly member: pulumi.Output<string>;
-  readonly ready: pulumi.Resource[];
 
   constructor(name: string, args: BuildAccountArgs, opts?: pulumi.ComponentResourceOptions) {
     super('cx-webhook-kit:infra:BuildAccount', name, {}, opts);
@@ -41,13 +40,13 @@ export class BuildAccount extends pulumi.ComponentResource {
         displayName: `CX webhook build (${args.stage})`,
         description: 'Builds the Dialogflow CX webhook function; holds only the build roles.',
       },
-      { parent: this, dependsOn: opts?.dependsOn },
+      { parent: this },
     );
     const created = afterAccountCreated(`${name}-created`, account, this);
     const grants = grantProjectRoles(name, args.project, BUILD_ROLES, created.member, this);
     this.name = created.name;
     this.member = created.member;
-    this.ready = afterGrants(`${name}-propagation`, grants, this);
+    afterGrants(`${name}-propagation`, grants, this);
     this.registerOutputs({ name: this.name, roles: [...BUILD_ROLES] });
   }
 }

@@ -56,7 +56,6 @@ export class CxWebhook extends pulumi.ComponentResource {
       },
       {
         parent: this,
-        dependsOn: opts?.dependsOn,
         deletedWith: opts?.deletedWith,
         ...(args.adopt && {
           import: args.adopt,

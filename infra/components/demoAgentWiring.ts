@@ -49,7 +49,7 @@ export class DemoAgentWiring extends pulumi.ComponentResource {
 
   constructor(name: string, args: DemoAgentWiringArgs, opts?: pulumi.ComponentResourceOptions) {
     super('cx-webhook-kit:infra:DemoAgentWiring', name, {}, opts);
-    const child = { parent: this, dependsOn: opts?.dependsOn, deletedWith: opts?.deletedWith };
+    const child = { parent: this, deletedWith: opts?.deletedWith };
     const startFlow = pulumi.interpolate`${args.agent}/flows/${DEFAULT_START_FLOW_ID}`;
     const welcomeIntent = pulumi.interpolate`${args.agent}/intents/${DEFAULT_WELCOME_INTENT_ID}`;
 

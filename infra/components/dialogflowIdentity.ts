@@ -4,7 +4,7 @@ import { propagationWait, WAIT_AFTER_ENABLING } from '../propagationWait';
 
 export interface DialogflowIdentityArgs {
   /** The project that hosts the CX agent (pass its provider, and the Dialogflow API, in the options). */
-  readonly agentProject: string;
+  readonly agentProject: pulumi.Input<string>;
 }
 
 /** The documented address of the Dialogflow service agent of a project. */
@@ -33,7 +33,8 @@ export function resolveServiceAgentEmail(
 
 /**
  * The Dialogflow service agent of the agent project: the identity whose ID token Dialogflow sends
- * to the webhook, and so the member that gets the invoker grant. Grants to it wait for `ready`, as
+ * to the webhook, and so the member that gets the invoker grant. Grants to it depend on the
+ * component, which completes after a pause, as
  * Google's Dialogflow sample waits after creating the identity: a just-created service agent is not
  * yet known everywhere IAM looks.
  */
@@ -42,8 +43,6 @@ export class DialogflowIdentity extends pulumi.ComponentResource {
   /** `serviceAccount:<email>`, for IAM bindings. */
   readonly member: pulumi.Output<string>;
   readonly projectNumber: pulumi.Output<string>;
-  /** What grants to this identity wait for. */
-  readonly ready: pulumi.Resource[];
 
   constructor(name: string, args: DialogflowIdentityArgs, opts?: pulumi.ComponentResourceOptions) {
     super('cx-webhook-kit:infra:DialogflowIdentity', name, {}, opts);
@@ -55,9 +54,9 @@ export class DialogflowIdentity extends pulumi.ComponentResource {
     const identity = new gcp.projects.ServiceIdentity(
       name,
       { project: args.agentProject, service: 'dialogflow.googleapis.com' },
-      { parent: this, dependsOn: opts?.dependsOn },
+      { parent: this },
     );
-    this.ready = [propagationWait(`${name}-propagation`, WAIT_AFTER_ENABLING, [identity], this)];
+    propagationWait(`${name}-propagation`, WAIT_AFTER_ENABLING, [identity], this);
     this.email = pulumi
       .all([identity.email, project.number])
       .apply(([email, number]) => resolveServiceAgentEmail(email, number));

@@ -3,12 +3,12 @@ import * as pulumi from '@pulumi/pulumi';
 import { afterGrants } from '../propagationWait';
 
 export interface HeaderSecretArgs {
-  readonly project: string;
+  readonly project: pulumi.Input<string>;
   /** The service's region: the one place the secret's payload is stored. */
-  readonly region: string;
+  readonly region: pulumi.Input<string>;
   readonly stage: string;
   /** The value, from `pulumi config set --secret`; it stays a secret in state. */
-  readonly value: pulumi.Output<string>;
+  readonly value: pulumi.Input<string>;
   /** Members that may read this one secret: the runtime account and Dialogflow's service agent. */
   readonly accessors: Record<string, pulumi.Input<string>>;
   /**
@@ -23,9 +23,9 @@ export interface HeaderSecretArgs {
 /**
  * The shared header secret in Secret Manager. Dialogflow reads it through the webhook's
  * `secretVersionsForRequestHeaders`, the service through a secret-backed env var; each reader is
- * granted access to this secret only, never project-wide. `ready` completes once the grants have
- * had time to apply: Cloud Run checks that the runtime account can read the secret when it creates
- * a revision.
+ * granted access to this secret only, never project-wide. The component completes once the grants
+ * have had time to apply: Cloud Run checks that the runtime account can read the secret when it
+ * creates a revision.
  */
 export class HeaderSecret extends pulumi.ComponentResource {
   /** The secret's short ID, for env var references. */
@@ -34,8 +34,6 @@ export class HeaderSecret extends pulumi.ComponentResource {
   readonly versionName: pulumi.Output<string>;
   /** The version number, for the env var reference. */
   readonly version: pulumi.Output<string>;
-  /** What readers of the secret wait for. */
-  readonly ready: pulumi.Resource[];
 
   constructor(name: string, args: HeaderSecretArgs, opts?: pulumi.ComponentResourceOptions) {
     super('cx-webhook-kit:infra:HeaderSecret', name, {}, opts);
@@ -55,7 +53,6 @@ export class HeaderSecret extends pulumi.ComponentResource {
       },
       {
         ...child,
-        dependsOn: opts?.dependsOn,
         protect: args.deletionProtection,
         // Replication cannot change after creation: a secret made before this setting keeps its
         // automatic replication rather than being replaced (and its value lost) on update.
@@ -77,10 +74,10 @@ export class HeaderSecret extends pulumi.ComponentResource {
             role: 'roles/secretmanager.secretAccessor',
             member,
           },
-          { ...child, dependsOn: opts?.dependsOn },
+          child,
         ),
     );
-    this.ready = afterGrants(`${name}-propagation`, grants, this);
+    afterGrants(`${name}-propagation`, grants, this);
     this.secretId = secret.secretId;
     this.versionName = version.name;
     this.version = version.version;

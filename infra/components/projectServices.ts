@@ -4,7 +4,7 @@ import { propagationWait, WAIT_AFTER_ENABLING } from '../propagationWait';
 
 export interface ProjectServicesArgs {
   /** The project to enable the APIs in. */
-  readonly project: string;
+  readonly project: pulumi.Input<string>;
   /** API service names, e.g. `run.googleapis.com`. */
   readonly services: readonly string[];
 }
@@ -12,13 +12,11 @@ export interface ProjectServicesArgs {
 /**
  * Enables the APIs one project needs (pass the project's provider in the options). They stay
  * enabled on destroy: other workloads in the project may rely on them, and disabling an API can
- * break what we do not own. `ready` completes a short while after enabling, as Google's Dialogflow
- * samples wait, so service agents and grants that follow find the APIs working.
+ * break what we do not own. The component completes a short while after enabling, as Google's
+ * Dialogflow samples wait, so service agents and grants that depend on it find the APIs working.
  */
 export class ProjectServices extends pulumi.ComponentResource {
   readonly enabled: gcp.projects.Service[];
-  /** What resources that use these APIs wait for. */
-  readonly ready: pulumi.Resource[];
 
   constructor(name: string, args: ProjectServicesArgs, opts?: pulumi.ComponentResourceOptions) {
     super('cx-webhook-kit:infra:ProjectServices', name, {}, opts);
@@ -32,10 +30,10 @@ export class ProjectServices extends pulumi.ComponentResource {
             disableOnDestroy: false,
             disableDependentServices: false,
           },
-          { parent: this, dependsOn: opts?.dependsOn },
+          { parent: this },
         ),
     );
-    this.ready = [propagationWait(`${name}-propagation`, WAIT_AFTER_ENABLING, this.enabled, this)];
+    propagationWait(`${name}-propagation`, WAIT_AFTER_ENABLING, this.enabled, this);
     this.registerOutputs({ enabled: this.enabled.map((s) => s.service) });
   }
 }

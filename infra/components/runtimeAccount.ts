@@ -19,8 +19,6 @@ export interface RuntimeAccountArgs {
 export class RuntimeAccount extends pulumi.ComponentResource {
   readonly email: pulumi.Output<string>;
   readonly member: pulumi.Output<string>;
-  /** The project-role grants, which the service waits for. */
-  readonly grants: gcp.projects.IAMMember[];
 
   constructor(name: string, args: RuntimeAccountArgs, opts?: pulumi.ComponentResourceOptions) {
     super('cx-webhook-kit:infra:RuntimeAccount', name, {}, opts);
@@ -32,13 +30,13 @@ export class RuntimeAccount extends pulumi.ComponentResource {
         displayName: `CX webhook runtime (${args.stage})`,
         description: 'Runs the Dialogflow CX webhook; holds only the roles its stack lists.',
       },
-      { parent: this, dependsOn: opts?.dependsOn },
+      { parent: this },
     );
     // Everything that grants to the account or runs as it takes these, so it waits for them.
     const created = afterAccountCreated(`${name}-created`, account, this);
     this.email = created.email;
     this.member = created.member;
-    this.grants = grantProjectRoles(name, args.project, args.projectRoles, created.member, this);
+    grantProjectRoles(name, args.project, args.projectRoles, created.member, this);
     this.registerOutputs({ email: this.email, roles: args.projectRoles });
   }
 }

@@ -4,7 +4,7 @@ import { afterGrants } from '../propagationWait';
 
 export interface SecretAccessArgs {
   /** The project that holds the secrets (the webhook project). */
-  readonly project: string;
+  readonly project: pulumi.Input<string>;
   /** The secrets' IDs, as the stack's `serviceSecrets` names them. */
   readonly secretIds: readonly string[];
   /** Who reads them: the runtime account. */
@@ -15,13 +15,11 @@ export interface SecretAccessArgs {
  * Lets the runtime account read exactly the secrets the stack lists, each grant on its one secret,
  * never project-wide. The secrets themselves belong to the user (created and rotated outside this
  * program); the service reads them as environment variables through Secret Manager references.
- * `ready` completes once the grants have had time to apply (Cloud Run checks secret access when it
- * creates a revision); with no secrets listed there is nothing to wait for.
+ * The component completes once the grants have had time to apply (Cloud Run checks secret access
+ * when it creates a revision); with no secrets listed there is nothing to wait for.
  */
 export class SecretAccess extends pulumi.ComponentResource {
   readonly grants: gcp.secretmanager.SecretIamMember[];
-  /** What the service waits for before it reads the secrets. */
-  readonly ready: pulumi.Resource[];
 
   constructor(name: string, args: SecretAccessArgs, opts?: pulumi.ComponentResourceOptions) {
     super('cx-webhook-kit:infra:SecretAccess', name, {}, opts);
@@ -35,10 +33,10 @@ export class SecretAccess extends pulumi.ComponentResource {
             role: 'roles/secretmanager.secretAccessor',
             member: args.member,
           },
-          { parent: this, dependsOn: opts?.dependsOn },
+          { parent: this },
         ),
     );
-    this.ready = afterGrants(`${name}-propagation`, this.grants, this);
+    afterGrants(`${name}-propagation`, this.grants, this);
     this.registerOutputs({ secretIds: [...new Set(args.secretIds)] });
   }
 }

@@ -27,14 +27,13 @@ export interface ServiceSourceArgs {
  * A private bucket holding the built service. The object name carries the bundle's content hash,
  * so a code change uploads a new object (and rolls a revision) and an unchanged tree changes nothing.
  * Objects are kept when a new bundle replaces them (`retainOnDelete`): an older revision may be
- * rolled back to and start again from its own object. `ready` completes once the readers' grants
- * have had time to apply.
+ * rolled back to and start again from its own object. The component completes once the readers'
+ * grants have had time to apply.
  */
 export class ServiceSource extends pulumi.ComponentResource {
   readonly bucket: pulumi.Output<string>;
   readonly object: pulumi.Output<string>;
   readonly generation: pulumi.Output<string>;
-  readonly ready: pulumi.Resource[];
 
   constructor(name: string, args: ServiceSourceArgs, opts?: pulumi.ComponentResourceOptions) {
     super('cx-webhook-kit:infra:ServiceSource', name, {}, opts);
@@ -50,7 +49,7 @@ export class ServiceSource extends pulumi.ComponentResource {
         // No age-based clean-up: a live or rolled-back revision may need its object again.
         forceDestroy: !args.deletionProtection,
       },
-      { parent: this, dependsOn: opts?.dependsOn, protect: args.deletionProtection },
+      { parent: this, protect: args.deletionProtection },
     );
     const isFunction = args.bundle.entry === 'function';
     const object = new gcp.storage.BucketObject(
@@ -74,7 +73,7 @@ export class ServiceSource extends pulumi.ComponentResource {
           { parent: this },
         ),
     );
-    this.ready = afterGrants(`${name}-propagation`, grants, this);
+    afterGrants(`${name}-propagation`, grants, this);
     this.bucket = bucket.name;
     this.object = object.name;
     this.generation = object.generation.apply((g) => String(g));

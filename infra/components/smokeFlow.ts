@@ -37,7 +37,7 @@ export class SmokeFlow extends pulumi.ComponentResource {
           },
         ],
       },
-      { parent: this, dependsOn: opts?.dependsOn, deletedWith: opts?.deletedWith },
+      { parent: this, deletedWith: opts?.deletedWith },
     );
     this.flowName = flow.id;
     this.registerOutputs({ flowName: this.flowName });

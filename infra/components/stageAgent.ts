@@ -7,8 +7,6 @@ export interface StageAgentArgs {
   readonly stage: string;
   /** An existing agent's ID; without one, an agent is created for the stack. */
   readonly agentId?: string;
-  /** Protects a created agent with Pulumi's `protect` (CX agents have no deletion flag). */
-  readonly deletionProtection: boolean;
 }
 
 /** The full resource name of an existing agent. */
@@ -22,8 +20,8 @@ export const existingAgentName = (project: string, location: string, agentId: st
  * the program puts inside a created agent are declared `deletedWith` it (`created`), so destroy
  * leaves them in place too and the kept agent stays whole; ordinary updates still change or remove
  * them. Delete a kept agent deliberately in the console or with the API (README, Deploy: destroy).
- * Where the stage protects its resources, a created agent is protected as well, so neither a
- * replacement nor `pulumi destroy` proceeds past it.
+ * Where the stage protects its resources, pass `protect` in the options (CX agents have no deletion
+ * flag): a created agent inherits it, so neither a replacement nor `pulumi destroy` proceeds past it.
  */
 export class StageAgent extends pulumi.ComponentResource {
   /** `projects/…/locations/…/agents/…` */
@@ -47,9 +45,7 @@ export class StageAgent extends pulumi.ComponentResource {
         },
         {
           parent: this,
-          dependsOn: opts?.dependsOn,
           retainOnDelete: true,
-          protect: args.deletionProtection,
         },
       );
       this.name = this.created.id;

@@ -22,7 +22,7 @@ export interface SecretEnvRef {
 }
 
 export interface WebhookServiceArgs {
-  readonly project: string;
+  readonly project: pulumi.Input<string>;
   readonly region: string;
   readonly stage: string;
   readonly target: Target;
@@ -101,7 +101,8 @@ const requestTimeoutSeconds = (webhookTimeoutSeconds: number) => webhookTimeoutS
  * a Cloud Functions gen2 function, with `roles/run.invoker` for the Dialogflow service agent on that
  * one service. `invokableUrl` resolves only once that grant exists, so the CX webhook that consumes
  * it is never pointed at a service that would refuse Dialogflow. Everything it needs first (APIs,
- * grants to read the source and secrets, the build account) comes in the options' `dependsOn`.
+ * grants to read the source and secrets, the build account) comes as components in the options'
+ * `dependsOn`, which hold its children back until they are done.
  */
 export class WebhookService extends pulumi.ComponentResource {
   readonly name: pulumi.Output<string>;
@@ -111,9 +112,7 @@ export class WebhookService extends pulumi.ComponentResource {
   constructor(name: string, args: WebhookServiceArgs, opts?: pulumi.ComponentResourceOptions) {
     super('cx-webhook-kit:infra:WebhookService', name, {}, opts);
     const deployed =
-      args.target === 'run'
-        ? this.cloudRun(name, args, opts?.dependsOn)
-        : this.cloudFunction(name, args, opts?.dependsOn);
+      args.target === 'run' ? this.cloudRun(name, args) : this.cloudFunction(name, args);
 
     const invoker = new gcp.cloudrunv2.ServiceIamMember(
       `${name}-invoker`,
@@ -124,7 +123,7 @@ export class WebhookService extends pulumi.ComponentResource {
         role: 'roles/run.invoker',
         member: args.invokerMember,
       },
-      { parent: this, dependsOn: opts?.dependsOn },
+      { parent: this },
     );
     this.name = deployed.runServiceName;
     this.url = deployed.url;
@@ -132,11 +131,7 @@ export class WebhookService extends pulumi.ComponentResource {
     this.registerOutputs({ name: this.name, url: this.url });
   }
 
-  private cloudRun(
-    name: string,
-    args: WebhookServiceArgs,
-    dependsOn: pulumi.ComponentResourceOptions['dependsOn'],
-  ) {
+  private cloudRun(name: string, args: WebhookServiceArgs) {
     const envs: gcp.types.input.cloudrunv2.ServiceTemplateContainerEnv[] = [
       ...Object.entries(args.env).map(([envName, value]) => ({ name: envName, value })),
       ...args.secretEnv.map(({ name: envName, secretId, version }) => ({
@@ -192,7 +187,7 @@ export class WebhookService extends pulumi.ComponentResource {
           ],
         },
       },
-      { parent: this, dependsOn, protect: args.deletionProtection },
+      { parent: this, protect: args.deletionProtection },
     );
     // The service checks the token audience against this URL, so Dialogflow must use exactly it.
     const url = pulumi.all([service.urls, args.url]).apply(([urls, expected]) => {
@@ -204,11 +199,7 @@ export class WebhookService extends pulumi.ComponentResource {
     return { runServiceName: service.name, url };
   }
 
-  private cloudFunction(
-    name: string,
-    args: WebhookServiceArgs,
-    dependsOn: pulumi.ComponentResourceOptions['dependsOn'],
-  ) {
+  private cloudFunction(name: string, args: WebhookServiceArgs) {
     const fnName = serviceName(args.stage);
     const fn = new gcp.cloudfunctionsv2.Function(
       name,
@@ -249,7 +240,7 @@ export class WebhookService extends pulumi.ComponentResource {
           })),
         },
       },
-      { parent: this, dependsOn, protect: args.deletionProtection },
+      { parent: this, protect: args.deletionProtection },
     );
     // A gen2 function is served by a Cloud Run service; the invoker grant belongs on that service.
     // Cloud Functions reports it; its documented name is the function's (lowercased, `_` → `-`).

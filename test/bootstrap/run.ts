@@ -20,7 +20,11 @@ export interface BootstrapResource {
   readonly inputs: Inputs;
   readonly provider?: string;
   readonly protect: boolean;
-  /** `type::name` of each resource it waits for (explicit dependsOn and the inputs' sources). */
+  /**
+   * `type::name` of each resource it waits for: its explicit dependsOn and inputs' sources, and its
+   * ancestors' (the SDK registers a child only after its parent, and a component only after what it
+   * depends on; test/infra/components/dependsOn.test.ts).
+   */
   readonly dependsOn: string[];
 }
 
@@ -93,6 +97,7 @@ export async function runBootstrap(
   const resources: BootstrapResource[] = [];
   const protectedUrns = new Set<string>();
   const dependencies = new Map<string, string[]>();
+  const parents = new Map<string, string>();
   let result: Record<string, any> = {};
   await jest.isolateModulesAsync(async () => {
     const sdk = require('@pulumi/pulumi') as typeof pulumi;
@@ -129,13 +134,13 @@ export async function runBootstrap(
     let outputsLanded = 0;
     monitor.registerResource = (req: any, callback: unknown) => {
       if (req.getProtect()) protectedUrns.add(`${req.getType()}::${req.getName()}`);
-      dependencies.set(
-        `${req.getType()}::${req.getName()}`,
-        (req.getDependenciesList() as string[]).map((urn) => {
-          const [, , types, dependency] = urn.split('::');
-          return `${types.split('$').at(-1)}::${dependency}`;
-        }),
-      );
+      const typeName = (urn: string) => {
+        const [, , types, name] = urn.split('::');
+        return `${types.split('$').at(-1)}::${name}`;
+      };
+      const self = `${req.getType()}::${req.getName()}`;
+      dependencies.set(self, (req.getDependenciesList() as string[]).map(typeName));
+      if (req.getParent()) parents.set(self, typeName(req.getParent() as string));
       if (!req.getCustom()) components++;
       return register(req, callback);
     };
@@ -153,11 +158,13 @@ export async function runBootstrap(
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
   });
+  const waits = (self: string | undefined): string[] =>
+    self === undefined ? [] : [...(dependencies.get(self) ?? []), ...waits(parents.get(self))];
   return {
     resources: resources.map((r) => ({
       ...r,
       protect: protectedUrns.has(`${r.type}::${r.name}`),
-      dependsOn: dependencies.get(`${r.type}::${r.name}`) ?? [],
+      dependsOn: [...new Set(waits(`${r.type}::${r.name}`))],
     })),
     outputs: result,
   };

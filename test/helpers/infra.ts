@@ -115,17 +115,26 @@ export const providerName = (r: { provider?: string }) => r.provider?.split('::'
 export const dependsOn = (r: RecordedResource, target: RecordedResource) =>
   r.dependencies.includes(target.urn);
 
-/** Whether `r` waits for `target`, directly or through the resources it waits for. */
+/**
+ * Whether `r` waits for `target`: directly, through the resources it waits for, or through its
+ * parent's, since the SDK registers a child only after its parent, and a component only after what
+ * it depends on (@pulumi/pulumi runtime/resource.js, prepareResource; test/infra/components/
+ * dependsOn.test.ts).
+ */
 export function waitsFor(run: ProgramRun, r: RecordedResource, target: RecordedResource): boolean {
   const byUrn = new Map(run.resources.map((x) => [x.urn, x]));
   const seen = new Set<string>();
-  const queue = [...r.dependencies];
+  const next = (x: RecordedResource | undefined) => [
+    ...(x?.dependencies ?? []),
+    ...(x?.parent ? [x.parent] : []),
+  ];
+  const queue = next(r);
   while (queue.length > 0) {
     const urn = queue.pop() as string;
     if (urn === target.urn) return true;
     if (seen.has(urn)) continue;
     seen.add(urn);
-    queue.push(...(byUrn.get(urn)?.dependencies ?? []));
+    queue.push(...next(byUrn.get(urn)));
   }
   return false;
 }

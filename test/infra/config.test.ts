@@ -6,14 +6,33 @@ import {
   type ConfigKey,
   type ConfigSource,
 } from '../../infra/config';
+import { stackConfigFrom } from '../../infra/plan/stackConfig';
 
-/** A config source as the Pulumi engine would give it; `plain` lists keys stored unencrypted. */
+const PROJECT = 'cx-webhook-kit';
+
+/** Pulumi.yaml's declared defaults, as the CLI merges them into every stack's config. */
+const DECLARED: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.entries(
+    stackConfigFrom('defaults', { config: { [`${PROJECT}:webhookProject`]: 'declared-1' } }).config,
+  )
+    .filter(([key]) => key.startsWith(`${PROJECT}:`) && key !== `${PROJECT}:webhookProject`)
+    .map(([key, value]) => [key.slice(PROJECT.length + 1), value]),
+);
+
+/**
+ * A config source as the Pulumi engine would give it: `given` over Pulumi.yaml's defaults (or over
+ * `declared`); `plain` lists keys stored unencrypted.
+ */
 function source(
-  values: Partial<Record<string, string>>,
-  options: { plain?: string[] } = {},
+  given: Partial<Record<string, string>>,
+  options: { plain?: string[]; declared?: Readonly<Record<string, string>> } = {},
 ): ConfigSource {
+  const declared = options.declared ?? DECLARED;
+  const values: Partial<Record<string, string>> = { ...declared };
+  for (const [key, value] of Object.entries(given)) if (value !== undefined) values[key] = value;
+  const keys = [...new Set([...Object.keys(declared), ...Object.keys(given)])];
   return {
-    keys: () => Object.keys(values),
+    keys: () => keys,
     get: (key: ConfigKey) => values[key],
     getSecret: (key: ConfigKey) =>
       values[key] === undefined ? undefined : pulumi.secret(values[key]),
@@ -307,6 +326,21 @@ describe('unknown keys in the namespace', () => {
     expect(() => parseStageConfig(source({ ...BASE, colour: 'blue' }), 'dev')).toThrow(
       `(settings: ${CONFIG_KEYS.join(', ')})`,
     );
+  });
+
+  it("takes each default Pulumi.yaml declares from the CLI's merge, repeating none", () => {
+    expect(Object.keys(DECLARED).length).toBeGreaterThan(0);
+    // Config as some other runner would give it: every declared key but one (values that make
+    // the program read each of them), and no default filled in for the missing one.
+    const given = { webhookProject: 'acme-cx-dev', headerSecret: 's3cret' };
+    const all: Record<string, string> = { ...DECLARED, auth: 'header', createAgent: 'true' };
+    expect(() => parseStageConfig(source(given, { declared: all }), 'dev')).not.toThrow();
+    for (const key of Object.keys(DECLARED)) {
+      const declared = Object.fromEntries(Object.entries(all).filter(([k]) => k !== key));
+      expect(() => parseStageConfig(source(given, { declared }), 'dev')).toThrow(
+        `cx-webhook-kit:${key} is not set, though Pulumi.yaml declares its default`,
+      );
+    }
   });
 
   it('accepts every declared key', () => {

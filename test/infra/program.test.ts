@@ -91,7 +91,7 @@ describe('ordering and waits where Google and the provider wait', () => {
     const apiWait = sleepOf(dev(), 'agent-apis-propagation');
     expect(duration(apiWait)).toBe('30s');
     expect(dependsOn(apiWait, one(dev(), API, 'agent-apis-dialogflow'))).toBe(true);
-    expect(dependsOn(one(dev(), IDENTITY), apiWait)).toBe(true);
+    expect(waitsFor(dev(), one(dev(), IDENTITY), apiWait)).toBe(true);
   });
 
   it('waits 30 s after creating the service identity before granting it anything', () => {
@@ -138,7 +138,7 @@ describe('Cloud Run reads its source only after the grant on its bucket', () => 
     const wait = sleepOf(run(), 'webhook-source-propagation');
     expect(duration(wait)).toBe('60s');
     for (const reader of all(run(), BUCKET_READER)) expect(dependsOn(wait, reader)).toBe(true);
-    expect(dependsOn(one(run(), RUN), wait)).toBe(true);
+    expect(waitsFor(run(), one(run(), RUN), wait)).toBe(true);
   });
 });
 

@@ -123,7 +123,7 @@ describe('auth modes', () => {
       const wait = sleepOf(run(), 'webhook-header-propagation');
       expect(duration(wait)).toBe('60s');
       for (const g of grants) expect(dependsOn(wait, g)).toBe(true);
-      expect(dependsOn(one(run(), RUN), wait)).toBe(true);
+      expect(waitsFor(run(), one(run(), RUN), wait)).toBe(true);
       expect(waitsFor(run(), one(run(), WEBHOOK), wait)).toBe(true);
     });
 
@@ -216,7 +216,7 @@ describe('Cloud Functions builds as its own build account', () => {
     const wait = sleepOf(run(), 'webhook-build-propagation');
     expect(duration(wait)).toBe('60s');
     for (const g of all(run(), PROJECT_IAM)) expect(dependsOn(wait, g)).toBe(true);
-    expect(dependsOn(one(run(), FUNCTION), wait)).toBe(true);
+    expect(waitsFor(run(), one(run(), FUNCTION), wait)).toBe(true);
   });
 });
 
@@ -423,7 +423,7 @@ describe('real handlers are deployable', () => {
     const wait = sleepOf(run, 'handler-secrets-propagation');
     expect(duration(wait)).toBe('60s');
     for (const g of grants) expect(dependsOn(wait, g)).toBe(true);
-    expect(dependsOn(one(run, RUN), wait)).toBe(true);
+    expect(waitsFor(run, one(run, RUN), wait)).toBe(true);
   });
 
   it('adds no wait for secret grants where the stack lists no secrets', () => {
@@ -444,7 +444,7 @@ describe('real handlers are deployable', () => {
         member: 'serviceAccount:cx-webhook-prod@acme-cx-webhooks-prod.iam.gserviceaccount.com',
       }),
     );
-    expect(dependsOn(one(run, RUN), role)).toBe(true);
+    expect(waitsFor(run, one(run, RUN), role)).toBe(true);
   });
 });
 
