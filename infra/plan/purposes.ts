@@ -7,7 +7,7 @@ export const COMPONENT_PURPOSES: Readonly<Record<string, string>> = {
   'cx-webhook-kit:infra:RuntimeAccount':
     'the identity the service runs as, with only the project roles the stack lists',
   'cx-webhook-kit:infra:BuildAccount':
-    "the identity a function's build runs as, with the three roles a build needs",
+    "the identity a function's build runs as, with the one role a build needs (roles/run.builder)",
   'cx-webhook-kit:infra:ServiceSource':
     'a private bucket with the content-hashed bundle, kept for rollback, readable by who starts it',
   'cx-webhook-kit:infra:HeaderSecret':

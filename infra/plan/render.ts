@@ -17,6 +17,11 @@ export interface PlannedResource {
   component?: string;
   options: PlannedOptions;
   dependsOn: string[];
+  /**
+   * What its components wait for: the SDK registers a child only after its parent, and the parent
+   * only after the parent's `dependsOn`, so these hold the child back too.
+   */
+  waitsThroughComponent: string[];
   inputs: Record<string, unknown>;
 }
 
@@ -70,6 +75,16 @@ function purposeOf(type: string): string {
 /** The run as a reviewable plan: custom resources sorted by type and name, with their wiring. */
 export function toPlan(stack: string, run: ProgramRun): Plan {
   const byUrn = new Map(run.resources.map((r) => [r.urn, r]));
+  const labels = (urns: readonly string[]) =>
+    [...new Set(urns)]
+      .map((urn) => byUrn.get(urn))
+      .filter((d): d is RecordedResource => d !== undefined)
+      .map(label)
+      .sort();
+  const ancestors = (r: RecordedResource): RecordedResource[] => {
+    const parent = r.parent ? byUrn.get(r.parent) : undefined;
+    return parent ? [parent, ...ancestors(parent)] : [];
+  };
   const resources = run.resources
     .filter((r) => r.custom)
     .map((r) => {
@@ -86,11 +101,12 @@ export function toPlan(stack: string, run: ProgramRun): Plan {
         options: deletedWithResource
           ? { ...options, deletedWith: label(deletedWithResource) }
           : options,
-        dependsOn: r.dependencies
-          .map((urn) => byUrn.get(urn))
-          .filter((d): d is RecordedResource => d !== undefined)
-          .map(label)
-          .sort(),
+        dependsOn: labels(r.dependencies),
+        waitsThroughComponent: labels(
+          ancestors(r)
+            .flatMap((a) => a.dependencies)
+            .filter((urn) => !r.dependencies.includes(urn)),
+        ),
         inputs,
       };
     })
@@ -168,6 +184,8 @@ export function renderText(plan: Plan): string {
     if (options) lines.push(`  options: ${options}`);
     lines.push(r.dependsOn.length ? '  depends on:' : '  depends on: (nothing)');
     for (const d of r.dependsOn) lines.push(`    - ${d}`);
+    if (r.waitsThroughComponent.length) lines.push('  waits, through its component, for:');
+    for (const d of r.waitsThroughComponent) lines.push(`    - ${d}`);
     for (const [k, v] of Object.entries(r.inputs)) lines.push(`  ${k}: ${show(v)}`);
   }
   return `${lines.join('\n')}\n`;
