@@ -5,9 +5,10 @@
 // HTTP; v3beta1's QueryResult adds each call's webhook ID, display name, tag and latency) and the
 // v3 list calls an agent check makes, paged like the real API so the clients' pagination is
 // exercised.
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import { LOADER_OPTIONS, PROTOS } from './cxProtos';
 import { toStruct } from '../../scripts/cx/struct';
 import {
   Conversation,
@@ -18,14 +19,6 @@ import {
 } from './standInConversation';
 import { addTestCaseServices, type StandInTestCases } from './standInTestCases';
 
-const PROTOS = dirname(require.resolve('@google-cloud/dialogflow-cx/build/protos/protos.json'));
-// google-gax carries the google/api, google/rpc and google/protobuf imports the CX protos use.
-const GAX_PROTOS = join(
-  dirname(require.resolve('google-gax', { paths: [PROTOS] })),
-  '..',
-  'protos',
-);
-
 type Version = 'v3' | 'v3beta1';
 const loaded = new Map<Version, grpc.GrpcObject>();
 function services(version: Version): grpc.GrpcObject {
@@ -34,14 +27,7 @@ function services(version: Version): grpc.GrpcObject {
   if (!loaded.has(version)) {
     const definition = protoLoader.loadSync(
       files.map((f) => join(dir, `${f}.proto`)),
-      {
-        includeDirs: [PROTOS, GAX_PROTOS],
-        keepCase: false,
-        longs: Number,
-        enums: String,
-        defaults: false,
-        oneofs: true,
-      },
+      LOADER_OPTIONS,
     );
     const root = grpc.loadPackageDefinition(definition) as {
       google: { cloud: { dialogflow: { cx: Record<Version, grpc.GrpcObject> } } };

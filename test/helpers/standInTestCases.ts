@@ -7,10 +7,11 @@
 // marks the differences test_case.proto names (INTENT, PAGE, PARAMETERS for the tracking
 // parameters, UTTERANCE); the descriptions are the stand-in's own wording.
 import { randomUUID } from 'node:crypto';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import { LOADER_OPTIONS, PROTOS } from './cxProtos';
 import type { protos } from '@google-cloud/dialogflow-cx';
 import { fromStruct, toStruct } from '../../scripts/cx/struct';
 import { protoType } from './proto';
@@ -26,13 +27,6 @@ export interface StandInTestCases {
   pollsUntilDone?: number;
 }
 
-const PROTOS = dirname(require.resolve('@google-cloud/dialogflow-cx/build/protos/protos.json'));
-const GAX_PROTOS = join(
-  dirname(require.resolve('google-gax', { paths: [PROTOS] })),
-  '..',
-  'protos',
-);
-
 let loaded: { testCases: grpc.ServiceDefinition; operations: grpc.ServiceDefinition } | undefined;
 /** The two services, loaded once: test_case.proto imports most of the CX protos. */
 function definitions() {
@@ -43,14 +37,7 @@ function definitions() {
 function load() {
   const definition = protoLoader.loadSync(
     join(PROTOS, 'google/cloud/dialogflow/cx/v3/test_case.proto'),
-    {
-      includeDirs: [PROTOS, GAX_PROTOS],
-      keepCase: false,
-      longs: Number,
-      enums: String,
-      defaults: false,
-      oneofs: true,
-    },
+    LOADER_OPTIONS,
   );
   const root = grpc.loadPackageDefinition(definition) as {
     google: {

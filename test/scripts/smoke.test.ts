@@ -12,24 +12,11 @@ import { runStack } from '../helpers/infra';
 import { startApp, type LiveApp } from '../helpers/liveApp';
 import { AGENT, SMOKE_FLOW, smokeAgent, smokeFlow, webhook } from '../helpers/standInAgents';
 import { agentFromPlan } from '../helpers/standInFromPlan';
+import { fakeClock } from '../helpers/fakeClock';
 import type { CallerAuth } from '../helpers/webhookCall';
 
 const REVISION = 'cx-webhook-dev-00007-kit';
 const key = generateKey();
-/** A clock that moves only when the smoke sleeps, so backoff is checked exactly and at once. */
-function fakeClock() {
-  let clock = 0;
-  const sleeps: number[] = [];
-  return {
-    sleeps,
-    now: () => clock,
-    sleep: (ms: number) => {
-      sleeps.push(ms);
-      clock += ms;
-      return Promise.resolve();
-    },
-  };
-}
 const parse = (io: { stdout: string[] }) => JSON.parse(io.stdout.join('\n')) as SmokeResult;
 const platformCaller: CallerAuth = { kind: 'platform', key, email: LOCAL_SERVICE_AGENT };
 
