@@ -189,8 +189,8 @@ export function serve(options: ServeOptions): Serving {
   let exitCode = 0;
   const shutdown = (why: string, code: number) => {
     // The signal may have waited through an event-loop stall before this runs: the cap counts
-    // from its arrival as far as the loop's delay tells.
-    const startedAt = Date.now() - loop.recentMaxMs();
+    // from the start of that stall (a stall that ended before the signal does not count).
+    const startedAt = loop.arrivedBy();
     // A fault during a drain still makes the exit a failure: the worst code wins.
     exitCode = Math.max(exitCode, code);
     if (draining) {
