@@ -58,6 +58,10 @@ function stdout(sync: boolean): Stdout {
 
 export function createLogger({ level, destination, sync = false }: LoggerOptions): Logger {
   const output = destination ? undefined : stdout(sync);
+  // pino's `fatal` calls its stream's flushSync, which writes what is queued ahead of a write still
+  // in flight, so a fault line could overtake the lines logged just before it. Every exit path
+  // here waits for flushLogs instead, so pino gets the asynchronous stream without flushSync.
+  const stream = output && !sync ? { write: (line: string) => output.write(line) } : output;
   const logger = pino(
     {
       level,
@@ -71,7 +75,7 @@ export function createLogger({ level, destination, sync = false }: LoggerOptions
         censor: '[redacted]',
       },
     },
-    destination ?? output,
+    destination ?? stream,
   );
   if (output && !sync) outputs.set(logger, output);
   return logger;
