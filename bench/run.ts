@@ -6,7 +6,10 @@
 // of raw node:http doing N µs of CPU work per request: what that much CPU alone costs here.
 // `--baseline REF` builds that commit's bundle too and sets the service before and after side by side.
 import { cpus, loadavg } from 'node:os';
-import { DEFAULT_MEMORY, memoryMiB } from '../infra/serviceSettings';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { load } from 'js-yaml';
+import { memoryMiB } from '../infra/serviceSettings';
 import { BEFORE, measureColdStart } from './coldStart';
 import { measureCosts } from './costs';
 import { benchArgs } from './lib/args';
@@ -168,7 +171,11 @@ async function main() {
   const peakMiB = Math.max(...deployedBench.map((m) => m.peakRssMiB));
   const needed = MEMORY_SIZES_MIB.find((size) => size >= 2 * peakMiB);
   const large = memory.find((m) => m.deployed && m.request === 'large') as MemoryRow;
-  const configured = DEFAULT_MEMORY;
+  // The stack default, from the one place it is told: Pulumi.yaml.
+  const project = load(readFileSync(join(__dirname, '..', 'Pulumi.yaml'), 'utf8')) as {
+    config: { memory: { default: string } };
+  };
+  const configured = project.config.memory.default;
   const configuredMiB = memoryMiB(configured);
   const heapComparison = (['none', 'platform', 'id-token'] as const).map((mode) => {
     const [defaults, capped] = HEAP_SETTINGS.map((h) =>

@@ -145,16 +145,6 @@ export function parseRuntimeRoles(raw: string | undefined): readonly string[] {
   return Object.freeze([...roles]);
 }
 
-/**
- * Each instance's memory when the stack sets none. `npm run bench` measures the service at 80
- * requests in flight (the default concurrency) on Node's default heap: its peak resident set stays
- * under 160 MiB in every auth mode, and near 230 MiB with every request at the 1 MiB body cap.
- * 512 MiB is the smallest Cloud Run size with twice the former, holds the latter, and is the
- * second-generation execution environment's minimum, so either environment can run it
- * (cloud.google.com/run/docs/configuring/services/memory-limits).
- */
-export const DEFAULT_MEMORY = '512Mi';
-
 /** Memory as MiB, from Cloud Run's `Mi`/`Gi` notation. */
 export function memoryMiB(raw: string): number {
   const m = /^([1-9][0-9]*)(Mi|Gi)$/.exec(raw);

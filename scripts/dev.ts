@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import PinoPretty, { type PrettyOptions } from 'pino-pretty';
 
 /** Cloud Logging's `severity` and `message` (service/logging.ts), shown as one short line each. */
-export const PRETTY_OPTIONS: PrettyOptions = {
+const PRETTY_OPTIONS: PrettyOptions = {
   messageKey: 'message',
   levelKey: 'severity',
   customLevels: 'DEBUG:20,INFO:30,WARNING:40,ERROR:50,CRITICAL:60',
