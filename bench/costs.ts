@@ -6,21 +6,13 @@ import { createWebhookCore } from '../service/protocol/core';
 import { normalizeRequest } from '../service/protocol/normalize';
 import { LOCAL_SERVICE_AGENT } from '../scripts/localIdp';
 import { authModes, AUDIENCE, benchRequestBody } from './lib/deployment';
-import { median, round } from './lib/stats';
+import { median, round } from './lib/figures';
 
-export interface CostRow {
-  part: string;
-  /** CPU time of this process per call, in µs: the median of several batches. */
-  cpuUs: number;
-}
-
-const BATCHES = 7;
-
-/** CPU µs per call of `fn`, after a warm-up: the median over batches, so one noisy batch does not decide. */
+/** CPU µs per call of `fn` after a warm-up: the median of 7 batches, so one noisy batch does not decide. */
 async function cpuPerCall(fn: () => unknown, calls: number): Promise<number> {
   for (let i = 0; i < calls; i++) await fn();
   const perBatch: number[] = [];
-  for (let b = 0; b < BATCHES; b++) {
+  for (let b = 0; b < 7; b++) {
     const start = process.cpuUsage();
     for (let i = 0; i < calls; i++) await fn();
     const used = process.cpuUsage(start);
@@ -30,13 +22,13 @@ async function cpuPerCall(fn: () => unknown, calls: number): Promise<number> {
 }
 
 /**
- * What the parts of one request cost, measured in this process without HTTP: the bench's request
- * parsed, checked against the WebhookRequest schema, run through the whole protocol core (auth,
- * parse, checks, routing, the handler, the response checked and serialised) with no log line (level error) and
- * with the request's log line written to a stream that discards it. Set against the servers' CPU
- * per request, it shows how much of the gap to raw node:http is the work the contract asks for.
+ * What the parts of one request cost in this process, without HTTP: the bench's request parsed,
+ * checked against the WebhookRequest schema, run through the whole protocol core (auth, parse,
+ * checks, routing, the handler, the response checked and serialised) with no log line and with the
+ * request's log line written to a stream that discards it. Set against the servers' CPU per
+ * request, it shows how much of the gap to raw node:http is the work the contract asks for.
  */
-export async function measureCosts(calls = 20_000): Promise<CostRow[]> {
+export async function measureCosts(calls = 20_000): Promise<{ part: string; cpuUs: number }[]> {
   const body = Buffer.from(benchRequestBody());
   const parsed: unknown = JSON.parse(body.toString('utf8'));
   const auth = await authModes();
@@ -63,23 +55,14 @@ export async function measureCosts(calls = 20_000): Promise<CostRow[]> {
   // Measure the answered path, not a refusal.
   const answer = await core(false)();
   if (answer.status !== 200) throw new Error(`the core answered ${answer.status}: ${answer.body}`);
-  return [
-    {
-      part: 'JSON.parse of the request',
-      cpuUs: await cpuPerCall(() => JSON.parse(body.toString('utf8')), calls),
-    },
-    {
-      part: 'the request checked against the WebhookRequest schema',
-      cpuUs: await cpuPerCall(() => normalizeRequest(parsed), calls),
-    },
-    {
-      part: 'auth platform: the forwarded claims checked',
-      cpuUs: await cpuPerCall(() => platform.authenticate(headers), calls),
-    },
-    {
-      part: 'the protocol core end to end (auth platform), no log line (level error)',
-      cpuUs: await cpuPerCall(core(false), calls),
-    },
-    { part: 'the same with its request log line', cpuUs: await cpuPerCall(core(true), calls) },
+  const parts: [string, () => unknown][] = [
+    ['JSON.parse of the request', (): unknown => JSON.parse(body.toString('utf8'))],
+    ['the request checked against the WebhookRequest schema', () => normalizeRequest(parsed)],
+    ['auth platform: the forwarded claims checked', () => platform.authenticate(headers)],
+    ['the protocol core end to end (auth platform), no log line (level error)', core(false)],
+    ['the same with its request log line', core(true)],
   ];
+  const rows = [];
+  for (const [part, fn] of parts) rows.push({ part, cpuUs: await cpuPerCall(fn, calls) });
+  return rows;
 }

@@ -1,65 +1,43 @@
-// npm run bench:protocol [-- --base <commit>] [--calls 20000] [--rounds 6] [--cases 3000] [--json]
-// The protocol core's own work on a request (the request checked, the handler's answer checked)
-// measured in this process for the current code and for the code at `--base`, side by side in one
-// run. The base is read from git into a temporary directory, never into the tree. Before measuring,
-// both run on the same generated requests and answers and must accept and refuse exactly the same
-// ones, with equal results (key order included) or the same message.
+// npm run bench:protocol [-- flags] (--help lists them): the protocol core's checks of a request
+// and of an answer, measured in this process for the current code and for `service/protocol/` at
+// `--base` side by side, after both gave the same outcome on the same generated inputs.
 import fc from 'fast-check';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { PerformanceObserver, performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
-import { parseCli, UsageError } from '../lib/cli';
 import { normalizeRequest } from '../service/protocol/normalize';
-import { webhookRequestSchema, type FieldKind } from '../service/protocol/schema';
 import type { WebhookRequest } from '../service/protocol/types';
 import { validateResponse } from '../service/protocol/validate';
 import { pageInCurrentFlow, reply } from '../service/responses';
+import { benchArgs } from './lib/args';
 import { benchRequestBody, largeRequestBody } from './lib/deployment';
-import { median, round } from './lib/stats';
+import { line, median, round, table } from './lib/figures';
 
 /** The last commit whose core built a checked copy of every request and walked answers twice. */
 const COPYING_CORE = 'cf3ad2d6f400f41b0b87c535087489f7872fad48';
+
+const args = benchArgs(
+  'bench:protocol',
+  'usage: npm run bench:protocol [-- flags]\n\nCPU per call of the request and answer checks, current code against another commit, after\nboth agreed on the same generated inputs.',
+  {
+    base: { default: COPYING_CORE, help: 'the commit, branch or tag to compare with' },
+    calls: { default: 20000, min: 1, help: 'calls per measured batch' },
+    rounds: { default: 6, min: 1, help: 'batches of each, alternating which runs first' },
+    cases: { default: 3000, min: 1, help: 'generated requests and answers both must agree on' },
+    json: { default: false, help: 'print one JSON object' },
+  },
+);
 
 interface Core {
   normalizeRequest: (body: unknown) => unknown;
   validateResponse: (raw: unknown) => unknown;
 }
 
-const current: Core = { normalizeRequest, validateResponse };
-
-function settings() {
-  const parsed = parseCli(process.argv.slice(2), {
-    base: { type: 'string', default: COPYING_CORE },
-    calls: { type: 'string', default: '20000' },
-    rounds: { type: 'string', default: '6' },
-    cases: { type: 'string', default: '3000' },
-    json: { type: 'boolean', default: false },
-  });
-  if (!parsed) {
-    console.log(
-      'usage: npm run bench:protocol [-- --base <commit>] [--calls N] [--rounds N] [--cases N] [--json]',
-    );
-    process.exit(0);
-  }
-  const count = (name: 'calls' | 'rounds' | 'cases') => {
-    const n = Number(parsed.values[name]);
-    if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} takes a whole number ≥ 1`);
-    return n;
-  };
-  return {
-    base: parsed.values.base,
-    calls: count('calls'),
-    rounds: count('rounds'),
-    cases: count('cases'),
-    json: parsed.values.json,
-  };
-}
-
-/** The protocol directory at `ref`, extracted from git into a temporary directory and loaded. */
+/** `service/protocol/` at `ref`, read with `git archive` into a temporary directory and loaded. */
 async function loadBase(ref: string): Promise<{ core: Core; remove: () => void }> {
   const dir = mkdtempSync(join(tmpdir(), 'protocol-base-'));
   const remove = () => rmSync(dir, { recursive: true, force: true });
@@ -69,10 +47,9 @@ async function loadBase(ref: string): Promise<{ core: Core; remove: () => void }
     });
     execFileSync('tar', ['-x', '-C', dir], { input: archive });
     const load = async (file: string) => {
-      const mod = (await import(pathToFileURL(join(dir, 'service', 'protocol', file)).href)) as {
-        default?: unknown;
-      };
-      return (mod.default ?? mod) as Partial<Core>;
+      const url = pathToFileURL(join(dir, 'service', 'protocol', file)).href;
+      const mod = (await import(url)) as { default?: Partial<Core> } & Partial<Core>;
+      return mod.default ?? mod;
     };
     const { normalizeRequest: n } = await load('normalize.ts');
     const { validateResponse: v } = await load('validate.ts');
@@ -84,22 +61,18 @@ async function loadBase(ref: string): Promise<{ core: Core; remove: () => void }
   }
 }
 
-// ---- Workloads ----
-
 const snake = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
-/** `value` with every field name of `kind` in snake_case; map keys and Struct contents as they are. */
-function toSnake(value: unknown, kind: FieldKind): unknown {
-  if (typeof kind === 'string' || value === null || typeof value !== 'object') return value;
-  if ('repeated' in kind) return (value as unknown[]).map((v) => toSnake(v, kind.repeated));
-  const entries = Object.entries(value);
-  if ('map' in kind) return Object.fromEntries(entries.map(([k, v]) => [k, toSnake(v, kind.map)]));
-  return Object.fromEntries(entries.map(([k, v]) => [snake(k), toSnake(v, kind.fields[k])]));
-}
+/** `value` with every key in snake_case (map keys and Struct contents too: the same work). */
+const toSnake = (value: unknown): unknown =>
+  Array.isArray(value)
+    ? value.map(toSnake)
+    : value !== null && typeof value === 'object'
+      ? Object.fromEntries(Object.entries(value).map(([k, v]) => [snake(k), toSnake(v)]))
+      : value;
 
 function workloads() {
   const request = JSON.parse(benchRequestBody()) as WebhookRequest;
-  const page = pageInCurrentFlow(request, 'END_FLOW');
   const answer = reply()
     .text('Hello, Ada! How can I help you today?', 'Hi, Ada! What can I do for you?')
     .setParams({ greeted: true })
@@ -111,31 +84,25 @@ function workloads() {
     .setParams({ order: { number: 123456, status: 'shipped', items: [1, 2, 3] }, retries: 0 })
     .deleteParams('draft')
     .invalidate('email')
-    .goToPage(page)
+    .goToPage(pageInCurrentFlow(request, 'END_FLOW'))
     .build();
-  const withMessages = {
-    ...request,
-    messages: [...(answer.fulfillmentResponse?.messages ?? []), { endInteraction: {} }],
-  };
+  const messages = [...(answer.fulfillmentResponse?.messages ?? []), { endInteraction: {} }];
   return {
     requests: {
       'the bench request (~2 KB, camelCase)': request,
-      'the same in snake_case': toSnake(request, webhookRequestSchema),
-      'a request of ~1 MiB (one large session parameter)': JSON.parse(
-        largeRequestBody(),
-      ) as unknown,
-      'a request with queued messages': withMessages,
+      'the same in snake_case': toSnake(request),
+      'a request of ~1 MiB (one large session parameter)': JSON.parse(largeRequestBody()),
+      'a request with queued messages': { ...request, messages },
     } as Record<string, unknown>,
     answers: {
       "the greeting handler's answer": answer,
       'an answer with a payload, parameters, a form parameter and a target page': richAnswer,
     } as Record<string, unknown>,
-    requestBody: benchRequestBody(),
     answer,
   };
 }
 
-// ---- Equivalence ----
+// ---- Equivalence: both must accept and refuse the same inputs, with equal results ----
 
 type Outcome =
   | { accepted: true; value: unknown; json: string }
@@ -158,176 +125,141 @@ function outcome(check: (input: unknown) => unknown, input: unknown): Outcome {
   return { accepted: true, value, json };
 }
 
-type Json = unknown;
-/**
- * The `pick`-th slot gets `value` (or the value of the `from`-th slot), or its key is renamed (to
- * its snake_case form if '').
- */
-interface Mutation {
-  pick: number;
-  value: Json;
-  from: number | null;
-  rename: string | null;
-}
+const describe = (o: Outcome) =>
+  o.accepted ? `accepted ${o.json}` : `refused (${o.error} ${o.status ?? ''}) ${o.message}`;
+
+type Node = Record<string | number, unknown>;
 
 /** Every (container, key) slot of a tree. */
-function slots(tree: Json) {
-  const found: [Record<string, Json> | Json[], string | number][] = [];
-  const open: Json[] = [tree];
+function slots(tree: unknown): [Node, string | number][] {
+  const found: [Node, string | number][] = [];
+  const open = [tree];
   while (open.length > 0) {
     const node = open.pop();
     if (node === null || typeof node !== 'object') continue;
     const keys = Array.isArray(node) ? node.map((_v, i) => i) : Object.keys(node);
-    for (const key of keys) found.push([node as Record<string, Json>, key]);
-    open.push(...(Object.values(node) as Json[]));
+    for (const key of keys) found.push([node as Node, key]);
+    open.push(...(Object.values(node) as unknown[]));
   }
   return found;
 }
 
+/**
+ * The `pick`-th slot gets `value` (or a copy of the `from`-th slot's), or its key is renamed (to
+ * its snake_case form if '').
+ */
+interface Mutation {
+  pick: number;
+  value: unknown;
+  from: number | null;
+  rename: string | null;
+}
+
 /** A deep copy of `base` with the mutations applied. */
-function mutated(base: Json, mutations: Mutation[]): Json {
-  const tree = JSON.parse(JSON.stringify(base)) as Json;
+function mutated(base: unknown, mutations: Mutation[]): unknown {
+  const tree = JSON.parse(JSON.stringify(base)) as unknown;
   for (const { pick, value, from, rename } of mutations) {
     const all = slots(tree);
     if (all.length === 0) continue;
     const [node, key] = all[pick % all.length];
-    const container = node as Record<string | number, Json>;
     if (from !== null) {
       const [source, sourceKey] = all[from % all.length];
       try {
-        container[key] = structuredClone((source as Record<string | number, Json>)[sourceKey]);
+        node[key] = structuredClone(source[sourceKey]);
       } catch {
         // A function or symbol does not clone; this mutation is skipped.
       }
-    } else if (rename === null || Array.isArray(node)) container[key] = value;
+    } else if (rename === null || Array.isArray(node)) node[key] = value;
     else {
-      const kept = container[key];
-      delete container[key];
-      container[rename || snake(String(key))] = kept;
+      const kept = node[key];
+      delete node[key];
+      node[rename || snake(String(key))] = kept;
     }
   }
   return tree;
 }
 
-/** Field names in both spellings, so renames produce snake_case fields and twins. */
-function fieldNames(kind: FieldKind, into = new Set<string>()): Set<string> {
-  if (typeof kind === 'string') return into;
-  if ('repeated' in kind) return fieldNames(kind.repeated, into);
-  if ('map' in kind) return fieldNames(kind.map, into);
-  for (const [name, inner] of Object.entries(kind.fields)) {
-    if (into.has(name)) continue;
-    into.add(name).add(snake(name));
-    fieldNames(inner, into);
-  }
-  return into;
-}
+/** Values at the checks' edges: not JSON, numbers as text, enum names, resource names. */
+const EDGES: unknown[] = [
+  ...[null, undefined, NaN, Infinity, -Infinity, BigInt(1), () => 1, Symbol('s'), 0, 2, 7],
+  ...['0.5', 'NaN', ' ', 'INVALID', 'VALID', 'FILLED', 'REPLACE', 'APPEND', 'ENTRY_PROMPT'],
+  'MERGE_BEHAVIOR_UNSPECIFIED',
+  [undefined],
+  { text: { text: ['x'] } },
+  'projects/p/locations/l/agents/a/flows/f',
+  'projects/p/locations/l/agents/a/flows/f/pages/END_FLOW',
+];
 
 const mutation = (names: string[]): fc.Arbitrary<Mutation> =>
   fc.record({
     pick: fc.nat(),
-    value: fc.oneof(
-      fc.jsonValue({ maxDepth: 2 }),
-      fc.constantFrom<Json>(
-        null,
-        undefined,
-        NaN,
-        Infinity,
-        -Infinity,
-        BigInt(1),
-        () => 1,
-        Symbol('s'),
-        '0.5',
-        'NaN',
-        ' ',
-        0,
-        2,
-        7,
-        'INVALID',
-        'VALID',
-        'FILLED',
-        'REPLACE',
-        'APPEND',
-        'MERGE_BEHAVIOR_UNSPECIFIED',
-        'ENTRY_PROMPT',
-        [undefined],
-        { text: { text: ['x'] } },
-        'projects/p/locations/l/agents/a/flows/f',
-        'projects/p/locations/l/agents/a/flows/f/pages/END_FLOW',
-      ),
-    ),
+    value: fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.constantFrom(...EDGES)),
     from: fc.option(fc.nat(), { freq: 3 }),
     rename: fc.option(
       fc.oneof(fc.constant(''), fc.constantFrom(...names, '__proto__'), fc.string()),
     ),
   });
 
-/** Runs both on the same generated inputs; throws on the first where they differ. */
-function compare(base: Core, bases: Record<string, unknown[]>, cases: number) {
-  const names = [...fieldNames(webhookRequestSchema)];
+/** Runs both on the same generated inputs (fixed seed); throws on the first where they differ. */
+function compare(current: Core, base: Core, samples: Record<'requests' | 'answers', unknown[]>) {
   const tally = { requests: { accepted: 0, refused: 0 }, answers: { accepted: 0, refused: 0 } };
-  for (const [what, samples] of Object.entries(bases) as ['requests' | 'answers', unknown[]][]) {
+  for (const what of ['requests', 'answers'] as const) {
     const check = what === 'requests' ? 'normalizeRequest' : 'validateResponse';
+    // Every field name in the samples, in both spellings, so renames make snake_case fields and twins.
+    const keys = samples[what].flatMap((s) => slots(s).map(([, key]) => key));
+    const names = [
+      ...new Set(keys.filter((k) => typeof k === 'string').flatMap((k) => [k, snake(k)])),
+    ];
     fc.assert(
       fc.property(
-        fc.constantFrom(...samples),
+        fc.constantFrom(...samples[what]),
         fc.array(mutation(names), { maxLength: 4 }),
         (sample, mutations) => {
           const input = mutated(sample, mutations);
-          const now = outcome(current[check], input);
-          const then = outcome(base[check], input);
+          const [now, then] = [outcome(current[check], input), outcome(base[check], input)];
           const same =
             now.accepted && then.accepted
               ? isDeepStrictEqual(now.value, then.value) && now.json === then.json
               : isDeepStrictEqual(now, then);
-          if (!same) {
-            throw new Error(`${check} differs:\n now ${inspect(now)}\n was ${inspect(then)}`);
-          }
+          if (!same)
+            throw new Error(`${check} differs:\n now ${describe(now)}\n was ${describe(then)}`);
           tally[what][now.accepted ? 'accepted' : 'refused']++;
         },
       ),
-      { numRuns: cases, seed: 20261207 },
+      { numRuns: args.cases, seed: 20261207 },
     );
   }
   return tally;
 }
 
-const inspect = (o: Outcome) =>
-  o.accepted ? `accepted ${o.json}` : `refused (${o.error} ${o.status ?? ''}) ${o.message}`;
-
 // ---- Measurement ----
 
 /** Garbage collections as the runtime reports them, in performance.now() time. */
-const collections: { start: number }[] = [];
+const collections: number[] = [];
 new PerformanceObserver((list) => {
-  for (const e of list.getEntries()) collections.push({ start: e.startTime });
+  for (const e of list.getEntries()) collections.push(e.startTime);
 }).observe({ type: 'gc' });
 
 /** CPU ns per call of `fn` (this process, all threads, so garbage collection counts), and when. */
-function cpuNs(fn: () => unknown, calls: number) {
+function cpuNs(fn: () => unknown) {
   const from = performance.now();
   const start = process.cpuUsage();
-  for (let i = 0; i < calls; i++) fn();
+  for (let i = 0; i < args.calls; i++) fn();
   const used = process.cpuUsage(start);
-  return { ns: ((used.user + used.system) * 1000) / calls, from, to: performance.now() };
+  return { ns: ((used.user + used.system) * 1000) / args.calls, from, to: performance.now() };
 }
 
-async function measure(
-  fns: { base: () => unknown; current: () => unknown },
-  calls: number,
-  rounds: number,
-) {
-  const batches = {
-    base: [] as ReturnType<typeof cpuNs>[],
-    current: [] as ReturnType<typeof cpuNs>[],
-  };
-  cpuNs(fns.base, calls);
-  cpuNs(fns.current, calls);
-  for (let r = 0; r < rounds; r++) {
+async function measure(fns: Record<'base' | 'current', () => unknown>) {
+  type Batch = ReturnType<typeof cpuNs>;
+  const batches = { base: [] as Batch[], current: [] as Batch[] };
+  cpuNs(fns.base);
+  cpuNs(fns.current);
+  for (let r = 0; r < args.rounds; r++) {
     // Alternating order, so neither pays the other's garbage more often.
     for (const which of r % 2 === 0
       ? (['base', 'current'] as const)
       : (['current', 'base'] as const)) {
-      batches[which].push(cpuNs(fns[which], calls));
+      batches[which].push(cpuNs(fns[which]));
     }
   }
   // The observer hears of collections on a later turn of the event loop.
@@ -335,13 +267,14 @@ async function measure(
   // Counted, not timed: a collection's wall time on a busy machine says more about the machine.
   const gcs = (which: 'base' | 'current') => {
     const n = batches[which].reduce(
-      (sum, b) => sum + collections.filter((c) => c.start >= b.from && c.start < b.to).length,
+      (sum, b) => sum + collections.filter((t) => t >= b.from && t < b.to).length,
       0,
     );
-    return round((n * 10_000) / (calls * rounds), 1);
+    return round((n * 10_000) / (args.calls * args.rounds), 1);
   };
-  const base = round(median(batches.base.map((b) => b.ns)), 0);
-  const current = round(median(batches.current.map((b) => b.ns)), 0);
+  const [base, current] = [batches.base, batches.current].map((b) =>
+    round(median(b.map((x) => x.ns)), 0),
+  );
   return {
     base,
     current,
@@ -352,15 +285,14 @@ async function measure(
 }
 
 async function main() {
-  const s = settings();
-  const { core: base, remove } = await loadBase(s.base);
+  const current: Core = { normalizeRequest, validateResponse };
+  const { core: base, remove } = await loadBase(args.base);
   try {
     const w = workloads();
-    const agreed = compare(
-      base,
-      { requests: Object.values(w.requests), answers: Object.values(w.answers) },
-      s.cases,
-    );
+    const agreed = compare(current, base, {
+      requests: Object.values(w.requests),
+      answers: Object.values(w.answers),
+    });
     const rows: ({ what: string } & Awaited<ReturnType<typeof measure>>)[] = [];
     const checks = [
       ['request checked', w.requests, 'normalizeRequest'],
@@ -369,41 +301,38 @@ async function main() {
     for (const [label, inputs, check] of checks) {
       for (const [what, input] of Object.entries(inputs)) {
         const fns = { base: () => base[check](input), current: () => current[check](input) };
-        rows.push({ what: `${label}: ${what}`, ...(await measure(fns, s.calls, s.rounds)) });
+        rows.push({ what: `${label}: ${what}`, ...(await measure(fns)) });
       }
     }
     // One request's protocol work end to end, minus auth and logging: parse, check, answer, serialise.
-    const body = Buffer.from(w.requestBody);
+    const body = Buffer.from(benchRequestBody());
     const perRequest = (core: Core) => () => {
       core.normalizeRequest(JSON.parse(body.toString('utf8')));
       return JSON.stringify(core.validateResponse(w.answer));
     };
     rows.push({
       what: 'per request: the bench request parsed and checked, the greeting answer checked and serialised',
-      ...(await measure(
-        { base: perRequest(base), current: perRequest(current) },
-        s.calls,
-        s.rounds,
-      )),
+      ...(await measure({ base: perRequest(base), current: perRequest(current) })),
     });
     const machine = `Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model}`;
-    if (s.json) {
-      console.log(JSON.stringify({ base: s.base, agreed, rows, machine }, null, 2));
+    if (args.json) {
+      console.log(JSON.stringify({ base: args.base, agreed, rows, machine }, null, 2));
       return;
     }
+    const { requests: q, answers: a } = agreed;
+    const at = args.base.slice(0, 10);
     console.log(
-      `Same outcome on ${s.cases} generated requests (${agreed.requests.accepted} accepted, ${agreed.requests.refused} refused) and ${s.cases} answers (${agreed.answers.accepted} accepted, ${agreed.answers.refused} refused) as ${s.base.slice(0, 10)}.\n`,
+      `Same outcome on ${args.cases} generated requests (${q.accepted} accepted, ${q.refused} refused) and ${args.cases} answers (${a.accepted} accepted, ${a.refused} refused) as ${at}.\n`,
     );
-    const at = s.base.slice(0, 10);
-    console.log(
-      `| CPU ns per call (median of ${s.rounds} × ${s.calls}) | ${at} | current | current / base | collections per 10k calls, ${at} | current |`,
-    );
-    console.log('| --- | --- | --- | --- | --- | --- |');
-    for (const r of rows) {
-      console.log(
-        `| ${r.what} | ${r.base} | ${r.current} | ${r.ratio}× | ${r.baseGcs} | ${r.currentGcs} |`,
-      );
-    }
+    const head = [
+      `CPU ns per call (median of ${args.rounds} × ${args.calls})`,
+      at,
+      'current',
+      'current / base',
+    ];
+    console.log(table([...head, `collections per 10k calls, ${at}`, 'current'], []));
+    for (const r of rows)
+      console.log(line([r.what, r.base, r.current, `${r.ratio}×`, r.baseGcs, r.currentGcs]));
     console.log(`\n${machine}`);
   } finally {
     remove();
@@ -411,6 +340,6 @@ async function main() {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof UsageError ? error.message : error);
-  process.exit(error instanceof UsageError ? 2 : 1);
+  console.error(error);
+  process.exit(1);
 });

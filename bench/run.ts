@@ -1,154 +1,131 @@
-// npm run bench [-- --json] [--rounds 2] [--seconds 10] [--warmup 3] [--connections 50]
-//   [--memory-connections 80] [--memory-seconds 5] [--cold-runs 15] [--busy-us N] [--baseline REF]
-// Throughput, latency and CPU per request against two baselines measured in the same run; peak
-// memory at the instance's concurrency with each heap setting side by side; cold start and bundle
-// size; the CPU of the request's parts measured in-process; then each target, met or missed. Prints Markdown tables, or JSON. `--busy-us N` adds a row
-// of raw node:http doing N µs of CPU work per request: what that much CPU alone costs here.
-// `--baseline REF` builds that commit's bundle too and sets the service before and after side by side.
-import { cpus, loadavg } from 'node:os';
+// npm run bench [-- flags] (--help lists them): throughput, latency and CPU per request against
+// raw node:http and Express (and another commit's bundle with --baseline) in one run; peak memory
+// at the instance's concurrency with two heap settings; cold start and bundle size; the CPU of a
+// request's parts in-process; then each target, met or missed. Markdown tables, or JSON.
 import { readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { load } from 'js-yaml';
 import { memoryMiB } from '../infra/serviceSettings';
-import { BEFORE, measureColdStart } from './coldStart';
+import { RUNTIME_ENV } from '../infra/webhookEnv';
+import { measureColdStart } from './coldStart';
 import { measureCosts } from './costs';
 import { benchArgs } from './lib/args';
-import { buildBaselineBundle, type BaselineBundle } from './lib/baseline';
-import { round } from './lib/stats';
-import { HEAP_SETTINGS, measureMemory, type MemoryRow } from './memory';
-import { baselineRow, EXPRESS, measureThroughput, RAW, serviceRow } from './throughput';
+import { buildBaselineBundle, buildServer, ROOT, writeDeployableBundle } from './lib/bundles';
+import { authModes, benchRequestBody, largeRequestBody, type AuthMode } from './lib/deployment';
+import { ratio, round, table } from './lib/figures';
+import { measureRounds } from './lib/server';
 
 const args = benchArgs(
   'bench',
   'usage: npm run bench [-- flags]\n\nThroughput, latency, CPU per request, peak memory, cold start and bundle size of the\ndeployable service against raw node:http and Express in one run, then each target met or missed.',
   {
     json: { default: false, help: 'print JSON instead of Markdown tables' },
-    rounds: { default: '2', help: 'passes over all servers, in alternating order' },
-    seconds: { default: '10', help: 'measured seconds of load per server and round' },
-    warmup: { default: '3', help: 'seconds of unmeasured load first' },
-    connections: { default: '50', help: 'connections of the throughput runs' },
+    rounds: { default: 2, help: 'passes over all servers, in alternating order' },
+    seconds: { default: 10, help: 'measured seconds of load per server and round' },
+    warmup: { default: 3, help: 'seconds of unmeasured load first' },
+    connections: { default: 50, help: 'connections of the throughput runs' },
     'memory-connections': {
-      default: '80',
+      default: 80,
       help: "requests in flight of the memory runs (the instance's concurrency)",
     },
-    'memory-seconds': { default: '5', help: 'measured seconds of each memory run' },
-    'cold-runs': { default: '15', help: 'starts per cold-start row' },
+    'memory-seconds': { default: 5, help: 'measured seconds of each memory run' },
+    'cold-runs': { default: 15, help: 'starts per cold-start row' },
     'busy-us': {
-      default: '0',
+      default: 0,
       help: 'adds a row of raw node:http doing this many µs of CPU work per request',
     },
     baseline: {
       default: '',
       help: 'a git ref: its bundle is measured beside this one (CPU, p99, cold start), with ratios',
-      text: true,
     },
   },
 );
-const values = { json: args.json };
-
-const settings = {
-  rounds: args.rounds,
-  seconds: args.seconds,
-  warmupSeconds: args.warmup,
-  connections: args.connections,
-  memoryConnections: args['memory-connections'],
-  memorySeconds: args['memory-seconds'],
-  coldRuns: args['cold-runs'],
-  busyUs: args['busy-us'],
-};
 
 /** Cloud Run's memory sizes in MiB, up to what one CPU allows (cloud.google.com/run/docs/configuring/services/cpu). */
 const MEMORY_SIZES_MIB = [128, 256, 512, 1024, 2048, 4096];
-
-const ratio = (a: number, b: number) => round(a / b, 2);
+/** The heap settings compared side by side: Node's own, and a capped young generation. */
+const HEAPS = ["Node's defaults", '--max-semi-space-size=2'] as const;
+const heapOptions = (heap: string) => (heap.startsWith('--') ? heap : '');
+const MODES = ['none', 'platform', 'id-token'] as const;
+const RAW = 'raw node:http (baseline)';
+const EXPRESS = 'Express 5 + express.json() (baseline)';
+const serviceRow = (mode: AuthMode) =>
+  `cx-webhook, auth ${mode}${mode === 'id-token' ? ' (cache warm)' : ''}`;
 const percent = (a: number, b: number) => `${a >= b ? '+' : ''}${round((100 * (a - b)) / b, 0)}%`;
-
-/** This commit against the baseline: ratios after ÷ before (below 1 is better for p99, CPU, cold start). */
-function beforeAndAfter(
-  baseline: BaselineBundle,
-  throughput: {
-    server: string;
-    requestsPerSecond: number;
-    p99Ms: number;
-    cpuUsPerRequest: number;
-  }[],
-  cold: { rows: { what: string; medianMs: number }[]; bundleBytes: number },
-) {
-  const find = (name: string) => {
-    const found = throughput.find((r) => r.server === name);
-    if (!found) throw new Error(`no throughput row "${name}"`);
-    return found;
-  };
-  const rows = (['none', 'platform'] as const).map((mode) => {
-    const [before, after] = [find(baselineRow(mode, baseline)), find(serviceRow(mode))];
-    return {
-      what: `auth ${mode}`,
-      cpuUsPerRequest: {
-        before: before.cpuUsPerRequest,
-        after: after.cpuUsPerRequest,
-        ratio: ratio(after.cpuUsPerRequest, before.cpuUsPerRequest),
-      },
-      p99Ms: { before: before.p99Ms, after: after.p99Ms, ratio: ratio(after.p99Ms, before.p99Ms) },
-      requestsPerSecond: {
-        before: before.requestsPerSecond,
-        after: after.requestsPerSecond,
-        ratio: ratio(after.requestsPerSecond, before.requestsPerSecond),
-      },
-    };
-  });
-  const coldMs = (prefix: string) =>
-    cold.rows.find((r) => r.what.startsWith(prefix))?.medianMs ?? NaN;
-  const [coldBefore, coldAfter] = [
-    coldMs(BEFORE),
-    coldMs('bundle: spawn to first webhook 200 (auth platform'),
-  ];
-  return {
-    ref: baseline.ref,
-    commit: baseline.commit,
-    rows,
-    coldStartMs: { before: coldBefore, after: coldAfter, ratio: ratio(coldAfter, coldBefore) },
-    bundleBytes: {
-      before: baseline.bytes,
-      after: cold.bundleBytes,
-      ratio: ratio(cold.bundleBytes, baseline.bytes),
-    },
-  };
-}
+const pair = (before: number, after: number) => ({ before, after, ratio: ratio(after, before) });
 
 async function main() {
   const loadAtStart = loadavg()[0];
   const baseline = args.baseline ? await buildBaselineBundle(args.baseline) : undefined;
-  const throughput = await measureThroughput({
-    rounds: settings.rounds,
-    seconds: settings.seconds,
-    warmupSeconds: settings.warmupSeconds,
-    connections: settings.connections,
-    busyUs: settings.busyUs,
-    baseline,
+  const bundle = writeDeployableBundle();
+  const body = benchRequestBody();
+  const auth = await authModes();
+  // The service as deployed: with the environment the infra gives it.
+  const service = (file: string, mode: AuthMode, env: Record<string, string> = {}) => ({
+    file,
+    body,
+    env: { ...RUNTIME_ENV, ...auth.modes[mode].env, ...env },
+    headers: auth.modes[mode].headers,
   });
-  const memory = await measureMemory({
-    rounds: settings.rounds,
-    connections: settings.memoryConnections,
-    seconds: settings.memorySeconds,
-    warmupSeconds: settings.warmupSeconds,
+  const comparison = (server: string, file: string, env: Record<string, string> = {}) => ({
+    server,
+    file,
+    env,
+    body,
+    headers: auth.modes.none.headers,
   });
-  const cold = await measureColdStart(settings.coldRuns, baseline);
+  const rawNode = buildServer('rawNode');
+  const servers = [
+    comparison(RAW, rawNode),
+    comparison(EXPRESS, buildServer('expressJson')),
+    ...(args['busy-us']
+      ? [
+          comparison(`raw node:http + ${args['busy-us']} µs of CPU work per request`, rawNode, {
+            BUSY_US: String(args['busy-us']),
+          }),
+        ]
+      : []),
+    ...MODES.map((mode) => ({ server: serviceRow(mode), ...service(bundle.path, mode) })),
+    ...(baseline
+      ? (['none', 'platform'] as const).map((mode) => ({
+          server: `${serviceRow(mode)}, before (${baseline.ref})`,
+          ...service(baseline.path, mode),
+        }))
+      : []),
+  ];
+  // Each mode at the instance's concurrency, then the worst request the service admits: a body at
+  // the 1 MiB cap on every connection, in the deployed mode (`platform`).
+  const memoryRuns = [
+    ...MODES.map((mode) => ({ mode, request: 'bench' as const })),
+    { mode: 'platform' as const, request: 'large' as const },
+  ].flatMap((run) => HEAPS.map((heap) => ({ ...run, heap })));
+  const large = largeRequestBody();
+  let loads, memoryLoads;
+  try {
+    loads = await measureRounds(servers, { ...args, warmupSeconds: args.warmup });
+    memoryLoads = await measureRounds(
+      memoryRuns.map(({ mode, request, heap }) => ({
+        ...service(bundle.path, mode, { NODE_OPTIONS: heapOptions(heap) }),
+        ...(request === 'large' && { body: large }),
+      })),
+      {
+        rounds: args.rounds,
+        connections: args['memory-connections'],
+        seconds: args['memory-seconds'],
+        warmupSeconds: args.warmup,
+      },
+    );
+  } finally {
+    await auth.close();
+  }
+  const cold = await measureColdStart(args['cold-runs'], bundle, baseline);
   const costs = await measureCosts();
   const loadAtEnd = loadavg()[0];
-  const compared = baseline && beforeAndAfter(baseline, throughput, cold);
 
-  const row = (name: string) => {
-    const found = throughput.find((r) => r.server === name);
-    if (!found) throw new Error(`no throughput row "${name}"`);
-    return found;
-  };
-  const [raw, express, none, platform, idToken] = [
-    RAW,
-    EXPRESS,
-    serviceRow('none'),
-    serviceRow('platform'),
-    serviceRow('id-token'),
-  ].map(row);
+  const throughput = servers.map(({ server }, i) => ({ server, ...loads[i] }));
+  const row = (name: string) => throughput.find((r) => r.server === name)!;
+  const [raw, express, none, platform, idToken] = [RAW, EXPRESS, ...MODES.map(serviceRow)].map(row);
   const withRatios = throughput.map((r) => ({
     ...r,
     rpsVsRaw: ratio(r.requestsPerSecond, raw.requestsPerSecond),
@@ -156,33 +133,46 @@ async function main() {
     p99VsRaw: ratio(r.p99Ms, raw.p99Ms),
     cpuVsRaw: ratio(r.cpuUsPerRequest, raw.cpuUsPerRequest),
   }));
-
-  const coldRow = (prefix: string) => {
-    const found = cold.rows.find((r) => r.what.startsWith(prefix));
-    if (!found) throw new Error(`no cold-start row "${prefix}"`);
-    return found;
+  const memory = memoryRuns.map(({ mode, request, heap }, i) => ({
+    mode,
+    request,
+    heap,
+    deployed: heapOptions(heap) === (RUNTIME_ENV.NODE_OPTIONS ?? ''),
+    ...memoryLoads[i],
+  }));
+  const compared = baseline && {
+    ref: baseline.ref,
+    commit: baseline.commit,
+    rows: (['none', 'platform'] as const).map((mode) => {
+      const [before, after] = [
+        row(`${serviceRow(mode)}, before (${baseline.ref})`),
+        row(serviceRow(mode)),
+      ];
+      return {
+        what: `auth ${mode}`,
+        cpuUsPerRequest: pair(before.cpuUsPerRequest, after.cpuUsPerRequest),
+        p99Ms: pair(before.p99Ms, after.p99Ms),
+        requestsPerSecond: pair(before.requestsPerSecond, after.requestsPerSecond),
+      };
+    }),
+    coldStartMs: pair(cold.rows.before!.medianMs, cold.rows.platform.medianMs),
+    bundleBytes: pair(baseline.bytes, bundle.bytes),
   };
-  const floor = coldRow("node -e ''");
-  const firstWebhook = coldRow('bundle: spawn to first webhook 200 (auth platform');
 
   // Memory: the peak at the instance's concurrency with the heap setting the infra deploys, and
-  // the smallest Cloud Run size with at least twice that.
-  const deployedBench = memory.filter((m) => m.deployed && m.request === 'bench');
-  const peakMiB = Math.max(...deployedBench.map((m) => m.peakRssMiB));
+  // the smallest Cloud Run size with at least twice that, against the stack default (Pulumi.yaml).
+  const deployed = memory.filter((m) => m.deployed);
+  const peakMiB = Math.max(
+    ...deployed.filter((m) => m.request === 'bench').map((m) => m.peakRssMiB),
+  );
+  const largePeak = deployed.find((m) => m.request === 'large')!.peakRssMiB;
   const needed = MEMORY_SIZES_MIB.find((size) => size >= 2 * peakMiB);
-  const large = memory.find((m) => m.deployed && m.request === 'large') as MemoryRow;
-  // The stack default, from the one place it is told: Pulumi.yaml.
-  const project = load(readFileSync(join(__dirname, '..', 'Pulumi.yaml'), 'utf8')) as {
+  const project = load(readFileSync(join(ROOT, 'Pulumi.yaml'), 'utf8')) as {
     config: { memory: { default: string } };
   };
   const configured = project.config.memory.default;
   const configuredMiB = memoryMiB(configured);
-  const heapComparison = (['none', 'platform', 'id-token'] as const).map((mode) => {
-    const [defaults, capped] = HEAP_SETTINGS.map((h) =>
-      memory.find((m) => m.mode === mode && m.request === 'bench' && m.heap === h.label)!,
-    );
-    return { mode, defaults, capped };
-  });
+  const { floor, platform: firstWebhook } = cold.rows;
 
   const check = (name: string, pass: boolean, detail: string) => ({ name, pass, detail });
   const targets = [
@@ -212,13 +202,13 @@ async function main() {
     ),
     check(
       'minified bundle ≤ 512 KiB',
-      cold.bundleBytes <= 512 * 1024,
-      `${round(cold.bundleBytes / 1024)} KiB`,
+      bundle.bytes <= 512 * 1024,
+      `${round(bundle.bytes / 1024)} KiB`,
     ),
     check(
-      `the default instance memory (${configured}) holds ≥ 2× the peak resident set at ${settings.memoryConnections} requests in flight`,
+      `the default instance memory (${configured}) holds ≥ 2× the peak resident set at ${args['memory-connections']} requests in flight`,
       configuredMiB >= 2 * peakMiB,
-      `peak ${peakMiB} MiB, so ${needed ?? '> 4096'} MiB or more; requests at the 1 MiB cap peak at ${large.peakRssMiB} MiB`,
+      `peak ${peakMiB} MiB, so ${needed ?? '> 4096'} MiB or more; requests at the 1 MiB cap peak at ${largePeak} MiB`,
     ),
     check(
       'zero errors in every run',
@@ -234,32 +224,15 @@ async function main() {
     date: new Date().toISOString(),
   };
 
-  if (values.json) {
-    console.log(
-      JSON.stringify(
-        {
-          machine,
-          settings,
-          throughput: withRatios,
-          memory,
-          coldStart: cold,
-          costs,
-          memoryMiB: { peak: peakMiB, needed, configured: configuredMiB },
-          beforeAndAfter: compared,
-          targets,
-        },
-        null,
-        2,
-      ),
-    );
+  if (args.json) {
+    const memoryMiB = { peak: peakMiB, needed, configured: configuredMiB };
+    const coldStart = { rows: Object.values(cold.rows), bundleBytes: bundle.bytes };
+    const out = { machine, settings: args, throughput: withRatios, memory, coldStart, costs };
+    console.log(JSON.stringify({ ...out, memoryMiB, beforeAndAfter: compared, targets }, null, 2));
     return;
   }
-  const line = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
-  const table = (head: string[], rows: (string | number)[][]) =>
-    [line(head), line(head.map(() => '---')), ...rows.map(line)].join('\n');
-
   console.log(
-    `## Throughput (${settings.connections} connections, ${settings.seconds} s × ${settings.rounds} rounds in alternating order, loopback)\n`,
+    `## Throughput (${args.connections} connections, ${args.seconds} s × ${args.rounds} rounds in alternating order, loopback)\n`,
   );
   console.log(
     table(
@@ -290,7 +263,7 @@ async function main() {
     ),
   );
   console.log(
-    `\n## Memory (${settings.memoryConnections} requests in flight, ${settings.memorySeconds} s × ${settings.rounds} rounds, a fresh process each)\n`,
+    `\n## Memory (${args['memory-connections']} requests in flight, ${args['memory-seconds']} s × ${args.rounds} rounds, a fresh process each)\n`,
   );
   console.log(
     table(
@@ -306,19 +279,22 @@ async function main() {
       ]),
     ),
   );
-  console.log(`\n${HEAP_SETTINGS[1].label} against Node's defaults:`);
-  for (const { mode, defaults, capped } of heapComparison) {
+  console.log(`\n${HEAPS[1]} against Node's defaults:`);
+  for (const mode of MODES) {
+    const [defaults, capped] = HEAPS.map((heap) =>
+      memory.find((m) => m.mode === mode && m.request === 'bench' && m.heap === heap)!,
+    );
     console.log(
       `- ${mode}: peak ${percent(capped.peakRssMiB, defaults.peakRssMiB)} (${capped.peakRssMiB} vs ${defaults.peakRssMiB} MiB), req/s ${percent(capped.requestsPerSecond, defaults.requestsPerSecond)}, CPU/req ${percent(capped.cpuUsPerRequest, defaults.cpuUsPerRequest)}`,
     );
   }
   console.log(
-    `\n## Cold start (${settings.coldRuns} runs each; bundle ${round(cold.bundleBytes / 1024)} KiB minified)\n`,
+    `\n## Cold start (${args['cold-runs']} runs each; bundle ${round(bundle.bytes / 1024)} KiB minified)\n`,
   );
   console.log(
     table(
       ['start-up', 'median ms', 'p25', 'p75', 'min', 'max'],
-      cold.rows.map((r) => [r.what, r.medianMs, r.p25Ms, r.p75Ms, r.minMs, r.maxMs]),
+      Object.values(cold.rows).map((r) => [r.what, r.medianMs, r.p25Ms, r.p75Ms, r.minMs, r.maxMs]),
     ),
   );
   console.log(
@@ -337,27 +313,23 @@ async function main() {
   );
   if (compared) {
     console.log(
-      `\n## Before (${compared.ref}, ${compared.commit.slice(0, 12)}) and after, in this run (${settings.connections} connections)\n`,
+      `\n## Before (${compared.ref}, ${compared.commit.slice(0, 12)}) and after, in this run (${args.connections} connections)\n`,
     );
-    const cell = (m: { before: number; after: number; ratio: number }) => [
-      m.before,
-      m.after,
-      `${m.ratio}×`,
-    ];
+    const cells = (m: ReturnType<typeof pair>) => [m.before, m.after, `${m.ratio}×`];
     console.log(
       table(
         ['', 'before', 'after', 'after ÷ before'],
         [
           ...compared.rows.flatMap((r) => [
-            [`${r.what}: CPU µs/request`, ...cell(r.cpuUsPerRequest)],
-            [`${r.what}: p99 ms`, ...cell(r.p99Ms)],
-            [`${r.what}: requests/s`, ...cell(r.requestsPerSecond)],
+            [`${r.what}: CPU µs/request`, ...cells(r.cpuUsPerRequest)],
+            [`${r.what}: p99 ms`, ...cells(r.p99Ms)],
+            [`${r.what}: requests/s`, ...cells(r.requestsPerSecond)],
           ]),
           [
             'cold start to the first webhook 200 (platform), median ms',
-            ...cell(compared.coldStartMs),
+            ...cells(compared.coldStartMs),
           ],
-          ['bundle bytes', ...cell(compared.bundleBytes)],
+          ['bundle bytes', ...cells(compared.bundleBytes)],
         ],
       ),
     );

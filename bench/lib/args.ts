@@ -1,69 +1,70 @@
 import { parseCli, UsageError } from '../../lib/cli';
 
-type Spec = Record<
-  string,
-  { default: string | boolean; help: string; choices?: readonly string[]; text?: true }
->;
+interface Flag {
+  default: number | boolean | string;
+  help: string;
+  choices?: readonly string[];
+  /** The smallest number a number flag takes (0 unless said). */
+  min?: number;
+}
 
-type Values<S extends Spec> = {
-  [K in keyof S]: S[K]['default'] extends boolean
-    ? boolean
-    : S[K]['choices'] extends readonly string[]
-      ? S[K]['choices'][number]
-      : S[K]['text'] extends true
-        ? string
-        : number;
+type Values<S extends Record<string, Flag>> = {
+  [K in keyof S]: S[K]['choices'] extends readonly string[]
+    ? S[K]['choices'][number]
+    : S[K]['default'] extends number
+      ? number
+      : S[K]['default'] extends boolean
+        ? boolean
+        : string;
 };
 
 /**
- * The flags of a bench script: `--help` prints `usage` and the flags, a mistake exits 2 with one
- * line (as the tools in scripts/ do). A flag with `choices` takes one of them, one marked `text`
- * any string; any other non-boolean flag must be a number ≥ 0.
+ * The flags of a bench script, typed by their defaults: `--help` prints `usage` and the flags, a
+ * mistake exits 2 with one line (as the tools in scripts/ do).
  */
-export function benchArgs<S extends Spec>(
+export function benchArgs<const S extends Record<string, Flag>>(
   tool: string,
   usage: string,
   spec: S,
   argv = process.argv.slice(2),
 ): Values<S> {
-  const options = Object.fromEntries(
-    Object.entries(spec).map(([name, s]) => [
-      name,
-      typeof s.default === 'boolean'
-        ? { type: 'boolean' as const, default: s.default }
-        : { type: 'string' as const, default: s.default },
-    ]),
-  );
+  const flags = Object.entries(spec);
   try {
-    const parsed = parseCli(argv, options);
+    const parsed = parseCli(
+      argv,
+      Object.fromEntries(
+        flags.map(([name, f]) => [
+          name,
+          typeof f.default === 'boolean'
+            ? { type: 'boolean' as const, default: f.default }
+            : { type: 'string' as const, default: String(f.default) },
+        ]),
+      ),
+    );
     if (!parsed) {
-      const flags = Object.entries(spec).map(
-        ([name, s]) =>
-          `  --${name.padEnd(20)} ${s.help}${s.choices ? ` (${s.choices.join(' | ')})` : ''} (default ${String(s.default)})`,
+      const lines = flags.map(
+        ([name, f]) =>
+          `  --${name.padEnd(20)} ${f.help}${f.choices ? ` (${f.choices.join(' | ')})` : ''} (default ${String(f.default)})`,
       );
-      console.log([usage, '', ...flags, `  --${'help'.padEnd(20)} this text`].join('\n'));
+      console.log([usage, '', ...lines, `  --${'help'.padEnd(20)} this text`].join('\n'));
       process.exit(0);
     }
     const values = parsed.values as Record<string, string | boolean>;
     return Object.fromEntries(
-      Object.keys(spec).map((name) => {
+      flags.map(([name, f]) => {
         const raw = values[name];
-        if (typeof raw === 'boolean') return [name, raw];
-        if (spec[name].text) return [name, raw];
-        const choices = spec[name].choices;
-        if (choices) {
-          if (!choices.includes(raw)) {
-            throw new UsageError(`--${name} takes one of ${choices.join(', ')}, got "${raw}"`);
-          }
-          return [name, raw];
+        if (f.choices && !f.choices.includes(raw as string)) {
+          throw new UsageError(`--${name} takes one of ${f.choices.join(', ')}, got "${raw}"`);
         }
+        if (typeof f.default !== 'number') return [name, raw];
         const n = Number(raw);
-        if (raw.trim() === '' || !Number.isFinite(n) || n < 0) {
-          throw new UsageError(`--${name} takes a number (0 or more), got "${raw}"`);
+        const min = f.min ?? 0;
+        if ((raw as string).trim() === '' || !Number.isFinite(n) || n < min) {
+          throw new UsageError(`--${name} takes a number (${min} or more), got "${raw}"`);
         }
         return [name, n];
       }),
-    ) as never;
+    ) as Values<S>;
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     console.error(`${tool}: ${error.message} (see --help)`);

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { RUNTIME_ENV } from '../../infra/webhookEnv';
 import {
   generateKey,
   LOCAL_SERVICE_AGENT,
@@ -8,9 +7,9 @@ import {
   signJwt,
   startCertsServer,
 } from '../../scripts/localIdp';
-import { ROOT } from './build';
+import { ROOT } from './bundles';
 
-/** A realistic ~2 KB WebhookRequest (the tests' recorded form request) for the `greeting` handler, the same for every server. */
+/** A realistic ~2 KB WebhookRequest (the recorded form request) for the `greeting` handler, the same for every server. */
 export function benchRequestBody(): string {
   const recorded = readFileSync(join(ROOT, 'test/fixtures/requests/text-form.camel.json'), 'utf8');
   const request = JSON.parse(recorded) as Record<string, unknown>;
@@ -27,9 +26,6 @@ export function largeRequestBody(): string {
   return JSON.stringify(request);
 }
 
-/** What the infra sets for the service besides its WEBHOOK_* contract (infra/webhookEnv.ts). */
-export const DEPLOYED_ENV = RUNTIME_ENV;
-
 export type AuthMode = 'none' | 'platform' | 'id-token';
 
 export const AUDIENCE = 'https://cx-webhook-bench-123456789012.us-central1.run.app';
@@ -38,17 +34,16 @@ export const AUDIENCE = 'https://cx-webhook-bench-123456789012.us-central1.run.a
  * Each auth mode's environment and the Authorization header Dialogflow's call would carry there:
  * a signed token (id-token), the same token as Cloud Run forwards it (platform), and for `none`
  * the signed token too, which the service ignores, so every row receives the same bytes.
+ * `sign` signs another token (of another subject) with the same key.
  */
-export async function authModes(): Promise<{
-  modes: Record<AuthMode, { env: Record<string, string>; headers: Record<string, string> }>;
-  close: () => Promise<void>;
-}> {
+export async function authModes() {
   const key = generateKey();
   const certs = await startCertsServer([key]);
-  const token = signJwt(key, serviceAgentClaims(AUDIENCE));
+  const sign = (sub?: string) => signJwt(key, serviceAgentClaims(AUDIENCE, sub ? { sub } : {}));
+  const token = sign();
   const [header, payload] = token.split('.');
-  return {
-    modes: {
+  const modes: Record<AuthMode, { env: Record<string, string>; headers: Record<string, string> }> =
+    {
       none: { env: {}, headers: { authorization: `Bearer ${token}` } },
       platform: {
         env: { WEBHOOK_AUTH: 'platform', WEBHOOK_ALLOWED_CALLERS: LOCAL_SERVICE_AGENT },
@@ -63,7 +58,6 @@ export async function authModes(): Promise<{
         },
         headers: { authorization: `Bearer ${token}` },
       },
-    },
-    close: () => certs.close(),
-  };
+    };
+  return { modes, sign, close: () => certs.close() };
 }

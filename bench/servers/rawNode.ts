@@ -1,11 +1,10 @@
-// Baseline: the practical limit. node:http, the body read by hand, one JSON.parse, a small reply.
+// Comparison: the practical limit. node:http, the body read by hand, one JSON.parse, a small reply.
 // BUSY_US adds that much CPU work to each request: the same server made as costly as another.
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 
 const busyNs = BigInt(Math.round(Number(process.env.BUSY_US ?? 0) * 1000));
 
-const server = createServer((req, res) => {
+createServer((req, res) => {
   const chunks: Buffer[] = [];
   req.on('data', (c: Buffer) => chunks.push(c));
   req.on('end', () => {
@@ -26,12 +25,4 @@ const server = createServer((req, res) => {
       })
       .end(out);
   });
-});
-server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => {
-  console.log(
-    JSON.stringify({
-      port: (server.address() as AddressInfo).port,
-      message: 'cx-webhook listening',
-    }),
-  );
-});
+}).listen(Number(process.env.PORT), '127.0.0.1');

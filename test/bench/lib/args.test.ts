@@ -2,9 +2,10 @@ import { benchArgs } from '../../../bench/lib/args';
 
 const SPEC = {
   json: { default: false, help: 'JSON' },
-  rounds: { default: '2', help: 'rounds' },
+  rounds: { default: 2, help: 'rounds' },
+  calls: { default: 100, min: 1, help: 'calls' },
   auth: { default: 'none', help: 'auth', choices: ['none', 'id-token'] },
-  baseline: { default: '', help: 'a git ref', text: true },
+  baseline: { default: '', help: 'a git ref' },
 } as const;
 
 /** Runs benchArgs with process.exit and the console captured; the exit is thrown to stop it. */
@@ -28,14 +29,15 @@ function run(argv: string[]) {
 
 describe('bench flags', () => {
   it('gives numbers, booleans, choices and text, with their defaults', () => {
-    expect(run([]).values).toEqual({ json: false, rounds: 2, auth: 'none', baseline: '' });
-    expect(
-      run(['--json', '--rounds', '3', '--auth', 'id-token', '--baseline', 'main~2']).values,
-    ).toEqual({
+    const defaults = { json: false, rounds: 2, calls: 100, auth: 'none', baseline: '' };
+    expect(run([]).values).toEqual(defaults);
+    const argv = ['--json', '--rounds', '3', '--calls=1', '--auth', 'id-token', '--baseline', 'v2'];
+    expect(run(argv).values).toEqual({
       json: true,
       rounds: 3,
+      calls: 1,
       auth: 'id-token',
-      baseline: 'main~2',
+      baseline: 'v2',
     });
   });
 
@@ -49,6 +51,7 @@ describe('bench flags', () => {
   it.each([
     [['--rounds', 'x'], 'bench: --rounds takes a number (0 or more), got "x" (see --help)'],
     [['--rounds=-1'], 'bench: --rounds takes a number (0 or more), got "-1" (see --help)'],
+    [['--calls', '0'], 'bench: --calls takes a number (1 or more), got "0" (see --help)'],
     [['--auth', 'basic'], 'bench: --auth takes one of none, id-token, got "basic" (see --help)'],
     [['--round', '3'], 'bench: unknown option --round (see --help)'],
   ])('refuses %j with one line and exit 2', (argv, line) => {
