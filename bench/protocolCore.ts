@@ -2,9 +2,7 @@
 // and of an answer, measured in this process for the current code and for `service/protocol/` at
 // `--base` side by side, after both gave the same outcome on the same generated inputs.
 import fc from 'fast-check';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
@@ -14,6 +12,7 @@ import type { WebhookRequest } from '../service/protocol/types';
 import { validateResponse } from '../service/protocol/validate';
 import { pageInCurrentFlow, reply } from '../service/responses';
 import { benchArgs } from './lib/args';
+import { atCommit } from './lib/bundles';
 import { benchRequestBody, largeRequestBody } from './lib/deployment';
 import { line, median, round, table } from './lib/figures';
 
@@ -37,15 +36,9 @@ interface Core {
   validateResponse: (raw: unknown) => unknown;
 }
 
-/** `service/protocol/` at `ref`, read with `git archive` into a temporary directory and loaded. */
-async function loadBase(ref: string): Promise<{ core: Core; remove: () => void }> {
-  const dir = mkdtempSync(join(tmpdir(), 'protocol-base-'));
-  const remove = () => rmSync(dir, { recursive: true, force: true });
-  try {
-    const archive = execFileSync('git', ['archive', '--format=tar', ref, 'service/protocol'], {
-      maxBuffer: 64 * 1024 * 1024,
-    });
-    execFileSync('tar', ['-x', '-C', dir], { input: archive });
+/** `normalizeRequest` and `validateResponse` of `service/protocol/` at `ref`. */
+const loadBase = (ref: string) =>
+  atCommit(ref, async (dir): Promise<Core> => {
     const load = async (file: string) => {
       const url = pathToFileURL(join(dir, 'service', 'protocol', file)).href;
       const mod = (await import(url)) as { default?: Partial<Core> } & Partial<Core>;
@@ -54,12 +47,8 @@ async function loadBase(ref: string): Promise<{ core: Core; remove: () => void }
     const { normalizeRequest: n } = await load('normalize.ts');
     const { validateResponse: v } = await load('validate.ts');
     if (!n || !v) throw new Error(`${ref} has no normalizeRequest or validateResponse`);
-    return { core: { normalizeRequest: n, validateResponse: v }, remove };
-  } catch (error) {
-    remove();
-    throw error;
-  }
-}
+    return { normalizeRequest: n, validateResponse: v };
+  });
 
 const snake = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
@@ -71,6 +60,7 @@ const toSnake = (value: unknown): unknown =>
       ? Object.fromEntries(Object.entries(value).map(([k, v]) => [snake(k), toSnake(v)]))
       : value;
 
+/** The inputs: requests, answers, and what is measured of each core. */
 function workloads() {
   const request = JSON.parse(benchRequestBody()) as WebhookRequest;
   const answer = reply()
@@ -87,19 +77,36 @@ function workloads() {
     .goToPage(pageInCurrentFlow(request, 'END_FLOW'))
     .build();
   const messages = [...(answer.fulfillmentResponse?.messages ?? []), { endInteraction: {} }];
-  return {
-    requests: {
-      'the bench request (~2 KB, camelCase)': request,
-      'the same in snake_case': toSnake(request),
-      'a request of ~1 MiB (one large session parameter)': JSON.parse(largeRequestBody()),
-      'a request with queued messages': { ...request, messages },
-    } as Record<string, unknown>,
-    answers: {
-      "the greeting handler's answer": answer,
-      'an answer with a payload, parameters, a form parameter and a target page': richAnswer,
-    } as Record<string, unknown>,
-    answer,
+  const requests: Record<string, unknown> = {
+    'the bench request (~2 KB, camelCase)': request,
+    'the same in snake_case': toSnake(request),
+    'a request of ~1 MiB (one large session parameter)': JSON.parse(largeRequestBody()),
+    'a request with queued messages': { ...request, messages },
   };
+  const answers: Record<string, unknown> = {
+    "the greeting handler's answer": answer,
+    'an answer with a payload, parameters, a form parameter and a target page': richAnswer,
+  };
+  const body = Buffer.from(benchRequestBody());
+  const measured: [string, (core: Core) => unknown][] = [
+    ...Object.entries(requests).map(([what, input]): [string, (core: Core) => unknown] => [
+      `request checked: ${what}`,
+      (core) => core.normalizeRequest(input),
+    ]),
+    ...Object.entries(answers).map(([what, input]): [string, (core: Core) => unknown] => [
+      `answer checked: ${what}`,
+      (core) => core.validateResponse(input),
+    ]),
+    // One request's protocol work end to end, minus auth and logging.
+    [
+      'per request: the bench request parsed and checked, the greeting answer checked and serialised',
+      (core) => {
+        core.normalizeRequest(JSON.parse(body.toString('utf8')));
+        return JSON.stringify(core.validateResponse(answer));
+      },
+    ],
+  ];
+  return { requests: Object.values(requests), answers: Object.values(answers), measured };
 }
 
 // ---- Equivalence: both must accept and refuse the same inputs, with equal results ----
@@ -286,57 +293,36 @@ async function measure(fns: Record<'base' | 'current', () => unknown>) {
 
 async function main() {
   const current: Core = { normalizeRequest, validateResponse };
-  const { core: base, remove } = await loadBase(args.base);
-  try {
-    const w = workloads();
-    const agreed = compare(current, base, {
-      requests: Object.values(w.requests),
-      answers: Object.values(w.answers),
-    });
-    const rows: ({ what: string } & Awaited<ReturnType<typeof measure>>)[] = [];
-    const checks = [
-      ['request checked', w.requests, 'normalizeRequest'],
-      ['answer checked', w.answers, 'validateResponse'],
-    ] as const;
-    for (const [label, inputs, check] of checks) {
-      for (const [what, input] of Object.entries(inputs)) {
-        const fns = { base: () => base[check](input), current: () => current[check](input) };
-        rows.push({ what: `${label}: ${what}`, ...(await measure(fns)) });
-      }
-    }
-    // One request's protocol work end to end, minus auth and logging: parse, check, answer, serialise.
-    const body = Buffer.from(benchRequestBody());
-    const perRequest = (core: Core) => () => {
-      core.normalizeRequest(JSON.parse(body.toString('utf8')));
-      return JSON.stringify(core.validateResponse(w.answer));
-    };
+  const base = await loadBase(args.base);
+  const { requests, answers, measured } = workloads();
+  const agreed = compare(current, base, { requests, answers });
+  const rows = [];
+  for (const [what, run] of measured) {
     rows.push({
-      what: 'per request: the bench request parsed and checked, the greeting answer checked and serialised',
-      ...(await measure({ base: perRequest(base), current: perRequest(current) })),
+      what,
+      ...(await measure({ base: () => run(base), current: () => run(current) })),
     });
-    const machine = `Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model}`;
-    if (args.json) {
-      console.log(JSON.stringify({ base: args.base, agreed, rows, machine }, null, 2));
-      return;
-    }
-    const { requests: q, answers: a } = agreed;
-    const at = args.base.slice(0, 10);
-    console.log(
-      `Same outcome on ${args.cases} generated requests (${q.accepted} accepted, ${q.refused} refused) and ${args.cases} answers (${a.accepted} accepted, ${a.refused} refused) as ${at}.\n`,
-    );
-    const head = [
-      `CPU ns per call (median of ${args.rounds} × ${args.calls})`,
-      at,
-      'current',
-      'current / base',
-    ];
-    console.log(table([...head, `collections per 10k calls, ${at}`, 'current'], []));
-    for (const r of rows)
-      console.log(line([r.what, r.base, r.current, `${r.ratio}×`, r.baseGcs, r.currentGcs]));
-    console.log(`\n${machine}`);
-  } finally {
-    remove();
   }
+  const machine = `Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model}`;
+  if (args.json) {
+    console.log(JSON.stringify({ base: args.base, agreed, rows, machine }, null, 2));
+    return;
+  }
+  const { requests: q, answers: a } = agreed;
+  const at = args.base.slice(0, 10);
+  console.log(
+    `Same outcome on ${args.cases} generated requests (${q.accepted} accepted, ${q.refused} refused) and ${args.cases} answers (${a.accepted} accepted, ${a.refused} refused) as ${at}.\n`,
+  );
+  const head = [
+    `CPU ns per call (median of ${args.rounds} × ${args.calls})`,
+    at,
+    'current',
+    'current / base',
+  ];
+  console.log(table([...head, `collections per 10k calls, ${at}`, 'current'], []));
+  for (const r of rows)
+    console.log(line([r.what, r.base, r.current, `${r.ratio}×`, r.baseGcs, r.currentGcs]));
+  console.log(`\n${machine}`);
 }
 
 main().catch((error: unknown) => {

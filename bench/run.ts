@@ -53,7 +53,24 @@ const EXPRESS = 'Express 5 + express.json() (baseline)';
 const serviceRow = (mode: AuthMode) =>
   `cx-webhook, auth ${mode}${mode === 'id-token' ? ' (cache warm)' : ''}`;
 const percent = (a: number, b: number) => `${a >= b ? '+' : ''}${round((100 * (a - b)) / b, 0)}%`;
-const pair = (before: number, after: number) => ({ before, after, ratio: ratio(after, before) });
+/** A Markdown table of `rows`, a column per [head, cell]. */
+const columns = <T>(rows: T[], cols: [string, (row: T) => string | number][]) =>
+  table(
+    cols.map(([head]) => head),
+    rows.map((row) => cols.map(([, cell]) => cell(row))),
+  );
+const pair = (what: string, before: number, after: number) => ({
+  what,
+  before,
+  after,
+  ratio: ratio(after, before),
+});
+/** A target on a ratio: `a` at least (or at most) `k`× `b`. */
+const target = (name: string, a: number, b: number, k: number, atMost = false, unit = '') => ({
+  name,
+  pass: atMost ? a <= k * b : a >= k * b,
+  detail: `${ratio(a, b)}×${unit && ` (${a} ${unit} vs ${b} ${unit})`}`,
+});
 
 async function main() {
   const loadAtStart = loadavg()[0];
@@ -61,37 +78,33 @@ async function main() {
   const bundle = writeDeployableBundle();
   const body = benchRequestBody();
   const auth = await authModes();
-  // The service as deployed: with the environment the infra gives it.
-  const service = (file: string, mode: AuthMode, env: Record<string, string> = {}) => ({
-    file,
-    body,
-    env: { ...RUNTIME_ENV, ...auth.modes[mode].env, ...env },
-    headers: auth.modes[mode].headers,
-  });
-  const comparison = (server: string, file: string, env: Record<string, string> = {}) => ({
+  const entry = (server: string, file: string, mode: AuthMode, env: Record<string, string>) => ({
     server,
     file,
     env,
     body,
-    headers: auth.modes.none.headers,
+    headers: auth.modes[mode].headers,
   });
+  // The service as deployed: with the environment the infra gives it.
+  const service = (server: string, file: string, mode: AuthMode, env = {}) =>
+    entry(server, file, mode, { ...RUNTIME_ENV, ...auth.modes[mode].env, ...env });
   const rawNode = buildServer('rawNode');
+  const busyUs = args['busy-us'];
   const servers = [
-    comparison(RAW, rawNode),
-    comparison(EXPRESS, buildServer('expressJson')),
-    ...(args['busy-us']
+    entry(RAW, rawNode, 'none', {}),
+    entry(EXPRESS, buildServer('expressJson'), 'none', {}),
+    ...(busyUs
       ? [
-          comparison(`raw node:http + ${args['busy-us']} µs of CPU work per request`, rawNode, {
-            BUSY_US: String(args['busy-us']),
+          entry(`raw node:http + ${busyUs} µs of CPU work per request`, rawNode, 'none', {
+            BUSY_US: String(busyUs),
           }),
         ]
       : []),
-    ...MODES.map((mode) => ({ server: serviceRow(mode), ...service(bundle.path, mode) })),
+    ...MODES.map((mode) => service(serviceRow(mode), bundle.path, mode)),
     ...(baseline
-      ? (['none', 'platform'] as const).map((mode) => ({
-          server: `${serviceRow(mode)}, before (${baseline.ref})`,
-          ...service(baseline.path, mode),
-        }))
+      ? (['none', 'platform'] as const).map((mode) =>
+          service(`${serviceRow(mode)}, before (${baseline.ref})`, baseline.path, mode),
+        )
       : []),
   ];
   // Each mode at the instance's concurrency, then the worst request the service admits: a body at
@@ -106,11 +119,11 @@ async function main() {
     loads = await measureRounds(servers, { ...args, warmupSeconds: args.warmup });
     memoryLoads = await measureRounds(
       memoryRuns.map(({ mode, request, heap }) => ({
-        ...service(bundle.path, mode, { NODE_OPTIONS: heapOptions(heap) }),
+        ...service(mode, bundle.path, mode, { NODE_OPTIONS: heapOptions(heap) }),
         ...(request === 'large' && { body: large }),
       })),
       {
-        rounds: args.rounds,
+        ...args,
         connections: args['memory-connections'],
         seconds: args['memory-seconds'],
         warmupSeconds: args.warmup,
@@ -143,20 +156,23 @@ async function main() {
   const compared = baseline && {
     ref: baseline.ref,
     commit: baseline.commit,
-    rows: (['none', 'platform'] as const).map((mode) => {
-      const [before, after] = [
-        row(`${serviceRow(mode)}, before (${baseline.ref})`),
-        row(serviceRow(mode)),
-      ];
-      return {
-        what: `auth ${mode}`,
-        cpuUsPerRequest: pair(before.cpuUsPerRequest, after.cpuUsPerRequest),
-        p99Ms: pair(before.p99Ms, after.p99Ms),
-        requestsPerSecond: pair(before.requestsPerSecond, after.requestsPerSecond),
-      };
-    }),
-    coldStartMs: pair(cold.rows.before!.medianMs, cold.rows.platform.medianMs),
-    bundleBytes: pair(baseline.bytes, bundle.bytes),
+    rows: [
+      ...(['none', 'platform'] as const).flatMap((mode) => {
+        const before = row(`${serviceRow(mode)}, before (${baseline.ref})`);
+        const after = row(serviceRow(mode));
+        return [
+          pair(`auth ${mode}: CPU µs/request`, before.cpuUsPerRequest, after.cpuUsPerRequest),
+          pair(`auth ${mode}: p99 ms`, before.p99Ms, after.p99Ms),
+          pair(`auth ${mode}: requests/s`, before.requestsPerSecond, after.requestsPerSecond),
+        ];
+      }),
+      pair(
+        'cold start to the first webhook 200 (platform), median ms',
+        cold.rows.before!.medianMs,
+        cold.rows.platform.medianMs,
+      ),
+      pair('bundle bytes', baseline.bytes, bundle.bytes),
+    ],
   };
 
   // Memory: the peak at the instance's concurrency with the heap setting the infra deploys, and
@@ -172,49 +188,39 @@ async function main() {
   };
   const configured = project.config.memory.default;
   const configuredMiB = memoryMiB(configured);
-  const { floor, platform: firstWebhook } = cold.rows;
 
-  const check = (name: string, pass: boolean, detail: string) => ({ name, pass, detail });
+  const rps = (r: typeof raw) => r.requestsPerSecond;
   const targets = [
     ...[none, platform].map((r) =>
-      check(
-        `${r.server}: ≥ 0.75× raw node:http requests/s`,
-        r.requestsPerSecond >= 0.75 * raw.requestsPerSecond,
-        `${ratio(r.requestsPerSecond, raw.requestsPerSecond)}×`,
-      ),
+      target(`${r.server}: ≥ 0.75× raw node:http requests/s`, rps(r), rps(raw), 0.75),
     ),
     ...[none, platform].map((r) =>
-      check(
-        `${r.server}: p99 ≤ 1.5× raw node:http's`,
-        r.p99Ms <= 1.5 * raw.p99Ms,
-        `${r.p99Ms} ms vs ${raw.p99Ms} ms (${ratio(r.p99Ms, raw.p99Ms)}×)`,
-      ),
+      target(`${r.server}: p99 ≤ 1.5× raw node:http's`, r.p99Ms, raw.p99Ms, 1.5, true, 'ms'),
     ),
-    check(
-      'id-token (cache warm) ≥ 0.95× auth none requests/s',
-      idToken.requestsPerSecond >= 0.95 * none.requestsPerSecond,
-      `${ratio(idToken.requestsPerSecond, none.requestsPerSecond)}×`,
-    ),
-    check(
+    target('id-token (cache warm) ≥ 0.95× auth none requests/s', rps(idToken), rps(none), 0.95),
+    target(
       "cold start to the first webhook 200 (auth platform) ≤ 1.5× node -e ''",
-      firstWebhook.medianMs <= 1.5 * floor.medianMs,
-      `${ratio(firstWebhook.medianMs, floor.medianMs)}× (${firstWebhook.medianMs} ms vs ${floor.medianMs} ms)`,
+      cold.rows.platform.medianMs,
+      cold.rows.floor.medianMs,
+      1.5,
+      true,
+      'ms',
     ),
-    check(
-      'minified bundle ≤ 512 KiB',
-      bundle.bytes <= 512 * 1024,
-      `${round(bundle.bytes / 1024)} KiB`,
-    ),
-    check(
-      `the default instance memory (${configured}) holds ≥ 2× the peak resident set at ${args['memory-connections']} requests in flight`,
-      configuredMiB >= 2 * peakMiB,
-      `peak ${peakMiB} MiB, so ${needed ?? '> 4096'} MiB or more; requests at the 1 MiB cap peak at ${largePeak} MiB`,
-    ),
-    check(
-      'zero errors in every run',
-      [...throughput, ...memory].every((r) => r.errors === 0),
-      [...throughput, ...memory].map((r) => r.errors).join(', '),
-    ),
+    {
+      name: 'minified bundle ≤ 512 KiB',
+      pass: bundle.bytes <= 512 * 1024,
+      detail: `${round(bundle.bytes / 1024)} KiB`,
+    },
+    {
+      name: `the default instance memory (${configured}) holds ≥ 2× the peak resident set at ${args['memory-connections']} requests in flight`,
+      pass: configuredMiB >= 2 * peakMiB,
+      detail: `peak ${peakMiB} MiB, so ${needed ?? '> 4096'} MiB or more; requests at the 1 MiB cap peak at ${largePeak} MiB`,
+    },
+    {
+      name: 'zero errors in every run',
+      pass: [...throughput, ...memory].every((r) => r.errors === 0),
+      detail: [...throughput, ...memory].map((r) => r.errors).join(', '),
+    },
   ];
   const machine = {
     node: process.version,
@@ -235,49 +241,32 @@ async function main() {
     `## Throughput (${args.connections} connections, ${args.seconds} s × ${args.rounds} rounds in alternating order, loopback)\n`,
   );
   console.log(
-    table(
-      [
-        'server',
-        'req/s',
-        'p50 ms',
-        'p99 ms',
-        'CPU µs/req',
-        'errors',
-        'req/s vs raw',
-        'req/s vs Express',
-        'p99 vs raw',
-        'CPU vs raw',
-      ],
-      withRatios.map((r) => [
-        r.server,
-        r.requestsPerSecond,
-        r.p50Ms,
-        r.p99Ms,
-        r.cpuUsPerRequest,
-        r.errors,
-        r.rpsVsRaw,
-        r.rpsVsExpress,
-        r.p99VsRaw,
-        r.cpuVsRaw,
-      ]),
-    ),
+    columns(withRatios, [
+      ['server', (r) => r.server],
+      ['req/s', (r) => r.requestsPerSecond],
+      ['p50 ms', (r) => r.p50Ms],
+      ['p99 ms', (r) => r.p99Ms],
+      ['CPU µs/req', (r) => r.cpuUsPerRequest],
+      ['errors', (r) => r.errors],
+      ['req/s vs raw', (r) => r.rpsVsRaw],
+      ['req/s vs Express', (r) => r.rpsVsExpress],
+      ['p99 vs raw', (r) => r.p99VsRaw],
+      ['CPU vs raw', (r) => r.cpuVsRaw],
+    ]),
   );
   console.log(
     `\n## Memory (${args['memory-connections']} requests in flight, ${args['memory-seconds']} s × ${args.rounds} rounds, a fresh process each)\n`,
   );
   console.log(
-    table(
-      ['auth', 'request', 'heap', 'peak RSS MiB', 'req/s', 'CPU µs/req', 'errors'],
-      memory.map((m) => [
-        m.mode,
-        m.request === 'bench' ? '~2 KB' : '~1 MiB',
-        `${m.heap}${m.deployed ? ' (deployed)' : ''}`,
-        m.peakRssMiB,
-        m.requestsPerSecond,
-        m.cpuUsPerRequest,
-        m.errors,
-      ]),
-    ),
+    columns(memory, [
+      ['auth', (m) => m.mode],
+      ['request', (m) => (m.request === 'bench' ? '~2 KB' : '~1 MiB')],
+      ['heap', (m) => `${m.heap}${m.deployed ? ' (deployed)' : ''}`],
+      ['peak RSS MiB', (m) => m.peakRssMiB],
+      ['req/s', (m) => m.requestsPerSecond],
+      ['CPU µs/req', (m) => m.cpuUsPerRequest],
+      ['errors', (m) => m.errors],
+    ]),
   );
   console.log(`\n${HEAPS[1]} against Node's defaults:`);
   for (const mode of MODES) {
@@ -301,37 +290,27 @@ async function main() {
     `\n## Where the CPU goes (in this process, no HTTP; against raw node:http's ${raw.cpuUsPerRequest} µs and our ${platform.cpuUsPerRequest} µs per request with auth platform)\n`,
   );
   console.log(
-    table(
-      ['part', 'CPU µs per call', 'vs raw node:http per request', 'share of ours (platform)'],
-      costs.map((c) => [
-        c.part,
-        c.cpuUs,
-        `${ratio(c.cpuUs, raw.cpuUsPerRequest)}×`,
-        `${round((100 * c.cpuUs) / platform.cpuUsPerRequest, 0)}%`,
-      ]),
-    ),
+    columns(costs, [
+      ['part', (c) => c.part],
+      ['CPU µs per call', (c) => c.cpuUs],
+      ['vs raw node:http per request', (c) => `${ratio(c.cpuUs, raw.cpuUsPerRequest)}×`],
+      [
+        'share of ours (platform)',
+        (c) => `${round((100 * c.cpuUs) / platform.cpuUsPerRequest, 0)}%`,
+      ],
+    ]),
   );
   if (compared) {
     console.log(
       `\n## Before (${compared.ref}, ${compared.commit.slice(0, 12)}) and after, in this run (${args.connections} connections)\n`,
     );
-    const cells = (m: ReturnType<typeof pair>) => [m.before, m.after, `${m.ratio}×`];
     console.log(
-      table(
-        ['', 'before', 'after', 'after ÷ before'],
-        [
-          ...compared.rows.flatMap((r) => [
-            [`${r.what}: CPU µs/request`, ...cells(r.cpuUsPerRequest)],
-            [`${r.what}: p99 ms`, ...cells(r.p99Ms)],
-            [`${r.what}: requests/s`, ...cells(r.requestsPerSecond)],
-          ]),
-          [
-            'cold start to the first webhook 200 (platform), median ms',
-            ...cells(compared.coldStartMs),
-          ],
-          ['bundle bytes', ...cells(compared.bundleBytes)],
-        ],
-      ),
+      columns(compared.rows, [
+        ['', (r) => r.what],
+        ['before', (r) => r.before],
+        ['after', (r) => r.after],
+        ['after ÷ before', (r) => `${r.ratio}×`],
+      ]),
     );
   }
   console.log('\n## Targets\n');

@@ -24,29 +24,35 @@ function write(name: string, code: string): Bundle {
 export const writeDeployableBundle = () => write('index.js', buildServiceBundle('main').code);
 
 /**
- * The deployable bundle of another commit, built by that commit's own infra/bundle.ts in a
- * temporary worktree (sharing this checkout's node_modules), so a run can set the service before
- * and after a change side by side.
+ * Runs `use` on a temporary worktree of `ref` (sharing this checkout's node_modules), then removes
+ * it: another commit's code, never checked out into this tree.
  */
-export async function buildBaselineBundle(
+export async function atCommit<T>(
   ref: string,
-): Promise<Bundle & { ref: string; commit: string }> {
+  use: (dir: string, commit: string) => Promise<T> | T,
+): Promise<T> {
   const git = (...args: string[]) =>
     execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim();
   const commit = git('rev-parse', '--verify', `${ref}^{commit}`);
-  const dir = mkdtempSync(join(tmpdir(), 'cx-bench-baseline-'));
-  git('worktree', 'add', '--detach', dir, commit);
+  const dir = mkdtempSync(join(tmpdir(), 'cx-bench-'));
+  git('worktree', 'add', '--quiet', '--detach', dir, commit);
   try {
     symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
-    const { buildServiceBundle: build } = (await import(join(dir, 'infra', 'bundle.ts'))) as {
-      buildServiceBundle: (entry: 'main') => { code: string };
-    };
-    return { ref, commit, ...write(`baseline-${commit.slice(0, 12)}.js`, build('main').code) };
+    return await use(dir, commit);
   } finally {
     git('worktree', 'remove', '--force', dir);
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/** Another commit's deployable bundle, built by that commit's own infra/bundle.ts. */
+export const buildBaselineBundle = (ref: string) =>
+  atCommit(ref, async (dir, commit) => {
+    const { buildServiceBundle: build } = (await import(join(dir, 'infra', 'bundle.ts'))) as {
+      buildServiceBundle: (entry: 'main') => { code: string };
+    };
+    return { ref, commit, ...write(`baseline-${commit.slice(0, 12)}.js`, build('main').code) };
+  });
 
 const compile = (options: BuildOptions) =>
   buildSync({ platform: 'node', target: 'node24', format: 'cjs', logLevel: 'silent', ...options });

@@ -4,14 +4,6 @@ import { readFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { mean, quantile, round } from './figures';
 
-export interface RunningServer {
-  child: ChildProcess;
-  url: string;
-  /** performance.now() just before the spawn. */
-  spawnedAt: number;
-  stop(): Promise<void>;
-}
-
 /** A port nothing listens on right now, on loopback. */
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -40,11 +32,7 @@ function accepts(port: number): Promise<boolean> {
  * `pollMs`). Its stdout is a pipe that another process (`cat`) drains, as Cloud Run's logging agent
  * does: the server pays for writing its log lines, and the load generator does not pay for reading them.
  */
-export async function startServer(
-  file: string,
-  env: Record<string, string> = {},
-  pollMs = 20,
-): Promise<RunningServer> {
+export async function startServer(file: string, env: Record<string, string> = {}, pollMs = 20) {
   const port = await freePort();
   const reader = spawn('cat', [], { stdio: ['pipe', 'ignore', 'inherit'] });
   const spawnedAt = performance.now();
@@ -69,6 +57,7 @@ export async function startServer(
     }
     await new Promise((r) => setTimeout(r, pollMs));
   }
+  // spawnedAt: performance.now() just before the spawn.
   return { child, url: `http://127.0.0.1:${port}`, spawnedAt, stop };
 }
 
@@ -93,24 +82,18 @@ function cpuMicros(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) * 1e4;
 }
 
-export interface LoadSpec {
+interface LoadSpec {
   connections: number;
   seconds: number;
   /** Not measured: JIT, connection set-up, caches (the verified-token cache in id-token mode). */
   warmupSeconds: number;
 }
 
-export interface Load {
-  requestsPerSecond: number;
-  /** Latency quantiles of the 2xx answers, in ms. */
-  p50Ms: number;
-  p99Ms: number;
-  /** Connection errors, timeouts and answers other than 2xx. */
-  errors: number;
-  /** The server process's own CPU time (user + system, all threads) per answered request. */
-  cpuUsPerRequest: number;
-  /** The highest resident set the server has had since it started. */
-  peakRssMiB: number;
+export interface LoadTarget {
+  file: string;
+  env: Record<string, string>;
+  body: string;
+  headers: Record<string, string>;
 }
 
 /**
@@ -119,9 +102,9 @@ export interface Load {
  * too coarse next to a 2 ms p99, so each response time is kept and the quantiles computed here.
  */
 export async function measureLoad(
-  server: RunningServer,
-  spec: LoadSpec & { body: string; headers: Record<string, string> },
-): Promise<Load> {
+  server: { child: ChildProcess; url: string },
+  spec: LoadSpec & Pick<LoadTarget, 'body' | 'headers'>,
+) {
   const pid = server.child.pid as number;
   const options = {
     url: server.url,
@@ -145,17 +128,13 @@ export async function measureLoad(
     requestsPerSecond: result.requests.average,
     p50Ms: quantile(latencies, 0.5),
     p99Ms: quantile(latencies, 0.99),
+    /** Connection errors, timeouts and answers other than 2xx. */
     errors: result.errors + result.timeouts + result.non2xx,
+    /** The server process's own CPU time (user + system, all threads) per answered request. */
     cpuUsPerRequest: (cpuMicros(pid) - cpuBefore) / Math.max(1, result.requests.total),
+    /** The highest resident set the server has had since it started. */
     peakRssMiB: rssBytes(pid, 'VmHWM') / (1024 * 1024),
   };
-}
-
-export interface LoadTarget {
-  file: string;
-  env: Record<string, string>;
-  body: string;
-  headers: Record<string, string>;
 }
 
 /**
@@ -166,28 +145,25 @@ export interface LoadTarget {
 export async function measureRounds(
   targets: readonly LoadTarget[],
   spec: LoadSpec & { rounds: number },
-): Promise<Load[]> {
-  const runs = new Map<LoadTarget, Load[]>(targets.map((t) => [t, []]));
-  for (let i = 0; i < spec.rounds; i++) {
-    for (const t of i % 2 === 0 ? targets : [...targets].reverse()) {
-      const server = await startServer(t.file, t.env);
+) {
+  const runs = targets.map(() => [] as Awaited<ReturnType<typeof measureLoad>>[]);
+  const order = targets.map((_t, i) => i);
+  for (let n = 0; n < spec.rounds; n++) {
+    for (const i of n % 2 === 0 ? order : [...order].reverse()) {
+      const server = await startServer(targets[i].file, targets[i].env);
       try {
-        runs.get(t)?.push(await measureLoad(server, { ...spec, ...t }));
+        runs[i].push(await measureLoad(server, { ...spec, ...targets[i] }));
       } finally {
         await server.stop();
       }
     }
   }
-  return targets.map((t) => {
-    const r = runs.get(t) ?? [];
-    const avg = (pick: (l: Load) => number, digits: number) => round(mean(r.map(pick)), digits);
-    return {
-      requestsPerSecond: avg((l) => l.requestsPerSecond, 0),
-      p50Ms: avg((l) => l.p50Ms, 2),
-      p99Ms: avg((l) => l.p99Ms, 2),
-      errors: r.reduce((a, l) => a + l.errors, 0),
-      cpuUsPerRequest: avg((l) => l.cpuUsPerRequest, 1),
-      peakRssMiB: round(Math.max(...r.map((l) => l.peakRssMiB))),
-    };
-  });
+  return runs.map((r) => ({
+    requestsPerSecond: round(mean(r.map((l) => l.requestsPerSecond)), 0),
+    p50Ms: round(mean(r.map((l) => l.p50Ms)), 2),
+    p99Ms: round(mean(r.map((l) => l.p99Ms)), 2),
+    errors: r.reduce((a, l) => a + l.errors, 0),
+    cpuUsPerRequest: round(mean(r.map((l) => l.cpuUsPerRequest))),
+    peakRssMiB: round(Math.max(...r.map((l) => l.peakRssMiB))),
+  }));
 }
