@@ -5,7 +5,6 @@ import fc from 'fast-check';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { PerformanceObserver, performance } from 'node:perf_hooks';
-import { pathToFileURL } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import { normalizeRequest } from '../service/protocol/normalize';
 import type { WebhookRequest } from '../service/protocol/types';
@@ -40,8 +39,9 @@ interface Core {
 const loadBase = (ref: string) =>
   atCommit(ref, async (dir): Promise<Core> => {
     const load = async (file: string) => {
-      const url = pathToFileURL(join(dir, 'service', 'protocol', file)).href;
-      const mod = (await import(url)) as { default?: Partial<Core> } & Partial<Core>;
+      const mod = (await import(join(dir, 'service', 'protocol', file))) as {
+        default?: Partial<Core>;
+      } & Partial<Core>;
       return mod.default ?? mod;
     };
     const { normalizeRequest: n } = await load('normalize.ts');

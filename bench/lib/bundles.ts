@@ -8,12 +8,9 @@ import { buildServiceBundle } from '../../infra/bundle';
 export const ROOT = join(__dirname, '..', '..');
 const OUT = join(ROOT, 'build', 'bench');
 
-export interface Bundle {
-  path: string;
-  bytes: number;
-}
+export type Bundle = ReturnType<typeof write>;
 
-function write(name: string, code: string): Bundle {
+function write(name: string, code: string) {
   mkdirSync(OUT, { recursive: true });
   const path = join(OUT, name);
   writeFileSync(path, code);
