@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { RUNTIME_ENV } from '../infra/webhookEnv';
 import { buildUnbundled, type Bundle } from './lib/bundles';
-import { authModes, benchRequestBody } from './lib/deployment';
+import { benchRequestBody, type authModes } from './lib/deployment';
 import { quantile, round } from './lib/figures';
 import { startServer } from './lib/server';
 
@@ -58,10 +58,10 @@ function summarise(what: string, samples: number[]) {
 export async function measureColdStart(
   runs: number,
   bundle: Bundle,
+  auth: Awaited<ReturnType<typeof authModes>>,
   before?: Bundle & { ref: string },
 ) {
   const unbundled = buildUnbundled();
-  const auth = await authModes();
   const starts = {
     floor: ["node -e '' (floor, spawn to exit)", nodeFloor],
     health: ['bundle: spawn to first 200 on /health', () => firstAnswer(bundle.path)],
@@ -85,13 +85,9 @@ export async function measureColdStart(
     }),
   } satisfies Record<string, [string, () => Promise<number>]>;
   const samples = new Map<string, number[]>(Object.keys(starts).map((k) => [k, []]));
-  try {
-    await firstAnswer(bundle.path); // warm the file cache once
-    for (let i = 0; i < runs; i++) {
-      for (const [key, [, start]] of Object.entries(starts)) samples.get(key)?.push(await start());
-    }
-  } finally {
-    await auth.close();
+  await firstAnswer(bundle.path); // warm the file cache once
+  for (let i = 0; i < runs; i++) {
+    for (const [key, [, start]] of Object.entries(starts)) samples.get(key)?.push(await start());
   }
   const rows = Object.fromEntries(
     Object.entries(starts).map(([key, [what]]) => [key, summarise(what, samples.get(key) ?? [])]),

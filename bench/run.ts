@@ -114,7 +114,7 @@ async function main() {
     { mode: 'platform' as const, request: 'large' as const },
   ].flatMap((run) => HEAPS.map((heap) => ({ ...run, heap })));
   const large = largeRequestBody();
-  let loads, memoryLoads;
+  let loads, memoryLoads, cold;
   try {
     loads = await measureRounds(servers, { ...args, warmupSeconds: args.warmup });
     memoryLoads = await measureRounds(
@@ -129,10 +129,10 @@ async function main() {
         warmupSeconds: args.warmup,
       },
     );
+    cold = await measureColdStart(args['cold-runs'], bundle, auth, baseline);
   } finally {
     await auth.close();
   }
-  const cold = await measureColdStart(args['cold-runs'], bundle, baseline);
   const costs = await measureCosts();
   const loadAtEnd = loadavg()[0];
 
