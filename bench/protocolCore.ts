@@ -109,8 +109,6 @@ function workloads() {
   return { requests: Object.values(requests), answers: Object.values(answers), measured };
 }
 
-// ---- Equivalence: both must accept and refuse the same inputs, with equal results ----
-
 type Outcome =
   | { accepted: true; value: unknown; json: string }
   | { accepted: false; error: string; status?: number; message: string };
@@ -137,7 +135,6 @@ const describe = (o: Outcome) =>
 
 type Node = Record<string | number, unknown>;
 
-/** Every (container, key) slot of a tree. */
 function slots(tree: unknown): [Node, string | number][] {
   const found: [Node, string | number][] = [];
   const open = [tree];
@@ -151,18 +148,32 @@ function slots(tree: unknown): [Node, string | number][] {
   return found;
 }
 
-/**
- * The `pick`-th slot gets `value` (or a copy of the `from`-th slot's), or its key is renamed (to
- * its snake_case form if '').
- */
-interface Mutation {
-  pick: number;
-  value: unknown;
-  from: number | null;
-  rename: string | null;
-}
+/** Values at the checks' edges: not JSON, numbers as text, enum names, resource names. */
+const EDGES: unknown[] = [
+  ...[null, undefined, NaN, Infinity, -Infinity, BigInt(1), () => 1, Symbol('s'), 0, 2, 7],
+  ...['0.5', 'NaN', ' ', 'INVALID', 'VALID', 'FILLED', 'REPLACE', 'APPEND', 'ENTRY_PROMPT'],
+  'MERGE_BEHAVIOR_UNSPECIFIED',
+  [undefined],
+  { text: { text: ['x'] } },
+  'projects/p/locations/l/agents/a/flows/f',
+  'projects/p/locations/l/agents/a/flows/f/pages/END_FLOW',
+];
 
-/** A deep copy of `base` with the mutations applied. */
+/**
+ * One change to a tree: the `pick`-th slot gets `value` (or a copy of the `from`-th slot's), or its
+ * key is renamed (to its snake_case form if '').
+ */
+const mutation = (names: string[]) =>
+  fc.record({
+    pick: fc.nat(),
+    value: fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.constantFrom(...EDGES)),
+    from: fc.option(fc.nat(), { freq: 3 }),
+    rename: fc.option(
+      fc.oneof(fc.constant(''), fc.constantFrom(...names, '__proto__'), fc.string()),
+    ),
+  });
+type Mutation = ReturnType<typeof mutation> extends fc.Arbitrary<infer M> ? M : never;
+
 function mutated(base: unknown, mutations: Mutation[]): unknown {
   const tree = JSON.parse(JSON.stringify(base)) as unknown;
   for (const { pick, value, from, rename } of mutations) {
@@ -185,27 +196,6 @@ function mutated(base: unknown, mutations: Mutation[]): unknown {
   }
   return tree;
 }
-
-/** Values at the checks' edges: not JSON, numbers as text, enum names, resource names. */
-const EDGES: unknown[] = [
-  ...[null, undefined, NaN, Infinity, -Infinity, BigInt(1), () => 1, Symbol('s'), 0, 2, 7],
-  ...['0.5', 'NaN', ' ', 'INVALID', 'VALID', 'FILLED', 'REPLACE', 'APPEND', 'ENTRY_PROMPT'],
-  'MERGE_BEHAVIOR_UNSPECIFIED',
-  [undefined],
-  { text: { text: ['x'] } },
-  'projects/p/locations/l/agents/a/flows/f',
-  'projects/p/locations/l/agents/a/flows/f/pages/END_FLOW',
-];
-
-const mutation = (names: string[]): fc.Arbitrary<Mutation> =>
-  fc.record({
-    pick: fc.nat(),
-    value: fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.constantFrom(...EDGES)),
-    from: fc.option(fc.nat(), { freq: 3 }),
-    rename: fc.option(
-      fc.oneof(fc.constant(''), fc.constantFrom(...names, '__proto__'), fc.string()),
-    ),
-  });
 
 /** Runs both on the same generated inputs (fixed seed); throws on the first where they differ. */
 function compare(current: Core, base: Core, samples: Record<'requests' | 'answers', unknown[]>) {
@@ -238,8 +228,6 @@ function compare(current: Core, base: Core, samples: Record<'requests' | 'answer
   }
   return tally;
 }
-
-// ---- Measurement ----
 
 /** Garbage collections as the runtime reports them, in performance.now() time. */
 const collections: number[] = [];

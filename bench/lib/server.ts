@@ -4,7 +4,6 @@ import { readFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { mean, quantile, round } from './figures';
 
-/** A port nothing listens on right now, on loopback. */
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer().listen(0, '127.0.0.1', () => {
@@ -70,11 +69,8 @@ export function rssBytes(pid: number, field: 'VmRSS' | 'VmHWM' = 'VmRSS'): numbe
   return Number(kib[1]) * 1024;
 }
 
-/**
- * CPU time (user + system, every thread) the process has used so far, in µs, from /proc/<pid>/stat,
- * in clock ticks of 10 ms (100 per second on every mainstream kernel build), which a load of several
- * seconds makes negligible.
- */
+// CPU time (user + system, all threads) so far, in µs; Linux counts it in ticks of 10 ms (100 per
+// second on every mainstream kernel build), which a load of several seconds makes negligible.
 function cpuMicros(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   // The command name (field 2) is in parentheses and may hold spaces; count fields after it.
