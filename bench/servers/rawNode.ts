@@ -18,11 +18,7 @@ createServer((req, res) => {
         messages: [{ text: { text: [`echo ${body.fulfillmentInfo?.tag}`] } }],
       },
     });
-    res
-      .writeHead(200, {
-        'content-type': 'application/json',
-        'content-length': Buffer.byteLength(out),
-      })
-      .end(out);
+    // end() with the whole body sets Content-Length.
+    res.setHeader('content-type', 'application/json').end(out);
   });
 }).listen(Number(process.env.PORT), '127.0.0.1');
