@@ -23,9 +23,13 @@ const args = benchArgs(
   'usage: npm run bench:protocol [-- flags]\n\nCPU per call of the request and answer checks, current code against another commit, after\nboth agreed on the same generated inputs.',
   {
     base: { default: COPYING_CORE, help: 'the commit, branch or tag to compare with' },
-    calls: { default: 20000, min: 1, help: 'calls per measured batch' },
-    rounds: { default: 6, min: 1, help: 'batches of each, alternating which runs first' },
-    cases: { default: 3000, min: 1, help: 'generated requests and answers both must agree on' },
+    calls: { default: 20000, count: true, help: 'calls per measured batch' },
+    rounds: { default: 6, count: true, help: 'batches of each, alternating which runs first' },
+    cases: {
+      default: 3000,
+      count: true,
+      help: 'generated requests and answers both must agree on',
+    },
     json: { default: false, help: 'print one JSON object' },
   },
 );

@@ -4,8 +4,8 @@ interface Flag {
   default: number | boolean | string;
   help: string;
   choices?: readonly string[];
-  /** The smallest number a number flag takes (0 unless said). */
-  min?: number;
+  /** A number flag that takes a whole number ≥ 1 (otherwise any number ≥ 0). */
+  count?: true;
 }
 
 type Values<S extends Record<string, Flag>> = {
@@ -58,9 +58,10 @@ export function benchArgs<const S extends Record<string, Flag>>(
         }
         if (typeof f.default !== 'number') return [name, raw];
         const n = Number(raw);
-        const min = f.min ?? 0;
-        if ((raw as string).trim() === '' || !Number.isFinite(n) || n < min) {
-          throw new UsageError(`--${name} takes a number (${min} or more), got "${raw}"`);
+        const ok = f.count ? Number.isInteger(n) && n >= 1 : Number.isFinite(n) && n >= 0;
+        if ((raw as string).trim() === '' || !ok) {
+          const what = f.count ? 'a whole number (1 or more)' : 'a number (0 or more)';
+          throw new UsageError(`--${name} takes ${what}, got "${raw}"`);
         }
         return [name, n];
       }),

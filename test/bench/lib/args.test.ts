@@ -3,7 +3,7 @@ import { benchArgs } from '../../../bench/lib/args';
 const SPEC = {
   json: { default: false, help: 'JSON' },
   rounds: { default: 2, help: 'rounds' },
-  calls: { default: 100, min: 1, help: 'calls' },
+  calls: { default: 100, count: true, help: 'calls' },
   auth: { default: 'none', help: 'auth', choices: ['none', 'id-token'] },
   baseline: { default: '', help: 'a git ref' },
 } as const;
@@ -51,7 +51,8 @@ describe('bench flags', () => {
   it.each([
     [['--rounds', 'x'], 'bench: --rounds takes a number (0 or more), got "x" (see --help)'],
     [['--rounds=-1'], 'bench: --rounds takes a number (0 or more), got "-1" (see --help)'],
-    [['--calls', '0'], 'bench: --calls takes a number (1 or more), got "0" (see --help)'],
+    [['--calls', '0'], 'bench: --calls takes a whole number (1 or more), got "0" (see --help)'],
+    [['--calls', '1.5'], 'bench: --calls takes a whole number (1 or more), got "1.5" (see --help)'],
     [['--auth', 'basic'], 'bench: --auth takes one of none, id-token, got "basic" (see --help)'],
     [['--round', '3'], 'bench: unknown option --round (see --help)'],
   ])('refuses %j with one line and exit 2', (argv, line) => {
