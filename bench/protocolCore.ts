@@ -92,24 +92,20 @@ function workloads() {
     'an answer with a payload, parameters, a form parameter and a target page': richAnswer,
   };
   const body = Buffer.from(benchRequestBody());
-  const measured: [string, (core: Core) => unknown][] = [
-    ...Object.entries(requests).map(([what, input]): [string, (core: Core) => unknown] => [
-      `request checked: ${what}`,
-      (core) => core.normalizeRequest(input),
-    ]),
-    ...Object.entries(answers).map(([what, input]): [string, (core: Core) => unknown] => [
-      `answer checked: ${what}`,
-      (core) => core.validateResponse(input),
-    ]),
-    // One request's protocol work end to end, minus auth and logging.
-    [
-      'per request: the bench request parsed and checked, the greeting answer checked and serialised',
-      (core) => {
-        core.normalizeRequest(JSON.parse(body.toString('utf8')));
-        return JSON.stringify(core.validateResponse(answer));
-      },
-    ],
-  ];
+  const measured: Record<string, (core: Core) => unknown> = {};
+  for (const [what, input] of Object.entries(requests)) {
+    measured[`request checked: ${what}`] = (core) => core.normalizeRequest(input);
+  }
+  for (const [what, input] of Object.entries(answers)) {
+    measured[`answer checked: ${what}`] = (core) => core.validateResponse(input);
+  }
+  // One request's protocol work end to end, minus auth and logging.
+  measured[
+    'per request: the bench request parsed and checked, the greeting answer checked and serialised'
+  ] = (core) => {
+    core.normalizeRequest(JSON.parse(body.toString('utf8')));
+    return JSON.stringify(core.validateResponse(answer));
+  };
   return { requests: Object.values(requests), answers: Object.values(answers), measured };
 }
 
@@ -289,7 +285,7 @@ async function main() {
   const { requests, answers, measured } = workloads();
   const agreed = compare(current, base, { requests, answers });
   const rows = [];
-  for (const [what, run] of measured) {
+  for (const [what, run] of Object.entries(measured)) {
     rows.push({
       what,
       ...(await measure({ base: () => run(base), current: () => run(current) })),
