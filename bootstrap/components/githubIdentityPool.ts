@@ -25,11 +25,6 @@ export interface GithubIdentityPoolArgs {
 /** Google's limit on an attribute condition (WorkloadIdentityPoolProvider.attribute_condition). */
 const MAX_CONDITION_LENGTH = 4096;
 
-const oneOf = (claim: string, values: readonly string[]) =>
-  values.length === 1
-    ? `${claim} == '${values[0]}'`
-    : `${claim} in [${values.map((v) => `'${v}'`).join(', ')}]`;
-
 /**
  * One admitted job: its environment, the event that started the run, the ref the workflow was read
  * from (a trailing `*` matching any ref that starts with the rest), and that the job is that
@@ -47,7 +42,9 @@ function jobCondition(job: AdmittedJob): string {
   );
   return `(${[
     `assertion.environment == '${job.environment}'`,
-    oneOf('assertion.event_name', job.events),
+    job.events.length === 1
+      ? `assertion.event_name == '${job.events[0]}'`
+      : `assertion.event_name in [${job.events.map((e) => `'${e}'`).join(', ')}]`,
     refs.length === 1 ? refs[0] : `(${refs.join(' || ')})`,
     `assertion.job_workflow_ref == assertion.repository + '/.github/workflows/${job.workflow}@' + assertion.ref`,
   ].join(' && ')})`;
