@@ -25,27 +25,21 @@ const WORKFLOW = [
   /^[A-Za-z0-9._-]+\.ya?ml$/,
   'a workflow file name in .github/workflows, such as deploy-dev.yml',
 ] as const;
+const REPOSITORY = /^[A-Za-z0-9-]{1,39}\/[A-Za-z0-9._-]{1,100}$/;
+const REPOSITORY_ID_RULE = "the repository's numeric ID (gh api repos/OWNER/NAME --jq .id)";
+/** Cloud Storage bucket names without dots. */
+const BUCKET = /^[a-z0-9][a-z0-9_-]{1,61}[a-z0-9]$/;
 const TEXT_KEYS = {
   project: [PROJECT_ID, PROJECT_ID_RULE],
   agentProject: [PROJECT_ID, PROJECT_ID_RULE],
   region: [REGION, REGION_RULE],
-  githubRepository: [
-    /^[A-Za-z0-9-]{1,39}\/[A-Za-z0-9._-]{1,100}$/,
-    'owner/name of a GitHub repository',
-  ],
-  githubRepositoryId: [
-    /^[0-9]{1,20}$/,
-    "the repository's numeric ID (gh api repos/OWNER/NAME --jq .id)",
-  ],
+  githubRepository: [REPOSITORY, 'owner/name of a GitHub repository'],
+  githubRepositoryId: [/^[0-9]{1,20}$/, REPOSITORY_ID_RULE],
   deployEnvironment: ENVIRONMENT,
   previewEnvironment: ENVIRONMENT,
   deployWorkflow: WORKFLOW,
   previewWorkflow: WORKFLOW,
-  // Cloud Storage bucket names without dots.
-  stateBucket: [
-    /^[a-z0-9][a-z0-9_-]{1,61}[a-z0-9]$/,
-    'a bucket name of 3–63 lowercase letters, digits, - and _',
-  ],
+  stateBucket: [BUCKET, 'a bucket name of 3–63 lowercase letters, digits, - and _'],
 } satisfies Record<string, readonly [RegExp, string]>;
 // A YAML list in the stack file, which the CLI passes to the program as JSON.
 const LIST_KEYS = {
