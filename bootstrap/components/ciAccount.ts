@@ -4,10 +4,11 @@ import { afterAccountCreated } from '../../infra/propagationWait';
 import type { IamCondition } from '../roles';
 
 export interface CiAccountArgs {
+  /** Where the account lives (it names the grants there too). */
   readonly project: string;
   /** 6–30 characters. */
-  readonly accountId: string;
-  readonly description: string;
+  readonly accountId: pulumi.Input<string>;
+  readonly description: pulumi.Input<string>;
   /** Project → the roles to grant the account there. */
   readonly roles: ReadonlyMap<string, readonly string[]>;
   /** Role → the condition its grants carry, wherever that role is granted. */

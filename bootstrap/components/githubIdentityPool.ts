@@ -12,8 +12,8 @@ interface AdmittedJob {
 }
 
 export interface GithubIdentityPoolArgs {
-  readonly project: string;
-  readonly stage: string;
+  readonly project: pulumi.Input<string>;
+  readonly stage: pulumi.Input<string>;
   /** `owner/name`: tokens from any other repository are refused at the door. */
   readonly repository: string;
   /** The repository's numeric ID, pinned as well when given. */
@@ -89,8 +89,8 @@ export class GithubIdentityPool extends pulumi.ComponentResource {
       name,
       {
         project: args.project,
-        workloadIdentityPoolId: `cx-webhook-kit-${args.stage}`,
-        displayName: `${args.stage} GitHub Actions`,
+        workloadIdentityPoolId: pulumi.interpolate`cx-webhook-kit-${args.stage}`,
+        displayName: pulumi.interpolate`${args.stage} GitHub Actions`,
         description: `GitHub Actions of ${args.repository}`,
       },
       { parent: this },

@@ -2,11 +2,11 @@ import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
 
 export interface StateBackendArgs {
-  readonly project: string;
-  readonly region: string;
-  readonly stage: string;
+  readonly project: pulumi.Input<string>;
+  readonly region: pulumi.Input<string>;
+  readonly stage: pulumi.Input<string>;
   /** The state bucket's globally unique name. */
-  readonly bucketName: string;
+  readonly bucketName: pulumi.Input<string>;
   /** Members that run updates: read and write state, encrypt and decrypt secrets. */
   readonly writers: Record<string, pulumi.Input<string>>;
   /** Members that run previews: read state, decrypt secrets. */
@@ -54,7 +54,7 @@ export class StateBackend extends pulumi.ComponentResource {
     );
     const ring = new gcp.kms.KeyRing(
       name,
-      { project, name: `cx-webhook-kit-${args.stage}`, location },
+      { project, name: pulumi.interpolate`cx-webhook-kit-${args.stage}`, location },
       keep,
     );
     // Rotation adds key versions; older ones stay to decrypt what they encrypted.
