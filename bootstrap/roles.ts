@@ -41,8 +41,6 @@ export const rolesByProject = (
 
 export type IamCondition = gcp.types.input.projects.IAMMemberCondition;
 
-const quoted = (values: readonly string[]) => values.map((v) => `'${v}'`).join(', ');
-
 /**
  * The conditions on the deployer's project grants, by role:
  * - `storage.admin` everywhere but the state bucket and its objects (`resource.name` is
@@ -57,7 +55,9 @@ export function deployerConditions(
   limits: Pick<BootstrapConfig, 'stateBucket' | 'grantableRoles'>,
 ): Readonly<Record<string, IamCondition>> {
   const bucket = `projects/_/buckets/${limits.stateBucket}`;
-  const grantable = [...new Set([...BUILD_ROLES, ...limits.grantableRoles])].sort();
+  const grantable = [...new Set([...BUILD_ROLES, ...limits.grantableRoles])]
+    .sort()
+    .map((role) => `'${role}'`);
   return {
     'roles/storage.admin': {
       title: 'not the Pulumi state bucket',
@@ -67,7 +67,7 @@ export function deployerConditions(
     'roles/resourcemanager.projectIamAdmin': {
       title: 'only the roles the program grants',
       description: 'Project grants of the build and runtime roles, nothing else',
-      expression: `api.getAttribute('iam.googleapis.com/modifiedGrantsByRole', []).hasOnly([${quoted(grantable)}])`,
+      expression: `api.getAttribute('iam.googleapis.com/modifiedGrantsByRole', []).hasOnly([${grantable.join(', ')}])`,
     },
   };
 }
