@@ -7,7 +7,13 @@ import { CiAccount } from './components/ciAccount';
 import { StateBackend } from './components/stateBackend';
 import { readBootstrapConfig } from './config';
 import { propagationWait, WAIT_AFTER_ENABLING } from '../infra/propagationWait';
-import { DEPLOYER_ROLES, deployerConditions, PREVIEWER_ROLES, rolesByProject } from './roles';
+import {
+  DEPLOYER_ROLES,
+  deployerConditions,
+  PREVIEWER_ROLES,
+  rolesByProject,
+  type IamCondition,
+} from './roles';
 
 const config = readBootstrapConfig();
 const { project, stage } = config;
@@ -54,30 +60,34 @@ const pool = new GithubIdentityPool(
   afterApis,
 );
 
-// CI accounts that only the admitted job of one GitHub environment can act as.
-const deployer = new CiAccount(
+/** A CI account that only the admitted job of one GitHub environment can act as. */
+const ciAccount = (
+  name: 'deployer' | 'previewer',
+  command: 'up' | 'preview',
+  environment: string,
+  roles: typeof DEPLOYER_ROLES,
+  conditions?: Readonly<Record<string, IamCondition>>,
+) =>
+  new CiAccount(
+    name,
+    {
+      project,
+      accountId: `cx-${name === 'deployer' ? 'deploy' : 'preview'}-${stage}`,
+      description: `Runs pulumi ${command} for the ${stage} stack from GitHub environment ${environment}`,
+      roles: rolesByProject(roles, project, config.agentProject),
+      conditions,
+      impersonator: pool.environmentMember(environment),
+    },
+    afterApis,
+  );
+const deployer = ciAccount(
   'deployer',
-  {
-    project,
-    accountId: `cx-deploy-${stage}`,
-    description: `Runs pulumi up for the ${stage} stack from GitHub environment ${config.deployEnvironment}`,
-    roles: rolesByProject(DEPLOYER_ROLES, project, config.agentProject),
-    conditions: deployerConditions(config),
-    impersonator: pool.environmentMember(config.deployEnvironment),
-  },
-  afterApis,
+  'up',
+  config.deployEnvironment,
+  DEPLOYER_ROLES,
+  deployerConditions(config),
 );
-const previewer = new CiAccount(
-  'previewer',
-  {
-    project,
-    accountId: `cx-preview-${stage}`,
-    description: `Runs pulumi preview for the ${stage} stack from GitHub environment ${config.previewEnvironment}`,
-    roles: rolesByProject(PREVIEWER_ROLES, project, config.agentProject),
-    impersonator: pool.environmentMember(config.previewEnvironment),
-  },
-  afterApis,
-);
+const previewer = ciAccount('previewer', 'preview', config.previewEnvironment, PREVIEWER_ROLES);
 
 const state = new StateBackend(
   'state',
