@@ -1,4 +1,3 @@
-import * as pulumi from '@pulumi/pulumi';
 import { PROJECT_ID, PROJECT_ID_RULE, REGION, REGION_RULE } from '../infra/gcpIds';
 
 const NAMESPACE = 'cx-webhook-kit-bootstrap';
@@ -149,7 +148,3 @@ export function parseBootstrapConfig(
 }
 
 export type BootstrapConfig = ReturnType<typeof parseBootstrapConfig>;
-
-/** Reads the stack's config through Pulumi. */
-export const readBootstrapConfig = () =>
-  parseBootstrapConfig(new pulumi.Config(NAMESPACE), pulumi.getStack());

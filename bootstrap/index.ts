@@ -2,10 +2,11 @@
 // and previews with, and the bucket and key that hold the stage's Pulumi state and secrets.
 // Run once per stage by someone who can grant these roles (docs/ci.md, One-time bootstrap).
 import * as gcp from '@pulumi/gcp';
+import * as pulumi from '@pulumi/pulumi';
 import { GithubIdentityPool } from './components/githubIdentityPool';
 import { CiAccount } from './components/ciAccount';
 import { StateBackend } from './components/stateBackend';
-import { readBootstrapConfig } from './config';
+import { parseBootstrapConfig } from './config';
 import { propagationWait, WAIT_AFTER_ENABLING } from '../infra/propagationWait';
 import {
   DEPLOYER_ROLES,
@@ -15,7 +16,8 @@ import {
   type IamCondition,
 } from './roles';
 
-const config = readBootstrapConfig();
+// The stack's config, in the project's namespace (cx-webhook-kit-bootstrap).
+const config = parseBootstrapConfig(new pulumi.Config(), pulumi.getStack());
 const { project, stage } = config;
 const provider = new gcp.Provider('bootstrap', { project, region: config.region });
 
