@@ -2,10 +2,14 @@ import { createPublicKey } from 'node:crypto';
 import type { OAuth2Client } from 'google-auth-library';
 import { budgetMs } from '../protocol/deadline';
 import { WebhookError } from '../protocol/errors';
-import { checkCaller, checkTokenTimes, isCanonicalJwt, type TokenClaims } from './claims';
-import { SIGNATURE_REMOVED } from './platform';
+import {
+  checkCaller,
+  checkTokenTimes,
+  decodeSegment,
+  SIGNATURE_REMOVED,
+  type TokenClaims,
+} from './claims';
 import { bearerToken, singleHeader, unauthorized, type AuthStrategy } from './strategy';
-import { VerifiedTokenCache } from './tokenCache';
 
 const CHALLENGE = 'Bearer realm="cx-webhook", error="invalid_token"';
 const ISSUERS = ['accounts.google.com', 'https://accounts.google.com'];
@@ -18,6 +22,43 @@ export interface IdTokenOptions {
   /** The CX webhook timeout: fetching the certificates must fit well inside it. 5 s by default. */
   timeoutMs?: number;
   cache?: VerifiedTokenCache;
+}
+
+/**
+ * Verified ID-token claims keyed by the exact token string. Dialogflow reuses one token for many
+ * calls until it expires, so a hit skips a signature check (~160 µs). Entries live until the
+ * token's `exp`; only verified tokens are stored; when full, the oldest entry goes first.
+ */
+export class VerifiedTokenCache {
+  private readonly entries = new Map<string, TokenClaims & { exp: number }>();
+
+  constructor(
+    readonly maxEntries = 512,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  get(token: string): TokenClaims | undefined {
+    const claims = this.entries.get(token);
+    if (claims && claims.exp * 1000 <= this.now()) {
+      this.entries.delete(token);
+      return undefined;
+    }
+    return claims;
+  }
+
+  set(token: string, claims: TokenClaims): void {
+    const exp = claims.exp;
+    if (typeof exp !== 'number' || exp * 1000 <= this.now()) return;
+    this.entries.delete(token);
+    // Map iterates in insertion order: the first key is the oldest entry.
+    const oldest = this.entries.keys().next().value;
+    if (this.entries.size >= this.maxEntries && oldest !== undefined) this.entries.delete(oldest);
+    this.entries.set(token, { ...claims, exp });
+  }
 }
 
 // google-auth-library's messages embed the whole token; only these fixed reasons reach the log.
@@ -36,8 +77,23 @@ function reasonFor(error: unknown): string {
   return REASONS.find(([pattern]) => pattern.test(message))?.[1] ?? 'the token is malformed';
 }
 
-const certsUnavailable = () =>
-  new WebhookError(503, 'the token signing certificates could not be fetched');
+/**
+ * Whether `token` is a compact JWT in its one canonical form: three segments of unpadded base64url
+ * whose unused trailing bits are zero, header and payload JSON objects. Node's base64 decoder
+ * skips characters outside the alphabet and ignores trailing bits, so `<token>!` or a changed last
+ * character would verify as the same token while being a new string (a new cache entry each time).
+ */
+function isCanonicalJwt(token: string): boolean {
+  const parts = token.split('.');
+  return (
+    parts.length === 3 &&
+    parts.every(
+      (p) => /^[\w-]*$/.test(p) && Buffer.from(p, 'base64url').toString('base64url') === p,
+    ) &&
+    decodeSegment(parts[0]) !== undefined &&
+    decodeSegment(parts[1]) !== undefined
+  );
+}
 
 function createClient(certsUrl: string, timeoutMs: number): OAuth2Client {
   // Loaded here, not at the top: only this strategy needs the library, so other modes start faster.
@@ -60,29 +116,24 @@ function createClient(certsUrl: string, timeoutMs: number): OAuth2Client {
   });
 }
 
-/** Whether the PEM holds a key Node can use: a certificate or a public key, not just its BEGIN line. */
-function isUsableKey(pem: unknown): boolean {
-  if (typeof pem !== 'string') return false;
-  try {
-    createPublicKey(pem);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Certificate answers already checked. The library hands back the same object while its max-age
  * lasts, so each answer's keys are parsed once, not on every verification.
  */
 const usable = new WeakSet<object>();
 
-/** Google's PEM endpoint answers a JSON object of key ID → PEM (certificate or public key). */
+/** Google's PEM endpoint answers a JSON object of key ID → PEM that Node can parse as a key. */
 function isPemCerts(certs: unknown): certs is Record<string, string> {
   if (typeof certs !== 'object' || certs === null || Array.isArray(certs)) return false;
   if (usable.has(certs)) return true;
-  const values = Object.values(certs);
-  if (values.length === 0 || !values.every(isUsableKey)) return false;
+  const pems = Object.values(certs);
+  try {
+    // A PEM with only its BEGIN line, or no key Node can use, throws.
+    if (pems.length === 0 || !pems.every((pem) => typeof pem === 'string' && createPublicKey(pem)))
+      return false;
+  } catch {
+    return false;
+  }
   usable.add(certs);
   return true;
 }
@@ -109,31 +160,27 @@ export function idTokenStrategy(
   let certsInFlight: Promise<Record<string, string>> | undefined;
 
   async function fetchCerts(): Promise<Record<string, string>> {
+    const unavailable = new WebhookError(
+      503,
+      'the token signing certificates could not be fetched',
+    );
     let certs: unknown;
     try {
       certs = (await client.getFederatedSignonCertsAsync()).certs;
     } catch {
-      throw certsUnavailable();
+      throw unavailable;
     }
-    if (!isPemCerts(certs)) {
-      // Keys Node cannot parse are the endpoint's fault, not the caller's: 503, and nothing kept
-      // (the library would go on serving what it cached from this answer), so start afresh.
-      client = createClient(options.certsUrl, timeoutMs);
-      throw certsUnavailable();
-    }
-    return certs;
-  }
-
-  /** The certificates (cached by the library while their max-age lasts), one fetch at a time. */
-  function certs(): Promise<Record<string, string>> {
-    certsInFlight ??= fetchCerts().finally(() => {
-      certsInFlight = undefined;
-    });
-    return certsInFlight;
+    if (isPemCerts(certs)) return certs;
+    // Not certificates: the endpoint's fault, not the caller's. Nothing is kept (the library
+    // would go on serving what it cached from this answer), so start afresh.
+    client = createClient(options.certsUrl, timeoutMs);
+    throw unavailable;
   }
 
   async function verify(token: string): Promise<TokenClaims> {
-    const pems = await certs();
+    // The certificates (cached by the library while their max-age lasts), one fetch at a time.
+    certsInFlight ??= fetchCerts().finally(() => (certsInFlight = undefined));
+    const pems = await certsInFlight;
     let claims: TokenClaims | undefined;
     try {
       const ticket = await client.verifySignedJwtWithCertsAsync(token, pems, audiences, ISSUERS);

@@ -1,24 +1,19 @@
 import { createLogger, type Logger } from '../logging';
-import { checkCaller, checkTokenTimes, decodeSegment, type TokenClaims } from './claims';
+import {
+  checkCaller,
+  checkTokenTimes,
+  decodeSegment,
+  SIGNATURE_REMOVED,
+  type TokenClaims,
+} from './claims';
 import { bearerToken, forbidden, singleHeader, unauthorized, type AuthStrategy } from './strategy';
 
-/** What Cloud Run puts where the signature was, after its IAM invoker check passed. */
-export const SIGNATURE_REMOVED = 'SIGNATURE_REMOVED_BY_GOOGLE';
 const CHALLENGE = 'Bearer realm="cx-webhook"';
-
-/** What the log says, and `npm run smoke` reports, when the forwarded token names no caller. */
-export const NO_EMAIL_CLAIM =
-  'the forwarded token has no email claim, so WEBHOOK_ALLOWED_CALLERS cannot admit it; ' +
-  'npm run smoke reports the call as rejected (PERMISSION_DENIED, HTTP 403)';
 
 export interface PlatformOptions {
   allowedCallers: readonly string[];
-  /**
-   * The URLs the service expects as `aud`. Never a reason to refuse: Cloud Run has matched `aud` to
-   * the service already. A token for another one is logged once, with both values.
-   */
+  /** The URLs expected as `aud`: a mismatch is logged once, never refused (see below). */
   audiences: readonly string[];
-  /** Where the audience mismatch and the missing-claim refusals are logged. */
   logger?: Logger;
   now?: () => number;
 }
@@ -49,10 +44,10 @@ export function platformStrategy(options: PlatformOptions): AuthStrategy {
     cost: 2,
     authenticate(headers) {
       // Cloud Run checks X-Serverless-Authorization when both are present.
-      const header =
+      const token = bearerToken(
         singleHeader(headers, 'x-serverless-authorization', CHALLENGE) ??
-        singleHeader(headers, 'authorization', CHALLENGE);
-      const token = bearerToken(header);
+          singleHeader(headers, 'authorization', CHALLENGE),
+      );
       if (!token) throw unauthorized(CHALLENGE, 'a bearer token is missing');
       const parts = token.split('.');
       if (parts.length !== 3) throw unauthorized(CHALLENGE, 'the token is malformed');
@@ -62,11 +57,7 @@ export function platformStrategy(options: PlatformOptions): AuthStrategy {
       const claims = decodeSegment(parts[1]) as TokenClaims | undefined;
       if (!claims) throw unauthorized(CHALLENGE, 'the token payload is malformed');
       checkTokenTimes(claims, CHALLENGE, now());
-      if (
-        !mismatchLogged &&
-        audiences.size > 0 &&
-        !(typeof claims.aud === 'string' && audiences.has(claims.aud))
-      ) {
+      if (!mismatchLogged && audiences.size > 0 && !audiences.has(claims.aud as string)) {
         mismatchLogged = true;
         log().warn(
           { aud: clip(claims.aud), expected: [...audiences] },
@@ -74,7 +65,11 @@ export function platformStrategy(options: PlatformOptions): AuthStrategy {
         );
       }
       if (typeof claims.email !== 'string' || claims.email === '') {
-        log().warn({ absentClaim: 'email' }, NO_EMAIL_CLAIM);
+        log().warn(
+          { absentClaim: 'email' },
+          'the forwarded token has no email claim, so WEBHOOK_ALLOWED_CALLERS cannot admit it; ' +
+            'npm run smoke reports the call as rejected (PERMISSION_DENIED, HTTP 403)',
+        );
         throw forbidden('the token names no caller email');
       }
       // Cloud Run has verified the token; only the allow-list is ours to apply.

@@ -1,6 +1,5 @@
 import { OAuth2Client } from 'google-auth-library';
-import { idTokenStrategy } from '../../../service/auth/idToken';
-import { VerifiedTokenCache } from '../../../service/auth/tokenCache';
+import { idTokenStrategy, VerifiedTokenCache } from '../../../service/auth/idToken';
 import type { WebhookHandler } from '../../../service/protocol/handler';
 import { reply } from '../../../service/responses';
 import {
