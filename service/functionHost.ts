@@ -1,6 +1,6 @@
 import { create as createDomain } from 'node:domain';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import { contextOf, failRequest } from './http/context';
+import { contextOf, failRequest } from './http/request';
 import type { Logger } from './logging';
 import { errorEvent, type ServiceContext } from './protocol/errorEvent';
 import { WebhookError } from './protocol/errors';
