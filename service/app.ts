@@ -44,7 +44,7 @@ function isBadRequest(error: unknown): boolean {
  */
 export function createApp(options: AppOptions): express.Express {
   const logger = options.logger ?? createLogger({ level: options.logLevel });
-  const strategies = options.strategies ?? createStrategies(options);
+  const strategies = options.strategies ?? createStrategies({ ...options, logger });
   if (strategies.some((s) => s.name === 'none')) {
     logger.warn('WEBHOOK_AUTH is "none": every caller is admitted; never deploy this way');
   }

@@ -14,8 +14,8 @@ export interface PlatformOptions {
   allowedCallers: readonly string[];
   /** The URLs expected as `aud`: a mismatch is logged once, never refused (see below). */
   audiences: readonly string[];
+  /** Where the audience mismatch and a missing email are logged; stdout by default. */
   logger?: Logger;
-  now?: () => number;
 }
 
 const clip = (value: unknown) =>
@@ -35,9 +35,7 @@ const clip = (value: unknown) =>
 export function platformStrategy(options: PlatformOptions): AuthStrategy {
   const allowed = new Set(options.allowedCallers.map((e) => e.toLowerCase()));
   const audiences = new Set(options.audiences);
-  const now = options.now ?? Date.now;
-  let logger = options.logger;
-  const log = () => (logger ??= createLogger({ level: 'info' }));
+  const logger = options.logger ?? createLogger({ level: 'info' });
   let mismatchLogged = false;
   return {
     name: 'platform',
@@ -56,16 +54,16 @@ export function platformStrategy(options: PlatformOptions): AuthStrategy {
       }
       const claims = decodeSegment(parts[1]) as TokenClaims | undefined;
       if (!claims) throw unauthorized(CHALLENGE, 'the token payload is malformed');
-      checkTokenTimes(claims, CHALLENGE, now());
+      checkTokenTimes(claims, CHALLENGE);
       if (!mismatchLogged && audiences.size > 0 && !audiences.has(claims.aud as string)) {
         mismatchLogged = true;
-        log().warn(
+        logger.warn(
           { aud: clip(claims.aud), expected: [...audiences] },
           'the token Cloud Run admitted is for an audience not in WEBHOOK_AUDIENCE; admitted (Cloud Run checked it), logged once',
         );
       }
       if (typeof claims.email !== 'string' || claims.email === '') {
-        log().warn(
+        logger.warn(
           { absentClaim: 'email' },
           'the forwarded token has no email claim, so WEBHOOK_ALLOWED_CALLERS cannot admit it; ' +
             'npm run smoke reports the call as rejected (PERMISSION_DENIED, HTTP 403)',
