@@ -7,6 +7,7 @@ import {
 } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { createApp, type AppOptions } from './app';
+import type { ServiceConfig } from './config';
 import { contextOf, failRequest } from './http/request';
 import { sendError, sendRawError } from './http/respond';
 import { createLogger, flushLogs, logProcessFaults, serviceContextOf } from './logging';
@@ -16,29 +17,16 @@ import { budgetMs } from './protocol/deadline';
 import { WebhookError } from './protocol/errors';
 
 /** The limits a webhook server derives from the service's config. */
-export interface ServerLimits {
-  /** The CX webhook timeout (`WEBHOOK_TIMEOUT_MS`). */
-  readonly timeoutMs: number;
-  /** Requests one instance serves at once (`WEBHOOK_CONCURRENCY`). */
-  readonly concurrency: number;
-}
+export type ServerLimits = Pick<ServiceConfig, 'timeoutMs' | 'concurrency'>;
 
 /** Emitted on a server when its drain begins (createWebhookServer closes what it can at once). */
 const DRAINING = 'cx-webhook-kit:draining';
 
 /**
- * An HTTP server over the app, on Node's public options, with limits that fit the webhook:
- * - headers must arrive within the request budget and the whole request within the CX timeout
- *   (Node's defaults are 60 s and 300 s); a connection with no progress either way for the CX
- *   timeout (an answer that does not drain) is closed;
- * - at most 4 × the concurrency connections, and at most 4 answers owed on one (Google's front end
- *   sends one request at a time; a client pipelining without reading cannot make the process hold more);
- * - every header is kept (Node 20 drops those past 2,000 fields), so a repeated `Authorization`
- *   is always seen and refused;
- * - `Expect: 100-continue` is answered only after authentication, another expectation with a
- *   JSON 400; a request without `Host` gets a JSON 400;
- * - what Node refuses before the app sees it (malformed HTTP, headers too large, a malformed
- *   chunked body) gets a JSON 400 at once, the contract having no 431; CONNECT a JSON 404.
+ * An HTTP server over the app, on Node's public options, with the limits docs/http.md lists:
+ * header and request timeouts from the CX timeout, at most 4 × the concurrency connections and 4
+ * answers owed on one (Google's front end sends one request at a time), and the contract's JSON
+ * wherever Node would answer by itself (the contract has no 417 or 431).
  */
 export function createWebhookServer(
   listener: RequestListener,
@@ -77,12 +65,14 @@ export function createWebhookServer(
   );
   // Room for idle keep-alive and closing connections beside the requests in flight.
   server.maxConnections = 4 * (limits.concurrency ?? 80);
+  // Every header is kept (Node 20 drops fields past 2,000), so a repeated Authorization is seen.
   server.maxHeadersCount = 0;
-  server.timeout = timeoutMs;
+  server.timeout = timeoutMs; // no progress either way (an answer that does not drain): closed
   server.on('connection', (socket: Socket) => {
     owed.set(socket, new Set());
     socket.once('close', () => owed.delete(socket));
   });
+  // `100 Continue` only after authentication (readBody).
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
     contextOf(req).awaitingContinue = true;
     serveRequest(req, res);
@@ -127,16 +117,12 @@ export function createWebhookServer(
 }
 
 export interface DrainOptions {
-  /** Cloud Run allows 10 s between SIGTERM and SIGKILL: 8 s by default. */
+  /** The cap; 8 s by default (Cloud Run allows 10 s between SIGTERM and SIGKILL). */
   timeoutMs?: number;
-  /**
-   * Epoch ms the cap counts from: when the signal arrived, as far as the process can tell (its
-   * handler may run late after an event-loop stall). Now by default.
-   */
+  /** Epoch ms the cap counts from (when the signal arrived, as far as known); now by default. */
   startedAt?: number;
-  /** Aborted 0.5 s before the cap, so requests still running are answered (503) rather than cut. */
+  /** Aborted 0.5 s before the cap, with `reason`, so what still runs is answered (503), not cut. */
   stop?: AbortController;
-  /** The abort reason: what those requests are told. */
   reason?: Error;
 }
 
