@@ -72,11 +72,10 @@ export function createLogger({ level, destination, sync = false }: LoggerOptions
 }
 
 /**
- * Resolves once every line the logger has taken so far is written to stdout, or after
- * `timeoutMs` (a reader that stopped reading must not hold an exit). Call it before
- * `process.exit()`: pino's own exit hook misses a write already in flight, and its `flush(cb)`
- * returns at once with `minLength: 0`. An empty write completes only after everything before it,
- * and the stream reports 'drain' once nothing is left: that is the flush.
+ * Resolves once every line the logger has taken so far is on stdout, or after `timeoutMs` (a
+ * reader that stopped reading must not hold an exit). pino's exit hook misses a write in flight
+ * and its `flush(cb)` returns at once with `minLength: 0`; an empty write completes only after
+ * everything before it, and the stream then reports 'drain'.
  */
 export function flushLogs(logger: Logger, timeoutMs = 1000): Promise<void> {
   const output = outputs.get(logger);
@@ -107,10 +106,9 @@ export function serviceContextOf(
 }
 
 /**
- * Faults outside any request, each as one line Error Reporting reads instead of Node's multi-line
- * trace. A promise a handler forgot to await must not take the process down with every other
- * caller's request: logged, the process serves on. A throw nobody can catch (from a callback a
- * handler scheduled) leaves the process in an unknown state: logged, then `onUncaught()`.
+ * Faults outside any request, each as one line Error Reporting reads (not Node's multi-line trace).
+ * A forgotten rejection must not take every other caller's request down: logged, the process
+ * serves on. A throw from a callback leaves the process in an unknown state: `onUncaught()`.
  */
 export function logProcessFaults(
   logger: Logger,

@@ -4,13 +4,13 @@ import { WebhookError } from '../protocol/errors';
 
 /** What the service keeps about one request, on the request object itself. */
 export interface RequestContext {
-  /** Epoch ms of Node's `request` event (or of the first look, under another host): the deadline counts from here. */
+  /** Epoch ms of Node's `request` event (or of the first look, under another host). */
   readonly receivedAt: number;
   /** The caller waits for `100 Continue` before it sends the body. */
   awaitingContinue: boolean;
-  /** The body cannot be read to its end (it stalled or its framing broke): the answer closes the connection. */
+  /** The body cannot be read to its end (it stalled, its framing broke): close after answering. */
   closeAfter: boolean;
-  /** Why the request must end at once (malformed framing, a fault in its callbacks), once it must. */
+  /** Why the request must end at once (malformed framing, a fault in its callbacks). */
   failure?: WebhookError;
   /** Told of the failure, by whoever is serving the request. */
   onFailure?: (reason: WebhookError) => void;
