@@ -64,14 +64,14 @@ export function createApp(options: AppOptions): express.Express {
     stop: options.stop,
     serviceContext,
   });
-  const lease = byteBudget(options.concurrency * MAX_BODY_BYTES);
+  const budget = byteBudget(options.concurrency * MAX_BODY_BYTES);
 
   const webhook = (req: IncomingMessage, res: ServerResponse) => {
     const context = contextOf(req);
-    const bytes = lease();
+    const lease = budget();
     handle({
       headers: requestHeaders(req),
-      body: (onStop) => readBody(req, res, onStop, bytes),
+      body: (onStop) => readBody(req, res, onStop, lease),
       receivedAt: context.receivedAt,
       onFailure: (listener) => {
         context.onFailure = listener;
@@ -81,7 +81,7 @@ export function createApp(options: AppOptions): express.Express {
       .then((result) => send(req, res, result))
       .catch((error: unknown) => failed(error, req, res))
       // The core is done with the body: its bytes no longer count.
-      .finally(bytes.release);
+      .finally(lease.release);
   };
   // Express's default error handler would print a stack trace in the body. Never throws.
   const failed = (error: unknown, req: IncomingMessage, res: ServerResponse) => {
