@@ -6,12 +6,10 @@ import { errorEvent, type ServiceContext } from './protocol/errorEvent';
 import { WebhookError } from './protocol/errors';
 
 /**
- * The app as a Functions Framework HTTP function. The framework runs each request in a domain of
- * its own and answers a fault there (a throw from a callback, a rejection nobody handles) with a
- * text 500 carrying the error's message, caller data included. Each request here runs in a domain
- * nested in the framework's, which takes such faults first: one Error Reporting line, and the
- * request, if still running, answered with the contract's JSON 500. (Domains are deprecated but
- * are what the framework itself relies on; nothing else in the service uses them.)
+ * The app as a Functions Framework HTTP function. The framework answers a fault in a request's
+ * domain (a callback's throw, a rejection nobody handles) with a text 500 carrying the error's
+ * message; a domain nested in its own takes such faults first: one Error Reporting line and the
+ * contract's JSON 500. (Domains are deprecated, but they are what the framework relies on.)
  */
 export function forFunctionsFramework(
   app: RequestListener,

@@ -158,11 +158,9 @@ export interface ServeOptions extends AppOptions {
 }
 
 /**
- * Runs the service as a process does: a webhook server over createApp(); unhandled rejections
- * logged instead of fatal; event-loop stalls logged; on SIGTERM or SIGINT a drain of in-flight
- * requests, then exit 0; on an uncaught exception one JSON line, a drain, then exit 1 so the
- * platform replaces the instance (also when it happens during a drain). Every log line is written
- * before the process exits. `listening` resolves with the bound address, or rejects.
+ * Runs the service as a process does: a webhook server over createApp(), faults and event-loop
+ * stalls logged; on SIGTERM or SIGINT a drain, then exit 0; on an uncaught exception a drain, then
+ * exit 1 (also during a drain), so the platform replaces the instance; every log line written first.
  */
 export function serve(options: ServeOptions): { server: Server; listening: Promise<AddressInfo> } {
   const logger = options.logger ?? createLogger({ level: options.logLevel });

@@ -139,13 +139,9 @@ function isPemCerts(certs: unknown): certs is Record<string, string> {
 }
 
 /**
- * Verifies a Google-signed ID token (the Dialogflow service agent's) with google-auth-library:
- * signature against Google's certs, issuer, audience, expiry; then `nbf`, `email_verified` and the
- * caller allow-list, which the library does not check.
- *
- * The certificates are our dependency, not the caller's: when they cannot be had (the endpoint
- * hangs, fails, or sends something that is not certificates) the answer is 503, never 401, and
- * concurrent requests share one fetch.
+ * Verifies a Google-signed ID token with google-auth-library, then what it does not check (`nbf`,
+ * `email_verified`, the allow-list). Certificates that cannot be had are our dependency's failure,
+ * not the caller's: 503, never 401 (docs/security.md).
  */
 export function idTokenStrategy(
   options: IdTokenOptions,

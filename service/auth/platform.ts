@@ -22,15 +22,11 @@ const clip = (value: unknown) =>
   typeof value === 'string' ? value.slice(0, 200) : JSON.stringify(value)?.slice(0, 200);
 
 /**
- * Trusts Cloud Run's IAM invoker check, which verified the token (signature, `aud`, expiry) and
- * stripped its signature, and allow-lists the caller from the forwarded claims. Safe only behind
- * that check: the infra sets this mode only where it is on. A token that still has a real
- * signature did not pass through it and is refused.
- *
- * `aud` is not checked again: no source documents the exact form Dialogflow puts there (path,
- * trailing slash, the function's cloudfunctions.net URL), and a second, stricter check would turn
- * every call Cloud Run admitted into `webhook.error.rejected`. A mismatch with WEBHOOK_AUDIENCE is
- * logged once per strategy (one per process), with the values, so the form can be learned.
+ * Trusts Cloud Run's IAM invoker check, which verified the token and stripped its signature, and
+ * allow-lists the caller from the forwarded claims; a token with a real signature did not pass the
+ * check and is refused. `aud` is not checked again: no source documents the form Dialogflow puts
+ * there, so a mismatch with WEBHOOK_AUDIENCE is only logged, once, with the values
+ * (docs/first-deploy.md).
  */
 export function platformStrategy(options: PlatformOptions): AuthStrategy {
   const allowed = new Set(options.allowedCallers.map((e) => e.toLowerCase()));

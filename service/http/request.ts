@@ -89,11 +89,9 @@ export function byteBudget(capacity: number): () => BudgetLease {
 }
 
 /**
- * The request body as bytes, capped at 1 MiB, taken from the lease as it arrives and read no
- * longer than until `onStop` calls back (the deadline, a shutdown, a framing error). Where a
- * framework in front of us (the Functions Framework) has already read the stream, its `rawBody` is
- * used as is. A caller waiting on `Expect: 100-continue` is told to send only now, after
- * authentication.
+ * The body, at most 1 MiB, taken from the lease as it arrives, read until `onStop` calls back (the
+ * deadline, a shutdown, broken framing); the Functions Framework's `rawBody` as is. A caller
+ * waiting on `Expect: 100-continue` is told to send only now, after authentication.
  */
 export function readBody(
   req: IncomingMessage,
