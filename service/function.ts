@@ -1,8 +1,7 @@
 import type { ServerResponse } from 'node:http';
-import { createApp } from './app';
+import { createApp, forFunctionsFramework } from './app';
 import { composeHandlers } from './composition';
 import { loadConfig } from './config';
-import { forFunctionsFramework } from './functionHost';
 import { contextOf } from './http/request';
 import { sendError } from './http/respond';
 import { createLogger, logProcessFaults, serviceContextOf } from './logging';
