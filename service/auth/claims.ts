@@ -32,9 +32,9 @@ export function decodeSegment(segment: string): Record<string, unknown> | undefi
 /**
  * The time claims, checked alike in both token modes: `exp` must be a number (google-auth-library
  * would take a numeric string), and a token is not accepted before its `nbf` (which the library
- * does not check), each with the library's clock allowance.
+ * does not check), each with the library's clock allowance. Returns `exp`.
  */
-export function checkTokenTimes(claims: TokenClaims, challenge: string): void {
+export function checkTokenTimes(claims: TokenClaims, challenge: string): number {
   const now = Date.now() / 1000;
   const isTime = (t: unknown): t is number => typeof t === 'number' && Number.isFinite(t);
   if (!isTime(claims.exp) || (claims.nbf !== undefined && !isTime(claims.nbf))) {
@@ -44,6 +44,7 @@ export function checkTokenTimes(claims: TokenClaims, challenge: string): void {
     throw unauthorized(challenge, 'the token is not valid yet');
   }
   if (claims.exp + CLOCK_SKEW_SECONDS < now) throw unauthorized(challenge, 'the token has expired');
+  return claims.exp;
 }
 
 /**

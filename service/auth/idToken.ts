@@ -21,45 +21,12 @@ export interface IdTokenOptions {
   certsUrl: string;
   /** The CX webhook timeout: fetching the certificates must fit well inside it. 5 s by default. */
   timeoutMs?: number;
-  cache?: VerifiedTokenCache;
+  /** The clock cached tokens expire by; Date.now by default. */
+  now?: () => number;
 }
 
-/**
- * Verified ID-token claims keyed by the exact token string. Dialogflow reuses one token for many
- * calls until it expires, so a hit skips a signature check (~160 µs). Entries live until the
- * token's `exp`; only verified tokens are stored; when full, the oldest entry goes first.
- */
-export class VerifiedTokenCache {
-  private readonly entries = new Map<string, TokenClaims & { exp: number }>();
-
-  constructor(
-    readonly maxEntries = 512,
-    private readonly now: () => number = Date.now,
-  ) {}
-
-  get size(): number {
-    return this.entries.size;
-  }
-
-  get(token: string): TokenClaims | undefined {
-    const claims = this.entries.get(token);
-    if (claims && claims.exp * 1000 <= this.now()) {
-      this.entries.delete(token);
-      return undefined;
-    }
-    return claims;
-  }
-
-  set(token: string, claims: TokenClaims): void {
-    const exp = claims.exp;
-    if (typeof exp !== 'number' || exp * 1000 <= this.now()) return;
-    this.entries.delete(token);
-    // Map iterates in insertion order: the first key is the oldest entry.
-    const oldest = this.entries.keys().next().value;
-    if (this.entries.size >= this.maxEntries && oldest !== undefined) this.entries.delete(oldest);
-    this.entries.set(token, { ...claims, exp });
-  }
-}
+/** Verified tokens kept at most; when full, the oldest goes first. */
+const CACHED_TOKENS = 512;
 
 // google-auth-library's messages embed the whole token; only these fixed reasons reach the log.
 const REASONS: readonly [RegExp, string][] = [
@@ -145,12 +112,15 @@ function isPemCerts(certs: unknown): certs is Record<string, string> {
  */
 export function idTokenStrategy(
   options: IdTokenOptions,
-): AuthStrategy & { cache: VerifiedTokenCache } {
+): AuthStrategy & { cache: ReadonlyMap<string, TokenClaims> } {
   const timeoutMs = options.timeoutMs ?? 5000;
   let client = createClient(options.certsUrl, timeoutMs);
   const allowed = new Set(options.allowedCallers.map((e) => e.toLowerCase()));
   const audiences = [...options.audiences];
-  const cache = options.cache ?? new VerifiedTokenCache();
+  const now = options.now ?? Date.now;
+  // Verified claims by the exact token string, until its `exp`: Dialogflow reuses one token for
+  // many calls, so a hit skips a signature check (~160 µs).
+  const cache = new Map<string, TokenClaims & { exp: number }>();
   // Concurrent first calls with one token share a single verification.
   const pending = new Map<string, Promise<TokenClaims>>();
   let certsInFlight: Promise<Record<string, string>> | undefined;
@@ -185,8 +155,12 @@ export function idTokenStrategy(
       throw unauthorized(CHALLENGE, reasonFor(error));
     }
     if (!claims) throw unauthorized(CHALLENGE, 'the token payload is malformed');
-    checkTokenTimes(claims, CHALLENGE);
-    cache.set(token, claims);
+    const exp = checkTokenTimes(claims, CHALLENGE);
+    if (exp * 1000 > now()) {
+      // A Map iterates in insertion order: the first key is the oldest entry.
+      if (cache.size >= CACHED_TOKENS) cache.delete(cache.keys().next().value as string);
+      cache.set(token, { ...claims, exp });
+    }
     return claims;
   }
 
@@ -200,19 +174,18 @@ export function idTokenStrategy(
       if (token.endsWith(`.${SIGNATURE_REMOVED}`)) {
         throw unauthorized(CHALLENGE, 'a token without its signature is refused in id-token mode');
       }
-      let claims = cache.get(token);
-      if (!claims) {
-        // Only a canonical token is ever verified, so the cache holds one key per token; and a
-        // string that is not a JWT at all costs no certificates fetch.
-        if (!isCanonicalJwt(token)) throw unauthorized(CHALLENGE, 'the token is malformed');
-        let verification = pending.get(token);
-        if (!verification) {
-          verification = verify(token).finally(() => pending.delete(token));
-          pending.set(token, verification);
-        }
-        claims = await verification;
+      const cached = cache.get(token);
+      if (cached && cached.exp * 1000 > now()) return { email: checkCaller(cached, allowed) };
+      if (cached) cache.delete(token);
+      // Only a canonical token is ever verified, so the cache holds one key per token; and a
+      // string that is not a JWT at all costs no certificates fetch.
+      if (!isCanonicalJwt(token)) throw unauthorized(CHALLENGE, 'the token is malformed');
+      let verification = pending.get(token);
+      if (!verification) {
+        verification = verify(token).finally(() => pending.delete(token));
+        pending.set(token, verification);
       }
-      return { email: checkCaller(claims, allowed) };
+      return { email: checkCaller(await verification, allowed) };
     },
   };
 }
