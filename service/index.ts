@@ -8,11 +8,5 @@ export { DependencyUnavailableError, WebhookError, type ErrorStatus } from './pr
 export type { Caller, HandlerContext, WebhookHandler } from './protocol/handler';
 export type * from './protocol/types';
 export { flowInCurrentAgent, pageInCurrentFlow, reply, ResponseBuilder } from './responses';
-export {
-  createWebhookServer,
-  drain,
-  serve,
-  type DrainOptions,
-  type ServeOptions,
-  type ServerLimits,
-} from './server';
+export { createWebhookServer, drain, serve } from './server';
+export type { DrainOptions, ServeOptions, ServerLimits } from './server';
