@@ -7,7 +7,7 @@ import type {
   WebhookRequest,
   WebhookResponse,
 } from './protocol/types';
-import { FLOW_NAME, PAGE_NAME } from './protocol/resourceNames';
+import { FLOW_NAME, PAGE_NAME } from './protocol/validate';
 
 // Builder errors never quote the value they refuse: it is often the caller's data (a session
 // parameter), and error messages reach the logs.
