@@ -1,6 +1,6 @@
 import { ConfigError } from '../config';
 
-type Env = Readonly<Record<string, string | undefined>>;
+export type Env = Readonly<Record<string, string | undefined>>;
 
 /** Where `order-status` gets its data. */
 export type OrdersSource =
