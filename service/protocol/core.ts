@@ -183,23 +183,6 @@ export function createWebhookCore(options: CoreOptions) {
     return body;
   }
 
-  function toErrorResult(error: unknown, facts: RequestFacts, log: Logger): CoreResult {
-    if (isInstance(error, WebhookError)) {
-      const message = clip(error.message, 300) as string;
-      facts.reason = message;
-      return {
-        status: error.status,
-        body: errorBody(error.status, message),
-        headers: { ...JSON_TYPE, ...error.headers },
-      };
-    }
-    // A handler's own error: the details go to the log, in the form Error Reporting groups, never
-    // to the caller; the request line carries a fixed reason.
-    facts.reason = 'the handler failed';
-    reportError(log, facts.tag, error);
-    return { status: 500, body: errorBody(500, 'the handler failed'), headers: JSON_TYPE };
-  }
-
   return async function handle(req: CoreRequest): Promise<CoreResult> {
     // A child logger only when there is trace context to carry: most local calls have none.
     const fields = requestFields?.(req.headers);
@@ -213,7 +196,18 @@ export function createWebhookCore(options: CoreOptions) {
     try {
       result = { status: 200, body: await serve(req, facts, log, deadline), headers: JSON_TYPE };
     } catch (error) {
-      result = toErrorResult(error, facts, log);
+      if (isInstance(error, WebhookError)) {
+        const message = clip(error.message, 300) as string;
+        facts.reason = message;
+        const headers = { ...JSON_TYPE, ...error.headers };
+        result = { status: error.status, body: errorBody(error.status, message), headers };
+      } else {
+        // A handler's own error: the details go to the log, in the form Error Reporting groups,
+        // never to the caller; the request line carries a fixed reason.
+        facts.reason = 'the handler failed';
+        reportError(log, facts.tag, error);
+        result = { status: 500, body: errorBody(500, facts.reason), headers: JSON_TYPE };
+      }
     } finally {
       running.delete(deadline);
       deadline.dispose();
