@@ -55,7 +55,7 @@ export interface CoreResult {
 
 const JSON_TYPE = { 'content-type': 'application/json' };
 
-/** The request line's fields besides status and latency; `reason` is a fixed text, never caller data. */
+/** The request line's fields besides status and latency; `reason` is fixed text, no caller data. */
 type RequestFacts = Partial<
   Record<'detectIntentResponseId' | 'tag' | 'session' | 'caller' | 'reason', string>
 >;
@@ -67,8 +67,8 @@ const sessionId = (session: string | undefined) => session?.slice(session.lastIn
 
 /**
  * The protocol core: headers and the body (or its reader) in, status and body out; it knows no web
- * framework. Order: authenticate on the headers; check the content headers; read the body; parse; route; run
- * the handler; check its answer. Every wait is bounded by one deadline, counted from arrival.
+ * framework. Order: authenticate on the headers; check the content headers; read the body; parse;
+ * route; run the handler; check its answer. Every wait is bounded by one deadline from arrival.
  */
 export function createWebhookCore(options: CoreOptions) {
   const { handlers, fallback, authenticate, logger, requestFields, smoke, stop, serviceContext } =

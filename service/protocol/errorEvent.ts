@@ -18,7 +18,10 @@ export interface ServiceContext {
  */
 const MAX_MESSAGE = 32 * 1024;
 
-/** The stack cut to MAX_MESSAGE: the start of the message, then the top frames Error Reporting groups by. */
+/**
+ * The stack cut to MAX_MESSAGE characters: the start of the message, then the top frames, which
+ * Error Reporting groups by.
+ */
 function clipStack(stack: string): string {
   if (stack.length <= MAX_MESSAGE) return stack;
   // Where a V8 stack's frames start, after the error's (possibly multi-line) message.

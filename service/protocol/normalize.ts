@@ -105,7 +105,8 @@ export function conform(
 /**
  * The request as handlers see it: field names in lowerCamelCase (proto3 JSON also allows
  * snake_case); map keys (parameter names) and Struct/Value contents are data, kept as sent.
- * Unknown fields are dropped, `null` means absent, a value of the wrong type is a 400 naming its path.
+ * Unknown fields are dropped, `null` means absent; a value of the wrong type is a 400 naming its
+ * path.
  */
 export function normalizeRequest(body: unknown): WebhookRequest {
   try {
