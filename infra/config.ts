@@ -1,5 +1,5 @@
 import * as pulumi from '@pulumi/pulumi';
-import { parseAlertsConfig, type AlertsSettings } from './alertsConfig';
+import { parseAlertsConfig } from './alertsConfig';
 import { StageConfigError } from './configError';
 import { PROJECT_ID, PROJECT_ID_RULE, REGION, REGION_RULE } from './gcpIds';
 import { nearestKey } from './nearestKey';
@@ -9,8 +9,6 @@ import {
   parseRuntimeRoles,
   parseServiceEnv,
   parseServiceSecrets,
-  type Cpu,
-  type SecretEnv,
 } from './serviceSettings';
 
 export { StageConfigError };
@@ -56,45 +54,8 @@ export type ConfigKey = (typeof CONFIG_KEYS)[number];
 /** Keys whose value must be stored encrypted (`pulumi config set --secret`). */
 export const SECRET_KEYS: readonly ConfigKey[] = ['headerSecret'];
 
-export interface StageConfig {
-  /** The stack name: dev, prod, … */
-  readonly stage: string;
-  /** Which stage defaults apply. */
-  readonly profile: Profile;
-  readonly webhookProject: string;
-  readonly agentProject: string;
-  /** The agent lives in another project than the service. */
-  readonly crossProject: boolean;
-  readonly region: string;
-  readonly agentLocation: string;
-  /** An existing agent's ID, or undefined when the program creates one. */
-  readonly agentId?: string;
-  readonly createAgent: boolean;
-  /** A webhook of the existing agent to adopt (import) instead of creating one: its ID. */
-  readonly existingWebhookId?: string;
-  readonly target: Target;
-  readonly auth: AuthMode;
-  readonly webhookTimeoutSeconds: number;
-  readonly minInstances: number;
-  readonly maxInstances: number;
-  readonly deletionProtection: boolean;
-  readonly smokeFlow: boolean;
-  readonly service: {
-    /** Extra plain environment for the handlers. */
-    readonly env: Readonly<Record<string, string>>;
-    /** Environment read from Secret Manager secrets in the webhook project. */
-    readonly secrets: readonly SecretEnv[];
-    readonly memory: string;
-    readonly cpu: Cpu;
-    /** Requests one instance serves at once. */
-    readonly concurrency: number;
-  };
-  /** Project roles for the runtime account in the webhook project. */
-  readonly runtimeRoles: readonly string[];
-  /** For `auth: header`: the header name and its secret value (never plaintext). */
-  readonly header?: { readonly name: string; readonly secret: pulumi.Output<string> };
-  readonly alerts: AlertsSettings;
-}
+/** The stage config, typed and validated, with the profile's defaults filled in. */
+export type StageConfig = ReturnType<typeof parseStageConfig>;
 
 /** How the program reads config: plain values, secrets as secret Outputs, and the raw key list. */
 export interface ConfigSource {
@@ -114,11 +75,8 @@ function fail(key: string, message: string): never {
   throw new StageConfigError(key, message);
 }
 
-/**
- * The stage config, typed and validated, with the profile's defaults filled in. Every error names
- * the key and the fix, so `pulumi up` stops before it touches anything.
- */
-export function parseStageConfig(source: ConfigSource, stage: string): StageConfig {
+/** Every error names the key and the fix, so `pulumi up` stops before it touches anything. */
+export function parseStageConfig(source: ConfigSource, stage: string) {
   // A misspelt key would otherwise be ignored silently, and its default used instead.
   const known: readonly string[] = CONFIG_KEYS;
   for (const key of source.keys().filter((k) => !known.includes(k))) {
@@ -261,7 +219,8 @@ export function parseStageConfig(source: ConfigSource, stage: string): StageConf
     );
   }
 
-  let header: StageConfig['header'];
+  /** For `auth: header`: the header name and its secret value (never plaintext). */
+  let header: { readonly name: string; readonly secret: pulumi.Output<string> } | undefined;
   if (auth === 'header') {
     const name = declared('headerName').toLowerCase();
     if (!HEADER_NAME.test(name)) fail('headerName', `must be an HTTP header name, got "${name}"`);
@@ -304,11 +263,14 @@ export function parseStageConfig(source: ConfigSource, stage: string): StageConf
     profile,
     webhookProject,
     agentProject,
+    /** The agent lives in another project than the service. */
     crossProject: agentProject !== webhookProject,
     region,
     agentLocation,
+    /** An existing agent's ID, or undefined when the program creates one. */
     agentId,
     createAgent,
+    /** A webhook of the existing agent to adopt (import) instead of creating one: its ID. */
     existingWebhookId,
     target,
     auth,
@@ -317,7 +279,9 @@ export function parseStageConfig(source: ConfigSource, stage: string): StageConf
     maxInstances,
     deletionProtection,
     smokeFlow,
+    /** Extra plain and Secret Manager environment for the handlers, and the instance size. */
     service: Object.freeze({ env, secrets, memory, cpu, concurrency }),
+    /** Project roles for the runtime account in the webhook project. */
     runtimeRoles,
     header,
     alerts: parseAlertsConfig(alerts, profile),
