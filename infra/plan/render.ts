@@ -1,35 +1,14 @@
 import { runtime } from '@pulumi/pulumi';
 import { COMPONENT_PURPOSES } from './purposes';
-import type { ProgramRun, RecordedResource, ResourceOptionsRecord } from './recorder';
+import type { ProgramRun, RecordedResource } from './recorder';
 
 const { specialSigKey: SIG_KEY, specialSecretSig: SECRET_SIG } = runtime;
 
 /** Inputs that say nothing to a reviewer: provider bookkeeping, and the asset's local path. */
 const HIDDEN = new Set(['__defaults', 'source']);
 
-export interface PlannedResource {
-  type: string;
-  name: string;
-  provider?: string;
-  component?: string;
-  /** As recorded, but `deletedWith` names the resource rather than its URN. */
-  options: Omit<ResourceOptionsRecord, 'deletedWith'> & { deletedWith?: string };
-  dependsOn: string[];
-  /**
-   * What its components wait for: the SDK registers a child only after its parent, and the parent
-   * only after the parent's `dependsOn`, so these hold the child back too.
-   */
-  waitsThroughComponent: string[];
-  inputs: Record<string, unknown>;
-}
-
-export interface Plan {
-  stack: string;
-  summary: { component: string; purpose: string; resources: number }[];
-  outputs: Record<string, unknown>;
-  invokes: ProgramRun['invokes'];
-  resources: PlannedResource[];
-}
+/** What a reviewer reads; `--json` prints it as it is. */
+export type Plan = ReturnType<typeof toPlan>;
 
 const label = (r: Pick<RecordedResource, 'type' | 'name'>) => `${r.type} "${r.name}"`;
 const lastSegment = (ref: string | undefined) => ref?.split('::')[3];
@@ -61,7 +40,7 @@ function purposeOf(type: string): string {
 }
 
 /** The run as a reviewable plan: custom resources sorted by type and name, with their wiring. */
-export function toPlan(stack: string, run: ProgramRun): Plan {
+export function toPlan(stack: string, run: ProgramRun) {
   const byUrn = new Map(run.resources.map((r) => [r.urn, r]));
   const labels = (urns: readonly string[]) =>
     [...new Set(urns)]
@@ -84,10 +63,13 @@ export function toPlan(stack: string, run: ProgramRun): Plan {
         name: r.name,
         provider: lastSegment(r.provider),
         component: parent && !parent.custom ? label(parent) : undefined,
+        // `deletedWith` names the resource rather than its URN.
         options: deletedWithResource
           ? { ...options, deletedWith: label(deletedWithResource) }
           : options,
         dependsOn: labels(r.dependencies),
+        // What its components wait for: the SDK registers a child only after its parent, and the
+        // parent only after the parent's `dependsOn`, so these hold the child back too.
         waitsThroughComponent: labels(
           ancestors(r)
             .flatMap((a) => a.dependencies)
