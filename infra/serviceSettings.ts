@@ -37,15 +37,6 @@ const BASIC_ROLES = ['roles/owner', 'roles/editor', 'roles/viewer'];
 export const CPUS = ['1', '2', '4', '6', '8'] as const;
 export type Cpu = (typeof CPUS)[number];
 
-export interface SecretEnv {
-  /** The environment variable the service reads. */
-  readonly env: string;
-  /** The secret's ID in the webhook project. */
-  readonly secretId: string;
-  /** `latest` or a version number. */
-  readonly version: string;
-}
-
 /** A JSON object (or, with `list`, an array) from the stack's value of `key`. */
 function parseJson(key: string, raw: string, shape: string, list = false): unknown {
   let value: unknown;
@@ -99,7 +90,7 @@ export function parseServiceEnv(raw: string): Readonly<Record<string, string>> {
 }
 
 /** `serviceSecrets`: env name → `secretId` or `secretId:version`, secrets in the webhook project. */
-export function parseServiceSecrets(raw: string): readonly SecretEnv[] {
+export function parseServiceSecrets(raw: string) {
   const key = 'serviceSecrets';
   const value = parseJson(key, raw, 'an object of NAME: secret-id') as Record<string, unknown>;
   return Object.freeze(

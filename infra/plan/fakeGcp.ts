@@ -106,7 +106,16 @@ export class FakeGcp implements pulumi.runtime.Mocks {
 
   private outputs(type: string, name: string, i: Inputs): Inputs {
     const at = `${type} (${name})`;
-    const numericId = () => BigInt(`0x${shortId(name)}`).toString();
+    /** A CX resource under `parent`, with the ID Dialogflow generates (here: from its display name). */
+    const cx = (collection: string, parent: string, id = uuid(`${parent}/${i.displayName}`)) => ({
+      id: `${parent}/${collection}/${id}`,
+      name: id,
+    });
+    /** A Cloud Monitoring resource, named with a number Google assigns. */
+    const numbered = (collection: string) => {
+      const full = `projects/${i.project}/${collection}/${BigInt(`0x${shortId(name)}`)}`;
+      return { id: full, name: full };
+    };
     switch (type) {
       case 'pulumi:providers:gcp':
         return {};
@@ -190,24 +199,18 @@ export class FakeGcp implements pulumi.runtime.Mocks {
       }
       case 'gcp:diagflow/cxAgent:CxAgent': {
         const id = uuid(`${i.project}/${i.displayName}`);
-        return { id: `projects/${i.project}/locations/${i.location}/agents/${id}`, name: id };
+        return cx('agents', `projects/${i.project}/locations/${i.location}`, id);
       }
-      case 'gcp:diagflow/cxWebhook:CxWebhook': {
-        agentParent(at, i.parent);
+      case 'gcp:diagflow/cxWebhook:CxWebhook':
         required(at, i, 'displayName');
-        const id = uuid(`${i.parent}/${i.displayName}`);
-        return { id: `${i.parent}/webhooks/${id}`, name: id };
-      }
+        return cx('webhooks', agentParent(at, i.parent));
       case 'gcp:diagflow/cxFlow:CxFlow': {
         const agent = agentParent(at, i.parent);
         required(at, i, 'displayName');
         // isDefaultStartFlow adopts the flow every agent has, rather than creating one.
-        const flowId = i.isDefaultStartFlow
-          ? DEFAULT_START_FLOW
-          : uuid(`${agent}/${i.displayName}`);
-        const id = `${agent}/flows/${flowId}`;
-        checkFlowBody(i, agent, id, at);
-        return { id, name: flowId };
+        const flow = cx('flows', agent, i.isDefaultStartFlow ? DEFAULT_START_FLOW : undefined);
+        checkFlowBody(i, agent, flow.id, at);
+        return flow;
       }
       case 'gcp:diagflow/cxPage:CxPage': {
         const flow = String(i.parent);
@@ -218,8 +221,7 @@ export class FakeGcp implements pulumi.runtime.Mocks {
         checkForm(i.form, agent, flow, at);
         checkPageConditions(i, at);
         checkFulfillment(i.entryFulfillment, agent, `${at} entryFulfillment`);
-        const pageId = uuid(`${flow}/${i.displayName}`);
-        return { id: `${flow}/pages/${pageId}`, name: pageId };
+        return cx('pages', flow);
       }
       case 'gcp:diagflow/cxIntent:CxIntent': {
         const agent = agentParent(at, i.parent);
@@ -229,23 +231,17 @@ export class FakeGcp implements pulumi.runtime.Mocks {
             throw new Error(`${at}: each training phrase needs parts with text`);
           }
         }
-        const intentId = uuid(`${agent}/${i.displayName}`);
-        return { id: `${agent}/intents/${intentId}`, name: intentId };
+        return cx('intents', agent);
       }
       case 'gcp:diagflow/cxTestCase:CxTestCase': {
         const agent = agentParent(at, i.parent);
         checkTestCase(i, agent, at);
-        const id = uuid(`${agent}/${i.displayName}`);
-        return { id: `${agent}/testCases/${id}`, name: id };
+        return cx('testCases', agent);
       }
-      case 'gcp:monitoring/notificationChannel:NotificationChannel': {
-        const channel = `projects/${i.project}/notificationChannels/${numericId()}`;
-        return { id: channel, name: channel };
-      }
-      case 'gcp:monitoring/alertPolicy:AlertPolicy': {
-        const policy = `projects/${i.project}/alertPolicies/${numericId()}`;
-        return { id: policy, name: policy };
-      }
+      case 'gcp:monitoring/notificationChannel:NotificationChannel':
+        return numbered('notificationChannels');
+      case 'gcp:monitoring/alertPolicy:AlertPolicy':
+        return numbered('alertPolicies');
       case 'gcp:logging/metric:Metric':
         return { id: i.name };
       case 'gcp:monitoring/dashboard:Dashboard':

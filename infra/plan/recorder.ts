@@ -31,17 +31,15 @@ export interface RecordedResource {
 }
 
 /** The resource options that change what `pulumi up`/`destroy` may do, where set. */
-export interface ResourceOptionsRecord {
-  protect?: boolean;
-  retainOnDelete?: boolean;
-  deleteBeforeReplace?: boolean;
-  ignoreChanges?: string[];
-  replaceOnChanges?: string[];
+export type ResourceOptionsRecord = Pick<
+  pulumi.CustomResourceOptions,
+  'protect' | 'retainOnDelete' | 'deleteBeforeReplace' | 'ignoreChanges' | 'replaceOnChanges'
+> & {
   /** The URN of the resource whose deletion this one goes with. */
   deletedWith?: string;
   /** The ID of an existing resource to adopt. */
   import?: string;
-}
+};
 
 export interface ProgramRun {
   readonly resources: RecordedResource[];
