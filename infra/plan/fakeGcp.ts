@@ -188,13 +188,11 @@ export class FakeGcp implements pulumi.runtime.Mocks {
         return {
           id: `projects/${i.project}/locations/${i.location}/functions/${i.name}`,
           url: `https://${i.location}-${i.project}.cloudfunctions.net/${i.name}`,
-          serviceConfig: this.options.functionWithoutServiceReport
-            ? i.serviceConfig
-            : {
-                ...i.serviceConfig,
-                service,
-                uri: `https://${i.name}-${shortId(service)}-uc.a.run.app`,
-              },
+          serviceConfig: {
+            ...i.serviceConfig,
+            service,
+            uri: `https://${i.name}-${shortId(service)}-uc.a.run.app`,
+          },
         };
       }
       case 'gcp:diagflow/cxAgent:CxAgent': {
