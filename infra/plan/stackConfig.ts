@@ -45,13 +45,10 @@ export function stackConfigFrom(
   const secretKeys: string[] = [];
   for (const [key, { value, secure, object }] of merged) {
     if (secure) secretKeys.push(key);
-    config[key] = !secure
-      ? value
-      : object
-        ? JSON.stringify(
-            JSON.parse(value, (_k, v: unknown) => (isSecureMarker(v) ? OFFLINE_SECRET : v)),
-          )
-        : OFFLINE_SECRET;
+    // In an object value, only its `secure:` parts are replaced.
+    const standIn = (_k: string, v: unknown) => (isSecureMarker(v) ? OFFLINE_SECRET : v);
+    if (!secure) config[key] = value;
+    else config[key] = object ? JSON.stringify(JSON.parse(value, standIn)) : OFFLINE_SECRET;
   }
   return { config, secretKeys };
 }
