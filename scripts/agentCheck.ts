@@ -6,17 +6,20 @@
 import { servedTags } from '../service/composition';
 import { SMOKE_TAG } from '../service/smoke';
 import { CliError, UsageError, parseCli, runAsScript, runCli, type CliIo } from '../lib/cli';
-import { loadAgentFromApi } from './cx/agentFromApi';
-import { loadAgentFromExport } from './cx/agentFromExport';
-import { sameResource, type AgentModel } from './cx/agentModel';
 import {
-  ENDPOINT_HELP,
-  describeEndpoint,
-  requireCredentials,
+  loadAgentFromApi,
+  loadAgentFromExport,
+  sameResource,
+  type AgentModel,
+} from './cx/agentModel';
+import { ENDPOINT_HELP, describeApiError, requireCredentials } from './cx/connection';
+import {
+  SMOKE_FLOW,
+  TARGET_OPTIONS,
+  WEBHOOK,
+  resolveTarget,
   type PulumiOptions,
-} from './cx/connection';
-import { describeApiError } from './cx/rpcStatus';
-import { SMOKE_FLOW, TARGET_OPTIONS, WEBHOOK, resolveTarget } from './cx/target';
+} from './cx/target';
 import { checkCalls, wiringProblems, type CheckedCall, type Verdict } from './cx/fulfillments';
 
 const TOOL = 'agent:check';
@@ -53,17 +56,8 @@ const LABELS: Record<Verdict, string> = {
   'other-webhook': 'other webhook',
 };
 
-interface Target {
-  load(): Promise<AgentModel>;
-  webhook?: string;
-  /** The stack's smoke flow, whose call must be there. */
-  smokeFlow?: string;
-}
-
-async function resolveCheck(
-  argv: string[],
-  pulumi: PulumiOptions,
-): Promise<{ target: Target; json: boolean } | undefined> {
+/** What to check: how to load the agent, our webhook and the stack's smoke flow, if named. */
+async function resolveCheck(argv: string[], pulumi: PulumiOptions) {
   const parsed = parseCli(
     argv,
     {
@@ -77,20 +71,20 @@ async function resolveCheck(
   );
   if (!parsed) return undefined;
   const { values, positionals } = parsed;
-  const json = values.json === true;
-
-  if (values.export !== undefined) {
-    const { agent, flow } = values;
-    if (positionals.length || agent || flow || values['api-endpoint'] || values.insecure) {
+  const dir = values.export;
+  if (dir !== undefined) {
+    if (
+      positionals.length ||
+      values.agent ||
+      values.flow ||
+      values['api-endpoint'] ||
+      values.insecure
+    ) {
       throw new UsageError(
         '--export reads a package: give no stack, --agent, --flow or --api-endpoint',
       );
     }
-    const dir = values.export;
-    return {
-      json,
-      target: { webhook: values.webhook, load: () => Promise.resolve(loadAgentFromExport(dir)) },
-    };
+    return { ...values, load: () => Promise.resolve(loadAgentFromExport(dir)) };
   }
   const { agent, resources, options } = await resolveTarget(
     parsed,
@@ -99,16 +93,14 @@ async function resolveCheck(
     'give a stack name, --agent <agent>, or --export <dir>',
   );
   return {
-    json,
-    target: {
-      webhook: resources.webhook,
-      smokeFlow: resources.flow,
-      load: async () => {
-        await requireCredentials(options);
-        return loadAgentFromApi(agent, options).catch((error: unknown) => {
-          throw new CliError(describeApiError(error, describeEndpoint(options)), 3);
-        });
-      },
+    json: values.json,
+    webhook: resources.webhook,
+    flow: resources.flow,
+    load: async () => {
+      await requireCredentials(options);
+      return loadAgentFromApi(agent, options).catch((error: unknown) => {
+        throw new CliError(describeApiError(error, options), 3);
+      });
     },
   };
 }
@@ -144,41 +136,25 @@ export async function main(argv: string[], io: CliIo, pulumi: PulumiOptions = {}
   return runCli(
     TOOL,
     async () => {
-      const resolved = await resolveCheck(argv, pulumi);
-      if (!resolved) {
-        io.out(HELP);
-        return 0;
-      }
-      const { target } = resolved;
+      const target = await resolveCheck(argv, pulumi);
+      if (!target) return undefined;
       const agent = await target.load();
       const webhook = ourWebhook(agent, target.webhook);
       const served = servedTags();
       const calls = checkCalls(agent, webhook.name, new Set(served));
-      const problems = wiringProblems(agent, calls, target.smokeFlow);
+      const problems = wiringProblems(agent, calls, target.flow);
       const count = (v: Verdict) => calls.filter((c) => c.verdict === v).length;
-
-      if (resolved.json) {
-        io.out(
-          JSON.stringify(
-            {
-              ok: problems.length === 0,
-              source: agent.source,
-              webhook,
-              smokeFlow: target.smokeFlow ?? null,
-              servedTags: served,
-              counts: {
-                served: count('served'),
-                unserved: count('unserved'),
-                missingTag: count('missing-tag'),
-                otherWebhook: count('other-webhook'),
-              },
-              calls,
-              problems,
-            },
-            null,
-            2,
-          ),
-        );
+      const counts = {
+        served: count('served'),
+        unserved: count('unserved'),
+        missingTag: count('missing-tag'),
+        otherWebhook: count('other-webhook'),
+      };
+      if (target.json) {
+        const { source } = agent;
+        const smokeFlow = target.flow ?? null;
+        const result = { ok: !problems.length, source, webhook, smokeFlow, servedTags: served };
+        io.out(JSON.stringify({ ...result, counts, calls, problems }, null, 2));
         return problems.length === 0 ? 0 : 1;
       }
       io.out(`${TOOL}: ${agent.source}`);
@@ -190,11 +166,10 @@ export async function main(argv: string[], io: CliIo, pulumi: PulumiOptions = {}
       io.out('');
       printTable(io, calls);
       io.out('');
-      const ours = calls.length - count('other-webhook');
       io.out(
-        `${ours} fulfillment(s) call this webhook: ${count('served')} served, ` +
-          `${count('unserved')} unserved, ${count('missing-tag')} without a tag; ` +
-          `${count('other-webhook')} call other webhooks.`,
+        `${calls.length - counts.otherWebhook} fulfillment(s) call this webhook: ${counts.served} served, ` +
+          `${counts.unserved} unserved, ${counts.missingTag} without a tag; ` +
+          `${counts.otherWebhook} call other webhooks.`,
       );
       for (const problem of problems) io.out(`FAIL: ${problem}.`);
       if (problems.length > 0) return 1;
@@ -202,6 +177,7 @@ export async function main(argv: string[], io: CliIo, pulumi: PulumiOptions = {}
       return 0;
     },
     io,
+    HELP,
   );
 }
 

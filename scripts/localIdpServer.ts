@@ -2,8 +2,7 @@
 // in id-token mode on this machine (see docs/security.md, "Try id-token locally").
 //   npm run local-idp -- [--port 8081] [--key .local/idp/key.pem]
 import { CliError, UsageError, parseCli, runAsScript, runCli, type CliIo } from '../lib/cli';
-import { loadOrCreateKey, startCertsServer, type CertsServer } from './localIdp';
-import { DEFAULT_KEY } from './simulate';
+import { DEFAULT_KEY, loadOrCreateKey, startCertsServer, type CertsServer } from './localIdp';
 
 export const HELP = `Serves a local signing key's public certificate the way Google's certs endpoint does, for a
 service in id-token mode on this machine (WEBHOOK_ID_TOKEN_CERTS_URL). Makes the key on first use;
@@ -28,10 +27,7 @@ export async function main(
         port: { type: 'string', default: '8081' },
         key: { type: 'string', default: DEFAULT_KEY },
       });
-      if (!parsed) {
-        io.out(HELP);
-        return 0;
-      }
+      if (!parsed) return undefined;
       const { port, key: keyPath } = parsed.values;
       if (!/^\d{1,5}$/.test(port) || Number(port) > 65535) {
         throw new UsageError(`--port takes a port number, got "${port}"`);
@@ -58,6 +54,7 @@ export async function main(
       return 0;
     },
     io,
+    HELP,
   );
 }
 

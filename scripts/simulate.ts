@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import type { JsonValue, WebhookRequest } from '../service/protocol/types';
 import { CliError, UsageError, parseCli, runAsScript, runCli, type CliIo } from '../lib/cli';
 import {
+  DEFAULT_KEY,
   LOCAL_SERVICE_AGENT,
   forwardedByCloudRun,
   generateKey,
@@ -17,8 +18,7 @@ import {
   signJwt,
 } from './localIdp';
 
-export const DEFAULT_URL = 'http://127.0.0.1:8080/';
-export const DEFAULT_KEY = '.local/idp/key.pem';
+const DEFAULT_URL = 'http://127.0.0.1:8080/';
 const AGENT = 'projects/local-project/locations/global/agents/00000000-0000-4000-8000-000000000000';
 const FLOW = `${AGENT}/flows/00000000-0000-0000-0000-000000000000`;
 const PAGE = /^(projects\/[^/]+\/locations\/[^/]+\/agents\/[^/]+)\/flows\/[^/]+\/pages\/([^/]+)$/;
@@ -52,137 +52,62 @@ usage:
   --audience <aud>          the token's audience (default the URL)
   -h, --help                this text`;
 
-export interface SimulateOptions {
-  url: string;
-  file?: string;
-  tag?: string;
-  text?: string;
-  event?: string;
-  page?: string;
-  params: Record<string, JsonValue>;
-  headers: Record<string, string>;
-  sign: boolean;
-  platform: boolean;
-  key: string;
-  email: string;
-  audience?: string;
+/** `name=value` pairs of a repeatable flag. */
+function pairs(list: string[], flag: string): [string, string][] {
+  return list.map((pair) => {
+    const at = pair.indexOf('=');
+    if (at <= 0) throw new UsageError(`${flag} takes name=value, got "${pair}"`);
+    return [pair.slice(0, at), pair.slice(at + 1)];
+  });
 }
 
-/** `name=value`: the value as JSON when it parses (numbers, booleans, objects), else a string. */
-function parsePair(pair: string, flag: string): [string, string] {
-  const at = pair.indexOf('=');
-  if (at <= 0) throw new UsageError(`${flag} takes name=value, got "${pair}"`);
-  return [pair.slice(0, at), pair.slice(at + 1)];
-}
-
-function jsonOrString(raw: string): JsonValue {
+/** `raw` as JSON when it parses (numbers, booleans, objects), else `fallback`. */
+function parseOr<T>(raw: string, fallback: T): JsonValue | T {
   try {
     return JSON.parse(raw) as JsonValue;
   } catch {
-    return raw;
+    return fallback;
   }
-}
-
-/** The parsed options, or undefined when `--help` was asked for. */
-export function parseOptions(argv: string[]): SimulateOptions | undefined {
-  const parsed = parseCli(argv, {
-    url: { type: 'string', default: DEFAULT_URL },
-    file: { type: 'string' },
-    tag: { type: 'string' },
-    text: { type: 'string' },
-    event: { type: 'string' },
-    page: { type: 'string' },
-    param: { type: 'string', multiple: true, default: [] },
-    header: { type: 'string', multiple: true, default: [] },
-    sign: { type: 'boolean', default: false },
-    platform: { type: 'boolean', default: false },
-    key: { type: 'string', default: DEFAULT_KEY },
-    email: { type: 'string', default: LOCAL_SERVICE_AGENT },
-    audience: { type: 'string' },
-  });
-  if (!parsed) return undefined;
-  const { values } = parsed;
-  if (!values.file && !values.tag) {
-    throw new UsageError('give --file request.json, or --tag to build a request');
-  }
-  if (values.sign && values.platform) {
-    throw new UsageError('--sign and --platform are two ways to send a token: choose one');
-  }
-  if (values.event !== undefined && values.text !== undefined) {
-    throw new UsageError('a request carries --text or --event, not both');
-  }
-  if (values.page !== undefined && !PAGE.test(values.page)) {
-    throw new UsageError(
-      `--page takes a page resource name, projects/…/agents/…/flows/…/pages/<id>, got "${values.page}"`,
-    );
-  }
-  try {
-    new URL(values.url);
-  } catch {
-    throw new UsageError(`--url takes a URL, got "${values.url}"`);
-  }
-  const params = Object.fromEntries(
-    values.param.map((p) => parsePair(p, '--param')).map(([k, v]) => [k, jsonOrString(v)]),
-  );
-  const headers = Object.fromEntries(values.header.map((h) => parsePair(h, '--header')));
-  return { ...values, params, headers };
-}
-
-export interface RequestShape {
-  text?: string;
-  /** An event name: the request carries `triggerEvent` instead of `text`. */
-  event?: string;
-  /** The current page's resource name. */
-  page?: string;
 }
 
 /** A request shaped like the ones CX sends for a turn on a page with a form. */
 export function buildRequest(
   tag: string,
   params: Record<string, JsonValue>,
-  shape: RequestShape = {},
+  shape: { text?: string; event?: string; page?: string } = {},
 ): WebhookRequest {
   const page = shape.page ?? `${FLOW}/pages/START_PAGE`;
   const [, agent = AGENT, pageId = 'START_PAGE'] = PAGE.exec(page) ?? [];
+  const intentInfo = {
+    lastMatchedIntent: `${agent}/intents/00000000-0000-0000-0000-000000000000`,
+    displayName: 'Default Welcome Intent',
+    parameters: Object.fromEntries(
+      Object.entries(params).map(([k, v]) => [
+        k,
+        { originalValue: typeof v === 'string' ? v : JSON.stringify(v), resolvedValue: v },
+      ]),
+    ),
+    confidence: 1,
+  };
+  const parameterInfo = Object.entries(params).map(([displayName, value]) => ({
+    displayName,
+    required: true,
+    state: 'FILLED' as const,
+    value,
+    justCollected: true,
+  }));
   return {
     detectIntentResponseId: randomUUID(),
     ...(shape.event !== undefined
       ? { triggerEvent: shape.event }
-      : { text: shape.text ?? 'hello' }),
+      : { text: shape.text ?? 'hello', intentInfo }),
     languageCode: 'en',
     fulfillmentInfo: { tag },
-    ...(shape.event !== undefined
-      ? {}
-      : {
-          intentInfo: {
-            lastMatchedIntent: `${agent}/intents/00000000-0000-0000-0000-000000000000`,
-            displayName: 'Default Welcome Intent',
-            parameters: Object.fromEntries(
-              Object.entries(params).map(([k, v]) => [
-                k,
-                { originalValue: typeof v === 'string' ? v : JSON.stringify(v), resolvedValue: v },
-              ]),
-            ),
-            confidence: 1,
-          },
-        }),
     pageInfo: {
       currentPage: page,
       displayName: SPECIAL_PAGES[pageId] ?? pageId,
       // proto3 JSON omits empty fields, as CX does for a page without a form.
-      ...(Object.keys(params).length
-        ? {
-            formInfo: {
-              parameterInfo: Object.entries(params).map(([displayName, value]) => ({
-                displayName,
-                required: true,
-                state: 'FILLED' as const,
-                value,
-                justCollected: true,
-              })),
-            },
-          }
-        : {}),
+      ...(parameterInfo.length ? { formInfo: { parameterInfo } } : {}),
     },
     sessionInfo: {
       session: `${agent}/sessions/sim-${randomUUID().slice(0, 8)}`,
@@ -192,31 +117,16 @@ export function buildRequest(
   };
 }
 
-export interface SimulateResult {
-  status: number;
-  latencyMs: number;
-  body: string;
-}
-
-function authorization(options: SimulateOptions): string | undefined {
-  if (!options.sign && !options.platform) return undefined;
-  const claims = serviceAgentClaims(options.audience ?? options.url, { email: options.email });
-  // Cloud Run has checked the signature already and removes it, so any key will do for --platform.
-  const token = signJwt(options.sign ? loadOrCreateKey(options.key) : generateKey(), claims);
-  return `Bearer ${options.platform ? forwardedByCloudRun(token) : token}`;
-}
-
 /** Why nothing came back, in words a person can act on. */
 function unreachable(error: unknown, url: string): CliError {
-  const code = ((error as { cause?: { code?: string } }).cause ?? {}).code;
-  if (code === 'ECONNREFUSED') {
+  const cause = (error as { cause?: Error & { code?: string } }).cause;
+  if (cause?.code === 'ECONNREFUSED') {
     return new CliError(`nothing listens at ${url}; start the service (npm start) or pass --url`);
   }
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
+  if (cause?.code === 'ENOTFOUND' || cause?.code === 'EAI_AGAIN') {
     return new CliError(`cannot resolve the host of ${url}; check --url`);
   }
-  const reason = (error as { cause?: Error }).cause?.message ?? (error as Error).message;
-  return new CliError(`could not reach ${url}: ${reason}`);
+  return new CliError(`could not reach ${url}: ${cause?.message ?? (error as Error).message}`);
 }
 
 function readRequest(file: string): unknown {
@@ -227,51 +137,73 @@ function readRequest(file: string): unknown {
   }
 }
 
-export async function simulate(options: SimulateOptions): Promise<SimulateResult> {
-  const request: unknown = options.file
-    ? readRequest(options.file)
-    : buildRequest(options.tag ?? '', options.params, options);
-  const headers: Record<string, string> = {
-    'content-type': 'application/json',
-    ...options.headers,
-  };
-  const auth = authorization(options);
-  if (auth) headers.authorization = auth;
-  const started = performance.now();
-  let res: Response;
-  try {
-    res = await fetch(options.url, { method: 'POST', headers, body: JSON.stringify(request) });
-  } catch (error) {
-    throw unreachable(error, options.url);
-  }
-  const body = await res.text();
-  return { status: res.status, latencyMs: performance.now() - started, body };
-}
-
-function pretty(body: string): string {
-  try {
-    return JSON.stringify(JSON.parse(body), null, 2);
-  } catch {
-    return body;
-  }
-}
-
 /** Runs the CLI; resolves with the exit code (0 only for a 200). */
 export async function main(argv: string[], io: CliIo): Promise<number> {
   return runCli(
     'simulate',
     async () => {
-      const options = parseOptions(argv);
-      if (!options) {
-        io.out(HELP);
-        return 0;
+      const parsed = parseCli(argv, {
+        url: { type: 'string', default: DEFAULT_URL },
+        file: { type: 'string' },
+        tag: { type: 'string' },
+        text: { type: 'string' },
+        event: { type: 'string' },
+        page: { type: 'string' },
+        param: { type: 'string', multiple: true, default: [] },
+        header: { type: 'string', multiple: true, default: [] },
+        sign: { type: 'boolean', default: false },
+        platform: { type: 'boolean', default: false },
+        key: { type: 'string', default: DEFAULT_KEY },
+        email: { type: 'string', default: LOCAL_SERVICE_AGENT },
+        audience: { type: 'string' },
+      });
+      if (!parsed) return undefined;
+      const { url, file, tag, sign, platform, ...values } = parsed.values;
+      if (!file && !tag)
+        throw new UsageError('give --file request.json, or --tag to build a request');
+      if (sign && platform) {
+        throw new UsageError('--sign and --platform are two ways to send a token: choose one');
       }
-      const result = await simulate(options);
-      io.out(`${result.status} in ${result.latencyMs.toFixed(1)} ms from ${options.url}`);
-      io.out(pretty(result.body));
-      return result.status === 200 ? 0 : 1;
+      if (values.event !== undefined && values.text !== undefined) {
+        throw new UsageError('a request carries --text or --event, not both');
+      }
+      if (values.page !== undefined && !PAGE.test(values.page)) {
+        throw new UsageError(
+          `--page takes a page resource name, projects/…/agents/…/flows/…/pages/<id>, got "${values.page}"`,
+        );
+      }
+      if (!URL.canParse(url)) throw new UsageError(`--url takes a URL, got "${url}"`);
+      const params = pairs(values.param, '--param').map(([k, v]): [string, JsonValue] => [
+        k,
+        parseOr(v, v),
+      ]);
+      const headers: Record<string, string> = {
+        'content-type': 'application/json',
+        ...Object.fromEntries(pairs(values.header, '--header')),
+      };
+
+      const request = file
+        ? readRequest(file)
+        : buildRequest(tag ?? '', Object.fromEntries(params), values);
+      if (sign || platform) {
+        const claims = serviceAgentClaims(values.audience ?? url, { email: values.email });
+        // Cloud Run has checked the signature already and removes it: any key will do for it.
+        const token = signJwt(sign ? loadOrCreateKey(values.key) : generateKey(), claims);
+        headers.authorization = `Bearer ${platform ? forwardedByCloudRun(token) : token}`;
+      }
+      const started = performance.now();
+      const body = JSON.stringify(request);
+      const res = await fetch(url, { method: 'POST', headers, body }).catch((error: unknown) => {
+        throw unreachable(error, url);
+      });
+      const text = await res.text();
+      io.out(`${res.status} in ${(performance.now() - started).toFixed(1)} ms from ${url}`);
+      const answer = parseOr(text, undefined);
+      io.out(answer === undefined ? text : JSON.stringify(answer, null, 2));
+      return res.status === 200 ? 0 : 1;
     },
     io,
+    HELP,
   );
 }
 

@@ -4,11 +4,10 @@ import {
   agentLocation,
   clientOptions,
   parseEndpointFlags,
-  readStackOutputs,
   regionalEndpoint,
   requireChildOf,
-  requireOutput,
 } from '../../../scripts/cx/connection';
+import { readStackOutputs, requireOutput } from '../../../scripts/cx/target';
 import { startDialogflowStandIn } from '../../helpers/dialogflowStandIn';
 import { fakePulumi } from '../../helpers/fakePulumi';
 import { runTool } from '../../helpers/runTool';
