@@ -1,8 +1,4 @@
-// Lists every fulfillment of an agent that calls our webhook, with its tag and whether a handler of
-// this service serves it; fails when one does not, even if a fallback would answer.
-//   npm run agent:check -- <stack>
-//   npm run agent:check -- --agent <agent> [--webhook <webhook>] [--flow <smoke flow>]
-//   npm run agent:check -- --export <dir> [--webhook <display name>]
+// `npm run agent:check` (docs/tools.md): does a handler serve every tag the agent calls us with?
 import { servedTags } from '../service/composition';
 import { SMOKE_TAG } from '../service/smoke';
 import { CliError, UsageError, parseCli, runAsScript, runCli, type CliIo } from '../lib/cli';
@@ -44,7 +40,6 @@ usage:
   --export <dir>            an agent exported as a JSON package (console export or Git integration)
   --json                    print the result as JSON
 ${ENDPOINT_HELP}
-  -h, --help                this text
 
 exit codes: 0 the webhook's calls are all served; 1 a tag is unserved or missing, no call of the
 webhook, or no smoke call; 2 usage; 3 the agent could not be read.`;

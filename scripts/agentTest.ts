@@ -1,9 +1,6 @@
-// The conversation regression gate: runs a CX agent's test cases server-side with
-// TestCases.BatchRunTestCases, waits (bounded) for the long-running operation, and prints each
-// case's verdict; for a failure, the first turn that differs and the webhook calls on it.
-//   npm run agent:test -- <stack> [--environment <env>] [--tag <#tag>] [--wait 600] [--json]
-//   npm run agent:test -- --agent <agent> …
+// `npm run agent:test` (docs/regression-gate.md): the agent's test cases, run by Dialogflow.
 import { appendFileSync } from 'node:fs';
+import { setTimeout as delay } from 'node:timers/promises';
 import {
   CliError,
   UsageError,
@@ -59,7 +56,6 @@ usage:
   --summary <file>          append a Markdown summary to this file (e.g. $GITHUB_STEP_SUMMARY)
   --json                    print the result as one JSON object on stdout
 ${ENDPOINT_HELP}
-  -h, --help                this text
 
 exit codes: 0 every case passed; 1 a case failed or could not run, or no case matched; 2 usage;
 3 could not run the cases (Pulumi CLI or stack outputs, Dialogflow API unreachable or refused,
@@ -91,16 +87,12 @@ async function resolveRun(argv: string[], pulumi: PulumiOptions) {
   if (!parsed) return undefined;
   const { values } = parsed;
   const waitMs = seconds(values.wait, '--wait') * 1000;
-  for (const tag of values.tag) {
-    if (!/^#?\S+$/.test(tag))
-      throw new UsageError(`--tag takes one tag without spaces, got "${tag}"`);
+  const badTag = values.tag.find((tag) => !/^#?\S+$/.test(tag));
+  if (badTag !== undefined) {
+    throw new UsageError(`--tag takes one tag without spaces, got "${badTag}"`);
   }
-  const { agent, options } = await resolveTarget(
-    parsed,
-    {},
-    pulumi,
-    'give a stack name, or --agent',
-  );
+  const noAgent = 'give a stack name, or --agent';
+  const { agent, options } = await resolveTarget(parsed, {}, pulumi, noAgent);
   const env = values.environment;
   let environment: string | null = null;
   if (env !== undefined) {
@@ -124,8 +116,7 @@ async function awaitRun(
   deps: AgentTestDeps,
   io: CliIo,
 ): Promise<{ results: TestCaseResult[]; errors: TestError[] }> {
-  const { now = Date.now, pollMs = POLL_MS } = deps;
-  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const { now = Date.now, sleep = delay, pollMs = POLL_MS } = deps;
   const deadline = now() + target.waitMs;
   for (;;) {
     const op = await client.checkBatchRunTestCasesProgress(name);

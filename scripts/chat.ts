@@ -1,8 +1,4 @@
-// A terminal conversation with a deployed agent: each line is a detectIntent turn; each answer shows
-// the agent's messages, where the conversation is (flow and page), and each webhook call's tag,
-// status and latency.
-//   npm run chat -- <stack>
-//   npm run chat -- --agent <agent>
+// `npm run chat` (docs/tools.md): a conversation with a deployed agent in the terminal.
 import { createInterface } from 'node:readline';
 import { parseCli, runAsScript, runCli, type CliIo } from '../lib/cli';
 import {
@@ -35,7 +31,6 @@ usage:
   --language <code>         the language of the conversation (default en)
   --diagnostics             also print Dialogflow's free-form diagnostic info for each turn
 ${ENDPOINT_HELP}
-  -h, --help                this text
 
 while chatting:
   /event <name>             send an event instead of text (e.g. /event cx-webhook-kit-smoke)

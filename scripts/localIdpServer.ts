@@ -1,6 +1,4 @@
-// Serves the public half of the local signing key in Google's certs format, so the service can run
-// in id-token mode on this machine (see docs/security.md, "Try id-token locally").
-//   npm run local-idp -- [--port 8081] [--key .local/idp/key.pem]
+// `npm run local-idp` (docs/security.md, "Try id-token locally"): the local key's certs.
 import { CliError, UsageError, parseCli, runAsScript, runCli, type CliIo } from '../lib/cli';
 import { DEFAULT_KEY, loadOrCreateKey, startCertsServer, type CertsServer } from './localIdp';
 

@@ -1,9 +1,4 @@
-// A local stand-in for Dialogflow CX: sends a complete WebhookRequest to a webhook, optionally with
-// a Google-style ID token signed by a key made on this machine (or in the form Cloud Run forwards
-// it), and prints what came back.
-//   npm run simulate -- --tag greeting --param name=Ada [--sign | --platform] [--url …]
-//   npm run simulate -- --tag cx-webhook-kit-smoke --event cx-webhook-kit-smoke --platform
-//   npm run simulate -- --file test/fixtures/requests/dtmf.json
+// `npm run simulate` (docs/tools.md): a local stand-in for Dialogflow calling a webhook.
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { JsonValue, WebhookRequest } from '../service/protocol/types';

@@ -1,7 +1,5 @@
-// Proves that Dialogflow can call the deployed webhook: sends the smoke event to the stack's smoke
-// flow with detectIntent and checks what Dialogflow reports about the webhook call.
-//   npm run smoke -- <stack> [--wait 300] [--json]
-//   npm run smoke -- --agent <agent> --flow <smoke flow>
+// `npm run smoke` (docs/tools.md): does Dialogflow reach the deployed webhook?
+import { setTimeout as delay } from 'node:timers/promises';
 import { status } from '@grpc/grpc-js';
 import { SMOKE_EVENT } from '../service/smoke';
 import {
@@ -47,7 +45,6 @@ usage:
   --language <code>         the query's language code (default en)
   --json                    print the result as one JSON object on stdout
 ${ENDPOINT_HELP}
-  -h, --help                this text
 
 exit codes: 0 passed; 1 failed (the output says why); 2 usage; 3 could not run the check
 (Pulumi CLI or stack outputs, Dialogflow API unreachable or refused).`;
@@ -97,8 +94,7 @@ async function attempt(
 }
 
 async function runSmoke(target: Target, io: CliIo, deps: SmokeDeps) {
-  const now = deps.now ?? Date.now;
-  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const { now = Date.now, sleep = delay } = deps;
   const client = new (v3beta1Clients().SessionsClient)(target.options);
   const deadline = now() + target.waitMs;
   let backoff = FIRST_BACKOFF_MS;

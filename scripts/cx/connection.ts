@@ -14,15 +14,13 @@ export const ENDPOINT_OPTIONS = {
   insecure: { type: 'boolean', default: false },
 } as const;
 
+/** The help lines of those flags, and of `--help`, which end each tool's list. */
 export const ENDPOINT_HELP = `  --api-endpoint host:port  talk to this endpoint instead of the agent's regional one
   --insecure                without TLS or credentials (only with --api-endpoint; for a local
-                            stand-in of the API)`;
+                            stand-in of the API)
+  -h, --help                this text`;
 
-export interface EndpointFlags {
-  readonly host?: string;
-  readonly port?: number;
-  readonly insecure: boolean;
-}
+export type EndpointFlags = { host?: string; port?: number; insecure: boolean };
 
 export function parseEndpointFlags(values: {
   'api-endpoint'?: string;
@@ -72,14 +70,9 @@ export const regionalEndpoint = (location: string): string =>
   location === 'global' ? 'dialogflow.googleapis.com' : `${location}-dialogflow.googleapis.com`;
 
 /** Options for any `@google-cloud/dialogflow-cx` client that will work on `agent`. */
-export type DialogflowClientOptions = {
-  apiEndpoint: string;
-  port?: number;
-  sslCreds?: grpc.ChannelCredentials;
-  universeDomain?: string;
-};
+export type DialogflowClientOptions = ReturnType<typeof clientOptions>;
 
-export function clientOptions(agent: string, flags: EndpointFlags): DialogflowClientOptions {
+export function clientOptions(agent: string, flags: EndpointFlags) {
   if (flags.host === undefined) return { apiEndpoint: regionalEndpoint(agentLocation(agent)) };
   if (!flags.insecure) return { apiEndpoint: flags.host, port: flags.port };
   return {

@@ -47,10 +47,8 @@ export function webhookStatus(call: ReturnType<typeof webhookCalls>[number]) {
 
 /** The marker of the built-in smoke handler in any of the call payloads. */
 export function findMarker(payloads: readonly Record<string, unknown>[]): SmokeMarker | null {
-  const marker = payloads.find(
-    (p) => (p.cxWebhookKitSmoke as SmokeMarker | undefined)?.ok === true,
-  );
-  return (marker?.cxWebhookKitSmoke as SmokeMarker | undefined) ?? null;
+  const markers = payloads.map((p) => p.cxWebhookKitSmoke as SmokeMarker | undefined);
+  return markers.find((m) => m?.ok === true) ?? null;
 }
 
 export function classify(statuses: readonly WebhookStatus[], marker: SmokeMarker | null): Outcome {

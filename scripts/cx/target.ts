@@ -1,7 +1,6 @@
 // What a Dialogflow tool works on: an agent and some of its resources (the smoke flow, the
 // webhook), named by the outputs of the stack given as the one positional argument (read through
-// the Pulumi CLI) or else by flags of the same names, and the client options that reach the
-// agent's API endpoint.
+// the Pulumi CLI) or else by flags of the same names.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { CliError, UsageError } from '../../lib/cli';
@@ -11,7 +10,6 @@ import {
   clientOptions,
   parseEndpointFlags,
   requireChildOf,
-  type DialogflowClientOptions,
 } from './connection';
 
 /** The flags every Dialogflow tool takes: the agent and the endpoint. */
@@ -42,18 +40,14 @@ export const WEBHOOK: AgentResource = {
 
 export type StackOutputs = Readonly<Record<string, unknown>>;
 
-export interface PulumiOptions {
-  /** The Pulumi executable; `pulumi` from PATH unless told otherwise. */
-  command?: string;
-  cwd?: string;
-  env?: NodeJS.ProcessEnv;
-}
+/** The Pulumi executable; `pulumi` from PATH unless told otherwise. */
+export type PulumiOptions = { command?: string };
 
 /** `pulumi stack output --json --stack <stack>`, parsed; errors say what to do instead. */
 export async function readStackOutputs(
   stack: string,
   alternative: string,
-  { command = 'pulumi', cwd, env }: PulumiOptions = {},
+  { command = 'pulumi' }: PulumiOptions = {},
 ): Promise<StackOutputs> {
   if (!/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+){0,2}$/.test(stack)) {
     throw new UsageError(`"${stack}" is not a Pulumi stack name`);
@@ -61,7 +55,7 @@ export async function readStackOutputs(
   const args = ['stack', 'output', '--json', '--stack', stack];
   let stdout: string;
   try {
-    const options = { cwd, env, timeout: 120_000, maxBuffer: 4 * 1024 * 1024 };
+    const options = { timeout: 120_000, maxBuffer: 4 * 1024 * 1024 };
     ({ stdout } = await promisify(execFile)(command, args, options));
   } catch (error) {
     const e = error as NodeJS.ErrnoException & { stderr?: string };
@@ -79,7 +73,7 @@ export async function readStackOutputs(
   try {
     parsed = JSON.parse(stdout);
   } catch {
-    // reported below
+    parsed = undefined;
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new CliError(`pulumi stack output --stack ${stack} did not print a JSON object`, 3);
@@ -99,6 +93,7 @@ export function requireOutput(
   throw new CliError(`stack "${stack}" has no output "${key}": ${hint}`, 3);
 }
 
+const AGENT_HINT = 'run pulumi up with this version of the program';
 type TargetFlags = { agent?: string; 'api-endpoint'?: string; insecure?: boolean };
 
 /**
@@ -111,11 +106,7 @@ export async function resolveTarget<K extends string>(
   resources: { readonly [k in K]: AgentResource },
   pulumi: PulumiOptions,
   noAgent: string,
-): Promise<{
-  agent: string;
-  resources: { [k in K]?: string };
-  options: DialogflowClientOptions;
-}> {
+) {
   const { values, positionals } = parsed;
   const endpoint = parseEndpointFlags(values);
   const keys = Object.keys(resources) as K[];
@@ -132,12 +123,7 @@ export async function resolveTarget<K extends string>(
       throw new UsageError(`give a stack name or ${listed}, not both`);
     }
     const outputs = await readStackOutputs(stack, listed, pulumi);
-    agent = requireOutput(
-      outputs,
-      'agentName',
-      stack,
-      'run pulumi up with this version of the program',
-    );
+    agent = requireOutput(outputs, 'agentName', stack, AGENT_HINT);
     for (const k of keys) {
       const { output, hint, optional } = resources[k];
       if (!(optional && outputs[output] === undefined)) {
