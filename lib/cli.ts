@@ -81,6 +81,16 @@ export async function runCli(
   }
 }
 
+/** A tool's `main(argv, io, …)`: its `body` run by runCli, with `help` for `--help`. */
+export function cliTool<A extends unknown[]>(
+  tool: string,
+  help: string,
+  body: (argv: string[], io: CliIo, ...rest: A) => Promise<number | undefined>,
+) {
+  return (argv: string[], io: CliIo, ...rest: A) =>
+    runCli(tool, () => body(argv, io, ...rest), io, help);
+}
+
 /** The entry point of a tool run as a script: sets the exit code, lets stdout drain. */
 export function runAsScript(main: (argv: string[], io: CliIo) => Promise<number>): void {
   const io: CliIo = {

@@ -1,7 +1,7 @@
 // `npm run agent:check` (docs/tools.md): does a handler serve every tag the agent calls us with?
 import { servedTags } from '../service/composition';
 import { SMOKE_TAG } from '../service/smoke';
-import { CliError, UsageError, parseCli, runAsScript, runCli, type CliIo } from '../lib/cli';
+import { CliError, UsageError, parseCli, runAsScript, cliTool, type CliIo } from '../lib/cli';
 import {
   loadAgentFromApi,
   loadAgentFromExport,
@@ -127,53 +127,46 @@ function printTable(io: CliIo, calls: readonly CheckedCall[]): void {
   }
 }
 
-export async function main(argv: string[], io: CliIo, pulumi: PulumiOptions = {}): Promise<number> {
-  return runCli(
-    TOOL,
-    async () => {
-      const target = await resolveCheck(argv, pulumi);
-      if (!target) return undefined;
-      const agent = await target.load();
-      const webhook = ourWebhook(agent, target.webhook);
-      const served = servedTags();
-      const calls = checkCalls(agent, webhook.name, new Set(served));
-      const problems = wiringProblems(agent, calls, target.flow);
-      const count = (v: Verdict) => calls.filter((c) => c.verdict === v).length;
-      const counts = {
-        served: count('served'),
-        unserved: count('unserved'),
-        missingTag: count('missing-tag'),
-        otherWebhook: count('other-webhook'),
-      };
-      if (target.json) {
-        const { source } = agent;
-        const smokeFlow = target.flow ?? null;
-        const result = { ok: !problems.length, source, webhook, smokeFlow, servedTags: served };
-        io.out(JSON.stringify({ ...result, counts, calls, problems }, null, 2));
-        return problems.length === 0 ? 0 : 1;
-      }
-      io.out(`${TOOL}: ${agent.source}`);
-      io.out(
-        `webhook: "${webhook.displayName}"` +
-          (webhook.name !== webhook.displayName ? ` (${webhook.name})` : ''),
-      );
-      io.out(`served tags: ${served.join(', ')}`);
-      io.out('');
-      printTable(io, calls);
-      io.out('');
-      io.out(
-        `${calls.length - counts.otherWebhook} fulfillment(s) call this webhook: ${counts.served} served, ` +
-          `${counts.unserved} unserved, ${counts.missingTag} without a tag; ` +
-          `${counts.otherWebhook} call other webhooks.`,
-      );
-      for (const problem of problems) io.out(`FAIL: ${problem}.`);
-      if (problems.length > 0) return 1;
-      io.out('OK');
-      return 0;
-    },
-    io,
-    HELP,
+export const main = cliTool(TOOL, HELP, async (argv, io, pulumi: PulumiOptions = {}) => {
+  const target = await resolveCheck(argv, pulumi);
+  if (!target) return undefined;
+  const agent = await target.load();
+  const webhook = ourWebhook(agent, target.webhook);
+  const served = servedTags();
+  const calls = checkCalls(agent, webhook.name, new Set(served));
+  const problems = wiringProblems(agent, calls, target.flow);
+  const count = (v: Verdict) => calls.filter((c) => c.verdict === v).length;
+  const counts = {
+    served: count('served'),
+    unserved: count('unserved'),
+    missingTag: count('missing-tag'),
+    otherWebhook: count('other-webhook'),
+  };
+  if (target.json) {
+    const { source } = agent;
+    const smokeFlow = target.flow ?? null;
+    const result = { ok: !problems.length, source, webhook, smokeFlow, servedTags: served };
+    io.out(JSON.stringify({ ...result, counts, calls, problems }, null, 2));
+    return problems.length === 0 ? 0 : 1;
+  }
+  io.out(`${TOOL}: ${agent.source}`);
+  io.out(
+    `webhook: "${webhook.displayName}"` +
+      (webhook.name !== webhook.displayName ? ` (${webhook.name})` : ''),
   );
-}
+  io.out(`served tags: ${served.join(', ')}`);
+  io.out('');
+  printTable(io, calls);
+  io.out('');
+  io.out(
+    `${calls.length - counts.otherWebhook} fulfillment(s) call this webhook: ${counts.served} served, ` +
+      `${counts.unserved} unserved, ${counts.missingTag} without a tag; ` +
+      `${counts.otherWebhook} call other webhooks.`,
+  );
+  for (const problem of problems) io.out(`FAIL: ${problem}.`);
+  if (problems.length > 0) return 1;
+  io.out('OK');
+  return 0;
+});
 
-if (require.main === module) runAsScript((argv, io) => main(argv, io));
+if (require.main === module) runAsScript(main);

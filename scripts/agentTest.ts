@@ -6,7 +6,7 @@ import {
   UsageError,
   parseCli,
   runAsScript,
-  runCli,
+  cliTool,
   seconds,
   type CliIo,
 } from '../lib/cli';
@@ -301,28 +301,21 @@ function markdown(r: AgentTestResult): string {
   return `${lines.join('\n')}\n`;
 }
 
-export async function main(argv: string[], io: CliIo, deps: AgentTestDeps = {}): Promise<number> {
-  return runCli(
-    TOOL,
-    async () => {
-      const target = await resolveRun(argv, deps.pulumi ?? {});
-      if (!target) return undefined;
-      const { summary } = target;
-      const result = await runCases(target, io, deps).catch((error: unknown) => {
-        // The job summary says the gate could not run, not nothing at all.
-        if (summary && error instanceof CliError) {
-          appendFileSync(summary, `### Conversation tests: could not run\n\n${error.message}\n`);
-        }
-        throw error;
-      });
-      if (summary) appendFileSync(summary, markdown(result));
-      if (target.json) io.out(JSON.stringify(result, null, 2));
-      else printResult(io, result);
-      return result.ok ? 0 : 1;
-    },
-    io,
-    HELP,
-  );
-}
+export const main = cliTool(TOOL, HELP, async (argv, io, deps: AgentTestDeps = {}) => {
+  const target = await resolveRun(argv, deps.pulumi ?? {});
+  if (!target) return undefined;
+  const { summary } = target;
+  const result = await runCases(target, io, deps).catch((error: unknown) => {
+    // The job summary says the gate could not run, not nothing at all.
+    if (summary && error instanceof CliError) {
+      appendFileSync(summary, `### Conversation tests: could not run\n\n${error.message}\n`);
+    }
+    throw error;
+  });
+  if (summary) appendFileSync(summary, markdown(result));
+  if (target.json) io.out(JSON.stringify(result, null, 2));
+  else printResult(io, result);
+  return result.ok ? 0 : 1;
+});
 
-if (require.main === module) runAsScript((argv, io) => main(argv, io));
+if (require.main === module) runAsScript(main);

@@ -1,6 +1,6 @@
 // `npm run chat` (docs/tools.md): a conversation with a deployed agent in the terminal.
 import { createInterface } from 'node:readline';
-import { parseCli, runAsScript, runCli, type CliIo } from '../lib/cli';
+import { parseCli, runAsScript, cliTool, type CliIo } from '../lib/cli';
 import {
   CALL_OPTIONS,
   ENDPOINT_HELP,
@@ -145,29 +145,22 @@ async function converse(target: Target, io: CliIo, deps: ChatDeps): Promise<numb
   return failures ? 1 : 0;
 }
 
-export async function main(argv: string[], io: CliIo, deps: ChatDeps = {}): Promise<number> {
-  return runCli(
-    TOOL,
-    async () => {
-      const parsed = parseCli(
-        argv,
-        {
-          ...TARGET_OPTIONS,
-          language: { type: 'string', default: 'en' },
-          diagnostics: { type: 'boolean', default: false },
-        },
-        true,
-      );
-      if (!parsed) return undefined;
-      const noAgent = 'give a stack name or --agent <agent>';
-      const target = await resolveTarget(parsed, {}, deps.pulumi ?? {}, noAgent);
-      await requireCredentials(target.options);
-      const { language, diagnostics } = parsed.values;
-      return converse({ ...target, language, diagnostics }, io, deps);
+export const main = cliTool(TOOL, HELP, async (argv, io, deps: ChatDeps = {}) => {
+  const parsed = parseCli(
+    argv,
+    {
+      ...TARGET_OPTIONS,
+      language: { type: 'string', default: 'en' },
+      diagnostics: { type: 'boolean', default: false },
     },
-    io,
-    HELP,
+    true,
   );
-}
+  if (!parsed) return undefined;
+  const noAgent = 'give a stack name or --agent <agent>';
+  const target = await resolveTarget(parsed, {}, deps.pulumi ?? {}, noAgent);
+  await requireCredentials(target.options);
+  const { language, diagnostics } = parsed.values;
+  return converse({ ...target, language, diagnostics }, io, deps);
+});
 
-if (require.main === module) runAsScript((argv, io) => main(argv, io));
+if (require.main === module) runAsScript(main);

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { JsonValue, WebhookRequest } from '../service/protocol/types';
-import { CliError, UsageError, parseCli, runAsScript, runCli, type CliIo } from '../lib/cli';
+import { CliError, UsageError, parseCli, runAsScript, cliTool } from '../lib/cli';
 import {
   DEFAULT_KEY,
   LOCAL_SERVICE_AGENT,
@@ -132,74 +132,65 @@ function readRequest(file: string): unknown {
   }
 }
 
-/** Runs the CLI; resolves with the exit code (0 only for a 200). */
-export async function main(argv: string[], io: CliIo): Promise<number> {
-  return runCli(
-    'simulate',
-    async () => {
-      const parsed = parseCli(argv, {
-        url: { type: 'string', default: DEFAULT_URL },
-        file: { type: 'string' },
-        tag: { type: 'string' },
-        text: { type: 'string' },
-        event: { type: 'string' },
-        page: { type: 'string' },
-        param: { type: 'string', multiple: true, default: [] },
-        header: { type: 'string', multiple: true, default: [] },
-        sign: { type: 'boolean', default: false },
-        platform: { type: 'boolean', default: false },
-        key: { type: 'string', default: DEFAULT_KEY },
-        email: { type: 'string', default: LOCAL_SERVICE_AGENT },
-        audience: { type: 'string' },
-      });
-      if (!parsed) return undefined;
-      const { url, file, tag, sign, platform, ...values } = parsed.values;
-      if (!file && !tag)
-        throw new UsageError('give --file request.json, or --tag to build a request');
-      if (sign && platform) {
-        throw new UsageError('--sign and --platform are two ways to send a token: choose one');
-      }
-      if (values.event !== undefined && values.text !== undefined) {
-        throw new UsageError('a request carries --text or --event, not both');
-      }
-      if (values.page !== undefined && !PAGE.test(values.page)) {
-        throw new UsageError(
-          `--page takes a page resource name, projects/…/agents/…/flows/…/pages/<id>, got "${values.page}"`,
-        );
-      }
-      if (!URL.canParse(url)) throw new UsageError(`--url takes a URL, got "${url}"`);
-      const params = pairs(values.param, '--param').map(([k, v]): [string, JsonValue] => [
-        k,
-        parseOr(v, v),
-      ]);
-      const headers: Record<string, string> = {
-        'content-type': 'application/json',
-        ...Object.fromEntries(pairs(values.header, '--header')),
-      };
+export const main = cliTool('simulate', HELP, async (argv, io) => {
+  const parsed = parseCli(argv, {
+    url: { type: 'string', default: DEFAULT_URL },
+    file: { type: 'string' },
+    tag: { type: 'string' },
+    text: { type: 'string' },
+    event: { type: 'string' },
+    page: { type: 'string' },
+    param: { type: 'string', multiple: true, default: [] },
+    header: { type: 'string', multiple: true, default: [] },
+    sign: { type: 'boolean', default: false },
+    platform: { type: 'boolean', default: false },
+    key: { type: 'string', default: DEFAULT_KEY },
+    email: { type: 'string', default: LOCAL_SERVICE_AGENT },
+    audience: { type: 'string' },
+  });
+  if (!parsed) return undefined;
+  const { url, file, tag, sign, platform, ...values } = parsed.values;
+  if (!file && !tag) throw new UsageError('give --file request.json, or --tag to build a request');
+  if (sign && platform) {
+    throw new UsageError('--sign and --platform are two ways to send a token: choose one');
+  }
+  if (values.event !== undefined && values.text !== undefined) {
+    throw new UsageError('a request carries --text or --event, not both');
+  }
+  if (values.page !== undefined && !PAGE.test(values.page)) {
+    throw new UsageError(
+      `--page takes a page resource name, projects/…/agents/…/flows/…/pages/<id>, got "${values.page}"`,
+    );
+  }
+  if (!URL.canParse(url)) throw new UsageError(`--url takes a URL, got "${url}"`);
+  const params = pairs(values.param, '--param').map(([k, v]): [string, JsonValue] => [
+    k,
+    parseOr(v, v),
+  ]);
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    ...Object.fromEntries(pairs(values.header, '--header')),
+  };
 
-      const request = file
-        ? readRequest(file)
-        : buildRequest(tag ?? '', Object.fromEntries(params), values);
-      if (sign || platform) {
-        const claims = serviceAgentClaims(values.audience ?? url, { email: values.email });
-        // Cloud Run has checked the signature already and removes it: any key will do for it.
-        const token = signJwt(sign ? loadOrCreateKey(values.key) : generateKey(), claims);
-        headers.authorization = `Bearer ${platform ? forwardedByCloudRun(token) : token}`;
-      }
-      const started = performance.now();
-      const body = JSON.stringify(request);
-      const res = await fetch(url, { method: 'POST', headers, body }).catch((error: unknown) => {
-        throw unreachable(error, url);
-      });
-      const text = await res.text();
-      io.out(`${res.status} in ${(performance.now() - started).toFixed(1)} ms from ${url}`);
-      const answer = parseOr(text, undefined);
-      io.out(answer === undefined ? text : JSON.stringify(answer, null, 2));
-      return res.status === 200 ? 0 : 1;
-    },
-    io,
-    HELP,
-  );
-}
+  const request = file
+    ? readRequest(file)
+    : buildRequest(tag ?? '', Object.fromEntries(params), values);
+  if (sign || platform) {
+    const claims = serviceAgentClaims(values.audience ?? url, { email: values.email });
+    // Cloud Run has checked the signature already and removes it: any key will do for it.
+    const token = signJwt(sign ? loadOrCreateKey(values.key) : generateKey(), claims);
+    headers.authorization = `Bearer ${platform ? forwardedByCloudRun(token) : token}`;
+  }
+  const started = performance.now();
+  const body = JSON.stringify(request);
+  const res = await fetch(url, { method: 'POST', headers, body }).catch((error: unknown) => {
+    throw unreachable(error, url);
+  });
+  const text = await res.text();
+  io.out(`${res.status} in ${(performance.now() - started).toFixed(1)} ms from ${url}`);
+  const answer = parseOr(text, undefined);
+  io.out(answer === undefined ? text : JSON.stringify(answer, null, 2));
+  return res.status === 200 ? 0 : 1;
+});
 
 if (require.main === module) runAsScript(main);

@@ -7,7 +7,7 @@ import {
   UsageError,
   parseCli,
   runAsScript,
-  runCli,
+  cliTool,
   seconds,
   type CliIo,
 } from '../lib/cli';
@@ -162,44 +162,37 @@ function printResult(io: CliIo, r: SmokeResult): void {
   }
 }
 
-export async function main(argv: string[], io: CliIo, deps: SmokeDeps = {}): Promise<number> {
-  return runCli(
-    TOOL,
-    async () => {
-      const parsed = parseCli(
-        argv,
-        {
-          ...TARGET_OPTIONS,
-          flow: { type: 'string' },
-          wait: { type: 'string', default: String(DEFAULT_WAIT_S) },
-          language: { type: 'string', default: 'en' },
-          json: { type: 'boolean', default: false },
-        },
-        true,
-      );
-      if (!parsed) return undefined;
-      const waitMs = seconds(parsed.values.wait, '--wait') * 1000;
-      const resolved = await resolveTarget(
-        parsed,
-        { flow: SMOKE_FLOW },
-        deps.pulumi ?? {},
-        'give a stack name, or --agent and --flow',
-      );
-      const flow = resolved.resources.flow;
-      if (flow === undefined) throw new UsageError('--agent needs --flow <smoke flow>');
-      await requireCredentials(resolved.options);
-      const target = { ...resolved, flow, waitMs, language: parsed.values.language };
-      const result = await runSmoke(target, io, deps);
-      if (result.outcome === 'api-error' && !parsed.values.json) {
-        throw new CliError(result.diagnosis?.summary ?? 'the Dialogflow API call failed', 3);
-      }
-      if (parsed.values.json) io.out(JSON.stringify(result, null, 2));
-      else printResult(io, result);
-      return result.outcome === 'api-error' ? 3 : result.ok ? 0 : 1;
+export const main = cliTool(TOOL, HELP, async (argv, io, deps: SmokeDeps = {}) => {
+  const parsed = parseCli(
+    argv,
+    {
+      ...TARGET_OPTIONS,
+      flow: { type: 'string' },
+      wait: { type: 'string', default: String(DEFAULT_WAIT_S) },
+      language: { type: 'string', default: 'en' },
+      json: { type: 'boolean', default: false },
     },
-    io,
-    HELP,
+    true,
   );
-}
+  if (!parsed) return undefined;
+  const waitMs = seconds(parsed.values.wait, '--wait') * 1000;
+  const resolved = await resolveTarget(
+    parsed,
+    { flow: SMOKE_FLOW },
+    deps.pulumi ?? {},
+    'give a stack name, or --agent and --flow',
+  );
+  const flow = resolved.resources.flow;
+  if (flow === undefined) throw new UsageError('--agent needs --flow <smoke flow>');
+  await requireCredentials(resolved.options);
+  const target = { ...resolved, flow, waitMs, language: parsed.values.language };
+  const result = await runSmoke(target, io, deps);
+  if (result.outcome === 'api-error' && !parsed.values.json) {
+    throw new CliError(result.diagnosis?.summary ?? 'the Dialogflow API call failed', 3);
+  }
+  if (parsed.values.json) io.out(JSON.stringify(result, null, 2));
+  else printResult(io, result);
+  return result.outcome === 'api-error' ? 3 : result.ok ? 0 : 1;
+});
 
-if (require.main === module) runAsScript((argv, io) => main(argv, io));
+if (require.main === module) runAsScript(main);
