@@ -48,11 +48,15 @@ export interface ChatDeps {
   pulumi?: PulumiOptions;
 }
 
-/** One line per webhook call of the turn, in call order: tag, status, latency, webhook, payload. */
-function webhookLines(result: QueryResult): string[] {
-  const calls = webhookCalls(result);
-  if (calls.length === 0) return ['  webhook  none called'];
-  return calls.map(
+/**
+ * A turn's answer: the agent's messages, the flow and page, one line per webhook call in call
+ * order (tag, status, latency, webhook, payload) and, if asked for, the diagnostic info.
+ */
+export function formatTurn(result: QueryResult, diagnostics: boolean): string[] {
+  const texts = (result.responseMessages ?? []).flatMap((m) => m.text?.text ?? []);
+  const flow = result.currentFlow?.displayName || result.currentFlow?.name || '?';
+  const page = result.currentPage?.displayName || result.currentPage?.name || '?';
+  const calls = webhookCalls(result).map(
     (c, i) =>
       `  webhook  #${i + 1} ${c.tag ?? '(no tag)'}  ${codeName(c.code)}` +
       (c.latencyMs === null ? '' : `  ${c.latencyMs} ms`) +
@@ -60,19 +64,13 @@ function webhookLines(result: QueryResult): string[] {
       (c.code && c.message ? `: ${c.message}` : '') +
       (Object.keys(c.payload).length ? `  payload ${JSON.stringify(c.payload)}` : ''),
   );
-}
-
-export function formatTurn(result: QueryResult, diagnostics: boolean): string[] {
-  const lines: string[] = [];
-  const texts = (result.responseMessages ?? []).flatMap((m) => m.text?.text ?? []);
-  for (const text of texts.length ? texts : ['(no message)']) lines.push(`agent> ${text}`);
-  const flow = result.currentFlow?.displayName || result.currentFlow?.name || '?';
-  const page = result.currentPage?.displayName || result.currentPage?.name || '?';
-  lines.push(`  page     ${flow} › ${page}`, ...webhookLines(result));
-  if (diagnostics && result.diagnosticInfo) {
-    lines.push(`  diagnostics ${JSON.stringify(fromStruct(result.diagnosticInfo))}`);
-  }
-  return lines;
+  const info = diagnostics && result.diagnosticInfo ? fromStruct(result.diagnosticInfo) : null;
+  return [
+    ...(texts.length ? texts : ['(no message)']).map((text) => `agent> ${text}`),
+    `  page     ${flow} › ${page}`,
+    ...(calls.length ? calls : ['  webhook  none called']),
+    ...(info ? [`  diagnostics ${JSON.stringify(info)}`] : []),
+  ];
 }
 
 type Target = Awaited<ReturnType<typeof resolveTarget>> & {

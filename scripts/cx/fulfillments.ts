@@ -13,7 +13,7 @@ type Fulfillment = protos.google.cloud.dialogflow.cx.v3.IFulfillment;
 type TransitionRoute = protos.google.cloud.dialogflow.cx.v3.ITransitionRoute;
 type EventHandler = protos.google.cloud.dialogflow.cx.v3.IEventHandler;
 
-export interface WebhookCall {
+interface WebhookCall {
   /** What kind of fulfillment it is: `flow route`, `page entry fulfillment`, `agent route group`, … */
   readonly place: string;
   /** Where a person finds it in the console, e.g. `flow "Orders" › page "Status" › entry`. */
@@ -36,7 +36,7 @@ function routeLabel(route: TransitionRoute, intents: ReadonlyMap<string, string>
 }
 
 /** Walks the agent and returns each fulfillment that names a webhook, in console order. */
-export function webhookCalls(agent: AgentModel): WebhookCall[] {
+function fulfillmentCalls(agent: AgentModel): WebhookCall[] {
   const calls: WebhookCall[] = [];
   let inFlow: string | null = null;
   const add = (place: string, location: string, fulfillment: Fulfillment | null | undefined) => {
@@ -114,7 +114,7 @@ export function checkCalls(
   served: ReadonlySet<string>,
 ): CheckedCall[] {
   const names = new Map(agent.webhooks.map((w) => [resourceKey(w.name), w.displayName]));
-  return webhookCalls(agent).map((call) => {
+  return fulfillmentCalls(agent).map((call) => {
     const verdict: Verdict = !sameResource(call.webhook, ourWebhook)
       ? 'other-webhook'
       : call.tag === ''
