@@ -12,7 +12,7 @@ export type Flow = protos.google.cloud.dialogflow.cx.v3.IFlow;
 export type Page = protos.google.cloud.dialogflow.cx.v3.IPage;
 export type TransitionRouteGroup = protos.google.cloud.dialogflow.cx.v3.ITransitionRouteGroup;
 
-export interface FlowModel {
+interface FlowModel {
   readonly flow: Flow;
   readonly pages: readonly Page[];
   /** The flow's own route groups. */

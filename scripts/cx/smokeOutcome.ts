@@ -23,9 +23,9 @@ export type Outcome =
   | 'wrong-answerer'
   | 'api-error';
 
-export type WebhookStatus = ReturnType<typeof webhookStatus>;
+type WebhookStatus = ReturnType<typeof webhookStatus>;
 
-export interface Diagnosis {
+interface Diagnosis {
   readonly summary: string;
   readonly causes: readonly string[];
 }

@@ -16,7 +16,7 @@ import {
 export const TARGET_OPTIONS = { agent: { type: 'string' }, ...ENDPOINT_OPTIONS } as const;
 
 /** A resource of the agent, by flag `--<key>` or by the stack output `output`. */
-export interface AgentResource {
+interface AgentResource {
   /** Its collection under the agent. */
   readonly kind: 'flows' | 'webhooks';
   readonly output: string;
@@ -38,7 +38,7 @@ export const WEBHOOK: AgentResource = {
   hint: 'run pulumi up first',
 };
 
-export type StackOutputs = Readonly<Record<string, unknown>>;
+type StackOutputs = Readonly<Record<string, unknown>>;
 
 /** The Pulumi executable; `pulumi` from PATH unless told otherwise. */
 export type PulumiOptions = { command?: string };
