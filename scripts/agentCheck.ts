@@ -68,13 +68,8 @@ async function resolveCheck(argv: string[], pulumi: PulumiOptions) {
   const { values, positionals } = parsed;
   const dir = values.export;
   if (dir !== undefined) {
-    if (
-      positionals.length ||
-      values.agent ||
-      values.flow ||
-      values['api-endpoint'] ||
-      values.insecure
-    ) {
+    const { agent, flow, insecure } = values;
+    if ([positionals[0], agent, flow, values['api-endpoint']].some(Boolean) || insecure) {
       throw new UsageError(
         '--export reads a package: give no stack, --agent, --flow or --api-endpoint',
       );
