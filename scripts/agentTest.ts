@@ -189,10 +189,10 @@ async function runCases(target: Target, io: CliIo, deps: AgentTestDeps) {
     return {
       ok: cases.length > 0 && count('passed') === cases.length,
       agent: target.agent,
-      environment: target.environment,
+      environment: target.environment, // null: the draft agent
       endpoint: describeEndpoint(target.options),
       tags: target.tags,
-      operation,
+      operation, // the run's long-running operation; null when no case matched
       counts: {
         passed: count('passed'),
         failed: count('failed'),
