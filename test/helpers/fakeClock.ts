@@ -1,4 +1,5 @@
 import { setTimeout as realDelay } from 'node:timers/promises';
+import type { RawConnection } from './rawHttp';
 
 /** A clock that moves only when the tool under test sleeps, so waits are checked exactly and at once. */
 export function fakeClock() {
@@ -43,3 +44,10 @@ export async function settlesWithin(promise: Promise<unknown>, realMs = 5000) {
 
 /** Real time for loopback I/O to happen, with the fake clock standing still. */
 export const realPause = (ms = 50) => realDelay(ms);
+
+/** Whether `conn` receives an answer within `realMs` of real time (its own wait is on the clock). */
+export const answered = (conn: RawConnection, realMs = 5000) =>
+  settlesWithin(
+    conn.waitFor((c) => c.responses().length > 0, 3_600_000),
+    realMs,
+  );

@@ -2,7 +2,7 @@ import type { WebhookHandler } from '../../service/protocol/handler';
 import { WebhookError } from '../../service/protocol/errors';
 import { reply } from '../../service/responses';
 import { drain } from '../../service/http/drain';
-import { realPause, settlesWithin, useFakeClock } from '../helpers/fakeClock';
+import { answered, realPause, settlesWithin, useFakeClock } from '../helpers/fakeClock';
 import { startApp, type LiveApp } from '../helpers/liveApp';
 import { openRaw, rawPost } from '../helpers/rawHttp';
 import { killSpawned, spawnService } from '../helpers/spawnService';
@@ -58,7 +58,7 @@ describe('drain (in process, on a fake clock)', () => {
     const conn = await inFlight();
     const drained = drain(app.server, { timeoutMs: 8000, stop, reason: SHUTTING_DOWN });
     release();
-    expect(await conn.waitFor((c) => c.responses().length > 0, 5000)).toBe(true);
+    expect(await answered(conn)).toBe(true);
     expect(conn.responses()[0]).toEqual(
       expect.objectContaining({
         status: 200,
@@ -95,7 +95,7 @@ describe('drain (in process, on a fake clock)', () => {
     await realPause();
     expect(conn.responses()).toEqual([]);
     await jest.advanceTimersByTimeAsync(1);
-    expect(await conn.waitFor((c) => c.responses().length > 0, 5000)).toBe(true);
+    expect(await answered(conn)).toBe(true);
     expect(conn.responses()[0].status).toBe(503);
     expect(JSON.parse(conn.responses()[0].body)).toEqual({
       error: { status: 503, message: 'the service is shutting down' },
@@ -123,7 +123,7 @@ describe('drain (in process, on a fake clock)', () => {
       expect(stop.signal.aborted).toBe(false);
       await jest.advanceTimersByTimeAsync(1);
       expect(stop.signal.aborted).toBe(true);
-      expect(await conn.waitFor((c) => c.responses().length > 0, 5000)).toBe(true);
+      expect(await answered(conn)).toBe(true);
       expect(conn.responses()[0].status).toBe(503);
     },
   );
@@ -139,7 +139,7 @@ describe('signals, in a real process', () => {
     svc.child.kill('SIGINT');
     await realPause(100);
     svc.child.kill('SIGTERM');
-    expect(await conn.waitFor((c) => c.responses().length > 0, 10_000)).toBe(true);
+    expect(await answered(conn, 10_000)).toBe(true);
     expect(conn.responses()[0]).toEqual(
       expect.objectContaining({
         status: 200,
