@@ -1,7 +1,4 @@
-import type { WebhookHandler } from '../../service/protocol/handler';
-import { WebhookError } from '../../service/protocol/errors';
-import { reply } from '../../service/responses';
-import { drain } from '../../service/http/drain';
+import { drain, reply, WebhookError, type WebhookHandler } from '../../service';
 import { answered, realPause, settlesWithin, useFakeClock } from '../helpers/fakeClock';
 import { startApp, type LiveApp } from '../helpers/liveApp';
 import { openRaw, rawPost } from '../helpers/rawHttp';
