@@ -1,3 +1,4 @@
+import type { RequestHandler } from 'express';
 import type { AuthStrategy } from '../../../service/auth/strategy';
 import type { WebhookHandler } from '../../../service/protocol/handler';
 import { reply } from '../../../service/responses';
@@ -25,12 +26,22 @@ const block: WebhookHandler = () => {
   return reply().text('late').build();
 };
 
+/** Resolves once the next request has arrived: its deadline counts from that moment. */
+let onArrival: () => void = () => undefined;
+const arrival = () => new Promise<void>((resolve) => (onArrival = resolve));
+const middleware: RequestHandler[] = [
+  (_req, _res, next) => {
+    onArrival();
+    next();
+  },
+];
+
 describe('deadlines (a live server on loopback, on a fake clock)', () => {
   let app: LiveApp;
   beforeEach(async () => {
     useFakeClock();
     calls = 0;
-    app = await startApp({ handlers: { count, block }, env: TIMEOUT });
+    app = await startApp({ handlers: { count, block }, env: TIMEOUT, middleware });
   });
   afterEach(async () => {
     await app.close();
@@ -40,7 +51,9 @@ describe('deadlines (a live server on loopback, on a fake clock)', () => {
   it('must not call the handler once a trickling body has spent the budget, and answers 503 at it', async () => {
     const conn = await openRaw(app.url);
     const { head, body } = splitHead(rawPost(app.url, BODY));
+    const arrived = arrival();
     await conn.write(head);
+    expect(await settlesWithin(arrived)).toBe(true);
     // A byte every 100 ms: progress does not extend the deadline.
     for (let i = 0; i < BUDGET_MS / 100; i++) {
       await conn.write(body[i]);
@@ -77,13 +90,20 @@ describe('deadlines (a live server on loopback, on a fake clock)', () => {
           return {};
         }),
     };
-    const slow = await startApp({ handlers: { count }, env: TIMEOUT, strategies: [slowAuth] });
+    const slow = await startApp({
+      handlers: { count },
+      env: TIMEOUT,
+      strategies: [slowAuth],
+      middleware,
+    });
     try {
+      const arrived = arrival();
       const res = slow.post(BODY);
-      await realPause();
+      expect(await settlesWithin(arrived)).toBe(true);
       await jest.advanceTimersByTimeAsync(BUDGET_MS);
       expect((await res).status).toBe(503);
-      await jest.advanceTimersByTimeAsync(200);
+      // Authentication ends after the deadline; the handler is still never called.
+      await jest.advanceTimersByTimeAsync(1000);
       expect(authenticated).toBe(true);
       await realPause();
       expect(calls).toBe(0);
@@ -106,8 +126,9 @@ describe('deadlines (a live server on loopback, on a fake clock)', () => {
   it('must not hold a connection whose body stalls: 503 at the budget, then the connection closes', async () => {
     const conn = await openRaw(app.url);
     const framed = rawPost(app.url, BODY).toString('latin1');
+    const arrived = arrival();
     await conn.write(framed.slice(0, framed.length - 5));
-    await realPause();
+    expect(await settlesWithin(arrived)).toBe(true);
     await jest.advanceTimersByTimeAsync(BUDGET_MS - 1);
     await realPause();
     expect(conn.responses()).toEqual([]);
