@@ -9,26 +9,19 @@ export interface ServiceSourceArgs {
   readonly region: string;
   readonly stage: string;
   readonly bundle: ServiceBundle;
-  /**
-   * Who reads the source object when the service starts, by a short name for the grant; each gets
-   * `roles/storage.objectViewer` on this bucket only.
-   */
+  /** Who reads the source when the service starts, by a short name for the grant. */
   readonly readers: Readonly<Record<string, pulumi.Input<string>>>;
-  /**
-   * Protects the bucket (Pulumi `protect`) and keeps its objects when the stack is destroyed;
-   * without it the bucket is deleted with whatever it holds.
-   */
+  /** Protects the bucket and its objects; without it, destroy deletes the bucket and its content. */
   readonly deletionProtection: boolean;
-  /** Labels for the bucket (the stage profile among them). */
   readonly labels: Readonly<Record<string, string>>;
 }
 
 /**
  * A private bucket holding the built service. The object name carries the bundle's content hash,
- * so a code change uploads a new object (and rolls a revision) and an unchanged tree changes nothing.
- * Objects are kept when a new bundle replaces them (`retainOnDelete`): an older revision may be
- * rolled back to and start again from its own object. The component completes once the readers'
- * grants have had time to apply.
+ * so a code change uploads a new object (and rolls a revision) and an unchanged tree changes
+ * nothing. Objects are kept when a new bundle replaces them (`retainOnDelete`): an older revision
+ * may be rolled back to and start from its own object. Each reader gets `roles/storage.objectViewer`
+ * on this bucket only; the component completes once the grants have had time to apply.
  */
 export class ServiceSource extends pulumi.ComponentResource {
   readonly bucket: pulumi.Output<string>;
@@ -73,10 +66,10 @@ export class ServiceSource extends pulumi.ComponentResource {
           { parent: this },
         ),
     );
-    afterGrants(`${name}-propagation`, grants, this);
+    afterGrants(name, grants, this);
     this.bucket = bucket.name;
     this.object = object.name;
-    this.generation = object.generation.apply((g) => String(g));
+    this.generation = object.generation.apply(String);
     this.registerOutputs({ bucket: this.bucket, object: this.object });
   }
 }
