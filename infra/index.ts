@@ -29,6 +29,8 @@ const { stage, region, webhookProject, agentProject, deletionProtection } = conf
 const testCases = readTestCaseFiles(TEST_CASES_DIR);
 // Every resource that takes labels says which profile deployed it; the policy pack reads it.
 const labels = stageLabels(config.profile);
+// What the webhook project's stateful components share.
+const inStage = { project: webhookProject, region, stage, deletionProtection, labels };
 
 // One explicit provider per project: nothing falls back to an ambient default project. Components
 // pass neither the provider nor their `dependsOn` on: a child takes its parent's provider and
@@ -78,9 +80,7 @@ const url = webhookProjectNumber.apply((n) => deterministicRunUrl(serviceName(st
 const source = new ServiceSource(
   'webhook-source',
   {
-    project: webhookProject,
-    region,
-    stage,
+    ...inStage,
     bundle: buildServiceBundle(config.target === 'run' ? 'main' : 'function'),
     // Which identity reads `sourceCode.cloudStorageSource` when Cloud Run starts a revision is not
     // documented: the runtime account and Cloud Run's service agent both may, on this bucket only.
@@ -94,8 +94,6 @@ const source = new ServiceSource(
             ),
           }
         : {},
-    deletionProtection,
-    labels,
   },
   afterWebhookApis,
 );
@@ -105,13 +103,9 @@ const headerSecret =
   new HeaderSecret(
     'webhook-header',
     {
-      project: webhookProject,
-      region,
-      stage,
+      ...inStage,
       value: config.header.secret,
       accessors: { runtime: runtime.member, dialogflow: identity.member },
-      deletionProtection,
-      labels,
     },
     { ...inWebhookProject, dependsOn: [webhookApis, identity] },
   );
@@ -129,9 +123,7 @@ const handlerSecrets = new SecretAccess(
 const service = new WebhookService(
   'webhook',
   {
-    project: webhookProject,
-    region,
-    stage,
+    ...inStage,
     target: config.target,
     source: { bucket: source.bucket, object: source.object, generation: source.generation },
     runtimeEmail: runtime.email,
@@ -155,12 +147,8 @@ const service = new WebhookService(
     url,
     minInstances: config.minInstances,
     maxInstances: config.maxInstances,
-    deletionProtection,
     webhookTimeoutSeconds: config.webhookTimeoutSeconds,
-    memory: config.service.memory,
-    cpu: config.service.cpu,
-    concurrency: config.service.concurrency,
-    labels,
+    resources: config.service,
   },
   {
     ...inWebhookProject,

@@ -1,6 +1,6 @@
 import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
-import type { Target } from '../config';
+import type { StageConfig } from '../config';
 import { serviceName } from '../names';
 import type { SecretRef } from './headerSecret';
 
@@ -17,7 +17,7 @@ export interface WebhookServiceArgs {
   readonly project: pulumi.Input<string>;
   readonly region: string;
   readonly stage: string;
-  readonly target: Target;
+  readonly target: StageConfig['target'];
   /** The uploaded bundle. */
   readonly source: {
     bucket: pulumi.Input<string>;
@@ -46,9 +46,8 @@ export interface WebhookServiceArgs {
    */
   readonly deletionProtection: boolean;
   readonly webhookTimeoutSeconds: number;
-  readonly memory: string;
-  readonly cpu: string;
-  readonly concurrency: number;
+  /** Memory and CPU of an instance, and the requests it serves at once. */
+  readonly resources: Pick<StageConfig['service'], 'memory' | 'cpu' | 'concurrency'>;
   readonly labels: Readonly<Record<string, string>>;
 }
 
@@ -135,7 +134,7 @@ export class WebhookService extends pulumi.ComponentResource {
         template: {
           serviceAccount: args.runtimeEmail,
           timeout: `${requestTimeoutSeconds(args.webhookTimeoutSeconds)}s`,
-          maxInstanceRequestConcurrency: args.concurrency,
+          maxInstanceRequestConcurrency: args.resources.concurrency,
           scaling: { minInstanceCount: args.minInstances, maxInstanceCount: args.maxInstances },
           containers: [
             {
@@ -147,7 +146,7 @@ export class WebhookService extends pulumi.ComponentResource {
               sourceCode: { cloudStorageSource: args.source },
               envs,
               resources: {
-                limits: { cpu: args.cpu, memory: args.memory },
+                limits: { cpu: args.resources.cpu, memory: args.resources.memory },
                 cpuIdle: true,
                 startupCpuBoost: true,
               },
@@ -200,10 +199,10 @@ export class WebhookService extends pulumi.ComponentResource {
         },
         serviceConfig: {
           serviceAccountEmail: args.runtimeEmail,
-          availableCpu: args.cpu,
-          availableMemory: args.memory,
+          availableCpu: args.resources.cpu,
+          availableMemory: args.resources.memory,
           timeoutSeconds: requestTimeoutSeconds(args.webhookTimeoutSeconds),
-          maxInstanceRequestConcurrency: args.concurrency,
+          maxInstanceRequestConcurrency: args.resources.concurrency,
           minInstanceCount: args.minInstances,
           maxInstanceCount: args.maxInstances,
           ingressSettings: 'ALLOW_ALL',
