@@ -5,11 +5,9 @@ import { grantProjectRoles } from '../projectRoles';
 import { afterAccountCreated, afterGrants } from '../propagationWait';
 
 /**
- * What a function's build needs: "grant the Cloud Run Builder (roles/run.builder) role to the Cloud
- * Build service account on the project" (cloud.google.com/run/docs/configuring/services/
- * build-service-account). It covers the build's logs, pushing the image to `gcf-artifacts` and
- * reading the source from `gcf-v2-sources-<number>-<region>`; neither exists before the first
- * deploy, hence a project grant.
+ * "grant the Cloud Run Builder (roles/run.builder) role to the Cloud Build service account on the
+ * project" (cloud.google.com/run/docs/configuring/services/build-service-account): logs, the image
+ * push and the source copy, into repositories that do not exist before the first deploy.
  */
 export const BUILD_ROLES = ['roles/run.builder'] as const;
 
@@ -19,10 +17,9 @@ export interface BuildAccountArgs {
 }
 
 /**
- * The identity a function's build runs as. Without one, the build runs as the project's default
- * build identity, which in projects created since mid-2024 holds none of these roles. The
- * component completes once the grants have had time to apply, as in @pulumi/gcp's
- * "Cloudfunctions2 Basic Builder" example.
+ * The identity a function's build runs as (the default build identity of projects created since
+ * mid-2024 holds none of these roles). The component completes once the grants have had time to
+ * apply, as in @pulumi/gcp's "Cloudfunctions2 Basic Builder" example.
  */
 export class BuildAccount extends pulumi.ComponentResource {
   /** `projects/<project>/serviceAccounts/<email>`, the form `buildConfig.serviceAccount` takes. */

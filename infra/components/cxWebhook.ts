@@ -16,18 +16,10 @@ export interface CxWebhookArgs {
 
 /**
  * The CX webhook on the agent, pointing at the service: Dialogflow's service agent sends an ID token
- * (`ID_TOKEN`), and the timeout is the stage's.
- *
- * Dialogflow refuses to delete a webhook that flows or pages still use (the provider does not set
- * `DeleteWebhookRequest.force`). So in an existing agent the webhook is protected where the stage
- * protects its service (`protect` in the options): `pulumi destroy` then refuses in its preview
- * instead of failing half-way. In an agent the stack created it is `deletedWith` that agent, which
- * destroy keeps.
- *
- * An adopted webhook is imported (Pulumi's `import`), keeping its display name (`ignoreChanges`
- * copies the live value on import), then updated to these inputs, so the fulfillments that already
- * call it reach this service. The stack did not create it, so when the stack lets go of it, it
- * stays in the agent (`retainOnDelete`).
+ * (`ID_TOKEN`), and the timeout is the stage's. Dialogflow refuses to delete a webhook that flows
+ * still use (the provider does not set `DeleteWebhookRequest.force`), so pass `protect` or
+ * `deletedWith` in the options (docs/deploy-reference.md). An adopted webhook is imported, keeping
+ * its display name, and stays in the agent when the stack lets go of it (docs/adopt-webhook.md).
  */
 export class CxWebhook extends pulumi.ComponentResource {
   /** `projects/…/locations/…/agents/…/webhooks/…` */

@@ -30,17 +30,10 @@ export class DialogflowIdentity extends pulumi.ComponentResource {
       { parent: this },
     );
     propagationWait(`${name}-propagation`, WAIT_AFTER_ENABLING, [identity], this);
-    // The provider may report no email (a known quirk): then the documented address. A report that
-    // disagrees with it is kept, since Google is the authority, but flagged for review.
-    this.email = pulumi.all([identity.email, project.number]).apply(([reported, number]) => {
-      const documented = `service-${number}@gcp-sa-dialogflow.iam.gserviceaccount.com`;
-      if (reported && reported !== documented) {
-        void pulumi.log.warn(
-          `Dialogflow service agent is ${reported}, not the documented ${documented}; granting the reported one`,
-        );
-      }
-      return reported || documented;
-    });
+    // The provider may report no email (a known quirk): then the documented address.
+    this.email = pulumi
+      .all([identity.email, project.number])
+      .apply(([email, n]) => email || `service-${n}@gcp-sa-dialogflow.iam.gserviceaccount.com`);
     this.member = pulumi
       .all([identity.member, this.email])
       .apply(([member, email]) => member || `serviceAccount:${email}`);

@@ -17,11 +17,10 @@ export interface ServiceSourceArgs {
 }
 
 /**
- * A private bucket holding the built service. The object name carries the bundle's content hash,
- * so a code change uploads a new object (and rolls a revision) and an unchanged tree changes
- * nothing. Objects are kept when a new bundle replaces them (`retainOnDelete`): an older revision
- * may be rolled back to and start from its own object. Each reader gets `roles/storage.objectViewer`
- * on this bucket only; the component completes once the grants have had time to apply.
+ * A private bucket holding the built service, named by its content hash: a code change uploads a new
+ * object (and rolls a revision), an unchanged tree changes nothing. Objects are kept when replaced
+ * (`retainOnDelete`), so an older revision can be rolled back to. Each reader gets objectViewer on
+ * this bucket only; the component completes once the grants have had time to apply.
  */
 export class ServiceSource extends pulumi.ComponentResource {
   readonly bucket: pulumi.Output<string>;
@@ -39,7 +38,6 @@ export class ServiceSource extends pulumi.ComponentResource {
         labels: args.labels,
         uniformBucketLevelAccess: true,
         publicAccessPrevention: 'enforced',
-        // No age-based clean-up: a live or rolled-back revision may need its object again.
         forceDestroy: !args.deletionProtection,
       },
       { parent: this, protect: args.deletionProtection },

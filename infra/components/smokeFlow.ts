@@ -11,11 +11,10 @@ export interface SmokeFlowArgs {
 }
 
 /**
- * A flow the stack owns in its agent, for `npm run smoke`: a flow-level handler for the custom event
+ * A flow the stack owns in its agent, for `npm run smoke`: a handler for the event
  * `cx-webhook-kit-smoke` calls the webhook with the reserved tag, which the service answers with its
- * smoke marker. Nothing transitions into it; `npm run smoke` opens a session at its start page and
- * sends the event, and Dialogflow reports the call in `queryResult.webhookStatuses`. The handler has
- * no transition target, so a failed call is reported rather than silently ignored.
+ * smoke marker. Nothing transitions into it; the handler has no target, so Dialogflow reports a
+ * failed call (`queryResult.webhookStatuses`) rather than silently moving on.
  */
 export class SmokeFlow extends pulumi.ComponentResource {
   /** `projects/…/locations/…/agents/…/flows/…` */

@@ -15,12 +15,9 @@ export const existingAgentName = (project: string, location: string, agentId: st
 
 /**
  * The stage's CX agent: an existing one, referenced by name and never modified here, or one created
- * for the stack. A created agent is kept when the stack is destroyed (`retainOnDelete`): people
- * build flows on it in the console, and `pulumi destroy` must not take their work with it. What the
- * program puts inside a created agent is declared `deletedWith` it (`created`), so destroy leaves
- * it in place too and the kept agent stays whole (README, Deploy: destroy). CX agents have no
- * deletion flag: where the stage protects its resources, pass `protect` in the options, which a
- * created agent inherits.
+ * for the stack and kept on destroy (`retainOnDelete`): people build flows on it in the console.
+ * Declare what goes inside a created agent `deletedWith` it (`created`), so the kept agent stays
+ * whole (docs/deploy-reference.md). CX agents have no deletion flag: pass `protect` in the options.
  */
 export class StageAgent extends pulumi.ComponentResource {
   /** `projects/…/locations/…/agents/…` */

@@ -4,13 +4,7 @@ import type { StageConfig } from '../config';
 import { serviceName } from '../names';
 import type { SecretRef } from './headerSecret';
 
-/**
- * The Node.js runtime the service deploys on, and the major the tests run on: the newest LTS that
- * is GA both as a Cloud Run base image (`google-24-full/nodejs24`,
- * cloud.google.com/run/docs/configuring/services/runtime-base-images) and as a Cloud Run functions
- * runtime (cloud.google.com/run/docs/runtimes/function-runtimes: nodejs24 supported until
- * 2028-04-30; nodejs26 is Preview there).
- */
+/** The runtime the service deploys on and the tests run on (why this one: docs/node-runtime.md). */
 export const NODE_RUNTIME = 'nodejs24';
 
 export interface WebhookServiceArgs {
@@ -39,24 +33,13 @@ export interface WebhookServiceArgs {
   readonly url: pulumi.Input<string>;
   readonly minInstances: number;
   readonly maxInstances: number;
-  /**
-   * Pulumi's `protect`, plus the provider's own guard: Cloud Run's `deletionProtection` or a
-   * function's `deletionPolicy: PREVENT`. Both guards live in the provider's state, not in Google's
-   * API, so they stop `pulumi up`/`destroy`, not the console.
-   */
+  /** Pulumi's `protect` and the provider's guard (Cloud Run's or a function's; not the console's). */
   readonly deletionProtection: boolean;
   readonly webhookTimeoutSeconds: number;
   /** Memory and CPU of an instance, and the requests it serves at once. */
   readonly resources: Pick<StageConfig['service'], 'memory' | 'cpu' | 'concurrency'>;
   readonly labels: Readonly<Record<string, string>>;
 }
-
-/**
- * Cloud Run runs the bundle straight from Cloud Storage (`sourceCode`, no build), a Preview
- * feature: the provider marks `sourceCode` "(Optional, Beta)" and documents `launchStage` as the way
- * to "allow use of preview features" (@pulumi/gcp cloudrunv2/service.d.ts). Preview has no SLA.
- */
-const SOURCE_DEPLOY_LAUNCH_STAGE = 'BETA';
 
 /**
  * Whether `url` is a run.app URL of the Cloud Run service `service`: its deterministic form
@@ -127,7 +110,10 @@ export class WebhookService extends pulumi.ComponentResource {
         name: serviceName(args.stage),
         labels: args.labels,
         deletionProtection: args.deletionProtection,
-        launchStage: SOURCE_DEPLOY_LAUNCH_STAGE,
+        // Running source without a build (`sourceCode`, "(Optional, Beta)") is Preview: the provider
+        // documents launchStage as the way to "allow use of preview features" (@pulumi/gcp
+        // cloudrunv2/service.d.ts).
+        launchStage: 'BETA',
         // Dialogflow calls from Google's network over the public endpoint; IAM (or the service) decides who gets in.
         ingress: 'INGRESS_TRAFFIC_ALL',
         invokerIamDisabled: !args.invokerCheck,
