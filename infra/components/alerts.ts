@@ -215,48 +215,44 @@ export class Alerts extends pulumi.ComponentResource {
     );
 
     // Four tiles: answers by tag and status, then each policy with its threshold and incidents.
+    const answersChart = {
+      title: 'Webhook answers by tag and status (per second)',
+      xyChart: {
+        dataSets: [
+          {
+            plotType: 'STACKED_BAR',
+            timeSeriesQuery: {
+              timeSeriesFilter: {
+                filter: pulumi.interpolate`metric.type = "logging.googleapis.com/user/${this.answersMetric.name}" AND resource.type = "cloud_run_revision"`,
+                aggregation: aggregation(
+                  'ALIGN_RATE',
+                  'REDUCE_SUM',
+                  'metric.label.tag',
+                  'metric.label.status',
+                ),
+              },
+            },
+          },
+        ],
+      },
+    };
     const policies = [this.errorPolicy, this.latencyPolicy, this.saturationPolicy];
-    const tile = (widget: object, i: number) => ({
+    const charts = [answersChart, ...policies.map((p) => ({ alertChart: { name: p.name } }))];
+    const tiles = charts.map((widget, i) => ({
       xPos: (i % 2) * 24,
       yPos: Math.floor(i / 2) * 16,
       width: 24,
       height: 16,
       widget,
-    });
+    }));
     this.dashboard = new gcp.monitoring.Dashboard(
       `${name}-dashboard`,
       {
         project,
-        dashboardJson: pulumi
-          .all([service, this.answersMetric.name, ...policies.map((p) => p.name)])
-          .apply(([s, answers, ...policyNames]) => {
-            const answersChart = {
-              title: 'Webhook answers by tag and status (per second)',
-              xyChart: {
-                dataSets: [
-                  {
-                    plotType: 'STACKED_BAR',
-                    timeSeriesQuery: {
-                      timeSeriesFilter: {
-                        filter: `metric.type = "logging.googleapis.com/user/${answers}" AND resource.type = "cloud_run_revision"`,
-                        aggregation: aggregation(
-                          'ALIGN_RATE',
-                          'REDUCE_SUM',
-                          'metric.label.tag',
-                          'metric.label.status',
-                        ),
-                      },
-                    },
-                  },
-                ],
-              },
-            };
-            const charts = [answersChart, ...policyNames.map((n) => ({ alertChart: { name: n } }))];
-            return JSON.stringify({
-              displayName: `cx-webhook-kit ${s}`,
-              mosaicLayout: { columns: 48, tiles: charts.map(tile) },
-            });
-          }),
+        dashboardJson: pulumi.jsonStringify({
+          displayName: pulumi.interpolate`cx-webhook-kit ${service}`,
+          mosaicLayout: { columns: 48, tiles },
+        }),
       },
       { parent: this },
     );
