@@ -19,7 +19,14 @@ import { existingAgentName, StageAgent } from './components/stageAgent';
 import { WebhookService } from './components/webhookService';
 import { readStageConfig } from './config';
 import { stageLabels } from './labels';
-import { cloudRunServiceAgent, deterministicRunUrl, serviceName } from './names';
+import {
+  accountId,
+  buildAccountId,
+  cloudRunServiceAgent,
+  deterministicRunUrl,
+  serviceName,
+  sourceBucketName,
+} from './names';
 import { readTestCaseFiles, TEST_CASES_DIR } from './testCaseFiles';
 import { HEADER_VALUE_ENV, invokerCheckEnabled, webhookEnv } from './webhookEnv';
 
@@ -30,7 +37,10 @@ const testCases = readTestCaseFiles(TEST_CASES_DIR);
 // Every resource that takes labels says which profile deployed it; the policy pack reads it.
 const labels = stageLabels(config.profile);
 // What the webhook project's stateful components share.
-const inStage = { project: webhookProject, region, stage, deletionProtection, labels };
+const inStage = { project: webhookProject, region, deletionProtection, labels };
+// Components that hold a physical name are named by it, and their resources after them. `aliases`
+// carry their former names, so a deployed stack keeps its resources (CHANGELOG: upgrading).
+const formerly = (name: string) => ({ aliases: [{ name }] });
 
 // One explicit provider per project: nothing falls back to an ambient default project. Components
 // pass neither the provider nor their `dependsOn` on: a child takes its parent's provider and
@@ -59,13 +69,17 @@ const identity = new DialogflowIdentity(
   { ...inAgentProject, dependsOn: agentApis },
 );
 const runtime = new RuntimeAccount(
-  'webhook-runtime',
+  accountId(stage),
   { project: webhookProject, stage, projectRoles: config.runtimeRoles },
-  afterWebhookApis,
+  { ...afterWebhookApis, ...formerly('webhook-runtime') },
 );
 const build =
   config.target === 'function'
-    ? new BuildAccount('webhook-build', { project: webhookProject, stage }, afterWebhookApis)
+    ? new BuildAccount(
+        buildAccountId(stage),
+        { project: webhookProject, stage },
+        { ...afterWebhookApis, ...formerly('webhook-build') },
+      )
     : undefined;
 
 // The service's URL depends only on its name, the project number and the region, so it is known
@@ -78,7 +92,7 @@ const webhookProjectNumber = gcp.organizations.getProjectOutput(
 const url = webhookProjectNumber.apply((n) => deterministicRunUrl(serviceName(stage), n, region));
 
 const source = new ServiceSource(
-  'webhook-source',
+  sourceBucketName(webhookProject, stage),
   {
     ...inStage,
     bundle: buildServiceBundle(config.target === 'run' ? 'main' : 'function'),
@@ -95,19 +109,19 @@ const source = new ServiceSource(
           }
         : {},
   },
-  afterWebhookApis,
+  { ...afterWebhookApis, ...formerly('webhook-source') },
 );
 
 const headerSecret =
   config.header &&
   new HeaderSecret(
-    'webhook-header',
+    `cx-webhook-${stage}-header`,
     {
       ...inStage,
       value: config.header.secret,
       accessors: { runtime: runtime.member, dialogflow: identity.member },
     },
-    { ...inWebhookProject, dependsOn: [webhookApis, identity] },
+    { ...inWebhookProject, dependsOn: [webhookApis, identity], ...formerly('webhook-header') },
   );
 
 const handlerSecrets = new SecretAccess(
@@ -121,7 +135,7 @@ const handlerSecrets = new SecretAccess(
 );
 
 const service = new WebhookService(
-  'webhook',
+  serviceName(stage),
   {
     ...inStage,
     target: config.target,
@@ -152,6 +166,7 @@ const service = new WebhookService(
   },
   {
     ...inWebhookProject,
+    ...formerly('webhook'),
     // Cloud Run checks that the runtime account can read each secret when it creates a revision.
     dependsOn: [webhookApis, identity, source, runtime, handlerSecrets, build, headerSecret].filter(
       (r) => r !== undefined,

@@ -1,6 +1,5 @@
 import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
-import { buildAccountId } from '../names';
 import { grantProjectRoles } from '../projectRoles';
 import { afterAccountCreated, afterGrants } from '../propagationWait';
 
@@ -13,11 +12,12 @@ export const BUILD_ROLES = ['roles/run.builder'] as const;
 
 export interface BuildAccountArgs {
   readonly project: string;
+  /** For the display name. */
   readonly stage: string;
 }
 
 /**
- * The identity a function's build runs as (the default build identity of projects created since
+ * The identity a function's build runs as, its account ID the component's name (the default build identity of projects created since
  * mid-2024 holds none of these roles). The component completes once the grants have had time to
  * apply, as in @pulumi/gcp's "Cloudfunctions2 Basic Builder" example.
  */
@@ -31,7 +31,7 @@ export class BuildAccount extends pulumi.ComponentResource {
       name,
       {
         project: args.project,
-        accountId: buildAccountId(args.stage),
+        accountId: name,
         displayName: `CX webhook build (${args.stage})`,
         description: 'Builds the Dialogflow CX webhook function; holds only the build roles.',
       },

@@ -13,7 +13,6 @@ export interface HeaderSecretArgs {
   readonly project: pulumi.Input<string>;
   /** The service's region: the one place the payload is stored. */
   readonly region: pulumi.Input<string>;
-  readonly stage: string;
   /** The value, from `pulumi config set --secret`; it stays a secret in state. */
   readonly value: pulumi.Input<string>;
   /** Members that may read this one secret, by a short name for the grant. */
@@ -24,7 +23,7 @@ export interface HeaderSecretArgs {
 }
 
 /**
- * The shared header secret in Secret Manager. Dialogflow reads it through the webhook's
+ * The shared header secret in Secret Manager, its ID the component's name. Dialogflow reads it through the webhook's
  * `secretVersionsForRequestHeaders`, the service through a secret-backed env var; each reader is
  * granted access to this secret only. The component completes once the grants have had time to
  * apply: Cloud Run checks that the runtime account can read the secret when it creates a revision.
@@ -41,7 +40,7 @@ export class HeaderSecret extends pulumi.ComponentResource {
       name,
       {
         project: args.project,
-        secretId: `cx-webhook-${args.stage}-header`,
+        secretId: name,
         labels: args.labels,
         // In the service's region: "a secret with an automatic replication policy can only be
         // created if resource creation in global is allowed", which a resource locations

@@ -1,18 +1,18 @@
 import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
-import { accountId } from '../names';
 import { grantProjectRoles } from '../projectRoles';
 import { afterAccountCreated } from '../propagationWait';
 
 export interface RuntimeAccountArgs {
   readonly project: string;
+  /** For the display name. */
   readonly stage: string;
   /** Project roles the handlers need (the stack's `runtimeRoles`). */
   readonly projectRoles: readonly string[];
 }
 
 /**
- * The identity the webhook runs as. It starts with no roles (unlike the default compute account,
+ * The identity the webhook runs as, its account ID the component's name. It starts with no roles (unlike the default compute account,
  * which holds Editor); each grant it needs is made on the one resource where it is used, plus
  * exactly the project roles the stack lists for its handlers.
  */
@@ -26,7 +26,7 @@ export class RuntimeAccount extends pulumi.ComponentResource {
       name,
       {
         project: args.project,
-        accountId: accountId(args.stage),
+        accountId: name,
         displayName: `CX webhook runtime (${args.stage})`,
         description: 'Runs the Dialogflow CX webhook; holds only the roles its stack lists.',
       },

@@ -1,13 +1,11 @@
 import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
 import { functionArchive, writeRunArchive, type ServiceBundle } from '../bundle';
-import { sourceBucketName } from '../names';
 import { afterGrants } from '../propagationWait';
 
 export interface ServiceSourceArgs {
   readonly project: string;
   readonly region: string;
-  readonly stage: string;
   readonly bundle: ServiceBundle;
   /** Who reads the source when the service starts, by a short name for the grant. */
   readonly readers: Readonly<Record<string, pulumi.Input<string>>>;
@@ -17,7 +15,7 @@ export interface ServiceSourceArgs {
 }
 
 /**
- * A private bucket holding the built service, named by its content hash: a code change uploads a new
+ * A private bucket named after the component, holding the built service named by its content hash: a code change uploads a new
  * object (and rolls a revision), an unchanged tree changes nothing. Objects are kept when replaced
  * (`retainOnDelete`), so an older revision can be rolled back to. Each reader gets objectViewer on
  * this bucket only; the component completes once the grants have had time to apply.
@@ -33,7 +31,7 @@ export class ServiceSource extends pulumi.ComponentResource {
       name,
       {
         project: args.project,
-        name: sourceBucketName(args.project, args.stage),
+        name,
         location: args.region,
         labels: args.labels,
         uniformBucketLevelAccess: true,

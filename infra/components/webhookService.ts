@@ -1,7 +1,6 @@
 import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
 import type { StageConfig } from '../config';
-import { serviceName } from '../names';
 import type { SecretRef } from './headerSecret';
 
 /** The runtime the service deploys on and the tests run on (why this one: docs/node-runtime.md). */
@@ -10,7 +9,6 @@ export const NODE_RUNTIME = 'nodejs24';
 export interface WebhookServiceArgs {
   readonly project: pulumi.Input<string>;
   readonly region: string;
-  readonly stage: string;
   readonly target: StageConfig['target'];
   /** The uploaded bundle. */
   readonly source: {
@@ -61,7 +59,7 @@ export function isRunUrlOf(url: string, service: string): boolean {
 const requestTimeoutSeconds = (webhookTimeoutSeconds: number) => webhookTimeoutSeconds + 5;
 
 /**
- * The webhook service, as a Cloud Run service running the bundle straight from Cloud Storage or as
+ * The webhook service, named after the component, as a Cloud Run service running the bundle straight from Cloud Storage or as
  * a Cloud Functions gen2 function, with `roles/run.invoker` for the Dialogflow service agent on that
  * one service. `invokableUrl` resolves only once that grant exists, so the CX webhook is never
  * pointed at a service that would refuse Dialogflow.
@@ -107,7 +105,7 @@ export class WebhookService extends pulumi.ComponentResource {
       {
         project: args.project,
         location: args.region,
-        name: serviceName(args.stage),
+        name,
         labels: args.labels,
         deletionProtection: args.deletionProtection,
         // Running source without a build (`sourceCode`, "(Optional, Beta)") is Preview: the provider
@@ -168,7 +166,7 @@ export class WebhookService extends pulumi.ComponentResource {
       {
         project: args.project,
         location: args.region,
-        name: serviceName(args.stage),
+        name,
         labels: args.labels,
         deletionPolicy: args.deletionProtection ? 'PREVENT' : 'DELETE',
         buildConfig: {
@@ -207,7 +205,7 @@ export class WebhookService extends pulumi.ComponentResource {
     // A gen2 function is served by a Cloud Run service; the invoker grant belongs on that service.
     // Cloud Functions reports it; until it does, its documented name is the function's.
     const runServiceName = fn.serviceConfig.apply(
-      (config) => config?.service?.split('/').pop() || serviceName(args.stage),
+      (config) => config?.service?.split('/').pop() || name,
     );
     // Dialogflow calls the underlying service's run.app URL (the audience Cloud Run documents),
     // not `Function.url` (cloudfunctions.net), whose accepted audience and path are unconfirmed.
