@@ -19,14 +19,7 @@ import { existingAgentName, StageAgent } from './components/stageAgent';
 import { WebhookService } from './components/webhookService';
 import { readStageConfig } from './config';
 import { stageLabels } from './labels';
-import {
-  accountId,
-  buildAccountId,
-  cloudRunServiceAgent,
-  deterministicRunUrl,
-  serviceName,
-  sourceBucketName,
-} from './names';
+import * as names from './names';
 import { readTestCaseFiles, TEST_CASES_DIR } from './testCaseFiles';
 import { HEADER_VALUE_ENV, invokerCheckEnabled, webhookEnv } from './webhookEnv';
 
@@ -38,9 +31,6 @@ const testCases = readTestCaseFiles(TEST_CASES_DIR);
 const labels = stageLabels(config.profile);
 // What the webhook project's stateful components share.
 const inStage = { project: webhookProject, region, deletionProtection, labels };
-// Components that hold a physical name are named by it, and their resources after them. `aliases`
-// carry their former names, so a deployed stack keeps its resources (CHANGELOG: upgrading).
-const formerly = (name: string) => ({ aliases: [{ name }] });
 
 // One explicit provider per project: nothing falls back to an ambient default project. Components
 // pass neither the provider nor their `dependsOn` on: a child takes its parent's provider and
@@ -68,17 +58,19 @@ const identity = new DialogflowIdentity(
   { agentProject },
   { ...inAgentProject, dependsOn: agentApis },
 );
+// Components that hold a physical name are named by it, and their resources after them; `aliases`
+// name them as they were before, so a deployed stack keeps its resources (CHANGELOG, upgrade note).
 const runtime = new RuntimeAccount(
-  accountId(stage),
+  names.accountId(stage),
   { project: webhookProject, stage, projectRoles: config.runtimeRoles },
-  { ...afterWebhookApis, ...formerly('webhook-runtime') },
+  { ...afterWebhookApis, aliases: [{ name: 'webhook-runtime' }] },
 );
 const build =
   config.target === 'function'
     ? new BuildAccount(
-        buildAccountId(stage),
+        names.buildAccountId(stage),
         { project: webhookProject, stage },
-        { ...afterWebhookApis, ...formerly('webhook-build') },
+        { ...afterWebhookApis, aliases: [{ name: 'webhook-build' }] },
       )
     : undefined;
 
@@ -89,10 +81,12 @@ const webhookProjectNumber = gcp.organizations.getProjectOutput(
   { projectId: webhookProject },
   inWebhookProject,
 ).number;
-const url = webhookProjectNumber.apply((n) => deterministicRunUrl(serviceName(stage), n, region));
+const url = webhookProjectNumber.apply((n) =>
+  names.deterministicRunUrl(names.serviceName(stage), n, region),
+);
 
 const source = new ServiceSource(
-  sourceBucketName(webhookProject, stage),
+  names.sourceBucketName(webhookProject, stage),
   {
     ...inStage,
     bundle: buildServiceBundle(config.target === 'run' ? 'main' : 'function'),
@@ -104,12 +98,12 @@ const source = new ServiceSource(
         ? {
             runtime: runtime.member,
             'run-agent': webhookProjectNumber.apply(
-              (n) => `serviceAccount:${cloudRunServiceAgent(n)}`,
+              (n) => `serviceAccount:${names.cloudRunServiceAgent(n)}`,
             ),
           }
         : {},
   },
-  { ...afterWebhookApis, ...formerly('webhook-source') },
+  { ...afterWebhookApis, aliases: [{ name: 'webhook-source' }] },
 );
 
 const headerSecret =
@@ -121,7 +115,11 @@ const headerSecret =
       value: config.header.secret,
       accessors: { runtime: runtime.member, dialogflow: identity.member },
     },
-    { ...inWebhookProject, dependsOn: [webhookApis, identity], ...formerly('webhook-header') },
+    {
+      ...inWebhookProject,
+      dependsOn: [webhookApis, identity],
+      aliases: [{ name: 'webhook-header' }],
+    },
   );
 
 const handlerSecrets = new SecretAccess(
@@ -135,7 +133,7 @@ const handlerSecrets = new SecretAccess(
 );
 
 const service = new WebhookService(
-  serviceName(stage),
+  names.serviceName(stage),
   {
     ...inStage,
     target: config.target,
@@ -166,7 +164,7 @@ const service = new WebhookService(
   },
   {
     ...inWebhookProject,
-    ...formerly('webhook'),
+    aliases: [{ name: 'webhook' }],
     // Cloud Run checks that the runtime account can read each secret when it creates a revision.
     dependsOn: [webhookApis, identity, source, runtime, handlerSecrets, build, headerSecret].filter(
       (r) => r !== undefined,
