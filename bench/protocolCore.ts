@@ -90,7 +90,8 @@ const snake = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase(
 
 /** `value` with every field name of `kind` in snake_case; map keys and Struct contents as they are. */
 function toSnake(value: unknown, kind: FieldKind): unknown {
-  if (typeof kind === 'string' || value === null || typeof value !== 'object') return value;
+  if (typeof kind === 'string' || 'enum' in kind || value === null || typeof value !== 'object')
+    return value;
   if ('repeated' in kind) return (value as unknown[]).map((v) => toSnake(v, kind.repeated));
   const entries = Object.entries(value);
   if ('map' in kind) return Object.fromEntries(entries.map(([k, v]) => [k, toSnake(v, kind.map)]));
@@ -211,7 +212,7 @@ function mutated(base: Json, mutations: Mutation[]): Json {
 
 /** Field names in both spellings, so renames produce snake_case fields and twins. */
 function fieldNames(kind: FieldKind, into = new Set<string>()): Set<string> {
-  if (typeof kind === 'string') return into;
+  if (typeof kind === 'string' || 'enum' in kind) return into;
   if ('repeated' in kind) return fieldNames(kind.repeated, into);
   if ('map' in kind) return fieldNames(kind.map, into);
   for (const [name, inner] of Object.entries(kind.fields)) {

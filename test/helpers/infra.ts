@@ -1,3 +1,4 @@
+import * as pulumi from '@pulumi/pulumi';
 import { load } from 'js-yaml';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -170,3 +171,13 @@ export const inComponent = (run: ProgramRun, type: string, component: string, su
     (r) =>
       r.parent?.split('::')[2] === `cx-webhook-kit:infra:${component}` && r.name.endsWith(suffix),
   );
+
+/** Whether `value` appears anywhere in recorded inputs outside Pulumi's secret marker. */
+export function appearsInPlaintext(tree: unknown, value: string): boolean {
+  if (typeof tree === 'string') return tree.includes(value);
+  if (Array.isArray(tree)) return tree.some((t) => appearsInPlaintext(t, value));
+  if (!tree || typeof tree !== 'object') return false;
+  const { specialSigKey, specialSecretSig } = pulumi.runtime;
+  if ((tree as Record<string, unknown>)[specialSigKey] === specialSecretSig) return false;
+  return Object.values(tree).some((v) => appearsInPlaintext(v, value));
+}

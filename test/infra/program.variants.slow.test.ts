@@ -1,8 +1,9 @@
 import { fakeProjectNumber } from '../../infra/plan/fakeGcp';
-import { appearsInPlaintext, type ProgramRun } from '../../infra/plan/recorder';
+import type { ProgramRun } from '../../infra/plan/recorder';
 import { BUILD_ROLES } from '../../infra/components/buildAccount';
 import {
   all,
+  appearsInPlaintext,
   dependsOn,
   env,
   fixtureStack,
