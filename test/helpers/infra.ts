@@ -162,6 +162,16 @@ export function env(run: ProgramRun): Record<string, string> {
     .environmentVariables;
 }
 
+/**
+ * The resources of `type` held by the program's components of type `component` (`RuntimeAccount`),
+ * whose names end with `suffix`: found by what they are, whatever the stage names them.
+ */
+export const inComponent = (run: ProgramRun, type: string, component: string, suffix = '') =>
+  all(run, type).filter(
+    (r) =>
+      r.parent?.split('::')[2] === `cx-webhook-kit:infra:${component}` && r.name.endsWith(suffix),
+  );
+
 /** Whether `value` appears anywhere in recorded inputs outside Pulumi's secret marker. */
 export function appearsInPlaintext(tree: unknown, value: string): boolean {
   if (typeof tree === 'string') return tree.includes(value);
