@@ -190,7 +190,8 @@ export class FakeGcp implements pulumi.runtime.Mocks {
           url: `https://${i.location}-${i.project}.cloudfunctions.net/${i.name}`,
           serviceConfig: {
             ...i.serviceConfig,
-            service,
+            // The quirk modelled: the underlying service's name missing, its URL still reported.
+            ...(this.options.functionWithoutServiceReport ? {} : { service }),
             uri: `https://${i.name}-${shortId(service)}-uc.a.run.app`,
           },
         };
