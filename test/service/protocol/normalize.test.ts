@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { WebhookError } from '../../../service/protocol/errors';
 import { conform, normalizeRequest, SchemaError } from '../../../service/protocol/normalize';
 import { webhookResponseSchema } from '../../../service/protocol/schema';
-import type { WebhookRequest } from '../../../service/protocol/types';
+import type { RequestParameterInfo, WebhookRequest } from '../../../service/protocol/types';
 import { fixture } from '../../helpers/fixtures';
 import { replaceAt } from '../../helpers/replaceAt';
 
@@ -97,6 +97,14 @@ describe('normalizeRequest', () => {
     );
     // Both outcomes were reached, so neither half of the property was vacuous.
     expect(Math.min(outcomes.accepted, outcomes.refused)).toBeGreaterThan(40);
+  });
+
+  it('types the name of a form parameter as always there, as webhook.proto says CX sends it', () => {
+    const params = normalizeRequest(fixture('text-form.camel')).pageInfo?.formInfo?.parameterInfo;
+    expect(params?.map((p) => p.displayName.trim()).every((name) => name.length > 0)).toBe(true);
+    // @ts-expect-error a form parameter in a request always has its displayName
+    const nameless: RequestParameterInfo = { state: 'FILLED' };
+    expect(nameless.displayName).toBeUndefined();
   });
 
   it('treats null fields as absent and tolerates a request with only the tag', () => {
