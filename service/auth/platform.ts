@@ -26,9 +26,9 @@ const clip = (value: unknown) =>
 /**
  * Trusts Cloud Run's IAM invoker check, which verified the token and stripped its signature, and
  * allow-lists the caller from the forwarded claims; a token with a real signature did not pass the
- * check and is refused. `aud` is not checked again: no source documents the form Dialogflow puts
- * there, so a mismatch with WEBHOOK_AUDIENCE is only logged, once, with the values
- * (docs/first-deploy.md).
+ * check and is refused. Safe only behind Cloud Run's IAM check: the infra sets this mode only where
+ * it is on. `aud` is not checked again: no source documents the form Dialogflow puts there, so a
+ * mismatch with WEBHOOK_AUDIENCE is only logged, once, with the values (docs/first-deploy.md).
  */
 export function platformStrategy(options: PlatformOptions): AuthStrategy {
   const allowed = new Set(options.allowedCallers.map((e) => e.toLowerCase()));
