@@ -195,7 +195,7 @@ function checkJson(value: unknown): void {
 function nonJson(root: unknown, named: boolean): [string, string, unknown] | undefined {
   const values: unknown[] = [root];
   const paths = named ? [''] : undefined;
-  const seen = new Set<object>();
+  let seen: Set<object> | undefined;
   while (values.length > 0) {
     const value = values.pop();
     const path = paths?.pop() ?? '';
@@ -203,7 +203,9 @@ function nonJson(root: unknown, named: boolean): [string, string, unknown] | und
       if (!Number.isFinite(value)) return [path, 'a finite number', value];
     } else if (typeof value === 'bigint') {
       return [path, 'JSON', value];
-    } else if (typeof value === 'object' && value !== null && !seen.has(value)) {
+    } else if (typeof value === 'object' && value !== null) {
+      seen ??= new Set();
+      if (seen.has(value)) continue;
       seen.add(value);
       if (Array.isArray(value)) {
         for (let i = 0; i < value.length; i++) {
