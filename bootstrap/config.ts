@@ -7,7 +7,8 @@ const NAMESPACE = 'cx-webhook-kit-bootstrap';
  * claim: the pushed ref, the release's tag, the ref a dispatch was run on), so pinning the ref pins
  * reviewed code. Pull request events are excluded: they run the pull request's own workflow.
  */
-const DEPLOY_EVENTS = ['push', 'release', 'workflow_dispatch'];
+const DEPLOY_EVENTS = ['push', 'release', 'workflow_dispatch'] as const;
+export type DeployEvent = (typeof DEPLOY_EVENTS)[number];
 /** A branch or tag ref, exact or a prefix ending in `*`; never a pull request's ref. */
 const DEPLOY_REF = /^refs\/(heads|tags)\/[A-Za-z0-9._/-]*\*?$/;
 /** A predefined or custom role, never a basic one (Owner, Editor, Viewer). */
@@ -43,7 +44,7 @@ const TEXT_KEYS = {
 // A YAML list in the stack file, which the CLI passes to the program as JSON.
 const LIST_KEYS = {
   deployEvents: [
-    (e: string) => DEPLOY_EVENTS.includes(e),
+    (e: string) => (DEPLOY_EVENTS as readonly string[]).includes(e),
     `events out of ${DEPLOY_EVENTS.join(', ')} (a pull request runs code nobody reviewed yet)`,
   ],
   deployRefs: [
@@ -138,7 +139,7 @@ export function parseBootstrapConfig(
     githubRepositoryId: text('githubRepositoryId'),
     deployEnvironment,
     deployWorkflow: text('deployWorkflow') ?? `deploy-${stage}.yml`,
-    deployEvents: list('deployEvents', ['push', 'workflow_dispatch']),
+    deployEvents: list('deployEvents', ['push', 'workflow_dispatch']) as readonly DeployEvent[],
     deployRefs: list('deployRefs', ['refs/heads/main']),
     previewEnvironment,
     previewWorkflow: text('previewWorkflow') ?? 'pull-request.yml',

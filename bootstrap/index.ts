@@ -14,6 +14,7 @@ import {
   PREVIEWER_ROLES,
   rolesByProject,
   type IamCondition,
+  type ProjectRoles,
 } from './roles';
 
 // The stack's config, in the project's namespace (cx-webhook-kit-bootstrap).
@@ -67,7 +68,7 @@ const ciAccount = (
   name: 'deployer' | 'previewer',
   command: 'up' | 'preview',
   environment: string,
-  roles: typeof DEPLOYER_ROLES,
+  roles: ProjectRoles,
   conditions?: Readonly<Record<string, IamCondition>>,
 ) =>
   new CiAccount(

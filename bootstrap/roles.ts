@@ -1,7 +1,8 @@
 // The project roles of the CI identities, in one place. The deployer's list is the one
 // docs/deploy-reference.md (Roles the deployer needs) gives a person who runs `pulumi up`: what
 // the program needs to create, wire and later update or destroy every resource, and what
-// `npm run smoke` and `npm run agent:test` need to talk to the agent.
+// `npm run smoke` and `npm run agent:test` need to talk to the agent. The deployer's grants of two
+// of them carry IAM conditions that narrow them (deployerConditions).
 import type * as gcp from '@pulumi/gcp';
 import { BUILD_ROLES } from '../infra/components/buildAccount';
 import type { BootstrapConfig } from './config';
@@ -21,17 +22,22 @@ export const DEPLOYER_ROLES = {
     'roles/logging.configWriter',
   ],
   agentProject: ['roles/serviceusage.serviceUsageAdmin', 'roles/browser', 'roles/dialogflow.admin'],
-};
+} as const;
 
 /** Read only, for `pulumi preview` on pull requests. */
-export const PREVIEWER_ROLES = { webhookProject: ['roles/viewer'], agentProject: ['roles/viewer'] };
+export const PREVIEWER_ROLES = {
+  webhookProject: ['roles/viewer'],
+  agentProject: ['roles/viewer'],
+} as const;
+
+export type ProjectRoles = Readonly<Record<keyof typeof DEPLOYER_ROLES, readonly string[]>>;
 
 /** Each project with the roles to grant there; one project when both are the same. */
 export const rolesByProject = (
-  roles: typeof DEPLOYER_ROLES,
+  roles: ProjectRoles,
   webhookProject: string,
   agentProject: string,
-): Map<string, string[]> =>
+): Map<string, readonly string[]> =>
   webhookProject === agentProject
     ? new Map([[webhookProject, [...new Set([...roles.webhookProject, ...roles.agentProject])]]])
     : new Map([

@@ -124,8 +124,9 @@ export function createApp(options: AppOptions): express.Express {
 /**
  * The app as a Functions Framework HTTP function. The framework answers a fault in a request's
  * domain (a callback's throw, a rejection nobody handles) with a text 500 carrying the error's
- * message; a domain nested in its own takes such faults first: one Error Reporting line and the
- * contract's JSON 500. (Domains are deprecated, but they are what the framework relies on.)
+ * message, caller data included; a domain nested in its own takes such faults first: one Error
+ * Reporting line and the contract's JSON 500. (Domains are deprecated, but they are what the
+ * framework relies on.)
  */
 export function forFunctionsFramework(
   app: RequestListener,

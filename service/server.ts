@@ -22,11 +22,15 @@ export type ServerLimits = Pick<ServiceConfig, 'timeoutMs' | 'concurrency'>;
 /** Emitted on a server when its drain begins (createWebhookServer closes what it can at once). */
 const DRAINING = 'cx-webhook-kit:draining';
 
+/** Connections per unit of concurrency: room for idle keep-alive and closing ones. */
+const CONNECTIONS_PER_REQUEST = 4;
+/** Answers owed on one connection before it is closed; Google's front end sends one at a time. */
+const MAX_ANSWERS_OWED = 4;
+
 /**
  * An HTTP server over the app, on Node's public options, with the limits docs/http.md lists:
- * header and request timeouts from the CX timeout, at most 4 × the concurrency connections and 4
- * answers owed on one (Google's front end sends one request at a time), and the contract's JSON
- * wherever Node would answer by itself (the contract has no 417 or 431).
+ * header and request timeouts from the CX timeout, bounded connections and answers owed on one, and
+ * the contract's JSON wherever Node would answer by itself (the contract has no 417 or 431).
  */
 export function createWebhookServer(
   listener: RequestListener,
@@ -43,7 +47,7 @@ export function createWebhookServer(
     if (socket.destroyed) return;
     const answers = owed.get(socket);
     if (!answers) return listener(req, res); // a request emitted by hand, on no connection of ours
-    if (answers.size >= 4) return void socket.destroy();
+    if (answers.size >= MAX_ANSWERS_OWED) return void socket.destroy();
     answers.add(res);
     res.once('close', () => answers.delete(res));
     contextOf(req);
@@ -63,8 +67,7 @@ export function createWebhookServer(
     },
     serveRequest,
   );
-  // Room for idle keep-alive and closing connections beside the requests in flight.
-  server.maxConnections = 4 * (limits.concurrency ?? 80);
+  server.maxConnections = CONNECTIONS_PER_REQUEST * (limits.concurrency ?? 80);
   // Every header is kept (Node 20 drops fields past 2,000), so a repeated Authorization is seen.
   server.maxHeadersCount = 0;
   server.timeout = timeoutMs; // no progress either way (an answer that does not drain): closed

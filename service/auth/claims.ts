@@ -34,8 +34,12 @@ export function decodeSegment(segment: string): Record<string, unknown> | undefi
  * would take a numeric string), and a token is not accepted before its `nbf` (which the library
  * does not check), each with the library's clock allowance. Returns `exp`.
  */
-export function checkTokenTimes(claims: TokenClaims, challenge: string): number {
-  const now = Date.now() / 1000;
+export function checkTokenTimes(
+  claims: TokenClaims,
+  challenge: string,
+  nowMs = Date.now(),
+): number {
+  const now = nowMs / 1000;
   const isTime = (t: unknown): t is number => typeof t === 'number' && Number.isFinite(t);
   if (!isTime(claims.exp) || (claims.nbf !== undefined && !isTime(claims.nbf))) {
     throw unauthorized(challenge, 'the token is malformed');

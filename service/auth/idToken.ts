@@ -94,10 +94,11 @@ function isPemCerts(certs: unknown): certs is Record<string, string> {
   if (typeof certs !== 'object' || certs === null || Array.isArray(certs)) return false;
   if (usable.has(certs)) return true;
   const pems = Object.values(certs);
+  if (pems.length === 0 || !pems.every((pem): pem is string => typeof pem === 'string'))
+    return false;
   try {
     // A PEM with only its BEGIN line, or no key Node can use, throws.
-    if (pems.length === 0 || !pems.every((pem) => typeof pem === 'string' && createPublicKey(pem)))
-      return false;
+    for (const pem of pems) createPublicKey(pem);
   } catch {
     return false;
   }

@@ -16,6 +16,8 @@ export interface PlatformOptions {
   audiences: readonly string[];
   /** Where the audience mismatch and a missing email are logged; stdout by default. */
   logger?: Logger;
+  /** The clock token times are checked by; Date.now by default. */
+  now?: () => number;
 }
 
 const clip = (value: unknown) =>
@@ -24,14 +26,15 @@ const clip = (value: unknown) =>
 /**
  * Trusts Cloud Run's IAM invoker check, which verified the token and stripped its signature, and
  * allow-lists the caller from the forwarded claims; a token with a real signature did not pass the
- * check and is refused. `aud` is not checked again: no source documents the form Dialogflow puts
- * there, so a mismatch with WEBHOOK_AUDIENCE is only logged, once, with the values
- * (docs/first-deploy.md).
+ * check and is refused. Safe only behind Cloud Run's IAM check: the infra sets this mode only where
+ * it is on. `aud` is not checked again: no source documents the form Dialogflow puts there, so a
+ * mismatch with WEBHOOK_AUDIENCE is only logged, once, with the values (docs/first-deploy.md).
  */
 export function platformStrategy(options: PlatformOptions): AuthStrategy {
   const allowed = new Set(options.allowedCallers.map((e) => e.toLowerCase()));
   const audiences = new Set(options.audiences);
   const logger = options.logger ?? createLogger({ level: 'info' });
+  const now = options.now ?? Date.now;
   let mismatchLogged = false;
   return {
     name: 'platform',
@@ -50,7 +53,7 @@ export function platformStrategy(options: PlatformOptions): AuthStrategy {
       }
       const claims = decodeSegment(parts[1]) as TokenClaims | undefined;
       if (!claims) throw unauthorized(CHALLENGE, 'the token payload is malformed');
-      checkTokenTimes(claims, CHALLENGE);
+      checkTokenTimes(claims, CHALLENGE, now());
       if (!mismatchLogged && audiences.size > 0 && !audiences.has(claims.aud as string)) {
         mismatchLogged = true;
         logger.warn(

@@ -22,7 +22,10 @@ export const unauthorized = (challenge: string, reason: string) =>
 /** 403: valid credentials for a caller that may not call. */
 export const forbidden = (reason: string) => new WebhookError(403, reason);
 
-/** A header's single value: a repeated one (handed on as a list) is refused, not guessed at. */
+/**
+ * A header's single value: a repeated one (handed on as a list) is refused, not guessed at, since
+ * Node would keep the first `Authorization` silently.
+ */
 export function singleHeader(
   headers: IncomingHttpHeaders,
   name: string,

@@ -57,7 +57,8 @@ async function readStatus(res: Response): Promise<string | undefined> {
   try {
     // Leaving the loop early cancels the body.
     for await (const chunk of (res.body ?? []) as AsyncIterable<Uint8Array>) {
-      if ((size += chunk.byteLength) > MAX_ANSWER_BYTES) return undefined;
+      size += chunk.byteLength;
+      if (size > MAX_ANSWER_BYTES) return undefined;
       chunks.push(chunk);
     }
     const answer: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8'));

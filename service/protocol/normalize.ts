@@ -177,44 +177,56 @@ const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 /**
  * Our own output only: throws at a value JSON.stringify would change without a word. NaN and
  * Infinity become null (which deletes a session parameter), a BigInt throws, and undefined, a
- * function or a symbol inside an array becomes null. Children are visited last first, which decides
- * the problem named when there are several.
+ * function or a symbol inside an array becomes null. The path is built by a second walk, only once
+ * the first found a problem.
  */
 function checkJson(value: unknown): void {
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw misfit('a finite number', value);
-  } else if (typeof value === 'bigint') {
-    throw misfit('JSON', value);
-  } else if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const item: unknown = value[i];
-      // A hole is skipped, as forEach would skip it.
-      if (
-        typeof item === 'function' ||
-        typeof item === 'symbol' ||
-        (item === undefined && i in value)
-      ) {
-        throw within(misfit('JSON', item), `[${i}]`);
-      }
-    }
-    for (let i = value.length - 1; i >= 0; i--) {
-      try {
-        checkJson(value[i]);
-      } catch (error) {
-        throw within(error, `[${i}]`);
-      }
-    }
-  } else if (typeof value === 'object' && value !== null) {
-    const keys = Object.keys(value);
-    for (let i = keys.length - 1; i >= 0; i--) {
-      const k = keys[i];
-      try {
-        checkJson((value as Record<string, unknown>)[k]);
-      } catch (error) {
-        throw within(error, IDENTIFIER.test(k) ? `.${k}` : `[${JSON.stringify(k)}]`);
+  if (nonJson(value, false) === undefined) return;
+  const [path, expected, got] = nonJson(value, true) as [string, string, unknown];
+  throw within(misfit(expected, got), path);
+}
+
+/**
+ * The first value JSON.stringify would change: its path below `root` (when `named`), what it must
+ * be and what it is. Walked without recursion, so depth costs no stack; an object seen before is
+ * skipped, which leaves a cycle to JSON.stringify, whose error names the property closing it.
+ * Children are visited last first, which decides the problem named when there are several.
+ */
+function nonJson(root: unknown, named: boolean): [string, string, unknown] | undefined {
+  const values: unknown[] = [root];
+  const paths = named ? [''] : undefined;
+  let seen: Set<object> | undefined;
+  while (values.length > 0) {
+    const value = values.pop();
+    const path = paths?.pop() ?? '';
+    if (typeof value === 'number') {
+      if (!Number.isFinite(value)) return [path, 'a finite number', value];
+    } else if (typeof value === 'bigint') {
+      return [path, 'JSON', value];
+    } else if (typeof value === 'object' && value !== null) {
+      seen ??= new Set();
+      if (seen.has(value)) continue;
+      seen.add(value);
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) {
+          const item: unknown = value[i];
+          // A hole is skipped, as forEach would skip it.
+          if (item === undefined && !(i in value)) continue;
+          if (item === undefined || typeof item === 'function' || typeof item === 'symbol') {
+            return [`${path}[${i}]`, 'JSON', item];
+          }
+          values.push(item);
+          paths?.push(`${path}[${i}]`);
+        }
+      } else {
+        for (const k of Object.keys(value)) {
+          values.push((value as Record<string, unknown>)[k]);
+          paths?.push(IDENTIFIER.test(k) ? `${path}.${k}` : `${path}[${JSON.stringify(k)}]`);
+        }
       }
     }
   }
+  return undefined;
 }
 
 function walkField(value: unknown, kind: FieldKind, walk: Walk): unknown {

@@ -29,15 +29,21 @@ const msg = <const F extends Record<string, FieldKind>>(name: string, fields: F)
 });
 const V3 = 'google.cloud.dialogflow.cx.v3';
 
-const parameterInfo = msg(`${V3}.PageInfo.FormInfo.ParameterInfo`, {
-  displayName: 'string',
-  required: 'bool',
-  state: { enum: ['PARAMETER_STATE_UNSPECIFIED', 'EMPTY', 'INVALID', 'FILLED'] },
-  value: 'value',
-  justCollected: 'bool',
-});
+const parameterInfo = {
+  ...msg(`${V3}.PageInfo.FormInfo.ParameterInfo`, {
+    displayName: 'string',
+    required: 'bool',
+    state: { enum: ['PARAMETER_STATE_UNSPECIFIED', 'EMPTY', 'INVALID', 'FILLED'] },
+    value: 'value',
+    justCollected: 'bool',
+  }),
+  // Typed as always there: webhook.proto says "Always present for WebhookRequest" (the name is
+  // what handlers find a parameter by).
+  present: ['displayName'] as const,
+};
 
 const pageInfo = msg(`${V3}.PageInfo`, {
+  /** A full resource name: `projects/…/locations/…/agents/…/flows/…/pages/…`. */
   currentPage: 'string',
   displayName: 'string',
   formInfo: msg(`${V3}.PageInfo.FormInfo`, { parameterInfo: { repeated: parameterInfo } }),

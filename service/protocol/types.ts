@@ -26,8 +26,13 @@ type Infer<K> = K extends 'string'
               : K extends { map: infer M }
                 ? Record<string, Infer<M>>
                 : K extends { fields: infer F }
-                  ? { -readonly [P in keyof F]?: Infer<F[P]> }
+                  ? { -readonly [P in keyof F]?: Infer<F[P]> } & Present<K, F>
                   : never;
+
+/** The fields a message's schema lists as always present, typed required. */
+type Present<K, F> = K extends { present: readonly (infer P extends keyof F)[] }
+  ? { -readonly [N in P]-?: Infer<F[N]> }
+  : unknown;
 
 /**
  * The request as handlers receive it. Of the five query fields (`text`, `triggerIntent`,

@@ -1,4 +1,4 @@
-import { parseBootstrapConfig, type BootstrapKey } from '../../bootstrap/config';
+import { parseBootstrapConfig, type BootstrapKey, type DeployEvent } from '../../bootstrap/config';
 import { rolesByProject } from '../../bootstrap/roles';
 
 const source = (values: Partial<Record<BootstrapKey, string>>) => ({
@@ -26,6 +26,8 @@ describe('parseBootstrapConfig', () => {
       grantableRoles: [],
     });
     expect(Object.isFrozen(config)).toBe(true);
+    // Typed as the events the key admits, not any string.
+    expect<readonly DeployEvent[]>(config.deployEvents).toEqual(['push', 'workflow_dispatch']);
   });
 
   it('takes every key it documents', () => {
