@@ -9,6 +9,7 @@ module.exports = {
   // *.slow.test.ts and run with `npm run test:slow` (jest.slow.config.js).
   testPathIgnorePatterns: ['/node_modules/', '\\.slow\\.test\\.ts$'],
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
+  setupFiles: ['<rootDir>/test/jest.setup.ts'],
   // One worker per core (jest's default is one fewer, which on 2 cores runs everything in band);
   // more would only make the suites compete for the cores.
   maxWorkers: availableParallelism(),

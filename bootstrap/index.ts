@@ -2,10 +2,11 @@
 // and previews with, and the bucket and key that hold the stage's Pulumi state and secrets.
 // Run once per stage by someone who can grant these roles (docs/ci.md, One-time bootstrap).
 import * as gcp from '@pulumi/gcp';
+import * as pulumi from '@pulumi/pulumi';
 import { GithubIdentityPool } from './components/githubIdentityPool';
 import { CiAccount } from './components/ciAccount';
 import { StateBackend } from './components/stateBackend';
-import { readBootstrapConfig } from './config';
+import { parseBootstrapConfig } from './config';
 import { propagationWait, WAIT_AFTER_ENABLING } from '../infra/propagationWait';
 import {
   DEPLOYER_ROLES,
@@ -16,35 +17,31 @@ import {
   type ProjectRoles,
 } from './roles';
 
-const config = readBootstrapConfig();
-const provider = new gcp.Provider('bootstrap', { project: config.project, region: config.region });
-const inProvider = { provider };
+// The stack's config, in the project's namespace (cx-webhook-kit-bootstrap).
+const config = parseBootstrapConfig(new pulumi.Config(), pulumi.getStack());
+const { project, stage } = config;
+const provider = new gcp.Provider('bootstrap', { project, region: config.region });
 
 // The APIs federation, impersonation, state and secrets need in the stage's project.
-const apis = [
-  'iam.googleapis.com',
-  'iamcredentials.googleapis.com',
-  'sts.googleapis.com',
-  'cloudkms.googleapis.com',
-  'storage.googleapis.com',
-  'cloudresourcemanager.googleapis.com',
-].map(
-  (service) =>
+const apis = ['iam', 'iamcredentials', 'sts', 'cloudkms', 'storage', 'cloudresourcemanager'].map(
+  (api) =>
     new gcp.projects.Service(
-      `api-${service.split('.')[0]}`,
-      { project: config.project, service, disableOnDestroy: false },
-      inProvider,
+      `api-${api}`,
+      { project, service: `${api}.googleapis.com`, disableOnDestroy: false },
+      { provider },
     ),
 );
 // As the main program does: what uses a just-enabled API waits a while (infra/propagationWait.ts).
-const apisReady = propagationWait('apis-propagation', WAIT_AFTER_ENABLING, apis);
-const afterApis = { provider, dependsOn: [apisReady] };
+const afterApis = {
+  provider,
+  dependsOn: [propagationWait('apis-propagation', WAIT_AFTER_ENABLING, apis)],
+};
 
 const pool = new GithubIdentityPool(
   'github',
   {
-    project: config.project,
-    stage: config.stage,
+    project,
+    stage,
     repository: config.githubRepository,
     repositoryId: config.githubRepositoryId,
     jobs: [
@@ -72,15 +69,15 @@ const ciAccount = (
   command: 'up' | 'preview',
   environment: string,
   roles: ProjectRoles,
-  conditions?: ReadonlyMap<string, IamCondition>,
+  conditions?: Readonly<Record<string, IamCondition>>,
 ) =>
   new CiAccount(
     name,
     {
-      project: config.project,
-      accountId: `cx-${name === 'deployer' ? 'deploy' : 'preview'}-${config.stage}`,
-      description: `Runs pulumi ${command} for the ${config.stage} stack from GitHub environment ${environment}`,
-      roles: rolesByProject(roles, config.project, config.agentProject),
+      project,
+      accountId: `cx-${name === 'deployer' ? 'deploy' : 'preview'}-${stage}`,
+      description: `Runs pulumi ${command} for the ${stage} stack from GitHub environment ${environment}`,
+      roles: rolesByProject(roles, project, config.agentProject),
       conditions,
       impersonator: pool.environmentMember(environment),
     },
@@ -98,9 +95,9 @@ const previewer = ciAccount('previewer', 'preview', config.previewEnvironment, P
 const state = new StateBackend(
   'state',
   {
-    project: config.project,
+    project,
     region: config.region,
-    stage: config.stage,
+    stage,
     bucketName: config.stateBucket,
     writers: { deployer: deployer.member },
     readers: { previewer: previewer.member },
@@ -114,17 +111,13 @@ export const previewerServiceAccount = previewer.email;
 export const backendUrl = state.backendUrl;
 export const secretsProvider = state.secretsProvider;
 /** The variables each GitHub environment needs, for `gh variable set --env`. */
+const variables = (account: CiAccount) => ({
+  GCP_WORKLOAD_IDENTITY_PROVIDER: pool.providerName,
+  GCP_SERVICE_ACCOUNT: account.email,
+  PULUMI_BACKEND_URL: state.backendUrl,
+});
 export const githubEnvironments = {
-  [config.deployEnvironment]: {
-    GCP_WORKLOAD_IDENTITY_PROVIDER: pool.providerName,
-    GCP_SERVICE_ACCOUNT: deployer.email,
-    PULUMI_BACKEND_URL: state.backendUrl,
-    // The deploy workflow creates the stack with it on its first run (pulumi/actions `upsert`).
-    PULUMI_SECRETS_PROVIDER: state.secretsProvider,
-  },
-  [config.previewEnvironment]: {
-    GCP_WORKLOAD_IDENTITY_PROVIDER: pool.providerName,
-    GCP_SERVICE_ACCOUNT: previewer.email,
-    PULUMI_BACKEND_URL: state.backendUrl,
-  },
+  // The deploy workflow creates the stack with it on its first run (pulumi/actions `upsert`).
+  [config.deployEnvironment]: { ...variables(deployer), PULUMI_SECRETS_PROVIDER: secretsProvider },
+  [config.previewEnvironment]: variables(previewer),
 };

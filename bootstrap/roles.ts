@@ -1,11 +1,12 @@
 // The project roles of the CI identities, in one place. The deployer's list is the one
 // docs/deploy-reference.md (Roles the deployer needs) gives a person who runs `pulumi up`: what
 // the program needs to create, wire and later update or destroy every resource, and what
-// `npm run smoke` and `npm run agent:test` need to talk to the agent.
-// The deployer's grants of two of them carry IAM conditions that narrow them (deployerConditions).
+// `npm run smoke` and `npm run agent:test` need to talk to the agent. The deployer's grants of two
+// of them carry IAM conditions that narrow them (deployerConditions).
+import type * as gcp from '@pulumi/gcp';
 import { BUILD_ROLES } from '../infra/components/buildAccount';
+import type { BootstrapConfig } from './config';
 
-/** Project roles of the deployer, per project. */
 export const DEPLOYER_ROLES = {
   webhookProject: [
     'roles/serviceusage.serviceUsageAdmin',
@@ -23,46 +24,28 @@ export const DEPLOYER_ROLES = {
   agentProject: ['roles/serviceusage.serviceUsageAdmin', 'roles/browser', 'roles/dialogflow.admin'],
 } as const;
 
-/** Project roles of the previewer: read only, for `pulumi preview` on pull requests. */
+/** Read only, for `pulumi preview` on pull requests. */
 export const PREVIEWER_ROLES = {
   webhookProject: ['roles/viewer'],
   agentProject: ['roles/viewer'],
 } as const;
 
-export type ProjectRoles = {
-  readonly webhookProject: readonly string[];
-  readonly agentProject: readonly string[];
-};
+export type ProjectRoles = Readonly<Record<keyof typeof DEPLOYER_ROLES, readonly string[]>>;
 
 /** Each project with the roles to grant there; one project when both are the same. */
-export function rolesByProject(
+export const rolesByProject = (
   roles: ProjectRoles,
   webhookProject: string,
   agentProject: string,
-): Map<string, string[]> {
-  const byProject = new Map<string, string[]>();
-  const add = (project: string, list: readonly string[]) =>
-    byProject.set(project, [...new Set([...(byProject.get(project) ?? []), ...list])]);
-  add(webhookProject, roles.webhookProject);
-  add(agentProject, roles.agentProject);
-  return byProject;
-}
+): Map<string, readonly string[]> =>
+  webhookProject === agentProject
+    ? new Map([[webhookProject, [...new Set([...roles.webhookProject, ...roles.agentProject])]]])
+    : new Map([
+        [webhookProject, roles.webhookProject],
+        [agentProject, roles.agentProject],
+      ]);
 
-/** An IAM condition on a role grant (CEL, as IAM evaluates it). */
-export interface IamCondition {
-  readonly title: string;
-  readonly description: string;
-  readonly expression: string;
-}
-
-export interface DeployerLimits {
-  /** The Pulumi state bucket, which the deployer must not administer. */
-  readonly stateBucket: string;
-  /** Project roles the stage's stacks grant their runtime account (`runtimeRoles`). */
-  readonly grantableRoles: readonly string[];
-}
-
-const quoted = (values: readonly string[]) => values.map((v) => `'${v}'`).join(', ');
+export type IamCondition = gcp.types.input.projects.IAMMemberCondition;
 
 /**
  * The conditions on the deployer's project grants, by role:
@@ -74,25 +57,23 @@ const quoted = (values: readonly string[]) => values.map((v) => `'${v}'`).join('
  *   build account's and the listed runtime roles), through `iam.googleapis.com/modifiedGrantsByRole`
  *   (cloud.google.com/iam/docs/setting-limits-on-granting-roles): it cannot grant itself Owner.
  */
-export function deployerConditions(limits: DeployerLimits): ReadonlyMap<string, IamCondition> {
+export function deployerConditions(
+  limits: Pick<BootstrapConfig, 'stateBucket' | 'grantableRoles'>,
+): Readonly<Record<string, IamCondition>> {
   const bucket = `projects/_/buckets/${limits.stateBucket}`;
-  const grantable = [...new Set([...BUILD_ROLES, ...limits.grantableRoles])].sort();
-  return new Map([
-    [
-      'roles/storage.admin',
-      {
-        title: 'not the Pulumi state bucket',
-        description: `Every bucket but ${limits.stateBucket}, whose objects the deployer only reads and writes`,
-        expression: `!(resource.name == '${bucket}' || resource.name.startsWith('${bucket}/'))`,
-      },
-    ],
-    [
-      'roles/resourcemanager.projectIamAdmin',
-      {
-        title: 'only the roles the program grants',
-        description: 'Project grants of the build and runtime roles, nothing else',
-        expression: `api.getAttribute('iam.googleapis.com/modifiedGrantsByRole', []).hasOnly([${quoted(grantable)}])`,
-      },
-    ],
-  ]);
+  const grantable = [...new Set([...BUILD_ROLES, ...limits.grantableRoles])]
+    .sort()
+    .map((role) => `'${role}'`);
+  return {
+    'roles/storage.admin': {
+      title: 'not the Pulumi state bucket',
+      description: `Every bucket but ${limits.stateBucket}, whose objects the deployer only reads and writes`,
+      expression: `!(resource.name == '${bucket}' || resource.name.startsWith('${bucket}/'))`,
+    },
+    'roles/resourcemanager.projectIamAdmin': {
+      title: 'only the roles the program grants',
+      description: 'Project grants of the build and runtime roles, nothing else',
+      expression: `api.getAttribute('iam.googleapis.com/modifiedGrantsByRole', []).hasOnly([${grantable.join(', ')}])`,
+    },
+  };
 }

@@ -19,62 +19,58 @@ import { existingAgentName, StageAgent } from './components/stageAgent';
 import { WebhookService } from './components/webhookService';
 import { readStageConfig } from './config';
 import { stageLabels } from './labels';
-import { cloudRunServiceAgent, deterministicRunUrl, serviceName } from './names';
+import * as names from './names';
 import { readTestCaseFiles, TEST_CASES_DIR } from './testCaseFiles';
 import { HEADER_VALUE_ENV, invokerCheckEnabled, webhookEnv } from './webhookEnv';
 
 const config = readStageConfig();
+const { stage, region, webhookProject, agentProject, deletionProtection } = config;
 // Checked before anything is declared: a malformed case file stops the program here.
 const testCases = readTestCaseFiles(TEST_CASES_DIR);
 // Every resource that takes labels says which profile deployed it; the policy pack reads it.
 const labels = stageLabels(config.profile);
+// What the webhook project's stateful components share.
+const inStage = { project: webhookProject, region, deletionProtection, labels };
 
-// One explicit provider per project: nothing falls back to an ambient default project.
-const webhookProvider = new gcp.Provider('webhook', {
-  project: config.webhookProject,
-  region: config.region,
-});
-const agentProvider = new gcp.Provider('agent', {
-  project: config.agentProject,
-  region: config.region,
-});
-// Components take the provider and their dependencies in their options and pass neither on: a child
-// takes its parent's provider and `protect`, and is created only after what its parent depends on
-// (the SDK registers a child once its parent is registered, and a component once its dependencies
-// are done; test/infra/components/dependsOn.test.ts). A dependent names the component it waits
-// for, which means every resource in it, propagation waits included.
-const inWebhookProject = { provider: webhookProvider };
-const inAgentProject = { provider: agentProvider };
+// One explicit provider per project: nothing falls back to an ambient default project. Components
+// pass neither the provider nor their `dependsOn` on: a child takes its parent's provider and
+// `protect`, and is created only after what its parent depends on (test/infra/components/
+// dependsOn.test.ts). A dependent names the component it waits for, propagation waits included.
+const inWebhookProject = {
+  provider: new gcp.Provider('webhook', { project: webhookProject, region }),
+};
+const inAgentProject = { provider: new gcp.Provider('agent', { project: agentProject, region }) };
 
 const webhookApis = new ProjectServices(
   'webhook-apis',
-  { project: config.webhookProject, services: webhookProjectApis(config) },
+  { project: webhookProject, services: webhookProjectApis(config) },
   inWebhookProject,
 );
 const agentApis = new ProjectServices(
   'agent-apis',
-  { project: config.agentProject, services: AGENT_PROJECT_APIS },
+  { project: agentProject, services: AGENT_PROJECT_APIS },
   inAgentProject,
 );
+const afterWebhookApis = { ...inWebhookProject, dependsOn: webhookApis };
 
 const identity = new DialogflowIdentity(
   'dialogflow-agent',
-  { agentProject: config.agentProject },
+  { agentProject },
   { ...inAgentProject, dependsOn: agentApis },
 );
-
+// Components that hold a physical name are named by it, and their resources after them; `aliases`
+// name them as they were before, so a deployed stack keeps its resources (CHANGELOG, upgrade note).
 const runtime = new RuntimeAccount(
-  'webhook-runtime',
-  { project: config.webhookProject, stage: config.stage, projectRoles: config.runtimeRoles },
-  { ...inWebhookProject, dependsOn: webhookApis },
+  names.accountId(stage),
+  { project: webhookProject, stage, projectRoles: config.runtimeRoles },
+  { ...afterWebhookApis, aliases: [{ name: 'webhook-runtime' }] },
 );
-
 const build =
   config.target === 'function'
     ? new BuildAccount(
-        'webhook-build',
-        { project: config.webhookProject, stage: config.stage },
-        { ...inWebhookProject, dependsOn: webhookApis },
+        names.buildAccountId(stage),
+        { project: webhookProject, stage },
+        { ...afterWebhookApis, aliases: [{ name: 'webhook-build' }] },
       )
     : undefined;
 
@@ -82,19 +78,17 @@ const build =
 // before the service exists: Dialogflow is pointed at it, and the service takes it as the token
 // audience. A function is served by a Cloud Run service of its name, called at that run.app URL.
 const webhookProjectNumber = gcp.organizations.getProjectOutput(
-  { projectId: config.webhookProject },
+  { projectId: webhookProject },
   inWebhookProject,
 ).number;
 const url = webhookProjectNumber.apply((n) =>
-  deterministicRunUrl(serviceName(config.stage), n, config.region),
+  names.deterministicRunUrl(names.serviceName(stage), n, region),
 );
 
 const source = new ServiceSource(
-  'webhook-source',
+  names.sourceBucketName(webhookProject, stage),
   {
-    project: config.webhookProject,
-    region: config.region,
-    stage: config.stage,
+    ...inStage,
     bundle: buildServiceBundle(config.target === 'run' ? 'main' : 'function'),
     // Which identity reads `sourceCode.cloudStorageSource` when Cloud Run starts a revision is not
     // documented: the runtime account and Cloud Run's service agent both may, on this bucket only.
@@ -104,48 +98,44 @@ const source = new ServiceSource(
         ? {
             runtime: runtime.member,
             'run-agent': webhookProjectNumber.apply(
-              (n) => `serviceAccount:${cloudRunServiceAgent(n)}`,
+              (n) => `serviceAccount:${names.cloudRunServiceAgent(n)}`,
             ),
           }
         : {},
-    deletionProtection: config.deletionProtection,
-    labels,
   },
-  { ...inWebhookProject, dependsOn: webhookApis },
+  { ...afterWebhookApis, aliases: [{ name: 'webhook-source' }] },
 );
 
-const headerSecret = config.header
-  ? new HeaderSecret(
-      'webhook-header',
-      {
-        project: config.webhookProject,
-        region: config.region,
-        stage: config.stage,
-        value: config.header.secret,
-        accessors: { runtime: runtime.member, dialogflow: identity.member },
-        deletionProtection: config.deletionProtection,
-        labels,
-      },
-      { ...inWebhookProject, dependsOn: [webhookApis, identity] },
-    )
-  : undefined;
+const headerSecret =
+  config.header &&
+  new HeaderSecret(
+    `cx-webhook-${stage}-header`,
+    {
+      ...inStage,
+      value: config.header.secret,
+      accessors: { runtime: runtime.member, dialogflow: identity.member },
+    },
+    {
+      ...inWebhookProject,
+      dependsOn: [webhookApis, identity],
+      aliases: [{ name: 'webhook-header' }],
+    },
+  );
 
 const handlerSecrets = new SecretAccess(
   'handler-secrets',
   {
-    project: config.webhookProject,
+    project: webhookProject,
     secretIds: config.service.secrets.map((s) => s.secretId),
     member: runtime.member,
   },
-  { ...inWebhookProject, dependsOn: webhookApis },
+  afterWebhookApis,
 );
 
 const service = new WebhookService(
-  'webhook',
+  names.serviceName(stage),
   {
-    project: config.webhookProject,
-    region: config.region,
-    stage: config.stage,
+    ...inStage,
     target: config.target,
     source: { bucket: source.bucket, object: source.object, generation: source.generation },
     runtimeEmail: runtime.email,
@@ -157,49 +147,28 @@ const service = new WebhookService(
       callerEmail: identity.email,
       audienceUrl: url,
       headerName: config.header?.name,
-      project: config.webhookProject,
+      project: webhookProject,
       extra: config.service.env,
     }),
     secretEnv: [
-      ...(headerSecret
-        ? [
-            {
-              name: HEADER_VALUE_ENV,
-              secretId: headerSecret.secretId,
-              version: headerSecret.version,
-            },
-          ]
-        : []),
-      ...config.service.secrets.map((s) => ({
-        name: s.env,
-        secretId: s.secretId,
-        version: s.version,
-      })),
+      ...(headerSecret ? [{ env: HEADER_VALUE_ENV, ...headerSecret.ref }] : []),
+      ...config.service.secrets,
     ],
     invokerMember: identity.member,
     invokerCheck: invokerCheckEnabled(config.auth),
     url,
     minInstances: config.minInstances,
     maxInstances: config.maxInstances,
-    deletionProtection: config.deletionProtection,
     webhookTimeoutSeconds: config.webhookTimeoutSeconds,
-    memory: config.service.memory,
-    cpu: config.service.cpu,
-    concurrency: config.service.concurrency,
-    labels,
+    resources: config.service,
   },
   {
     ...inWebhookProject,
-    dependsOn: [
-      webhookApis,
-      identity,
-      source,
-      runtime,
-      ...(build ? [build] : []),
-      // Cloud Run checks that the runtime account can read each secret when it creates a revision.
-      ...(headerSecret ? [headerSecret] : []),
-      handlerSecrets,
-    ],
+    aliases: [{ name: 'webhook' }],
+    // Cloud Run checks that the runtime account can read each secret when it creates a revision.
+    dependsOn: [webhookApis, identity, source, runtime, handlerSecrets, build, headerSecret].filter(
+      (r) => r !== undefined,
+    ),
   },
 );
 
@@ -207,41 +176,32 @@ if (config.alerts.enabled) {
   new Alerts(
     'webhook-alerts',
     {
-      project: config.webhookProject,
-      region: config.region,
+      project: webhookProject,
+      region,
       // For a gen2 function this is its underlying Cloud Run service, whose metrics it reports.
       serviceName: service.name,
       webhookTimeoutSeconds: config.webhookTimeoutSeconds,
       maxInstances: config.maxInstances,
       settings: config.alerts,
     },
-    { ...inWebhookProject, dependsOn: webhookApis },
+    afterWebhookApis,
   );
 }
 
 const agent = new StageAgent(
   'stage-agent',
-  {
-    project: config.agentProject,
-    location: config.agentLocation,
-    stage: config.stage,
-    agentId: config.agentId,
-  },
-  { ...inAgentProject, dependsOn: agentApis, protect: config.deletionProtection },
+  { project: agentProject, location: config.agentLocation, stage, agentId: config.agentId },
+  { ...inAgentProject, dependsOn: agentApis, protect: deletionProtection },
 );
-// Inside an agent the stack created, its resources go with the kept agent on destroy (StageAgent);
+// What the program puts in an agent it created goes with the kept agent on destroy (StageAgent);
 // in an existing agent, the webhook is protected wherever the stage protects its service.
-const inAgent = {
-  ...inAgentProject,
-  deletedWith: agent.created,
-  protect: agent.created ? undefined : config.deletionProtection,
-};
+const inAgent = { ...inAgentProject, deletedWith: agent.created };
 
 const cx = new CxWebhook(
   'cx-webhook',
   {
     agent: agent.name,
-    stage: config.stage,
+    stage,
     uri: service.invokableUrl,
     webhookTimeoutSeconds: config.webhookTimeoutSeconds,
     header: headerSecret &&
@@ -249,29 +209,29 @@ const cx = new CxWebhook(
     // config.ts allows existingWebhookId only with agentId.
     adopt:
       config.existingWebhookId &&
-      `${existingAgentName(config.agentProject, config.agentLocation, config.agentId as string)}/webhooks/${config.existingWebhookId}`,
+      `${existingAgentName(agentProject, config.agentLocation, config.agentId as string)}/webhooks/${config.existingWebhookId}`,
   },
-  { ...inAgent, dependsOn: [agentApis, ...(headerSecret ? [headerSecret] : [])] },
+  {
+    ...inAgent,
+    protect: agent.created ? undefined : deletionProtection,
+    dependsOn: [agentApis, ...(headerSecret ? [headerSecret] : [])],
+  },
 );
 
-const smoke = config.smokeFlow
-  ? new SmokeFlow(
-      'smoke-flow',
-      { agent: agent.name, webhook: cx.webhookName, stage: config.stage },
-      { ...inAgentProject, deletedWith: agent.created },
-    )
-  : undefined;
+const smoke =
+  config.smokeFlow &&
+  new SmokeFlow('smoke-flow', { agent: agent.name, webhook: cx.webhookName, stage }, inAgent);
 
 if (agent.created) {
   const demo = new DemoAgentWiring(
     'demo-wiring',
     { agent: agent.name, webhook: cx.webhookName },
-    { ...inAgentProject, deletedWith: agent.created },
+    inAgent,
   );
   new AgentTestCases(
     'agent-test-cases',
     { agent: agent.name, cases: testCases, catalogue: demo.catalogue },
-    { ...inAgentProject, deletedWith: agent.created },
+    inAgent,
   );
 }
 
@@ -279,6 +239,6 @@ export const serviceUrl = service.url;
 export const webhookName = cx.webhookName;
 export const serviceAgentEmail = identity.email;
 export const target = config.target;
-export const stage = config.stage;
+export { stage };
 export const agentName = agent.name;
-export const smokeFlowName = smoke?.flowName;
+export const smokeFlowName = smoke ? smoke.flowName : undefined;

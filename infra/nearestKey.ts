@@ -12,24 +12,6 @@ function prefixDistances(a: string, b: string): number[] {
   return previous;
 }
 
-/** Edit distance between two strings (insertions, deletions, substitutions). */
-export function editDistance(a: string, b: string): number {
-  return prefixDistances(a, b)[b.length];
-}
-
-function closest(
-  known: readonly string[],
-  distance: (k: string) => number,
-  within: number,
-): string | undefined {
-  let best: { key: string; distance: number } | undefined;
-  for (const key of known) {
-    const d = distance(key.toLowerCase());
-    if (!best || d < best.distance) best = { key, distance: d };
-  }
-  return best && best.distance <= within ? best.key : undefined;
-}
-
 /**
  * The known key a misspelt one most likely meant, or undefined when none is close, ignoring case:
  * a key that contains, or is contained in, a known key (`webhookTimeout` → `webhookTimeoutSeconds`);
@@ -43,8 +25,16 @@ export function nearestKey(unknown: string, known: readonly string[]): string | 
     .filter((k) => k.toLowerCase().includes(u) || u.includes(k.toLowerCase()))
     .sort((x, y) => Math.abs(x.length - u.length) - Math.abs(y.length - u.length));
   if (containing.length > 0 && u.length >= 3) return containing[0];
+  const scored = known.map((key) => {
+    const d = prefixDistances(u, key.toLowerCase());
+    return { key, whole: d[d.length - 1], prefix: Math.min(...d) };
+  });
+  const closest = (by: 'whole' | 'prefix', within: number) => {
+    const best = scored.reduce((a, b) => (b[by] < a[by] ? b : a));
+    return best[by] <= within ? best.key : undefined;
+  };
   return (
-    closest(known, (k) => editDistance(u, k), Math.max(2, Math.floor(u.length / 3))) ??
-    closest(known, (k) => Math.min(...prefixDistances(u, k)), Math.floor(u.length / 5))
+    closest('whole', Math.max(2, Math.floor(u.length / 3))) ??
+    closest('prefix', Math.floor(u.length / 5))
   );
 }

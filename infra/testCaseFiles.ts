@@ -11,24 +11,20 @@ import type { JsonObject, JsonValue } from '../service/protocol/types';
 /** Where the case files live; every `.yaml`/`.yml` file there is one test case. */
 export const TEST_CASES_DIR = join(__dirname, '..', 'agent', 'test-cases');
 
-export interface TurnExpectation {
-  /** Display name of the intent the turn should match. */
-  readonly intent?: string;
-  /** Display name of the page the session should be on after the turn. */
-  readonly page?: string;
-  /** Session parameters after the turn (only these are compared). */
-  readonly parameters?: JsonObject;
-  /** The agent's text responses, in order. */
-  readonly text?: readonly string[];
-}
-
 export interface TestCaseTurn {
   readonly input: { readonly text: string } | { readonly event: string };
   /** Parameters set before the turn is matched. */
   readonly parameters?: JsonObject;
   /** Whether the agent may call webhooks on this turn (default true: that is what is tested). */
   readonly webhooks: boolean;
-  readonly expect: TurnExpectation;
+  /** Display names of the intent matched and the page reached, session parameters (only these are
+   * compared) and the agent's text responses in order. */
+  readonly expect: {
+    readonly intent?: string;
+    readonly page?: string;
+    readonly parameters?: JsonObject;
+    readonly text?: readonly string[];
+  };
 }
 
 export interface TestCaseSpec {
@@ -55,43 +51,30 @@ const LANGUAGE = /^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/;
 
 type Raw = Record<string, unknown>;
 
-/** Checks one file's content; `where` prefixes every message. */
-class Reader {
-  constructor(private readonly file: string) {}
-
-  fail(field: string, problem: string): never {
-    throw new TestCaseFileError(`${this.file}: ${field}: ${problem}`);
-  }
-
-  object(value: unknown, field: string, keys: readonly string[]): Raw {
+/** The checks of one file's content; every message starts with the file and the field. */
+function reader(file: string) {
+  const fail = (field: string, problem: string): never => {
+    throw new TestCaseFileError(`${file}: ${field}: ${problem}`);
+  };
+  const object = (value: unknown, field: string, keys?: readonly string[]): Raw => {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      this.fail(field || 'the file', 'must be a mapping');
+      fail(field || 'the file', 'must be a mapping');
     }
-    for (const key of Object.keys(value)) {
-      if (!keys.includes(key)) {
-        this.fail(
-          field === '' ? key : `${field}.${key}`,
-          `unknown field (known: ${keys.join(', ')})`,
-        );
-      }
+    const unknown = Object.keys(value as Raw).find((key) => keys && !keys.includes(key));
+    if (unknown) {
+      fail(field ? `${field}.${unknown}` : unknown, `unknown field (known: ${keys?.join(', ')})`);
     }
     return value as Raw;
-  }
-
-  string(value: unknown, field: string, max?: number): string {
-    if (typeof value !== 'string' || value.trim() === '')
-      this.fail(field, 'must be a non-empty string');
-    if (max !== undefined && value.length > max)
-      this.fail(field, `must be at most ${max} characters`);
-    return value;
-  }
-
-  optionalString(value: unknown, field: string, max?: number): string | undefined {
-    return value === undefined ? undefined : this.string(value, field, max);
-  }
-
-  json(value: unknown, field: string): JsonObject {
-    const object = this.object(value, field, Object.keys((value as Raw | null) ?? {}));
+  };
+  const string = (value: unknown, field: string, max = Infinity): string => {
+    if (typeof value !== 'string' || value.trim() === '') fail(field, 'must be a non-empty string');
+    if ((value as string).length > max) fail(field, `must be at most ${max} characters`);
+    return value as string;
+  };
+  const optionalString = (value: unknown, field: string, max?: number) =>
+    value === undefined ? undefined : string(value, field, max);
+  const json = (value: unknown, field: string): JsonObject | undefined => {
+    if (value === undefined) return undefined;
     const check = (v: unknown, at: string): JsonValue => {
       if (v === null || ['string', 'boolean'].includes(typeof v)) return v as JsonValue;
       if (typeof v === 'number' && Number.isFinite(v)) return v;
@@ -99,27 +82,20 @@ class Reader {
       if (typeof v === 'object') {
         return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, check(x, `${at}.${k}`)]));
       }
-      return this.fail(at, 'must be a JSON value (string, number, boolean, null, list or mapping)');
+      return fail(at, 'must be a JSON value (string, number, boolean, null, list or mapping)');
     };
-    return check(object, field) as JsonObject;
-  }
+    return check(object(value, field), field) as JsonObject;
+  };
+  return { fail, object, string, optionalString, json };
 }
 
-function turn(r: Reader, raw: unknown, field: string): TestCaseTurn {
+function turn(r: ReturnType<typeof reader>, raw: unknown, field: string): TestCaseTurn {
   const t = r.object(raw, field, ['user', 'event', 'parameters', 'webhooks', 'expect']);
   if ((t.user === undefined) === (t.event === undefined)) {
     r.fail(field, 'needs exactly one of user (what the caller says) or event');
   }
-  const input =
-    t.user !== undefined
-      ? {
-          text: r.string(
-            typeof t.user === 'number' ? String(t.user) : t.user,
-            `${field}.user`,
-            256,
-          ),
-        }
-      : { event: r.string(t.event, `${field}.event`) };
+  // An unquoted number is what the caller types.
+  const user = typeof t.user === 'number' ? String(t.user) : t.user;
   if (t.webhooks !== undefined && typeof t.webhooks !== 'boolean') {
     r.fail(`${field}.webhooks`, 'must be true or false');
   }
@@ -127,33 +103,31 @@ function turn(r: Reader, raw: unknown, field: string): TestCaseTurn {
   if (Object.keys(e).length === 0) {
     r.fail(`${field}.expect`, 'must name at least one of intent, page, parameters, text');
   }
-  let text: string[] | undefined;
-  if (e.text !== undefined) {
-    const list = typeof e.text === 'string' ? [e.text] : e.text;
-    if (!Array.isArray(list) || list.length === 0) {
-      r.fail(`${field}.expect.text`, 'must be a string or a non-empty list of strings');
-    }
-    text = list.map((x, i) => r.string(x, `${field}.expect.text[${i}]`));
+  const text = typeof e.text === 'string' ? [e.text] : e.text;
+  if (text !== undefined && (!Array.isArray(text) || text.length === 0)) {
+    r.fail(`${field}.expect.text`, 'must be a string or a non-empty list of strings');
   }
   return {
-    input,
-    parameters:
-      t.parameters === undefined ? undefined : r.json(t.parameters, `${field}.parameters`),
+    input:
+      user !== undefined
+        ? { text: r.string(user, `${field}.user`, 256) }
+        : { event: r.string(t.event, `${field}.event`) },
+    parameters: r.json(t.parameters, `${field}.parameters`),
     webhooks: t.webhooks !== false,
     expect: {
       intent: r.optionalString(e.intent, `${field}.expect.intent`),
       page: r.optionalString(e.page, `${field}.expect.page`),
-      parameters:
-        e.parameters === undefined ? undefined : r.json(e.parameters, `${field}.expect.parameters`),
-      text,
+      parameters: r.json(e.parameters, `${field}.expect.parameters`),
+      text: (text as unknown[] | undefined)?.map((x, i) =>
+        r.string(x, `${field}.expect.text[${i}]`),
+      ),
     },
   };
 }
 
 /** One case file's text, checked; `file` names it in messages. */
 export function parseTestCase(file: string, text: string): TestCaseSpec {
-  // Annotated, so TypeScript narrows after r.fail (which never returns).
-  const r: Reader = new Reader(file);
+  const r = reader(file);
   const id = (file.split('/').pop() ?? '').replace(/\.ya?ml$/, '');
   if (!FILE_ID.test(id)) {
     r.fail('file name', 'use lower-case letters, digits and dashes (it names the resource)');
@@ -165,25 +139,18 @@ export function parseTestCase(file: string, text: string): TestCaseSpec {
     r.fail('YAML', (error as Error).message.split('\n')[0]);
   }
   const c = r.object(raw, '', ['name', 'tags', 'notes', 'language', 'start', 'turns']);
-  const tags: unknown = c.tags ?? [];
+  const tags = c.tags ?? [];
   if (!Array.isArray(tags)) r.fail('tags', 'must be a list');
-  tags.forEach((tag: unknown, i) => {
+  (tags as unknown[]).forEach((tag, i) => {
     if (typeof tag !== 'string' || !/^#\S+$/.test(tag) || tag.length > 30) {
       r.fail(`tags[${i}]`, 'must start with # and be at most 30 characters, without spaces');
     }
   });
-  let start: TestCaseSpec['start'];
-  if (c.start !== undefined) {
-    const s = r.object(c.start, 'start', ['flow', 'page']);
-    if ((s.flow === undefined) === (s.page === undefined)) {
-      r.fail('start', 'needs exactly one of flow or page');
-    }
-    start =
-      s.flow !== undefined
-        ? { flow: r.string(s.flow, 'start.flow') }
-        : { page: r.string(s.page, 'start.page') };
+  const s = c.start === undefined ? undefined : r.object(c.start, 'start', ['flow', 'page']);
+  if (s && (s.flow === undefined) === (s.page === undefined)) {
+    r.fail('start', 'needs exactly one of flow or page');
   }
-  const turns: unknown = c.turns;
+  const turns = c.turns;
   if (!Array.isArray(turns) || turns.length === 0) r.fail('turns', 'must be a non-empty list');
   const language = r.optionalString(c.language, 'language') ?? 'en';
   if (!LANGUAGE.test(language)) r.fail('language', `"${language}" is not a language code`);
@@ -194,8 +161,12 @@ export function parseTestCase(file: string, text: string): TestCaseSpec {
     tags: tags as string[],
     notes: r.optionalString(c.notes, 'notes', 400),
     language,
-    start,
-    turns: turns.map((t: unknown, i) => turn(r, t, `turns[${i}]`)),
+    start: !s
+      ? undefined
+      : s.flow !== undefined
+        ? { flow: r.string(s.flow, 'start.flow') }
+        : { page: r.string(s.page, 'start.page') },
+    turns: (turns as unknown[]).map((t, i) => turn(r, t, `turns[${i}]`)),
   };
 }
 

@@ -9,19 +9,11 @@ export interface CliIo {
   err(line: string): void;
 }
 
-export const processIo: CliIo = {
-  out: (line) => process.stdout.write(`${line}\n`),
-  err: (line) => process.stderr.write(`${line}\n`),
-};
-
 /** A mistake in how the tool was called: exit code 2 and one line naming it. */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
+export class UsageError extends Error {}
 
 /** An expected failure that is not the caller's typing (missing CLI, API refused, …). */
 export class CliError extends Error {
-  override readonly name = 'CliError';
   constructor(
     message: string,
     readonly exitCode = 1,
@@ -30,35 +22,32 @@ export class CliError extends Error {
   }
 }
 
-type Options = NonNullable<ParseArgsConfig['options']>;
-
-/** node:util's parse errors, rephrased as one short line. */
-function usageFromParseError(error: Error & { code?: string }): UsageError {
-  const unknown = /Unknown option '([^']+)'/.exec(error.message);
-  if (unknown) return new UsageError(`unknown option ${unknown[1]}`);
-  const positional = /Unexpected argument '([^']+)'/.exec(error.message);
-  if (positional) return new UsageError(`unexpected argument "${positional[1]}"`);
-  return new UsageError(error.message.split('\n')[0].replace(/^Option '([^']+)'/, '$1'));
-}
-
 /**
- * Parses `argv` against `options` (plus `--help`). Returns undefined when help was asked for, so
- * the caller prints its usage and exits 0; throws UsageError for anything node:util refuses.
+ * Parses `argv` against `options` (plus `--help`). Returns undefined when help was asked for;
+ * throws UsageError, in one short line, for anything node:util refuses.
  */
-export function parseCli<O extends Options>(argv: string[], options: O, allowPositionals = false) {
+export function parseCli<O extends NonNullable<ParseArgsConfig['options']>>(
+  argv: string[],
+  options: O,
+  allowPositionals = false,
+) {
   let parsed;
   try {
-    parsed = parseArgs({
-      args: argv,
-      options: { ...options, help: { type: 'boolean', short: 'h' } },
-      allowPositionals,
-      strict: true,
-    });
+    const all = { ...options, help: { type: 'boolean', short: 'h' } } as const;
+    parsed = parseArgs({ args: argv, options: all, allowPositionals, strict: true });
   } catch (error) {
-    throw usageFromParseError(error as Error);
+    const message = (error as Error).message;
+    const unknown = /Unknown option '([^']+)'/.exec(message)?.[1];
+    const positional = /Unexpected argument '([^']+)'/.exec(message)?.[1];
+    throw new UsageError(
+      unknown
+        ? `unknown option ${unknown}`
+        : positional
+          ? `unexpected argument "${positional}"`
+          : message.split('\n')[0].replace(/^Option '([^']+)'/, '$1'),
+    );
   }
-  if ((parsed.values as { help?: boolean }).help) return undefined;
-  return parsed;
+  return (parsed.values as { help?: boolean }).help ? undefined : parsed;
 }
 
 /** A number of seconds from a flag, refusing anything that is not a finite number ≥ 0. */
@@ -72,34 +61,44 @@ export function seconds(raw: string, flag: string): number {
 
 /**
  * Runs a tool's `main` and turns its outcome into an exit code: UsageError → 2 with a pointer to
- * `--help`, CliError → its own code, both as one line on stderr.
+ * `--help`, CliError → its own code, both as one line on stderr. `main` resolving to undefined
+ * means help was asked for: `help` is printed and the exit code is 0.
  */
 export async function runCli(
   tool: string,
-  main: () => Promise<number>,
-  io: CliIo = processIo,
+  main: () => Promise<number | undefined>,
+  io: CliIo,
+  help?: string,
 ): Promise<number> {
   try {
-    return await main();
+    const code = await main();
+    if (code === undefined) io.out(help ?? '');
+    return code ?? 0;
   } catch (error) {
-    if (error instanceof UsageError) {
-      io.err(`${tool}: ${error.message} (see --help)`);
-      return 2;
-    }
-    if (error instanceof CliError) {
-      io.err(`${tool}: ${error.message}`);
-      return error.exitCode;
-    }
-    throw error;
+    if (!(error instanceof UsageError || error instanceof CliError)) throw error;
+    io.err(`${tool}: ${error.message}${error instanceof UsageError ? ' (see --help)' : ''}`);
+    return error instanceof CliError ? error.exitCode : 2;
   }
+}
+
+/** A tool's `main(argv, io, …)`: its `body` run by runCli, with `help` for `--help`. */
+export function cliTool<A extends unknown[]>(
+  tool: string,
+  help: string,
+  body: (argv: string[], io: CliIo, ...rest: A) => Promise<number | undefined>,
+) {
+  return (argv: string[], io: CliIo, ...rest: A) =>
+    runCli(tool, () => body(argv, io, ...rest), io, help);
 }
 
 /** The entry point of a tool run as a script: sets the exit code, lets stdout drain. */
 export function runAsScript(main: (argv: string[], io: CliIo) => Promise<number>): void {
-  main(process.argv.slice(2), processIo).then(
-    (code) => {
-      process.exitCode = code;
-    },
+  const io: CliIo = {
+    out: (line) => process.stdout.write(`${line}\n`),
+    err: (line) => process.stderr.write(`${line}\n`),
+  };
+  main(process.argv.slice(2), io).then(
+    (code) => (process.exitCode = code),
     (error: unknown) => {
       // Only bugs reach here; their stack trace is what a maintainer needs.
       console.error(error);

@@ -9,24 +9,16 @@ import type {
 // The kit's invariants, checked by the Pulumi engine at every preview and update run with
 // `--policy-pack policy`, whoever edits the program. Each policy reads resource types and
 // properties, never a particular resource name, so it holds for any program built on the kit.
+// Each is mandatory: the pack's level (index.ts), which no policy overrides.
 
 type Props = Record<string, unknown>;
 
-const CLOUD_RUN_SERVICE = 'gcp:cloudrunv2/service:Service';
-const CLOUD_RUN_V1_SERVICE = 'gcp:cloudrun/service:Service';
+const RUN = 'gcp:cloudrunv2/service:Service';
+const RUN_V1 = 'gcp:cloudrun/service:Service';
 const FUNCTION = 'gcp:cloudfunctionsv2/function:Function';
-const FUNCTION_V1 = 'gcp:cloudfunctions/function:Function';
 const BUCKET = 'gcp:storage/bucket:Bucket';
-const CX_WEBHOOK = 'gcp:diagflow/cxWebhook:CxWebhook';
-const CX_AGENT = 'gcp:diagflow/cxAgent:CxAgent';
 const SECRET = 'gcp:secretmanager/secret:Secret';
-const RUN_INVOKER_MEMBER = 'gcp:cloudrunv2/serviceIamMember:ServiceIamMember';
-
-const PUBLIC_PRINCIPALS = ['allUsers', 'allAuthenticatedUsers'];
-/** Canned ACLs that open a bucket or object to everyone. */
-const PUBLIC_ACLS = ['publicRead', 'publicReadWrite', 'authenticatedRead'];
-/** Where GCP resources name who gets access: IAM members, policy documents and ACL entities. */
-const PRINCIPAL_KEYS = new Set(['member', 'members', 'entity', 'roleEntities', 'policyData']);
+const CX_WEBHOOK = 'gcp:diagflow/cxWebhook:CxWebhook';
 
 const isObject = (value: unknown): value is Props =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -44,6 +36,12 @@ function forTypes(
   };
 }
 
+const PUBLIC_PRINCIPALS = ['allUsers', 'allAuthenticatedUsers'];
+/** Canned ACLs that open a bucket or object to everyone. */
+const PUBLIC_ACLS = ['publicRead', 'publicReadWrite', 'authenticatedRead'];
+/** Where GCP resources name who gets access: IAM members, policy documents and ACL entities. */
+const PRINCIPAL_KEYS = new Set(['member', 'members', 'entity', 'roleEntities', 'policyData']);
+
 /** Every public principal a property tree names, wherever IAM or ACL fields hold one. */
 function publicGrants(value: unknown, key = ''): string[] {
   if (Array.isArray(value)) return value.flatMap((v) => publicGrants(v, key));
@@ -57,13 +55,11 @@ function publicGrants(value: unknown, key = ''): string[] {
   if (typeof value !== 'string' || !PRINCIPAL_KEYS.has(key)) return [];
   if (key === 'policyData') {
     // An IAM policy document: { bindings: [{ role, members: [...] }] }.
-    let document: unknown;
     try {
-      document = JSON.parse(value);
+      return publicGrants(JSON.parse(value));
     } catch {
       return PUBLIC_PRINCIPALS.filter((p) => value.includes(p));
     }
-    return publicGrants(document);
   }
   // A member is `allUsers`, an ACL entity `allUsers`, a role entity `READER:allUsers`.
   return PUBLIC_PRINCIPALS.filter((p) => value === p || value.endsWith(`:${p}`));
@@ -74,7 +70,6 @@ export const noPublicAccess: ResourceValidationPolicy = {
   description:
     'Nothing is granted to allUsers or allAuthenticatedUsers: no public invoker on a Cloud Run ' +
     'service or function, no public bucket, no public access anywhere else.',
-  enforcementLevel: 'mandatory',
   severity: 'critical',
   remediationSteps:
     'Grant the role to a named principal (the Dialogflow service agent invokes the webhook).',
@@ -91,7 +86,6 @@ export const bucketsPrivate: ResourceValidationPolicy = {
   description:
     'Every bucket, the service source bucket among them, enforces public access prevention and ' +
     'uniform bucket-level access, so no object ACL can make the source public.',
-  enforcementLevel: 'mandatory',
   severity: 'high',
   validateResource: forTypes([BUCKET], (props, args, report) => {
     if (props.publicAccessPrevention !== 'enforced') {
@@ -108,7 +102,6 @@ export const cxWebhookIdToken: ResourceValidationPolicy = {
   description:
     "The CX webhook authenticates with the Dialogflow service agent's ID token and carries no " +
     'plaintext secret: header values come from Secret Manager versions.',
-  enforcementLevel: 'mandatory',
   severity: 'high',
   validateResource: forTypes([CX_WEBHOOK], (props, args, report) => {
     const web =
@@ -140,10 +133,10 @@ export const cxWebhookIdToken: ResourceValidationPolicy = {
 
 /** Where each runtime type names the identity it runs as. */
 const RUNTIME_ACCOUNT: Readonly<Record<string, readonly string[]>> = {
-  [CLOUD_RUN_SERVICE]: ['template', 'serviceAccount'],
-  [CLOUD_RUN_V1_SERVICE]: ['template', 'spec', 'serviceAccountName'],
+  [RUN]: ['template', 'serviceAccount'],
+  [RUN_V1]: ['template', 'spec', 'serviceAccountName'],
   [FUNCTION]: ['serviceConfig', 'serviceAccountEmail'],
-  [FUNCTION_V1]: ['serviceAccountEmail'],
+  'gcp:cloudfunctions/function:Function': ['serviceAccountEmail'],
 };
 const DEFAULT_ACCOUNT = /(-compute@developer|@appspot)\.gserviceaccount\.com$/;
 
@@ -152,7 +145,6 @@ export const runtimeNotDefaultAccount: ResourceValidationPolicy = {
   description:
     'The webhook runs as its own service account, never the default compute (or App Engine) ' +
     'account, which holds Editor on the project.',
-  enforcementLevel: 'mandatory',
   severity: 'high',
   validateResource: forTypes(Object.keys(RUNTIME_ACCOUNT), (props, args, report) => {
     const account = at(props, ...RUNTIME_ACCOUNT[args.type]);
@@ -164,14 +156,10 @@ export const runtimeNotDefaultAccount: ResourceValidationPolicy = {
   }),
 };
 
-/** A provider-side guard (deletionPolicy) that stops `pulumi up` or `destroy` deleting it. */
-const guardedByProvider = (props: Props) =>
-  props.deletionPolicy === 'PREVENT' || props.deletionPolicy === 'ABANDON';
-
+/** A kind's own flag that guards it besides Pulumi's protect and a deletionPolicy, in words. */
 interface Protection {
-  /** Its own flag that protects it besides Pulumi's protect and a deletionPolicy, in words. */
   readonly what?: string;
-  readonly by: (props: Props) => boolean;
+  readonly by?: (props: Props) => boolean;
 }
 
 /**
@@ -180,22 +168,19 @@ interface Protection {
  */
 const LABELLED_PROTECTION: Readonly<Record<string, Protection>> = {
   // The provider's guard (a field of its state, not of Cloud Run's API) defaults to true.
-  [CLOUD_RUN_SERVICE]: {
-    what: 'deletionProtection not false',
-    by: (p) => p.deletionProtection !== false,
-  },
-  // Gen2 functions are guarded by deletionPolicy alone (guardedByProvider), as every kind may be.
-  [FUNCTION]: { by: () => false },
+  [RUN]: { what: 'deletionProtection not false', by: (p) => p.deletionProtection !== false },
+  // Gen2 functions are guarded by deletionPolicy alone, as every kind may be.
+  [FUNCTION]: {},
   // A bucket that keeps its objects cannot be deleted while the live revision's source is in it.
   [BUCKET]: { what: 'forceDestroy not true', by: (p) => p.forceDestroy !== true },
   [SECRET]: { what: 'deletionProtection: true', by: (p) => p.deletionProtection === true },
 };
 
-/** The kinds whose loss takes production down but which take no labels: judged with their stack. */
-const UNLABELLED_PROTECTION: Readonly<Record<string, Protection>> = {
-  // Deleting an agent deletes every flow built on it; CX agents have no labels and no flag.
-  [CX_AGENT]: { by: () => false },
-};
+/**
+ * The kinds whose loss takes production down but which take no labels, judged with their stack:
+ * deleting an agent deletes every flow built on it, and CX agents have no labels and no flag.
+ */
+const UNLABELLED_PROTECTED = ['gcp:diagflow/cxAgent:CxAgent'];
 
 /** The label the program puts on what it deploys, naming the stage profile (infra/labels.ts). */
 export const PROFILE_LABEL = 'cx-webhook-kit-profile';
@@ -203,7 +188,7 @@ export const PROFILES = ['dev', 'prod'] as const;
 const PROD = 'prod';
 
 /** The profile a resource's labels declare, if any. */
-export const profileOf = (props: Props): unknown => at(props, 'labels', PROFILE_LABEL);
+const profileOf = (props: Props): unknown => at(props, 'labels', PROFILE_LABEL);
 
 /** The stack a URN belongs to: `urn:pulumi:<stack>::<project>::<type>::<name>`. */
 export const stackOf = (urn: string) => urn.split('::')[0].slice('urn:pulumi:'.length);
@@ -213,12 +198,12 @@ function deletable(
   rule: Protection,
   r: { type: string; name: string; props: Props; protect: boolean },
 ): string | undefined {
-  if (r.protect || guardedByProvider(r.props) || rule.by(r.props)) return undefined;
-  const fixes = [
-    'the protect option',
-    'deletionPolicy: "PREVENT"',
-    ...(rule.what ? [rule.what] : []),
-  ];
+  // deletionPolicy is the provider's guard, which stops `pulumi up` or `destroy` deleting it.
+  const guarded = r.props.deletionPolicy === 'PREVENT' || r.props.deletionPolicy === 'ABANDON';
+  if (r.protect || guarded || rule.by?.(r.props)) return undefined;
+  const fixes = ['the protect option', 'deletionPolicy: "PREVENT"', rule.what].filter(
+    (f) => f !== undefined,
+  );
   return `${r.type} "${r.name}" can be deleted: set ${fixes.slice(0, -1).join(', ')} or ${fixes[fixes.length - 1]}.`;
 }
 
@@ -228,7 +213,6 @@ export const prodProtected: ResourceValidationPolicy = {
     `The service or function, its source bucket and the header secret each say their stage ` +
     `profile (label ${PROFILE_LABEL}: dev or prod); those that say prod are protected from ` +
     'deletion (Pulumi protect, deletionPolicy, or their own flag), whatever the stack is called.',
-  enforcementLevel: 'mandatory',
   severity: 'high',
   validateResource: forTypes(Object.keys(LABELLED_PROTECTION), (props, args, report) => {
     const profile = profileOf(props);
@@ -240,11 +224,8 @@ export const prodProtected: ResourceValidationPolicy = {
       );
       return;
     }
-    if (profile !== PROD) return;
-    const problem = deletable(LABELLED_PROTECTION[args.type], {
-      ...args,
-      protect: args.opts.protect,
-    });
+    const rule = LABELLED_PROTECTION[args.type];
+    const problem = profile === PROD && deletable(rule, { ...args, protect: args.opts.protect });
     if (problem) report(`${problem} It is labelled ${PROFILE_LABEL}: ${PROD}.`);
   }),
 };
@@ -254,14 +235,11 @@ export const prodStackProtected: StackValidationPolicy = {
   description:
     'Resources that cannot carry a label (a created CX agent) are protected from deletion in a ' +
     `stack whose labelled resources say ${PROFILE_LABEL}: ${PROD}.`,
-  enforcementLevel: 'mandatory',
   severity: 'high',
   validateStack: (args, report) => {
     if (!args.resources.some((r) => profileOf(r.props) === PROD)) return;
-    for (const r of args.resources) {
-      const rule = UNLABELLED_PROTECTION[r.type];
-      if (!rule) continue;
-      const problem = deletable(rule, { ...r, protect: r.opts.protect });
+    for (const r of args.resources.filter((x) => UNLABELLED_PROTECTED.includes(x.type))) {
+      const problem = deletable({}, { ...r, protect: r.opts.protect });
       if (problem) {
         report(`${problem} Its stack (${stackOf(r.urn)}) deploys the prod profile.`, r.urn);
       }
@@ -269,41 +247,21 @@ export const prodStackProtected: StackValidationPolicy = {
   },
 };
 
-/** Every container of a Cloud Run service, v2 (`template.containers`) or v1. */
-const containersOf = (type: string, props: Props): unknown[] => {
-  const containers =
-    type === CLOUD_RUN_SERVICE
-      ? at(props, 'template', 'containers')
-      : at(props, 'template', 'spec', 'containers');
-  return Array.isArray(containers) ? containers : [];
-};
-
-/** The container that receives requests: the only one, or the one that declares its port. */
-function ingressContainer(containers: unknown[]): Props | undefined {
-  const found =
-    containers.length === 1 ? containers : containers.filter((c) => isObject(c) && c.ports);
-  return found.length === 1 && isObject(found[0]) ? found[0] : undefined;
-}
-
-/** Whether the service has Cloud Run's IAM invoker check turned off. */
-function invokerCheckOff(type: string, props: Props): boolean {
-  if (type === CLOUD_RUN_SERVICE) return props.invokerIamDisabled === true;
-  const annotation = at(
-    props,
-    'metadata',
-    'annotations',
-    'run.googleapis.com/invoker-iam-disabled',
-  );
-  return annotation === 'true' || annotation === true;
-}
-
-/** WEBHOOK_AUTH's strategies as the service reads them (service/config.ts), or why not. */
-function webhookAuth(container: Props): string[] | string {
-  const envs = Array.isArray(container.envs) ? container.envs : [];
+/**
+ * WEBHOOK_AUTH's strategies as the service reads them (service/config.ts), in the container that
+ * receives requests (the only one, or the one that declares its port), or why there are none.
+ */
+function webhookAuth(type: string, props: Props): string[] | string {
+  const listed = at(props, 'template', ...(type === RUN ? [] : ['spec']), 'containers');
+  const containers = (Array.isArray(listed) ? listed : []).filter(isObject);
+  const ingress = containers.length === 1 ? containers : containers.filter((c) => c.ports);
+  if (ingress.length !== 1) return 'has no container that receives requests';
+  const envs = Array.isArray(ingress[0].envs) ? ingress[0].envs : [];
   const entry = envs.find((e): e is Props => isObject(e) && e.name === 'WEBHOOK_AUTH');
   if (!entry) return 'sets no WEBHOOK_AUTH';
-  if (typeof entry.value !== 'string')
+  if (typeof entry.value !== 'string') {
     return 'sets WEBHOOK_AUTH from a source the pack cannot read';
+  }
   return entry.value
     .split(',')
     .map((s) => s.trim())
@@ -316,14 +274,18 @@ export const invokerCheckOffVerifiesTokens: ResourceValidationPolicy = {
     "A Cloud Run service with the IAM invoker check off is public at the network's edge, so its " +
     'container must verify ID tokens itself: WEBHOOK_AUTH includes id-token, and neither platform ' +
     '(which trusts the check that is off) nor none.',
-  enforcementLevel: 'mandatory',
   severity: 'critical',
   remediationSteps:
     'Keep the invoker check on (auth: platform or header), or deploy with auth: id-token.',
-  validateResource: forTypes([CLOUD_RUN_SERVICE, CLOUD_RUN_V1_SERVICE], (props, args, report) => {
-    if (!invokerCheckOff(args.type, props)) return;
-    const container = ingressContainer(containersOf(args.type, props));
-    const auth = container ? webhookAuth(container) : 'has no container that receives requests';
+  validateResource: forTypes([RUN, RUN_V1], (props, args, report) => {
+    const off =
+      args.type === RUN
+        ? props.invokerIamDisabled === true
+        : String(
+            at(props, 'metadata', 'annotations', 'run.googleapis.com/invoker-iam-disabled'),
+          ) === 'true';
+    if (!off) return;
+    const auth = webhookAuth(args.type, props);
     const problem =
       typeof auth === 'string'
         ? auth
@@ -359,11 +321,11 @@ export const cxWebhookAfterInvokerGrant: StackValidationPolicy = {
   description:
     'The CX webhook is created only after roles/run.invoker is granted on the service, so ' +
     'Dialogflow is never pointed at a service that refuses it.',
-  enforcementLevel: 'mandatory',
   severity: 'medium',
   validateStack: (args, report) => {
     const isInvokerGrant = (r: PolicyResource) =>
-      r.type === RUN_INVOKER_MEMBER && r.props.role === 'roles/run.invoker';
+      r.type === 'gcp:cloudrunv2/serviceIamMember:ServiceIamMember' &&
+      r.props.role === 'roles/run.invoker';
     for (const webhook of args.resources.filter((r) => r.type === CX_WEBHOOK)) {
       if (!waitsFor(webhook, isInvokerGrant)) {
         report(
@@ -375,24 +337,18 @@ export const cxWebhookAfterInvokerGrant: StackValidationPolicy = {
   },
 };
 
-/** Launch stages a Cloud Run service declares to use a Preview feature (the provider's launchStage). */
-const PREVIEW_STAGES = ['ALPHA', 'BETA'];
-
-/** Whether a Cloud Run service runs source from Cloud Storage without a build (`sourceCode`). */
-const deploysWithoutBuild = (props: Props) => {
-  const containers = at(props, 'template', 'containers');
-  return Array.isArray(containers) && containers.some((c) => isObject(c) && c.sourceCode);
-};
-
 export const previewFeaturesDeclared: ResourceValidationPolicy = {
   name: 'preview-features-declared',
   description:
     'A Cloud Run service that runs its source without a build (sourceCode, a Preview feature the ' +
     'provider marks Beta) declares launchStage BETA, which Cloud Run requires for Preview features.',
-  enforcementLevel: 'mandatory',
   severity: 'medium',
-  validateResource: forTypes([CLOUD_RUN_SERVICE], (props, args, report) => {
-    if (deploysWithoutBuild(props) && !PREVIEW_STAGES.includes(String(props.launchStage))) {
+  validateResource: forTypes([RUN], (props, args, report) => {
+    const containers = at(props, 'template', 'containers');
+    const fromSource =
+      Array.isArray(containers) && containers.some((c) => isObject(c) && c.sourceCode);
+    // ALPHA and BETA are the launch stages that admit Preview features (the provider's launchStage).
+    if (fromSource && !['ALPHA', 'BETA'].includes(String(props.launchStage))) {
       report(
         `${args.type} "${args.name}" uses sourceCode but declares launchStage ` +
           `${JSON.stringify(props.launchStage)}: set launchStage: "BETA".`,

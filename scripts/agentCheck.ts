@@ -1,22 +1,21 @@
-// Lists every fulfillment of an agent that calls our webhook, with its tag and whether a handler of
-// this service serves it; fails when one does not, even if a fallback would answer.
-//   npm run agent:check -- <stack>
-//   npm run agent:check -- --agent <agent> [--webhook <webhook>] [--flow <smoke flow>]
-//   npm run agent:check -- --export <dir> [--webhook <display name>]
+// `npm run agent:check` (docs/tools.md): does a handler serve every tag the agent calls us with?
 import { servedTags } from '../service/composition';
 import { SMOKE_TAG } from '../service/smoke';
-import { CliError, UsageError, parseCli, runAsScript, runCli, type CliIo } from '../lib/cli';
-import { loadAgentFromApi } from './cx/agentFromApi';
-import { loadAgentFromExport } from './cx/agentFromExport';
-import { sameResource, type AgentModel } from './cx/agentModel';
+import { CliError, UsageError, parseCli, runAsScript, cliTool, type CliIo } from '../lib/cli';
 import {
-  ENDPOINT_HELP,
-  describeEndpoint,
-  requireCredentials,
+  loadAgentFromApi,
+  loadAgentFromExport,
+  sameResource,
+  type AgentModel,
+} from './cx/agentModel';
+import { ENDPOINT_HELP, describeApiError, requireCredentials } from './cx/connection';
+import {
+  SMOKE_FLOW,
+  TARGET_OPTIONS,
+  WEBHOOK,
+  resolveTarget,
   type PulumiOptions,
-} from './cx/connection';
-import { describeApiError } from './cx/rpcStatus';
-import { SMOKE_FLOW, TARGET_OPTIONS, WEBHOOK, resolveTarget } from './cx/target';
+} from './cx/target';
 import { checkCalls, wiringProblems, type CheckedCall, type Verdict } from './cx/fulfillments';
 
 const TOOL = 'agent:check';
@@ -41,7 +40,6 @@ usage:
   --export <dir>            an agent exported as a JSON package (console export or Git integration)
   --json                    print the result as JSON
 ${ENDPOINT_HELP}
-  -h, --help                this text
 
 exit codes: 0 the webhook's calls are all served; 1 a tag is unserved or missing, no call of the
 webhook, or no smoke call; 2 usage; 3 the agent could not be read.`;
@@ -53,17 +51,8 @@ const LABELS: Record<Verdict, string> = {
   'other-webhook': 'other webhook',
 };
 
-interface Target {
-  load(): Promise<AgentModel>;
-  webhook?: string;
-  /** The stack's smoke flow, whose call must be there. */
-  smokeFlow?: string;
-}
-
-async function resolveCheck(
-  argv: string[],
-  pulumi: PulumiOptions,
-): Promise<{ target: Target; json: boolean } | undefined> {
+/** What to check: how to load the agent, our webhook and the stack's smoke flow, if named. */
+async function resolveCheck(argv: string[], pulumi: PulumiOptions) {
   const parsed = parseCli(
     argv,
     {
@@ -77,20 +66,15 @@ async function resolveCheck(
   );
   if (!parsed) return undefined;
   const { values, positionals } = parsed;
-  const json = values.json === true;
-
-  if (values.export !== undefined) {
-    const { agent, flow } = values;
-    if (positionals.length || agent || flow || values['api-endpoint'] || values.insecure) {
+  const dir = values.export;
+  if (dir !== undefined) {
+    const { agent, flow, insecure } = values;
+    if ([positionals[0], agent, flow, values['api-endpoint']].some(Boolean) || insecure) {
       throw new UsageError(
         '--export reads a package: give no stack, --agent, --flow or --api-endpoint',
       );
     }
-    const dir = values.export;
-    return {
-      json,
-      target: { webhook: values.webhook, load: () => Promise.resolve(loadAgentFromExport(dir)) },
-    };
+    return { ...values, load: () => Promise.resolve(loadAgentFromExport(dir)) };
   }
   const { agent, resources, options } = await resolveTarget(
     parsed,
@@ -99,16 +83,14 @@ async function resolveCheck(
     'give a stack name, --agent <agent>, or --export <dir>',
   );
   return {
-    json,
-    target: {
-      webhook: resources.webhook,
-      smokeFlow: resources.flow,
-      load: async () => {
-        await requireCredentials(options);
-        return loadAgentFromApi(agent, options).catch((error: unknown) => {
-          throw new CliError(describeApiError(error, describeEndpoint(options)), 3);
-        });
-      },
+    json: values.json,
+    webhook: resources.webhook,
+    flow: resources.flow,
+    load: async () => {
+      await requireCredentials(options);
+      return loadAgentFromApi(agent, options).catch((error: unknown) => {
+        throw new CliError(describeApiError(error, options), 3);
+      });
     },
   };
 }
@@ -140,69 +122,46 @@ function printTable(io: CliIo, calls: readonly CheckedCall[]): void {
   }
 }
 
-export async function main(argv: string[], io: CliIo, pulumi: PulumiOptions = {}): Promise<number> {
-  return runCli(
-    TOOL,
-    async () => {
-      const resolved = await resolveCheck(argv, pulumi);
-      if (!resolved) {
-        io.out(HELP);
-        return 0;
-      }
-      const { target } = resolved;
-      const agent = await target.load();
-      const webhook = ourWebhook(agent, target.webhook);
-      const served = servedTags();
-      const calls = checkCalls(agent, webhook.name, new Set(served));
-      const problems = wiringProblems(agent, calls, target.smokeFlow);
-      const count = (v: Verdict) => calls.filter((c) => c.verdict === v).length;
-
-      if (resolved.json) {
-        io.out(
-          JSON.stringify(
-            {
-              ok: problems.length === 0,
-              source: agent.source,
-              webhook,
-              smokeFlow: target.smokeFlow ?? null,
-              servedTags: served,
-              counts: {
-                served: count('served'),
-                unserved: count('unserved'),
-                missingTag: count('missing-tag'),
-                otherWebhook: count('other-webhook'),
-              },
-              calls,
-              problems,
-            },
-            null,
-            2,
-          ),
-        );
-        return problems.length === 0 ? 0 : 1;
-      }
-      io.out(`${TOOL}: ${agent.source}`);
-      io.out(
-        `webhook: "${webhook.displayName}"` +
-          (webhook.name !== webhook.displayName ? ` (${webhook.name})` : ''),
-      );
-      io.out(`served tags: ${served.join(', ')}`);
-      io.out('');
-      printTable(io, calls);
-      io.out('');
-      const ours = calls.length - count('other-webhook');
-      io.out(
-        `${ours} fulfillment(s) call this webhook: ${count('served')} served, ` +
-          `${count('unserved')} unserved, ${count('missing-tag')} without a tag; ` +
-          `${count('other-webhook')} call other webhooks.`,
-      );
-      for (const problem of problems) io.out(`FAIL: ${problem}.`);
-      if (problems.length > 0) return 1;
-      io.out('OK');
-      return 0;
-    },
-    io,
+export const main = cliTool(TOOL, HELP, async (argv, io, pulumi: PulumiOptions = {}) => {
+  const target = await resolveCheck(argv, pulumi);
+  if (!target) return undefined;
+  const agent = await target.load();
+  const webhook = ourWebhook(agent, target.webhook);
+  const served = servedTags();
+  const calls = checkCalls(agent, webhook.name, new Set(served));
+  const problems = wiringProblems(agent, calls, target.flow);
+  const count = (v: Verdict) => calls.filter((c) => c.verdict === v).length;
+  const counts = {
+    served: count('served'),
+    unserved: count('unserved'),
+    missingTag: count('missing-tag'),
+    otherWebhook: count('other-webhook'),
+  };
+  if (target.json) {
+    const { source } = agent;
+    const smokeFlow = target.flow ?? null;
+    const result = { ok: !problems.length, source, webhook, smokeFlow, servedTags: served };
+    io.out(JSON.stringify({ ...result, counts, calls, problems }, null, 2));
+    return problems.length === 0 ? 0 : 1;
+  }
+  io.out(`${TOOL}: ${agent.source}`);
+  io.out(
+    `webhook: "${webhook.displayName}"` +
+      (webhook.name !== webhook.displayName ? ` (${webhook.name})` : ''),
   );
-}
+  io.out(`served tags: ${served.join(', ')}`);
+  io.out('');
+  printTable(io, calls);
+  io.out('');
+  io.out(
+    `${calls.length - counts.otherWebhook} fulfillment(s) call this webhook: ${counts.served} served, ` +
+      `${counts.unserved} unserved, ${counts.missingTag} without a tag; ` +
+      `${counts.otherWebhook} call other webhooks.`,
+  );
+  for (const problem of problems) io.out(`FAIL: ${problem}.`);
+  if (problems.length > 0) return 1;
+  io.out('OK');
+  return 0;
+});
 
-if (require.main === module) runAsScript((argv, io) => main(argv, io));
+if (require.main === module) runAsScript(main);

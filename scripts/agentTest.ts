@@ -1,29 +1,28 @@
-// The conversation regression gate: runs a CX agent's test cases server-side with
-// TestCases.BatchRunTestCases, waits (bounded) for the long-running operation, and prints each
-// case's verdict; for a failure, the first turn that differs and the webhook calls on it.
-//   npm run agent:test -- <stack> [--environment <env>] [--tag <#tag>] [--wait 600] [--json]
-//   npm run agent:test -- --agent <agent> …
+// `npm run agent:test` (docs/regression-gate.md): the agent's test cases, run by Dialogflow.
 import { appendFileSync } from 'node:fs';
+import { setTimeout as delay } from 'node:timers/promises';
 import {
   CliError,
   UsageError,
   parseCli,
   runAsScript,
-  runCli,
+  cliTool,
   seconds,
   type CliIo,
 } from '../lib/cli';
-import { durationMs, v3Clients, v3beta1Clients } from './cx/clients';
 import {
   CALL_OPTIONS,
   ENDPOINT_HELP,
+  codeName,
+  describeApiError,
   describeEndpoint,
-  type DialogflowClientOptions,
-  type PulumiOptions,
+  newSession,
+  requireCredentials,
+  v3Clients,
+  v3beta1Clients,
+  webhookCalls,
 } from './cx/connection';
-import { codeName, describeApiError } from './cx/rpcStatus';
-import { newSession } from './cx/session';
-import { TARGET_OPTIONS, resolveTarget } from './cx/target';
+import { TARGET_OPTIONS, resolveTarget, type PulumiOptions } from './cx/target';
 import {
   caseOutcomes,
   hasTag,
@@ -57,24 +56,10 @@ usage:
   --summary <file>          append a Markdown summary to this file (e.g. $GITHUB_STEP_SUMMARY)
   --json                    print the result as one JSON object on stdout
 ${ENDPOINT_HELP}
-  -h, --help                this text
 
 exit codes: 0 every case passed; 1 a case failed or could not run, or no case matched; 2 usage;
 3 could not run the cases (Pulumi CLI or stack outputs, Dialogflow API unreachable or refused,
 the run not finished within --wait).`;
-
-export interface AgentTestResult {
-  ok: boolean;
-  agent: string;
-  /** Null for the draft agent. */
-  environment: string | null;
-  endpoint: string;
-  tags: string[];
-  /** The long-running operation of the run; null when no case matched. */
-  operation: string | null;
-  counts: { passed: number; failed: number; error: number; notRun: number };
-  cases: CaseOutcome[];
-}
 
 export interface AgentTestDeps {
   pulumi?: PulumiOptions;
@@ -84,17 +69,9 @@ export interface AgentTestDeps {
   pollMs?: number;
 }
 
-interface Target {
-  agent: string;
-  environment: string | null;
-  tags: string[];
-  options: DialogflowClientOptions;
-  waitMs: number;
-  summary: string | undefined;
-  json: boolean;
-}
+type Target = NonNullable<Awaited<ReturnType<typeof resolveRun>>>;
 
-async function resolveRun(argv: string[], pulumi: PulumiOptions): Promise<Target | undefined> {
+async function resolveRun(argv: string[], pulumi: PulumiOptions) {
   const parsed = parseCli(
     argv,
     {
@@ -110,16 +87,12 @@ async function resolveRun(argv: string[], pulumi: PulumiOptions): Promise<Target
   if (!parsed) return undefined;
   const { values } = parsed;
   const waitMs = seconds(values.wait, '--wait') * 1000;
-  for (const tag of values.tag) {
-    if (!/^#?\S+$/.test(tag))
-      throw new UsageError(`--tag takes one tag without spaces, got "${tag}"`);
+  const badTag = values.tag.find((tag) => !/^#?\S+$/.test(tag));
+  if (badTag !== undefined) {
+    throw new UsageError(`--tag takes one tag without spaces, got "${badTag}"`);
   }
-  const { agent, options } = await resolveTarget(
-    parsed,
-    {},
-    pulumi,
-    'give a stack name, or --agent',
-  );
+  const noAgent = 'give a stack name, or --agent';
+  const { agent, options } = await resolveTarget(parsed, {}, pulumi, noAgent);
   const env = values.environment;
   let environment: string | null = null;
   if (env !== undefined) {
@@ -129,15 +102,8 @@ async function resolveRun(argv: string[], pulumi: PulumiOptions): Promise<Target
       throw new UsageError(`--environment takes an environment ID or ${prefix}<id>, got "${env}"`);
     }
   }
-  return {
-    agent,
-    environment,
-    tags: values.tag,
-    options,
-    waitMs,
-    summary: values.summary,
-    json: values.json === true,
-  };
+  const { summary, json } = values;
+  return { agent, environment, tags: values.tag, options, waitMs, summary, json };
 }
 
 type TestCasesClient = InstanceType<ReturnType<typeof v3Clients>['TestCasesClient']>;
@@ -147,19 +113,17 @@ async function awaitRun(
   client: TestCasesClient,
   name: string,
   target: Target,
-  deps: Required<Omit<AgentTestDeps, 'pulumi'>>,
+  deps: AgentTestDeps,
   io: CliIo,
 ): Promise<{ results: TestCaseResult[]; errors: TestError[] }> {
-  const deadline = deps.now() + target.waitMs;
+  const { now = Date.now, sleep = delay, pollMs = POLL_MS } = deps;
+  const deadline = now() + target.waitMs;
   for (;;) {
     const op = await client.checkBatchRunTestCasesProgress(name);
     if (op.done) {
       if (op.error) {
-        const e = op.error as { code?: number; message?: string };
-        throw new CliError(
-          `the test run ${name} failed: ${codeName(e.code)}: ${e.message ?? ''}`,
-          3,
-        );
+        const { code, message } = op.error as { code?: number; message?: string };
+        throw new CliError(`the test run ${name} failed: ${codeName(code)}: ${message ?? ''}`, 3);
       }
       // google-gax types the decoded response and metadata as {}.
       // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
@@ -167,34 +131,26 @@ async function awaitRun(
       const metadata = op.metadata as { errors?: TestError[] } | null;
       return { results: response?.results ?? [], errors: metadata?.errors ?? [] };
     }
-    const remaining = deadline - deps.now();
-    if (remaining <= 0) {
+    const wait = Math.min(pollMs, deadline - now());
+    if (wait <= 0) {
       throw new CliError(
         `the test run ${name} did not finish within ${target.waitMs / 1000} s; ` +
           'give it longer with --wait, or see its results in the console (Test cases)',
         3,
       );
     }
-    io.err(
-      `${TOOL}: the test run is still going, looking again in ${Math.min(deps.pollMs, remaining) / 1000} s`,
-    );
-    await deps.sleep(Math.min(deps.pollMs, remaining));
+    io.err(`${TOOL}: the test run is still going, looking again in ${wait / 1000} s`);
+    await sleep(wait);
   }
 }
 
 /** The webhook calls on `diff.turn`, from replaying the case's inputs on a fresh session. */
-async function replayWebhooks(
-  testCase: TestCase,
-  diff: TurnDifference,
-  target: Target,
-): Promise<TurnDifference['webhooks']> {
+async function replayWebhooks(testCase: TestCase, diff: TurnDifference, target: Target) {
   const client = new (v3beta1Clients().SessionsClient)(target.options);
   try {
-    await client.initialize();
     const session = newSession(target.environment ?? target.agent, 'agent-test');
     const config = testCase.testConfig;
-    const start =
-      config?.page || (config?.flow ? `${config.flow}/pages/START_PAGE` : undefined) || undefined;
+    const start = config?.page || (config?.flow ? `${config.flow}/pages/START_PAGE` : undefined);
     const turns = (testCase.testCaseConversationTurns ?? []).slice(0, diff.turn);
     let calls: TurnDifference['webhooks'] = [];
     for (const [i, turn] of turns.entries()) {
@@ -211,68 +167,42 @@ async function replayWebhooks(
         },
         CALL_OPTIONS,
       );
-      const r = response.queryResult ?? {};
-      calls = (r.webhookTags ?? []).map((tag, n) => {
-        const status = r.webhookStatuses?.[n];
-        const ms = durationMs(r.webhookLatencies?.[n] ?? null);
-        return { tag, status: `${codeName(status?.code)}${ms === null ? '' : ` in ${ms} ms`}` };
-      });
+      calls = webhookCalls(response.queryResult ?? {}).map((c) => ({
+        tag: c.tag ?? '',
+        status: `${codeName(c.code)}${c.latencyMs === null ? '' : ` in ${c.latencyMs} ms`}`,
+      }));
     }
     return calls;
   } catch {
     // The replay only explains a failure; the verdict stands without it.
     return null;
   } finally {
-    await client.close().catch(() => undefined);
+    await client.close();
   }
 }
 
-/**
- * Sets the client up, credentials included, before any call: a generated client's methods rethrow
- * a failed set-up from a promise nobody awaits, which ends the process with a stack trace.
- */
-async function connect(client: { initialize(): Promise<unknown> }, endpoint: string) {
-  try {
-    await client.initialize();
-  } catch (error) {
-    const reason = String((error as Error).message ?? error).split('\n')[0];
-    throw new CliError(
-      `could not set up a client for the Dialogflow API at ${endpoint}: ${reason} ` +
-        '(locally: gcloud auth application-default login; in CI: authenticate before this step)',
-      3,
-    );
-  }
-}
-
-async function runCases(target: Target, io: CliIo, deps: AgentTestDeps): Promise<AgentTestResult> {
-  const resolved = {
-    now: deps.now ?? Date.now,
-    sleep: deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms))),
-    pollMs: deps.pollMs ?? POLL_MS,
-  };
+async function runCases(target: Target, io: CliIo, deps: AgentTestDeps) {
+  await requireCredentials(target.options);
   const client = new (v3Clients().TestCasesClient)(target.options);
-  const endpoint = describeEndpoint(target.options);
-  const result = (operation: string | null, cases: CaseOutcome[]): AgentTestResult => {
+  const result = (operation: string | null, cases: CaseOutcome[]) => {
     const count = (v: CaseOutcome['verdict']) => cases.filter((c) => c.verdict === v).length;
-    const counts = {
-      passed: count('passed'),
-      failed: count('failed'),
-      error: count('error'),
-      notRun: count('not-run'),
-    };
     return {
-      ok: cases.length > 0 && counts.passed === cases.length,
+      ok: cases.length > 0 && count('passed') === cases.length,
       agent: target.agent,
-      environment: target.environment,
-      endpoint,
+      environment: target.environment, // null: the draft agent
+      endpoint: describeEndpoint(target.options),
       tags: target.tags,
-      operation,
-      counts,
+      operation, // the run's long-running operation; null when no case matched
+      counts: {
+        passed: count('passed'),
+        failed: count('failed'),
+        error: count('error'),
+        notRun: count('not-run'),
+      },
       cases,
     };
   };
   try {
-    await connect(client, endpoint);
     const [all] = await client.listTestCases({ parent: target.agent, view: 'FULL' }, CALL_OPTIONS);
     const cases = all.filter((c) => hasTag(c, target.tags));
     if (cases.length === 0) return result(null, []);
@@ -285,22 +215,21 @@ async function runCases(target: Target, io: CliIo, deps: AgentTestDeps): Promise
       CALL_OPTIONS,
     );
     io.err(`${TOOL}: running ${cases.length} test case(s) as ${operation.name}`);
-    const { results, errors } = await awaitRun(client, operation.name ?? '', target, resolved, io);
+    const { results, errors } = await awaitRun(client, operation.name ?? '', target, deps, io);
     const outcomes = caseOutcomes(cases, results, errors);
-    for (const outcome of outcomes) {
-      const diff = outcome.firstDifference;
-      const testCase = cases.find((c) => c.name === outcome.name);
-      if (diff && testCase) diff.webhooks = await replayWebhooks(testCase, diff, target);
+    for (const [i, { firstDifference: diff }] of outcomes.entries()) {
+      if (diff) diff.webhooks = await replayWebhooks(cases[i], diff, target);
     }
     return result(operation.name ?? null, outcomes);
   } catch (error) {
     if (error instanceof CliError) throw error;
-    throw new CliError(describeApiError(error, endpoint), 3);
+    throw new CliError(describeApiError(error, target.options), 3);
   } finally {
-    // A client whose set-up failed rejects its close too.
-    await client.close().catch(() => undefined);
+    await client.close();
   }
 }
+
+export type AgentTestResult = Awaited<ReturnType<typeof runCases>>;
 
 const MARK: Record<CaseOutcome['verdict'], string> = {
   passed: 'PASS   ',
@@ -372,30 +301,21 @@ function markdown(r: AgentTestResult): string {
   return `${lines.join('\n')}\n`;
 }
 
-export async function main(argv: string[], io: CliIo, deps: AgentTestDeps = {}): Promise<number> {
-  return runCli(
-    TOOL,
-    async () => {
-      const target = await resolveRun(argv, deps.pulumi ?? {});
-      if (!target) {
-        io.out(HELP);
-        return 0;
-      }
-      const summary = target.summary;
-      const result = await runCases(target, io, deps).catch((error: unknown) => {
-        // The job summary says the gate could not run, not nothing at all.
-        if (summary && error instanceof CliError) {
-          appendFileSync(summary, `### Conversation tests: could not run\n\n${error.message}\n`);
-        }
-        throw error;
-      });
-      if (summary) appendFileSync(summary, markdown(result));
-      if (target.json) io.out(JSON.stringify(result, null, 2));
-      else printResult(io, result);
-      return result.ok ? 0 : 1;
-    },
-    io,
-  );
-}
+export const main = cliTool(TOOL, HELP, async (argv, io, deps: AgentTestDeps = {}) => {
+  const target = await resolveRun(argv, deps.pulumi ?? {});
+  if (!target) return undefined;
+  const { summary } = target;
+  const result = await runCases(target, io, deps).catch((error: unknown) => {
+    // The job summary says the gate could not run, not nothing at all.
+    if (summary && error instanceof CliError) {
+      appendFileSync(summary, `### Conversation tests: could not run\n\n${error.message}\n`);
+    }
+    throw error;
+  });
+  if (summary) appendFileSync(summary, markdown(result));
+  if (target.json) io.out(JSON.stringify(result, null, 2));
+  else printResult(io, result);
+  return result.ok ? 0 : 1;
+});
 
-if (require.main === module) runAsScript((argv, io) => main(argv, io));
+if (require.main === module) runAsScript(main);

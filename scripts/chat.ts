@@ -1,23 +1,20 @@
-// A terminal conversation with a deployed agent: each line is a detectIntent turn; each answer shows
-// the agent's messages, where the conversation is (flow and page), and each webhook call's tag,
-// status and latency.
-//   npm run chat -- <stack>
-//   npm run chat -- --agent <agent>
+// `npm run chat` (docs/tools.md): a conversation with a deployed agent in the terminal.
 import { createInterface } from 'node:readline';
-import { parseCli, runAsScript, runCli, type CliIo } from '../lib/cli';
+import { parseCli, runAsScript, cliTool, type CliIo } from '../lib/cli';
 import {
   CALL_OPTIONS,
   ENDPOINT_HELP,
+  codeName,
+  describeApiError,
   describeEndpoint,
-  type DialogflowClientOptions,
-  type PulumiOptions,
+  newSession,
   requireCredentials,
+  v3beta1Clients,
+  webhookCalls,
+  type QueryResult,
 } from './cx/connection';
-import { TARGET_OPTIONS, resolveTarget } from './cx/target';
-import { codeName, describeApiError } from './cx/rpcStatus';
-import { newSession } from './cx/session';
+import { TARGET_OPTIONS, resolveTarget, type PulumiOptions } from './cx/target';
 import { fromStruct } from './cx/struct';
-import { durationMs, v3beta1Clients, type QueryResult } from './cx/clients';
 
 const TOOL = 'chat';
 
@@ -34,7 +31,6 @@ usage:
   --language <code>         the language of the conversation (default en)
   --diagnostics             also print Dialogflow's free-form diagnostic info for each turn
 ${ENDPOINT_HELP}
-  -h, --help                this text
 
 while chatting:
   /event <name>             send an event instead of text (e.g. /event cx-webhook-kit-smoke)
@@ -52,88 +48,35 @@ export interface ChatDeps {
   pulumi?: PulumiOptions;
 }
 
-/** One line per webhook call of the turn, in call order: tag, status, latency, webhook, payload. */
-function webhookLines(result: QueryResult): string[] {
-  const statuses = result.webhookStatuses ?? [];
-  if (statuses.length === 0) return ['  webhook  none called'];
-  const payloads = (result.webhookPayloads ?? []).map(fromStruct);
-  return statuses.map((status, i) => {
-    const tag = result.webhookTags?.[i] || '(no tag)';
-    const latency = durationMs(result.webhookLatencies?.[i] ?? null);
-    const webhook = result.webhookDisplayNames?.[i] || result.webhookIds?.[i];
-    const payload = payloads[i] && Object.keys(payloads[i]).length ? payloads[i] : undefined;
-    return (
-      `  webhook  #${i + 1} ${tag}  ${codeName(status.code)}` +
-      (latency === null ? '' : `  ${latency} ms`) +
-      (webhook ? `  (${webhook})` : '') +
-      ((status.code ?? 0) !== 0 && status.message ? `: ${status.message}` : '') +
-      (payload ? `  payload ${JSON.stringify(payload)}` : '')
-    );
-  });
-}
-
+/**
+ * A turn's answer: the agent's messages, the flow and page, one line per webhook call in call
+ * order (tag, status, latency, webhook, payload) and, if asked for, the diagnostic info.
+ */
 export function formatTurn(result: QueryResult, diagnostics: boolean): string[] {
-  const lines: string[] = [];
   const texts = (result.responseMessages ?? []).flatMap((m) => m.text?.text ?? []);
-  for (const text of texts.length ? texts : ['(no message)']) lines.push(`agent> ${text}`);
   const flow = result.currentFlow?.displayName || result.currentFlow?.name || '?';
   const page = result.currentPage?.displayName || result.currentPage?.name || '?';
-  lines.push(`  page     ${flow} › ${page}`, ...webhookLines(result));
-  if (diagnostics && result.diagnosticInfo) {
-    lines.push(`  diagnostics ${JSON.stringify(fromStruct(result.diagnosticInfo))}`);
-  }
-  return lines;
+  const calls = webhookCalls(result).map(
+    (c, i) =>
+      `  webhook  #${i + 1} ${c.tag ?? '(no tag)'}  ${codeName(c.code)}` +
+      (c.latencyMs === null ? '' : `  ${c.latencyMs} ms`) +
+      (c.webhook ? `  (${c.webhook})` : '') +
+      (c.code && c.message ? `: ${c.message}` : '') +
+      (Object.keys(c.payload).length ? `  payload ${JSON.stringify(c.payload)}` : ''),
+  );
+  const info = diagnostics && result.diagnosticInfo ? fromStruct(result.diagnosticInfo) : null;
+  return [
+    ...(texts.length ? texts : ['(no message)']).map((text) => `agent> ${text}`),
+    `  page     ${flow} › ${page}`,
+    ...(calls.length ? calls : ['  webhook  none called']),
+    ...(info ? [`  diagnostics ${JSON.stringify(info)}`] : []),
+  ];
 }
 
-interface Target {
-  agent: string;
-  options: DialogflowClientOptions;
+type Target = Awaited<ReturnType<typeof resolveTarget>> & {
   language: string;
   diagnostics: boolean;
-}
-
-async function resolveChat(argv: string[], pulumi: PulumiOptions): Promise<Target | undefined> {
-  const parsed = parseCli(
-    argv,
-    {
-      ...TARGET_OPTIONS,
-      language: { type: 'string', default: 'en' },
-      diagnostics: { type: 'boolean', default: false },
-    },
-    true,
-  );
-  if (!parsed) return undefined;
-  const { agent, options } = await resolveTarget(
-    parsed,
-    {},
-    pulumi,
-    'give a stack name or --agent <agent>',
-  );
-  return {
-    agent,
-    options,
-    language: parsed.values.language,
-    diagnostics: parsed.values.diagnostics === true,
-  };
-}
-
-/** What a typed line asks for. */
-export type Line =
-  | { kind: 'empty' | 'quit' | 'help' | 'reset' }
-  | { kind: 'unknown'; command: string }
-  | { kind: 'event'; event: string }
-  | { kind: 'text'; text: string };
-
-export function parseLine(raw: string): Line {
-  const line = raw.trim();
-  if (line === '') return { kind: 'empty' };
-  if (!line.startsWith('/')) return { kind: 'text', text: line };
-  if (line === '/quit' || line === '/exit') return { kind: 'quit' };
-  if (line === '/help') return { kind: 'help' };
-  if (line === '/reset') return { kind: 'reset' };
-  const event = /^\/event\s+(\S+)$/.exec(line)?.[1];
-  return event ? { kind: 'event', event } : { kind: 'unknown', command: line.split(/\s/)[0] };
-}
+};
 
 async function converse(target: Target, io: CliIo, deps: ChatDeps): Promise<number> {
   const input = deps.input ?? process.stdin;
@@ -162,7 +105,7 @@ async function converse(target: Target, io: CliIo, deps: ChatDeps): Promise<numb
     } catch (error) {
       // A failed turn is reported and the conversation goes on.
       failures++;
-      io.err(`${TOOL}: ${describeApiError(error, describeEndpoint(target.options))}`);
+      io.err(`${TOOL}: ${describeApiError(error, target.options)}`);
     }
   };
 
@@ -173,29 +116,23 @@ async function converse(target: Target, io: CliIo, deps: ChatDeps): Promise<numb
   try {
     if (interactive) rl.prompt();
     for await (const raw of rl) {
-      const line = parseLine(raw);
+      const line = raw.trim();
+      const event = /^\/event\s+(\S+)$/.exec(line)?.[1];
       // Piped input is not echoed by a terminal: show it, so the transcript reads as a dialogue.
-      if (!interactive && line.kind !== 'empty') io.out(`you> ${raw.trim()}`);
-      if (line.kind === 'quit') break;
-      switch (line.kind) {
-        case 'help': {
-          const from = HELP.indexOf('while chatting:');
-          io.out(HELP.slice(from, HELP.indexOf('\n\n', from)));
-          break;
-        }
-        case 'reset':
-          session = newSession(target.agent, 'chat');
-          io.out('  (new session)');
-          break;
-        case 'unknown':
-          io.out(`  (unknown command ${line.command}; /help lists them)`);
-          break;
-        case 'event':
-          await detectIntent({ event: { event: line.event } });
-          break;
-        case 'text':
-          await detectIntent({ text: { text: line.text } });
-          break;
+      if (!interactive && line) io.out(`you> ${line}`);
+      if (line === '/quit' || line === '/exit') break;
+      if (line === '/help') {
+        const from = HELP.indexOf('while chatting:');
+        io.out(HELP.slice(from, HELP.indexOf('\n\n', from)));
+      } else if (line === '/reset') {
+        session = newSession(target.agent, 'chat');
+        io.out('  (new session)');
+      } else if (event) {
+        await detectIntent({ event: { event } });
+      } else if (line.startsWith('/')) {
+        io.out(`  (unknown command ${line.split(/\s/)[0]}; /help lists them)`);
+      } else if (line) {
+        await detectIntent({ text: { text: line } });
       }
       if (interactive) rl.prompt();
     }
@@ -206,20 +143,22 @@ async function converse(target: Target, io: CliIo, deps: ChatDeps): Promise<numb
   return failures ? 1 : 0;
 }
 
-export async function main(argv: string[], io: CliIo, deps: ChatDeps = {}): Promise<number> {
-  return runCli(
-    TOOL,
-    async () => {
-      const target = await resolveChat(argv, deps.pulumi ?? {});
-      if (!target) {
-        io.out(HELP);
-        return 0;
-      }
-      await requireCredentials(target.options);
-      return converse(target, io, deps);
+export const main = cliTool(TOOL, HELP, async (argv, io, deps: ChatDeps = {}) => {
+  const parsed = parseCli(
+    argv,
+    {
+      ...TARGET_OPTIONS,
+      language: { type: 'string', default: 'en' },
+      diagnostics: { type: 'boolean', default: false },
     },
-    io,
+    true,
   );
-}
+  if (!parsed) return undefined;
+  const noAgent = 'give a stack name or --agent <agent>';
+  const target = await resolveTarget(parsed, {}, deps.pulumi ?? {}, noAgent);
+  await requireCredentials(target.options);
+  const { language, diagnostics } = parsed.values;
+  return converse({ ...target, language, diagnostics }, io, deps);
+});
 
-if (require.main === module) runAsScript((argv, io) => main(argv, io));
+if (require.main === module) runAsScript(main);

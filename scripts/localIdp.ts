@@ -10,7 +10,7 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
 
@@ -22,6 +22,9 @@ export interface LocalKey {
 
 /** The service agent a local agent in project 000000000000 would call as. */
 export const LOCAL_SERVICE_AGENT = 'service-000000000000@gcp-sa-dialogflow.iam.gserviceaccount.com';
+
+/** Where `npm run simulate -- --sign` and `npm run local-idp` keep the local signing key. */
+export const DEFAULT_KEY = '.local/idp/key.pem';
 
 function fromPrivateKey(privateKey: KeyObject): LocalKey {
   const publicPem = createPublicKey(privateKey).export({ type: 'spki', format: 'pem' }).toString();
@@ -62,23 +65,12 @@ export function forwardedByCloudRun(token: string): string {
   return `${header}.${payload}.SIGNATURE_REMOVED_BY_GOOGLE`;
 }
 
-export interface ServiceAgentClaims {
-  iss: string;
-  aud: string;
-  azp: string;
-  sub: string;
-  email: string;
-  email_verified: boolean;
-  iat: number;
-  exp: number;
-}
-
 /** Claims like those of a Dialogflow service-agent ID token: one hour of life from `now`. */
 export function serviceAgentClaims(
   audience: string,
-  overrides: Partial<ServiceAgentClaims> = {},
+  overrides: Record<string, unknown> = {},
   now = Date.now(),
-): ServiceAgentClaims {
+) {
   const iat = Math.floor(now / 1000);
   return {
     iss: 'https://accounts.google.com',
@@ -93,22 +85,12 @@ export function serviceAgentClaims(
   };
 }
 
-export interface CertsServer {
-  readonly url: string;
-  /** How many times the certs were fetched. */
-  readonly hits: () => number;
-  /** While down, the endpoint answers 500, as an outage would. */
-  setDown(down: boolean): void;
-  close(): Promise<void>;
-}
-
 /** Serves `{kid: PEM}` for the keys, cacheable for an hour, like Google's endpoint. */
-export async function startCertsServer(keys: readonly LocalKey[], port = 0): Promise<CertsServer> {
+export async function startCertsServer(keys: readonly LocalKey[], port = 0) {
   const body = JSON.stringify(Object.fromEntries(keys.map((k) => [k.kid, k.publicPem])));
   let down = false;
-  let hits = 0;
-  const server: Server = createServer((req, res) => {
-    hits++;
+  const server = createServer((req, res) => {
+    // While down, the endpoint answers 500, as an outage would.
     if (down) return res.writeHead(500).end();
     if (req.url !== '/certs') return res.writeHead(404).end();
     res.writeHead(200, {
@@ -118,20 +100,17 @@ export async function startCertsServer(keys: readonly LocalKey[], port = 0): Pro
     res.end(body);
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', resolve);
+    server.once('error', reject).listen(port, '127.0.0.1', resolve);
   });
-  const address = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${address.port}/certs`,
-    hits: () => hits,
-    setDown: (value) => {
-      down = value;
-    },
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/certs`,
+    setDown: (value: boolean) => void (down = value),
     close: () =>
-      new Promise((resolve) => {
+      new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
       }),
   };
 }
+
+export type CertsServer = Awaited<ReturnType<typeof startCertsServer>>;

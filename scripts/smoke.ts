@@ -1,41 +1,28 @@
-// Proves that Dialogflow can call the deployed webhook: sends the smoke event to the stack's smoke
-// flow with detectIntent and checks what Dialogflow reports about the webhook call.
-//   npm run smoke -- <stack> [--wait 300] [--json]
-//   npm run smoke -- --agent <agent> --flow <smoke flow>
+// `npm run smoke` (docs/tools.md): does Dialogflow reach the deployed webhook?
+import { setTimeout as delay } from 'node:timers/promises';
+import { status } from '@grpc/grpc-js';
 import { SMOKE_EVENT } from '../service/smoke';
 import {
   CliError,
   UsageError,
   parseCli,
   runAsScript,
-  runCli,
+  cliTool,
   seconds,
   type CliIo,
 } from '../lib/cli';
 import {
   CALL_OPTIONS,
   ENDPOINT_HELP,
+  describeApiError,
   describeEndpoint,
-  type DialogflowClientOptions,
-  type PulumiOptions,
+  newSession,
   requireCredentials,
+  v3beta1Clients,
+  webhookCalls,
 } from './cx/connection';
-import { SMOKE_FLOW, TARGET_OPTIONS, resolveTarget } from './cx/target';
-import { Code, describeApiError } from './cx/rpcStatus';
-import {
-  RETRYABLE,
-  classify,
-  diagnose,
-  findMarker,
-  webhookStatus,
-  type Diagnosis,
-  type Outcome,
-  type WebhookStatus,
-} from './cx/smokeOutcome';
-import { newSession } from './cx/session';
-import { fromStruct } from './cx/struct';
-import type { SmokeMarker } from '../service/smoke';
-import { durationMs, v3beta1Clients, type V3beta1 } from './cx/clients';
+import { SMOKE_FLOW, TARGET_OPTIONS, resolveTarget, type PulumiOptions } from './cx/target';
+import { classify, diagnose, findMarker, webhookStatus, type Outcome } from './cx/smokeOutcome';
 
 const TOOL = 'smoke';
 const DEFAULT_WAIT_S = 300;
@@ -58,24 +45,9 @@ usage:
   --language <code>         the query's language code (default en)
   --json                    print the result as one JSON object on stdout
 ${ENDPOINT_HELP}
-  -h, --help                this text
 
 exit codes: 0 passed; 1 failed (the output says why); 2 usage; 3 could not run the check
 (Pulumi CLI or stack outputs, Dialogflow API unreachable or refused).`;
-
-export interface SmokeResult {
-  ok: boolean;
-  outcome: Outcome;
-  agent: string;
-  flow: string;
-  endpoint: string;
-  session: string;
-  attempts: number;
-  roundTripMs: number | null;
-  marker: SmokeMarker | null;
-  webhookStatuses: WebhookStatus[];
-  diagnosis: Diagnosis | null;
-}
 
 export interface SmokeDeps {
   pulumi?: PulumiOptions;
@@ -83,49 +55,15 @@ export interface SmokeDeps {
   sleep?: (ms: number) => Promise<void>;
 }
 
-interface Target {
-  agent: string;
+type Target = Awaited<ReturnType<typeof resolveTarget<'flow'>>> & {
   flow: string;
-  options: DialogflowClientOptions;
   waitMs: number;
   language: string;
-  json: boolean;
-}
-
-async function resolveSmoke(argv: string[], pulumi: PulumiOptions): Promise<Target | undefined> {
-  const parsed = parseCli(
-    argv,
-    {
-      ...TARGET_OPTIONS,
-      flow: { type: 'string' },
-      wait: { type: 'string', default: String(DEFAULT_WAIT_S) },
-      language: { type: 'string', default: 'en' },
-      json: { type: 'boolean', default: false },
-    },
-    true,
-  );
-  if (!parsed) return undefined;
-  const waitMs = seconds(parsed.values.wait, '--wait') * 1000;
-  const { agent, resources, options } = await resolveTarget(
-    parsed,
-    { flow: SMOKE_FLOW },
-    pulumi,
-    'give a stack name, or --agent and --flow',
-  );
-  if (resources.flow === undefined) throw new UsageError('--agent needs --flow <smoke flow>');
-  return {
-    agent,
-    flow: resources.flow,
-    options,
-    waitMs,
-    language: parsed.values.language,
-    json: parsed.values.json === true,
-  };
-}
+};
 
 /** One detectIntent on a fresh session, at the smoke flow's start page, with the smoke event. */
 async function attempt(
-  client: InstanceType<V3beta1['SessionsClient']>,
+  client: InstanceType<ReturnType<typeof v3beta1Clients>['SessionsClient']>,
   target: Target,
   now: () => number,
 ) {
@@ -141,38 +79,32 @@ async function attempt(
       CALL_OPTIONS,
     );
     const roundTripMs = now() - started;
-    const result = response.queryResult ?? {};
-    const statuses = (result.webhookStatuses ?? []).map((status, i) =>
-      webhookStatus(status, {
-        tag: result.webhookTags?.[i],
-        latencyMs: durationMs(result.webhookLatencies?.[i] ?? null),
-      }),
-    );
-    const marker = findMarker((result.webhookPayloads ?? []).map(fromStruct));
+    const calls = webhookCalls(response.queryResult ?? {});
+    const statuses = calls.map(webhookStatus);
+    const marker = findMarker(calls.map((c) => c.payload));
     const outcome = classify(statuses, marker);
     return { session, roundTripMs, statuses, marker, outcome, apiError: undefined };
   } catch (error) {
-    const apiError = describeApiError(error, describeEndpoint(target.options));
+    const apiError = describeApiError(error, target.options);
     // NOT_FOUND names the agent, flow or page: the smoke flow is not where the stack says.
     const outcome: Outcome =
-      (error as { code?: number }).code === Code.NOT_FOUND ? 'not-called' : 'api-error';
+      (error as { code?: status }).code === status.NOT_FOUND ? 'not-called' : 'api-error';
     return { session, roundTripMs: null, statuses: [], marker: null, outcome, apiError };
   }
 }
 
-async function runSmoke(target: Target, io: CliIo, deps: SmokeDeps = {}): Promise<SmokeResult> {
-  const now = deps.now ?? Date.now;
-  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+async function runSmoke(target: Target, io: CliIo, deps: SmokeDeps) {
+  const { now = Date.now, sleep = delay } = deps;
   const client = new (v3beta1Clients().SessionsClient)(target.options);
   const deadline = now() + target.waitMs;
   let backoff = FIRST_BACKOFF_MS;
-  let attempts = 0;
   try {
-    for (;;) {
-      attempts++;
+    for (let attempts = 1; ; attempts++) {
       const run = await attempt(client, target, now);
       const remaining = deadline - now();
-      if (!RETRYABLE.has(run.outcome) || remaining <= 0) {
+      // IAM changes usually apply within 2 minutes, sometimes 7 or more
+      // (cloud.google.com/iam/docs/access-change-propagation): only a refusal can be that.
+      if (run.outcome !== 'rejected' || remaining <= 0) {
         return {
           ok: run.outcome === 'passed',
           outcome: run.outcome,
@@ -188,7 +120,7 @@ async function runSmoke(target: Target, io: CliIo, deps: SmokeDeps = {}): Promis
         };
       }
       const delay = Math.min(backoff, remaining);
-      const refusal = run.statuses.find((s) => s.code !== Code.OK);
+      const refusal = run.statuses.find((s) => s.code !== status.OK);
       io.err(
         `${TOOL}: attempt ${attempts} refused (${refusal?.codeName ?? 'rejected'}); a new invoker grant ` +
           `can take minutes to apply, trying again in ${(delay / 1000).toFixed(1)} s`,
@@ -200,6 +132,8 @@ async function runSmoke(target: Target, io: CliIo, deps: SmokeDeps = {}): Promis
     await client.close();
   }
 }
+
+export type SmokeResult = Awaited<ReturnType<typeof runSmoke>>;
 
 function printResult(io: CliIo, r: SmokeResult): void {
   if (r.ok && r.marker) {
@@ -228,25 +162,37 @@ function printResult(io: CliIo, r: SmokeResult): void {
   }
 }
 
-export async function main(argv: string[], io: CliIo, deps: SmokeDeps = {}): Promise<number> {
-  return runCli(
-    TOOL,
-    async () => {
-      const target = await resolveSmoke(argv, deps.pulumi ?? {});
-      if (!target) {
-        io.out(HELP);
-        return 0;
-      }
-      await requireCredentials(target.options);
-      const result = await runSmoke(target, io, deps);
-      if (target.json) io.out(JSON.stringify(result, null, 2));
-      else if (result.outcome === 'api-error') {
-        throw new CliError(result.diagnosis?.summary ?? 'the Dialogflow API call failed', 3);
-      } else printResult(io, result);
-      return result.outcome === 'api-error' ? 3 : result.ok ? 0 : 1;
+export const main = cliTool(TOOL, HELP, async (argv, io, deps: SmokeDeps = {}) => {
+  const parsed = parseCli(
+    argv,
+    {
+      ...TARGET_OPTIONS,
+      flow: { type: 'string' },
+      wait: { type: 'string', default: String(DEFAULT_WAIT_S) },
+      language: { type: 'string', default: 'en' },
+      json: { type: 'boolean', default: false },
     },
-    io,
+    true,
   );
-}
+  if (!parsed) return undefined;
+  const waitMs = seconds(parsed.values.wait, '--wait') * 1000;
+  const resolved = await resolveTarget(
+    parsed,
+    { flow: SMOKE_FLOW },
+    deps.pulumi ?? {},
+    'give a stack name, or --agent and --flow',
+  );
+  const flow = resolved.resources.flow;
+  if (flow === undefined) throw new UsageError('--agent needs --flow <smoke flow>');
+  await requireCredentials(resolved.options);
+  const target = { ...resolved, flow, waitMs, language: parsed.values.language };
+  const result = await runSmoke(target, io, deps);
+  if (result.outcome === 'api-error' && !parsed.values.json) {
+    throw new CliError(result.diagnosis?.summary ?? 'the Dialogflow API call failed', 3);
+  }
+  if (parsed.values.json) io.out(JSON.stringify(result, null, 2));
+  else printResult(io, result);
+  return result.outcome === 'api-error' ? 3 : result.ok ? 0 : 1;
+});
 
-if (require.main === module) runAsScript((argv, io) => main(argv, io));
+if (require.main === module) runAsScript(main);

@@ -1,11 +1,9 @@
 import type { WebhookHandler } from './protocol/handler';
-import { loadHandlerConfig, type OrdersSource } from './handlers/config';
+import { loadHandlerConfig, type Env, type OrdersSource } from './handlers/config';
 import { createHandlers, demoOrders, fallback } from './handlers';
 import { httpOrderStore } from './handlers/httpOrderStore';
 import { unconfiguredOrderStore, type OrderStore } from './handlers/orderStatus';
 import { SMOKE_TAG } from './smoke';
-
-type Env = Readonly<Record<string, string | undefined>>;
 
 export interface ComposedHandlers {
   readonly handlers: Readonly<Record<string, WebhookHandler>>;

@@ -14,44 +14,32 @@ export { AUTH_STRATEGIES, type AuthStrategyName } from './envContract';
 /** Google's signing certificates in PEM form, as google-auth-library fetches them by default. */
 export const GOOGLE_CERTS_URL = 'https://www.googleapis.com/oauth2/v1/certs';
 
+/** The service's environment, parsed (docs/configuration.md describes each variable). */
 export interface ServiceConfig {
-  /** Listen port (`PORT`). */
-  readonly port: number;
-  /**
-   * Bind address (`HOST`): loopback locally; undefined (every interface) where `K_SERVICE` is set.
-   */
+  readonly port: number; // PORT
+  /** `HOST`: loopback locally; undefined (every interface) where `K_SERVICE` is set. */
   readonly host: string | undefined;
-  /** Every listed strategy must pass (`WEBHOOK_AUTH`). */
+  /** `WEBHOOK_AUTH`: every listed strategy must pass. */
   readonly auth: readonly AuthStrategyName[];
-  /** Service-agent emails allowed to call (`WEBHOOK_ALLOWED_CALLERS`). */
-  readonly allowedCallers: readonly string[];
-  /** Accepted `aud` values (`WEBHOOK_AUDIENCE`). */
-  readonly audiences: readonly string[];
-  /** Where ID-token signing certs come from (`WEBHOOK_ID_TOKEN_CERTS_URL`). */
-  readonly idTokenCertsUrl: string;
+  readonly allowedCallers: readonly string[]; // WEBHOOK_ALLOWED_CALLERS
+  readonly audiences: readonly string[]; // WEBHOOK_AUDIENCE
+  readonly idTokenCertsUrl: string; // WEBHOOK_ID_TOKEN_CERTS_URL
   readonly basic?: { readonly username: string; readonly password: string };
   readonly header?: { readonly name: string; readonly value: string };
-  /** The CX webhook timeout (`WEBHOOK_TIMEOUT_MS`); the service answers before it. */
+  /** `WEBHOOK_TIMEOUT_MS`: the CX webhook timeout; the service answers before it. */
   readonly timeoutMs: number;
   readonly logLevel: LogLevel;
-  /** Google Cloud project, for trace correlation in logs (`GOOGLE_CLOUD_PROJECT`). */
-  readonly project?: string;
+  readonly project?: string; // GOOGLE_CLOUD_PROJECT, for trace correlation in logs
   /** The revision serving this process (`K_REVISION`, set by Cloud Run), or `local`. */
   readonly revision: string;
   /** The Cloud Run service or function name (`K_SERVICE`); undefined when run locally. */
   readonly service: string | undefined;
-  /**
-   * Requests one instance serves at once (`WEBHOOK_CONCURRENCY`, Cloud Run's `concurrency`). It
-   * bounds connections (4×) and request bytes held in memory (× the 1 MiB body cap).
-   */
+  /** `WEBHOOK_CONCURRENCY`: bounds connections (4×) and body bytes held (× the 1 MiB cap). */
   readonly concurrency: number;
 }
 
 export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
-  }
+  override name = 'ConfigError';
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -94,12 +82,11 @@ function parseAuth(env: Env): AuthStrategyName[] {
     }
     return ['none'];
   }
-  for (const s of raw) {
-    if (!(AUTH_STRATEGIES as readonly string[]).includes(s)) {
-      throw new ConfigError(
-        `WEBHOOK_AUTH has unknown strategy "${s}"; allowed: ${AUTH_STRATEGIES.join(', ')}`,
-      );
-    }
+  const unknown = raw.find((s) => !(AUTH_STRATEGIES as readonly string[]).includes(s));
+  if (unknown !== undefined) {
+    throw new ConfigError(
+      `WEBHOOK_AUTH has unknown strategy "${unknown}"; allowed: ${AUTH_STRATEGIES.join(', ')}`,
+    );
   }
   const auth = [...new Set(raw)] as AuthStrategyName[];
   if (auth.includes('none') && auth.length > 1) {
@@ -113,12 +100,11 @@ function parseAuth(env: Env): AuthStrategyName[] {
         'id-token needs); use platform behind the IAM invoker check, id-token without it',
     );
   }
-  for (const token of ['id-token', 'platform'] as const) {
-    if (auth.includes(token) && auth.includes('basic')) {
-      throw new ConfigError(
-        `WEBHOOK_AUTH: "${token}" and "basic" both need the Authorization header; use "header" for a second factor`,
-      );
-    }
+  const token = auth.find((s) => s === 'id-token' || s === 'platform');
+  if (token && auth.includes('basic')) {
+    throw new ConfigError(
+      `WEBHOOK_AUTH: "${token}" and "basic" both need the Authorization header; use "header" for a second factor`,
+    );
   }
   return auth;
 }
@@ -136,10 +122,6 @@ function parseUrl(name: string, raw: string): string {
   return raw;
 }
 
-// Loopback only: 127.0.0.0/8, ::1, and the name that resolves to them.
-const isLoopback = (host: string) =>
-  host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
-
 function parseHost(env: Env): string | undefined {
   const raw = env.HOST?.trim();
   if (!raw) return env.K_SERVICE ? undefined : '127.0.0.1';
@@ -147,7 +129,9 @@ function parseHost(env: Env): string | undefined {
     throw new ConfigError(`HOST must be an IP address or localhost, got "${raw}"`);
   }
   // Without WEBHOOK_AUTH a local run admits everyone; that must never be reachable from elsewhere.
-  if (!isLoopback(raw) && !env.WEBHOOK_AUTH?.trim()) {
+  const loopback =
+    raw === 'localhost' || raw === '::1' || (isIP(raw) === 4 && raw.startsWith('127.'));
+  if (!loopback && !env.WEBHOOK_AUTH?.trim()) {
     throw new ConfigError(
       `HOST "${raw}" is reachable beyond this machine: set WEBHOOK_AUTH explicitly ` +
         '(platform, id-token, basic or header; "none" only if you mean it)',
@@ -156,17 +140,35 @@ function parseHost(env: Env): string | undefined {
   return raw;
 }
 
-// Node reads header values as latin1 and trims surrounding whitespace, so only a printable ASCII
-// value without surrounding whitespace can ever compare equal to what a caller sends.
-function headerSecret(env: Env): string {
+function parseHeader(env: Env, auth: readonly AuthStrategyName[]): ServiceConfig['header'] {
+  const name = required(env, 'WEBHOOK_HEADER_NAME', 'for header').trim().toLowerCase();
+  if (!HEADER_NAME.test(name)) {
+    throw new ConfigError(`WEBHOOK_HEADER_NAME must be a valid HTTP header name, got "${name}"`);
+  }
+  if (name === 'authorization' && auth.length > 1) {
+    throw new ConfigError(
+      'WEBHOOK_HEADER_NAME: Authorization is taken by the other strategy; pick a custom header such as x-webhook-secret',
+    );
+  }
+  // Node reads header values as latin1 and trims surrounding whitespace, so only a printable ASCII
+  // value without surrounding whitespace can ever compare equal to what a caller sends.
   const value = required(env, 'WEBHOOK_HEADER_VALUE', 'for header');
   if (value.trim() !== value) {
     throw new ConfigError('WEBHOOK_HEADER_VALUE must not start or end with whitespace');
   }
-  if (!/^[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?$/.test(value)) {
+  if (!/^[\x20-\x7e]*$/.test(value)) {
     throw new ConfigError('WEBHOOK_HEADER_VALUE must hold printable ASCII only');
   }
-  return value;
+  return Object.freeze({ name, value });
+}
+
+function parseBasic(env: Env): ServiceConfig['basic'] {
+  const username = required(env, 'WEBHOOK_BASIC_USERNAME', 'for basic');
+  if (username.includes(':')) throw new ConfigError('WEBHOOK_BASIC_USERNAME must not contain ":"');
+  return Object.freeze({
+    username,
+    password: required(env, 'WEBHOOK_BASIC_PASSWORD', 'for basic'),
+  });
 }
 
 /**
@@ -176,15 +178,13 @@ function headerSecret(env: Env): string {
 export function loadConfig(env: Env = process.env): ServiceConfig {
   const auth = parseAuth(env);
   const uses = (s: AuthStrategyName) => auth.includes(s);
-  const tokenMode = uses('platform') || uses('id-token');
 
   const allowedCallers = list(env.WEBHOOK_ALLOWED_CALLERS).map((e) => e.toLowerCase());
-  for (const email of allowedCallers) {
-    if (!EMAIL.test(email)) {
-      throw new ConfigError(`WEBHOOK_ALLOWED_CALLERS must hold email addresses, got "${email}"`);
-    }
+  const notEmail = allowedCallers.find((email) => !EMAIL.test(email));
+  if (notEmail !== undefined) {
+    throw new ConfigError(`WEBHOOK_ALLOWED_CALLERS must hold email addresses, got "${notEmail}"`);
   }
-  if (tokenMode && allowedCallers.length === 0) {
+  if ((uses('platform') || uses('id-token')) && allowedCallers.length === 0) {
     throw new ConfigError(
       'WEBHOOK_ALLOWED_CALLERS is required for platform and id-token: set it to the Dialogflow ' +
         'service agent, service-<AGENT_PROJECT_NUMBER>@gcp-sa-dialogflow.iam.gserviceaccount.com',
@@ -197,36 +197,7 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
       'WEBHOOK_AUDIENCE is required for id-token: set it to the webhook URL (with and without a trailing slash)',
     );
   }
-
-  const certsRaw = env.WEBHOOK_ID_TOKEN_CERTS_URL?.trim();
-  const idTokenCertsUrl = certsRaw
-    ? parseUrl('WEBHOOK_ID_TOKEN_CERTS_URL', certsRaw)
-    : GOOGLE_CERTS_URL;
-
-  let basic: ServiceConfig['basic'];
-  if (uses('basic')) {
-    const username = required(env, 'WEBHOOK_BASIC_USERNAME', 'for basic');
-    if (username.includes(':'))
-      throw new ConfigError('WEBHOOK_BASIC_USERNAME must not contain ":"');
-    basic = Object.freeze({
-      username,
-      password: required(env, 'WEBHOOK_BASIC_PASSWORD', 'for basic'),
-    });
-  }
-
-  let header: ServiceConfig['header'];
-  if (uses('header')) {
-    const name = required(env, 'WEBHOOK_HEADER_NAME', 'for header').trim().toLowerCase();
-    if (!HEADER_NAME.test(name)) {
-      throw new ConfigError(`WEBHOOK_HEADER_NAME must be a valid HTTP header name, got "${name}"`);
-    }
-    if (name === 'authorization' && auth.length > 1) {
-      throw new ConfigError(
-        'WEBHOOK_HEADER_NAME: Authorization is taken by the other strategy; pick a custom header such as x-webhook-secret',
-      );
-    }
-    header = Object.freeze({ name, value: headerSecret(env) });
-  }
+  const certsUrl = env.WEBHOOK_ID_TOKEN_CERTS_URL?.trim();
 
   const logLevel = (env.LOG_LEVEL?.trim().toLowerCase() || DEFAULT_LOG_LEVEL) as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) {
@@ -241,9 +212,9 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
     auth: Object.freeze(auth),
     allowedCallers: Object.freeze(allowedCallers),
     audiences: Object.freeze(audiences),
-    idTokenCertsUrl,
-    basic,
-    header,
+    idTokenCertsUrl: certsUrl ? parseUrl('WEBHOOK_ID_TOKEN_CERTS_URL', certsUrl) : GOOGLE_CERTS_URL,
+    basic: uses('basic') ? parseBasic(env) : undefined,
+    header: uses('header') ? parseHeader(env, auth) : undefined,
     timeoutMs: integer(env, ENV.timeoutMs),
     logLevel,
     project: env.GOOGLE_CLOUD_PROJECT?.trim() || undefined,

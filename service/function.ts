@@ -1,12 +1,10 @@
 import type { ServerResponse } from 'node:http';
-import { createApp } from './app';
+import { createApp, forFunctionsFramework } from './app';
 import { composeHandlers } from './composition';
 import { loadConfig } from './config';
-import { forFunctionsFramework } from './functionHost';
-import { contextOf } from './http/context';
+import { contextOf } from './http/request';
 import { sendError } from './http/respond';
-import { createLogger } from './logging';
-import { logUncaughtExceptions, logUnhandledRejections, serviceContextOf } from './process';
+import { createLogger, logProcessFaults, serviceContextOf } from './logging';
 
 // Cloud Functions gen2 entry point `webhook`, run by the Functions Framework: the same app as
 // `serve()` serves. The framework has already read the body into `req.rawBody`; the app uses those
@@ -23,8 +21,7 @@ for (const warning of warnings) logger.warn(warning);
 // exception (exit 16) and prints a multi-line trace; these leave one JSON line, in Error
 // Reporting's form, first.
 const context = serviceContextOf(config);
-logUnhandledRejections(logger, context);
-logUncaughtExceptions(logger, context, () => undefined);
+logProcessFaults(logger, context, () => undefined);
 
 const app = forFunctionsFramework(
   createApp({ ...config, handlers, fallback, logger }),
@@ -33,7 +30,7 @@ const app = forFunctionsFramework(
 );
 const inFlight = new Set<ServerResponse>();
 
-export const webhook: ReturnType<typeof forFunctionsFramework> = (req, res) => {
+export const webhook: typeof app = (req, res) => {
   inFlight.add(res);
   res.once('close', () => inFlight.delete(res));
   app(req, res);
@@ -43,17 +40,12 @@ export const webhook: ReturnType<typeof forFunctionsFramework> = (req, res) => {
 // drain to be had; what can be done is answering every request still running with a 503 (which
 // CX may retry elsewhere) before it does, synchronously, since nothing runs after its exit.
 process.on('SIGTERM', () => {
+  const reason = 'the instance is shutting down';
   for (const res of inFlight) {
     if (res.headersSent) continue;
     res.setHeader('connection', 'close');
-    sendError(res.req, res, 503, 'the instance is shutting down');
-    logger.error(
-      {
-        status: 503,
-        latencyMs: Date.now() - contextOf(res.req).receivedAt,
-        reason: 'the instance is shutting down',
-      },
-      'webhook request failed',
-    );
+    sendError(res.req, res, 503, reason);
+    const latencyMs = Date.now() - contextOf(res.req).receivedAt;
+    logger.error({ status: 503, latencyMs, reason }, 'webhook request failed');
   }
 });

@@ -1,7 +1,10 @@
 import pino from 'pino';
+import type { ServiceConfig } from './config';
+import type { LogLevel } from './envContract';
+import { errorEvent, type ServiceContext } from './protocol/errorEvent';
 
 export type Logger = pino.Logger;
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+export type { LogLevel } from './envContract';
 
 // Cloud Logging reads `severity` and `message` from a JSON line on stdout; pino's numeric levels
 // and `msg` key would land as plain text with severity DEFAULT.
@@ -14,26 +17,10 @@ const SEVERITY: Readonly<Record<string, string>> = {
   fatal: 'CRITICAL',
 };
 
-export interface LoggerOptions {
-  level: LogLevel;
-  /** Where lines go; stdout when omitted. Tests pass a stream to read them back. */
-  destination?: pino.DestinationStream;
-  /**
-   * Write stdout synchronously, one write per line. Only for a host that exits without giving
-   * the service a chance to flush (the Functions Framework); elsewhere writes are asynchronous.
-   */
-  sync?: boolean;
-}
-
-type Stdout = ReturnType<typeof pino.destination>;
-
 let stampedAt = NaN;
 let stamp = '';
 
-/**
- * pino's `isoTime`, formatted once per millisecond: under load many lines share one, and building
- * a Date and its ISO string for each was a measurable part of a request's CPU.
- */
+/** pino's `isoTime`, formatted once per millisecond: per line, it was a measurable part of a request's CPU. */
 function isoTime(): string {
   const now = Date.now();
   if (now !== stampedAt) {
@@ -43,21 +30,24 @@ function isoTime(): string {
   return stamp;
 }
 
+type Stdout = ReturnType<typeof pino.destination>;
+
 /** The asynchronous stdout each logger writes to, for flushLogs. */
 const outputs = new WeakMap<Logger, Stdout>();
 
-/**
- * Stdout without a write on the request path: a line is handed to the OS at once when nothing is
- * being written, and lines logged while a write is in flight go out together in the next one, so
- * under load they coalesce into few writes and at low traffic none waits for company
- * (`minLength: 0`). `dest: 1` rather than `process.stdout.fd`, which would create process.stdout.
- */
-function stdout(sync: boolean): Stdout {
-  return pino.destination({ dest: 1, sync, minLength: 0 });
+export interface LoggerOptions {
+  level: LogLevel;
+  /** Where lines go; stdout when omitted. Tests pass a stream to read them back. */
+  destination?: pino.DestinationStream;
+  /** One synchronous write per line, for a host that exits without a chance to flush (Functions). */
+  sync?: boolean;
 }
 
 export function createLogger({ level, destination, sync = false }: LoggerOptions): Logger {
-  const output = destination ? undefined : stdout(sync);
+  // Off the request path: a line goes to the OS at once when no write is in flight, and lines
+  // logged meanwhile go out together in the next write (`minLength: 0`). `dest: 1` rather than
+  // `process.stdout.fd`, which would create process.stdout.
+  const output = destination ? undefined : pino.destination({ dest: 1, sync, minLength: 0 });
   // pino's `fatal` calls its stream's flushSync, which writes what is queued ahead of a write still
   // in flight, so a fault line could overtake the lines logged just before it. Every exit path
   // here waits for flushLogs instead, so pino gets the asynchronous stream without flushSync.
@@ -81,17 +71,13 @@ export function createLogger({ level, destination, sync = false }: LoggerOptions
   return logger;
 }
 
-/** How long an exit waits for its log lines; a reader that stopped reading must not hold it. */
-const FLUSH_TIMEOUT_MS = 1000;
-
 /**
- * Resolves once every line the logger has taken so far is written to stdout, or after
- * `timeoutMs`. Call it before `process.exit()`: pino's own exit hook writes what is buffered, but
- * not a write already in flight (sonic-boom's `flushSync`), and its `flush(cb)` returns at once
- * with `minLength: 0`. An empty write completes only after everything before it, and the stream
- * reports 'drain' once nothing is left: that is the flush.
+ * Resolves once every line the logger has taken so far is on stdout, or after `timeoutMs` (a
+ * reader that stopped reading must not hold an exit). pino's exit hook misses a write in flight
+ * and its `flush(cb)` returns at once with `minLength: 0`; an empty write completes only after
+ * everything before it, and the stream then reports 'drain'.
  */
-export function flushLogs(logger: Logger, timeoutMs = FLUSH_TIMEOUT_MS): Promise<void> {
+export function flushLogs(logger: Logger, timeoutMs = 1000): Promise<void> {
   const output = outputs.get(logger);
   if (!output) return Promise.resolve();
   return new Promise((resolve) => {
@@ -109,5 +95,33 @@ export function flushLogs(logger: Logger, timeoutMs = FLUSH_TIMEOUT_MS): Promise
     } catch {
       done(); // already closed: nothing is left to write
     }
+  });
+}
+
+/** Error Reporting's service and version for this process. */
+export function serviceContextOf(
+  config: Pick<ServiceConfig, 'service' | 'revision'>,
+): ServiceContext {
+  return { service: config.service ?? 'cx-webhook', version: config.revision };
+}
+
+/**
+ * Faults outside any request, each as one line Error Reporting reads (not Node's multi-line trace).
+ * A forgotten rejection must not take every other caller's request down: logged, the process
+ * serves on. A throw from a callback leaves the process in an unknown state: `onUncaught()`.
+ */
+export function logProcessFaults(
+  logger: Logger,
+  context: ServiceContext,
+  onUncaught: () => void,
+): void {
+  process.on('unhandledRejection', (reason) => {
+    const event = errorEvent(reason, context);
+    logger.error({ ...event.fields, fault: 'unhandled promise rejection' }, event.message);
+  });
+  process.on('uncaughtException', (error) => {
+    const event = errorEvent(error, context);
+    logger.fatal({ ...event.fields, fault: 'uncaught exception' }, event.message);
+    onUncaught();
   });
 }

@@ -1,22 +1,6 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Logger } from './logging';
 
-export interface LoopDelayOptions {
-  /** How often the figures are looked at (and logged when over the threshold); 10 s by default. */
-  intervalMs?: number;
-  /** The longest delay worth a line; 100 ms by default. */
-  thresholdMs?: number;
-}
-
-export interface LoopDelay {
-  /**
-   * The earliest time something handled now (a signal) may have arrived: the start of the stall
-   * the loop is in or has just come out of, else now. A stall that ended earlier does not count.
-   */
-  arrivedBy(now?: number): number;
-  stop(): void;
-}
-
 /** How often the loop's turns are dated; a gap of two ticks is a stall. */
 const TICK_MS = 100;
 
@@ -24,10 +8,16 @@ const ms = (ns: number) => Math.round(ns / 1e4) / 100;
 
 /**
  * Makes event-loop stalls visible: a handler that computes synchronously delays every other
- * request on the instance. Once per interval, if the loop was held longer than the threshold, one
- * warning with the delay's max, p99 and mean. The service does not compensate for stalls.
+ * request on the instance. Once per interval (10 s), if the loop was held longer than the
+ * threshold (100 ms), one warning with the delay's max, p99 and mean. Nothing compensates for them.
+ *
+ * `arrivedBy()` is the earliest time something handled now (a signal) may have arrived: the start
+ * of the stall the loop is in or has just come out of, else now.
  */
-export function watchEventLoop(logger: Logger, options: LoopDelayOptions = {}): LoopDelay {
+export function watchEventLoop(
+  logger: Logger,
+  { intervalMs = 10_000, thresholdMs = 100 } = {},
+): { arrivedBy(now?: number): number; stop(): void } {
   const histogram = monitorEventLoopDelay({ resolution: 10 });
   histogram.enable();
   let lastTurnAt = Date.now();
@@ -39,15 +29,14 @@ export function watchEventLoop(logger: Logger, options: LoopDelayOptions = {}): 
   }, TICK_MS).unref();
   const report = () => {
     const maxMs = ms(histogram.max);
-    if (maxMs >= (options.thresholdMs ?? 100)) {
+    if (maxMs >= thresholdMs) {
+      const eventLoopDelay = {
+        maxMs,
+        p99Ms: ms(histogram.percentile(99)),
+        meanMs: ms(histogram.mean),
+      };
       logger.warn(
-        {
-          eventLoopDelay: {
-            maxMs,
-            p99Ms: ms(histogram.percentile(99)),
-            meanMs: ms(histogram.mean),
-          },
-        },
+        { eventLoopDelay },
         'the event loop was blocked: a handler computed synchronously for this long',
       );
     }
@@ -55,7 +44,7 @@ export function watchEventLoop(logger: Logger, options: LoopDelayOptions = {}): 
   };
   // Read after the timers of this turn of the loop: the monitor's own timer, late after a stall,
   // records that stall there, and a reset before it would lose it.
-  const timer = setInterval(() => setImmediate(report), options.intervalMs ?? 10_000).unref();
+  const timer = setInterval(() => setImmediate(report), intervalMs).unref();
   return {
     arrivedBy: (now = Date.now()) => {
       // Still in the stall: this tick has not run since it began.

@@ -27,9 +27,7 @@ for (const warning of warnings) logger.warn(warning);
 
 serve({ ...config, handlers, fallback, logger }).listening.catch((error: NodeJS.ErrnoException) => {
   const why = LISTEN_ERRORS[error.code ?? ''] ?? error.message;
-  logger.fatal(
-    { code: error.code },
-    `cannot listen on ${config.host ?? 'every interface'}:${config.port}: ${why}`,
-  );
+  const where = `${config.host ?? 'every interface'}:${config.port}`;
+  logger.fatal({ code: error.code }, `cannot listen on ${where}: ${why}`);
   void flushLogs(logger).then(() => process.exit(1));
 });

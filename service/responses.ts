@@ -7,11 +7,10 @@ import type {
   WebhookRequest,
   WebhookResponse,
 } from './protocol/types';
-import { FLOW_NAME, PAGE_NAME } from './protocol/resourceNames';
+import { FLOW_NAME, PAGE_NAME } from './protocol/validate';
 
 // Builder errors never quote the value they refuse: it is often the caller's data (a session
 // parameter), and error messages reach the logs.
-
 function currentFlow(request: WebhookRequest): string {
   const page = request.pageInfo?.currentPage ?? '';
   if (!PAGE_NAME.test(page)) {
@@ -50,38 +49,32 @@ export class ResponseBuilder {
 
   /** A text message; with several variants CX picks one at random. */
   text(first: string, ...variants: string[]): this {
-    this.messages.push({ text: { text: [first, ...variants] } });
-    return this;
+    return this.add({ text: { text: [first, ...variants] } });
   }
 
   /** Speech for voice channels, as SSML. */
   ssml(ssml: string): this {
-    this.messages.push({ outputAudioText: { ssml } });
-    return this;
+    return this.add({ outputAudioText: { ssml } });
   }
 
   /** Plays an audio file (`gs://` or https URI) on voice channels. */
   audio(audioUri: string): this {
-    this.messages.push({ playAudio: { audioUri } });
-    return this;
+    return this.add({ playAudio: { audioUri } });
   }
 
   /** A custom or channel-specific message payload (e.g. rich content). */
   customPayload(payload: JsonObject, channel?: string): this {
-    this.messages.push(channel ? { payload, channel } : { payload });
-    return this;
+    return this.add(channel ? { payload, channel } : { payload });
   }
 
   /** Hands the conversation to a human agent; metadata goes to the live-agent system. */
   handoff(metadata: JsonObject = {}): this {
-    this.messages.push({ liveAgentHandoff: { metadata } });
-    return this;
+    return this.add({ liveAgentHandoff: { metadata } });
   }
 
   /** Marks the conversation as successful for analytics. */
   success(metadata: JsonObject = {}): this {
-    this.messages.push({ conversationSuccess: { metadata } });
-    return this;
+    return this.add({ conversationSuccess: { metadata } });
   }
 
   /** Transfers a phone call to an E.164 number. */
@@ -89,8 +82,7 @@ export class ResponseBuilder {
     if (!/^\+[1-9]\d{1,14}$/.test(phoneNumber)) {
       throw new TypeError('transferCall: the phone number must be E.164, like +15551234567');
     }
-    this.messages.push({ telephonyTransferCall: { phoneNumber } });
-    return this;
+    return this.add({ telephonyTransferCall: { phoneNumber } });
   }
 
   /** Replace the messages CX has queued for this turn instead of appending to them. */
@@ -164,6 +156,11 @@ export class ResponseBuilder {
     return res;
   }
 
+  private add(message: ResponseMessage): this {
+    this.messages.push(message);
+    return this;
+  }
+
   private setTransition(transition: { targetPage: string } | { targetFlow: string }): this {
     if (this.transition) throw new TypeError('a response can transition to one page or flow only');
     this.transition = transition;
@@ -172,6 +169,4 @@ export class ResponseBuilder {
 }
 
 /** Starts a response; pass the request when the response refers to its form or page. */
-export function reply(request?: WebhookRequest): ResponseBuilder {
-  return new ResponseBuilder(request);
-}
+export const reply = (request?: WebhookRequest): ResponseBuilder => new ResponseBuilder(request);

@@ -7,58 +7,36 @@ import {
 } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { createApp, type AppOptions } from './app';
-import { contextOf, failRequest } from './http/context';
-import { drain, DRAIN_TIMEOUT_MS, DRAINING } from './http/drain';
+import type { ServiceConfig } from './config';
+import { contextOf, failRequest } from './http/request';
 import { sendError, sendRawError } from './http/respond';
-import { createLogger, flushLogs } from './logging';
+import { createLogger, flushLogs, logProcessFaults, serviceContextOf } from './logging';
 import { watchEventLoop } from './loopDelay';
-import { logUncaughtExceptions, logUnhandledRejections, serviceContextOf } from './process';
 import { MAX_BODY_BYTES } from './protocol/body';
 import { budgetMs } from './protocol/deadline';
 import { WebhookError } from './protocol/errors';
 
 /** The limits a webhook server derives from the service's config. */
-export interface ServerLimits {
-  /** The CX webhook timeout (`WEBHOOK_TIMEOUT_MS`). */
-  readonly timeoutMs: number;
-  /** Requests one instance serves at once (`WEBHOOK_CONCURRENCY`). */
-  readonly concurrency: number;
-}
+export type ServerLimits = Pick<ServiceConfig, 'timeoutMs' | 'concurrency'>;
 
-/** How often Node sweeps connections for its header and request timeouts (30 s by default). */
-const TIMEOUT_SWEEP_MS = 250;
+/** Emitted on a server when its drain begins (createWebhookServer closes what it can at once). */
+const DRAINING = 'cx-webhook-kit:draining';
 
-/** Connections per unit of concurrency: room for idle keep-alive and closing connections. */
-export const CONNECTIONS_PER_REQUEST = 4;
+/** Connections per unit of concurrency: room for idle keep-alive and closing ones. */
+const CONNECTIONS_PER_REQUEST = 4;
+/** Answers owed on one connection before it is closed; Google's front end sends one at a time. */
+const MAX_ANSWERS_OWED = 4;
 
 /**
- * Answers owed on one connection beyond which it is closed: Google's front end sends one request
- * at a time; a client that pipelines without reading cannot make the process hold more.
- */
-export const MAX_ANSWERS_OWED = 4;
-
-/** During a drain, a connection with only answers that do not drain is closed after this. */
-const DRAIN_STALL_MS = 1000;
-
-/**
- * An HTTP server over the app, on Node's public options, with limits that fit the webhook:
- * - headers must arrive within the request budget and the whole request within the CX timeout
- *   (Node's defaults are 60 s and 300 s); a connection with no progress either way for the CX
- *   timeout (an answer that does not drain) is closed;
- * - at most 4 × the concurrency connections, and at most MAX_ANSWERS_OWED answers owed on one;
- * - every header is kept (Node 20 drops those past 2,000 fields), so a repeated `Authorization`
- *   is always seen and refused;
- * - `Expect: 100-continue` is answered only after authentication, another expectation with a
- *   JSON 400; a request without `Host` gets a JSON 400;
- * - what Node refuses before the app sees it (malformed HTTP, headers too large, a malformed
- *   chunked body) gets a JSON 400 at once, the contract having no 431; CONNECT a JSON 404.
+ * An HTTP server over the app, on Node's public options, with the limits docs/http.md lists:
+ * header and request timeouts from the CX timeout, bounded connections and answers owed on one, and
+ * the contract's JSON wherever Node would answer by itself (the contract has no 417 or 431).
  */
 export function createWebhookServer(
   listener: RequestListener,
   limits: Partial<ServerLimits> = {},
 ): Server {
   const timeoutMs = limits.timeoutMs ?? 5000;
-  const concurrency = limits.concurrency ?? 80;
   /** Per connection, the answers not yet out (until each response closes). */
   const owed = new Map<Socket, Set<ServerResponse>>();
   let draining = false;
@@ -84,18 +62,20 @@ export function createWebhookServer(
     {
       headersTimeout: budgetMs(timeoutMs),
       requestTimeout: timeoutMs,
-      connectionsCheckingInterval: TIMEOUT_SWEEP_MS,
+      connectionsCheckingInterval: 250, // Node's default sweep for both timeouts is 30 s
       requireHostHeader: false,
     },
     serveRequest,
   );
-  server.maxConnections = CONNECTIONS_PER_REQUEST * concurrency;
+  server.maxConnections = CONNECTIONS_PER_REQUEST * (limits.concurrency ?? 80);
+  // Every header is kept (Node 20 drops fields past 2,000), so a repeated Authorization is seen.
   server.maxHeadersCount = 0;
-  server.timeout = timeoutMs;
+  server.timeout = timeoutMs; // no progress either way (an answer that does not drain): closed
   server.on('connection', (socket: Socket) => {
     owed.set(socket, new Set());
     socket.once('close', () => owed.delete(socket));
   });
+  // `100 Continue` only after authentication (readBody).
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
     contextOf(req).awaitingContinue = true;
     serveRequest(req, res);
@@ -119,8 +99,7 @@ export function createWebhookServer(
       contextOf(reading.req).closeAfter = true;
       return failRequest(reading.req, new WebhookError(400, 'malformed HTTP request'));
     }
-    // An answer in progress finishes first; nothing is written over it, and the connection
-    // closes once it is out.
+    // An answer in progress finishes first, and the connection closes once it is out.
     if (answers.length > 0) {
       for (const res of answers) if (!res.headersSent) res.setHeader('connection', 'close');
       return;
@@ -133,11 +112,47 @@ export function createWebhookServer(
     for (const [socket, answers] of owed) {
       const inProgress = [...answers].filter((res) => !res.writableEnded);
       for (const res of inProgress) if (!res.headersSent) res.setHeader('connection', 'close');
-      // Answers all written but not drained: the caller is not reading; soon cut.
-      if (inProgress.length === 0) socket.setTimeout(DRAIN_STALL_MS);
+      // Answers all written but not drained: the caller is not reading; cut after 1 s.
+      if (inProgress.length === 0) socket.setTimeout(1000);
     }
   });
   return server;
+}
+
+export interface DrainOptions {
+  /** The cap; 8 s by default (Cloud Run allows 10 s between SIGTERM and SIGKILL). */
+  timeoutMs?: number;
+  /** Epoch ms the cap counts from (when the signal arrived, as far as known); now by default. */
+  startedAt?: number;
+  /** Aborted 0.5 s before the cap, with `reason`, so what still runs is answered (503), not cut. */
+  stop?: AbortController;
+  reason?: Error;
+}
+
+/**
+ * Stops accepting connections, lets in-flight requests finish, and resolves when they have or when
+ * the cap has passed (then the rest are cut); it lasts at least 1 s, time to answer what still
+ * runs. On a server from createWebhookServer every answer from now on closes its connection, and
+ * connections with nothing in progress close at once.
+ */
+export function drain(server: Server, options: DrainOptions = {}): Promise<void> {
+  const timeoutMs = options.timeoutMs ?? 8000;
+  const startedAt = options.startedAt ?? Date.now();
+  const capMs = Math.max(Math.min(1000, timeoutMs), startedAt + timeoutMs - Date.now());
+  return new Promise((resolve) => {
+    const answer = setTimeout(() => options.stop?.abort(options.reason), Math.max(0, capMs - 500));
+    const cap = setTimeout(() => {
+      server.closeAllConnections();
+      resolve();
+    }, capMs);
+    server.close(() => {
+      clearTimeout(answer);
+      clearTimeout(cap);
+      resolve();
+    });
+    server.emit(DRAINING);
+    server.closeIdleConnections();
+  });
 }
 
 export interface ServeOptions extends AppOptions {
@@ -145,23 +160,13 @@ export interface ServeOptions extends AppOptions {
   drainTimeoutMs?: number;
 }
 
-export interface Serving {
-  server: Server;
-  /** Resolves with the bound address once the server listens; rejects if it cannot. */
-  listening: Promise<AddressInfo>;
-}
-
 /**
- * Runs the service as a process does: a webhook server over createApp(); unhandled rejections
- * logged instead of fatal; event-loop stalls logged; on SIGTERM or SIGINT a drain of in-flight
- * requests, then exit 0; on an uncaught exception one JSON line, a drain, then exit 1 so the
- * platform replaces the instance (also when it happens during a drain). Every log line is written
- * before the process exits.
+ * Runs the service as a process does: a webhook server over createApp(), faults and event-loop
+ * stalls logged; on SIGTERM or SIGINT a drain, then exit 0; on an uncaught exception a drain, then
+ * exit 1 (also during a drain), so the platform replaces the instance; every log line written first.
  */
-export function serve(options: ServeOptions): Serving {
+export function serve(options: ServeOptions): { server: Server; listening: Promise<AddressInfo> } {
   const logger = options.logger ?? createLogger({ level: options.logLevel });
-  const serviceContext = serviceContextOf(options);
-  logUnhandledRejections(logger, serviceContext);
   const loop = watchEventLoop(logger);
   const stop = new AbortController();
   const server = createWebhookServer(createApp({ ...options, logger, stop: stop.signal }), options);
@@ -193,18 +198,11 @@ export function serve(options: ServeOptions): Serving {
     const startedAt = loop.arrivedBy();
     // A fault during a drain still makes the exit a failure: the worst code wins.
     exitCode = Math.max(exitCode, code);
-    if (draining) {
-      logger.warn(`${why} while draining; the drain goes on`);
-      return;
-    }
+    if (draining) return void logger.warn(`${why} while draining; the drain goes on`);
     draining = true;
     logger.info(`${why}: draining in-flight requests`);
-    void drain(server, {
-      timeoutMs: options.drainTimeoutMs ?? DRAIN_TIMEOUT_MS,
-      startedAt,
-      stop,
-      reason: new WebhookError(503, 'the service is shutting down'),
-    })
+    const reason = new WebhookError(503, 'the service is shutting down');
+    void drain(server, { timeoutMs: options.drainTimeoutMs, startedAt, stop, reason })
       .then(() => {
         loop.stop();
         logger.info('drained; exiting');
@@ -214,6 +212,6 @@ export function serve(options: ServeOptions): Serving {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM', 0));
   process.on('SIGINT', () => shutdown('SIGINT', 0));
-  logUncaughtExceptions(logger, serviceContext, () => shutdown('uncaught exception', 1));
+  logProcessFaults(logger, serviceContextOf(options), () => shutdown('uncaught exception', 1));
   return { server, listening };
 }

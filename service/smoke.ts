@@ -19,23 +19,18 @@ export interface SmokeMarker {
   readonly caller: string | null;
 }
 
-/**
- * The built-in answer to the smoke tag. It reads nothing from the session and changes nothing, so
- * it is safe to call at any time and on any agent.
- */
-export function smokeHandler(options: {
-  revision: string;
-  auth: readonly string[];
-}): WebhookHandler {
+/** The built-in answer to the smoke tag: it reads nothing from the session and changes nothing. */
+export function smokeHandler(options: { revision: string; auth: string[] }): WebhookHandler {
+  const { revision, auth } = options;
   return (_request, ctx) => {
     const marker: SmokeMarker = {
       ok: true,
-      revision: options.revision,
-      auth: options.auth.join(','),
+      revision,
+      auth: auth.join(','),
       caller: ctx.caller.email ?? null,
     };
     return reply()
-      .text(`cx-webhook-kit smoke test answered by ${options.revision}.`)
+      .text(`cx-webhook-kit smoke test answered by ${revision}.`)
       .payload({ cxWebhookKitSmoke: { ...marker } })
       .build();
   };

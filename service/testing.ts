@@ -1,16 +1,14 @@
 // What a handler test needs, without a server: a request as Dialogflow sends it, a context with a
 // signal and a logger, and a runner that checks the answer as the service does and against the
 // official WebhookResponse proto. For tests only: the protos come from @google-cloud/dialogflow-cx,
-// a devDependency, and nothing the service deploys imports this file (test/service/testing.test.ts
-// checks both bundles).
+// a devDependency, and no deployed bundle holds this file (test/service/testing.test.ts).
 import { readFileSync } from 'node:fs';
-import { Writable } from 'node:stream';
 import { isDeepStrictEqual } from 'node:util';
 import * as protobuf from 'protobufjs';
 import { fromProto3JSON, toProto3JSON } from 'proto3-json-serializer';
 import { createLogger, type LogLevel } from './logging';
 import { MAX_RESPONSE_BYTES } from './protocol/core';
-import { budgetMs } from './protocol/deadline';
+import { budgetMs, Deadline } from './protocol/deadline';
 import { WebhookError } from './protocol/errors';
 import type { Caller, HandlerContext, WebhookHandler } from './protocol/handler';
 import { normalizeRequest, SchemaError } from './protocol/normalize';
@@ -73,13 +71,8 @@ export interface TestContext extends HandlerContext {
 
 /** A context like the service's: a deadline counted from now, its signal, and a logger to read back. */
 export function handlerContext(options: TestContextOptions = {}): TestContext {
-  const lines: string[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
-      done();
-    },
-  });
+  const lines: string[] = []; // pino writes each line whole
+  const sink = { write: (line: string) => lines.push(line) };
   const controller = new AbortController();
   return {
     signal: controller.signal,
@@ -101,27 +94,21 @@ export async function runHandler(
   request: WebhookRequest,
   ctx: TestContext = handlerContext(),
 ): Promise<WebhookResponse> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(
-      () => {
-        ctx.expire();
-        reject(
-          new Error('the handler did not answer before the deadline: the service answers 503'),
-        );
-      },
-      Math.max(0, ctx.deadline - Date.now()),
-    );
+  const deadline = new Deadline(ctx.deadline);
+  let late = false;
+  deadline.onStop(() => {
+    late = true;
+    ctx.expire();
   });
   try {
-    const answer = await Promise.race([
-      // A promise wrapper turns a synchronous throw into a rejection, as in the service.
-      new Promise<WebhookResponse>((resolve) => resolve(handler(request, ctx))),
-      late,
-    ]);
-    return checkResponse(answer);
+    // A promise wrapper turns a synchronous throw into a rejection, as in the service.
+    const answer = new Promise<WebhookResponse>((resolve) => resolve(handler(request, ctx)));
+    return checkResponse(await deadline.within(answer, 'while waiting for the handler'));
+  } catch (error) {
+    if (!late) throw error;
+    throw new Error('the handler did not answer before the deadline: the service answers 503');
   } finally {
-    clearTimeout(timer);
+    deadline.dispose();
   }
 }
 

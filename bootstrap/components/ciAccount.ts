@@ -4,15 +4,15 @@ import { afterAccountCreated } from '../../infra/propagationWait';
 import type { IamCondition } from '../roles';
 
 export interface CiAccountArgs {
-  /** Where the account lives. */
+  /** Where the account lives (it names the grants there too). */
   readonly project: string;
   /** 6–30 characters. */
-  readonly accountId: string;
-  readonly description: string;
+  readonly accountId: pulumi.Input<string>;
+  readonly description: pulumi.Input<string>;
   /** Project → the roles to grant the account there. */
   readonly roles: ReadonlyMap<string, readonly string[]>;
   /** Role → the condition its grants carry, wherever that role is granted. */
-  readonly conditions?: ReadonlyMap<string, IamCondition>;
+  readonly conditions?: Readonly<Record<string, IamCondition>>;
   /** Who may act as the account: a Workload Identity principal set. */
   readonly impersonator: pulumi.Input<string>;
 }
@@ -27,14 +27,10 @@ export class CiAccount extends pulumi.ComponentResource {
 
   constructor(name: string, args: CiAccountArgs, opts?: pulumi.ComponentResourceOptions) {
     super('cx-webhook-kit:bootstrap:CiAccount', name, {}, opts);
+    const { accountId, project, description } = args;
     const account = new gcp.serviceaccount.Account(
       name,
-      {
-        project: args.project,
-        accountId: args.accountId,
-        displayName: args.accountId,
-        description: args.description,
-      },
+      { project, accountId, displayName: accountId, description },
       { parent: this },
     );
     // A new account is not usable at once; grants to it wait (WAIT_AFTER_CREATING_ACCOUNT).
@@ -52,7 +48,7 @@ export class CiAccount extends pulumi.ComponentResource {
       for (const role of roles) {
         new gcp.projects.IAMMember(
           `${name}-${project}-${role.replace(/^roles\//, '').replace(/\./g, '-')}`,
-          { project, role, member: created.member, condition: args.conditions?.get(role) },
+          { project, role, member: created.member, condition: args.conditions?.[role] },
           { parent: this },
         );
       }

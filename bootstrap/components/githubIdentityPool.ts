@@ -1,24 +1,19 @@
 import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
 
-/** GitHub Actions' OIDC token issuer. */
-export const GITHUB_ISSUER = 'https://token.actions.githubusercontent.com';
-
 /** A kind of job the pool admits, told apart by the claims of its GitHub OIDC token. */
-export interface AdmittedJob {
-  /** The job's GitHub environment (`environment` claim); IAM bindings key on it. */
+interface AdmittedJob {
   readonly environment: string;
-  /** The workflow file in `.github/workflows/` the job belongs to (`job_workflow_ref` claim). */
+  /** The workflow file in `.github/workflows/`. */
   readonly workflow: string;
-  /** The events that may start it (`event_name` claim). */
   readonly events: readonly string[];
-  /** The refs it may run on (`ref` claim): exact, or a prefix ending in `*`. */
+  /** Exact refs, or prefixes ending in `*`. */
   readonly refs: readonly string[];
 }
 
 export interface GithubIdentityPoolArgs {
-  readonly project: string;
-  readonly stage: string;
+  readonly project: pulumi.Input<string>;
+  readonly stage: pulumi.Input<string>;
   /** `owner/name`: tokens from any other repository are refused at the door. */
   readonly repository: string;
   /** The repository's numeric ID, pinned as well when given. */
@@ -28,36 +23,29 @@ export interface GithubIdentityPoolArgs {
 }
 
 /** Google's limit on an attribute condition (WorkloadIdentityPoolProvider.attribute_condition). */
-export const MAX_CONDITION_LENGTH = 4096;
+const MAX_CONDITION_LENGTH = 4096;
 
-const quoted = (values: readonly string[]) => values.map((v) => `'${v}'`).join(', ');
-
-/** `assertion.ref` is one of the refs, a trailing `*` matching any ref that starts with the rest. */
-function refCondition(refs: readonly string[]): string {
-  const each = refs.map((ref) =>
+/**
+ * One admitted job: its environment, the event that started the run, the ref the workflow was read
+ * from (a trailing `*` matching any ref that starts with the rest), and that the job is that
+ * workflow file's at that ref. GitHub creates an environment on first use without protection, so
+ * a job naming an environment proves nothing by itself; the ref and the workflow file tie the token
+ * to reviewed code. Claims: docs.github.com/en/actions/reference/security/oidc (`job_workflow_ref`
+ * = `owner/repo/.github/workflows/<file>@<ref>` for a job of that file). The repository part is
+ * compared with the token's own `repository` claim, so it matches however GitHub spells the name.
+ */
+function jobCondition(job: AdmittedJob): string {
+  const refs = job.refs.map((ref) =>
     ref.endsWith('*')
       ? `assertion.ref.startsWith('${ref.slice(0, -1)}')`
       : `assertion.ref == '${ref}'`,
   );
-  return each.length === 1 ? each[0] : `(${each.join(' || ')})`;
-}
-
-/**
- * One admitted job: its environment, the event that started the run, the ref the workflow was read
- * from, and that the job is that workflow file's at that ref. GitHub creates an environment on
- * first use without protection, so a job naming an environment proves nothing by itself; the ref
- * and the workflow file tie the token to reviewed code. Claims: docs.github.com/en/actions/
- * reference/security/oidc (`environment`, `event_name`, `ref`, `job_workflow_ref` =
- * `owner/repo/.github/workflows/<file>@<ref>` for a job of that file). The repository part is
- * compared with the token's own `repository` claim, so it matches however GitHub spells the name.
- */
-function jobCondition(job: AdmittedJob): string {
   return `(${[
     `assertion.environment == '${job.environment}'`,
     job.events.length === 1
       ? `assertion.event_name == '${job.events[0]}'`
-      : `assertion.event_name in [${quoted(job.events)}]`,
-    refCondition(job.refs),
+      : `assertion.event_name in [${job.events.map((e) => `'${e}'`).join(', ')}]`,
+    refs.length === 1 ? refs[0] : `(${refs.join(' || ')})`,
     `assertion.job_workflow_ref == assertion.repository + '/.github/workflows/${job.workflow}@' + assertion.ref`,
   ].join(' && ')})`;
 }
@@ -86,9 +74,8 @@ export function admissionCondition(args: GithubIdentityPoolArgs): string {
 
 /**
  * A Workload Identity pool with GitHub's OIDC provider, admitting only this repository's deploy and
- * preview jobs, each from its own workflow file, events and refs. Workflows exchange their GitHub
- * token for short-lived Google credentials (google-github-actions/auth): no service account key
- * exists anywhere.
+ * preview jobs. Workflows exchange their GitHub token for short-lived Google credentials
+ * (google-github-actions/auth): no service account key exists anywhere.
  */
 export class GithubIdentityPool extends pulumi.ComponentResource {
   /** `projects/<number>/locations/global/workloadIdentityPools/<id>` */
@@ -102,8 +89,8 @@ export class GithubIdentityPool extends pulumi.ComponentResource {
       name,
       {
         project: args.project,
-        workloadIdentityPoolId: `cx-webhook-kit-${args.stage}`,
-        displayName: `${args.stage} GitHub Actions`,
+        workloadIdentityPoolId: pulumi.interpolate`cx-webhook-kit-${args.stage}`,
+        displayName: pulumi.interpolate`${args.stage} GitHub Actions`,
         description: `GitHub Actions of ${args.repository}`,
       },
       { parent: this },
@@ -124,7 +111,7 @@ export class GithubIdentityPool extends pulumi.ComponentResource {
           'attribute.ref': 'assertion.ref',
         },
         attributeCondition: admissionCondition(args),
-        oidc: { issuerUri: GITHUB_ISSUER },
+        oidc: { issuerUri: 'https://token.actions.githubusercontent.com' },
       },
       { parent: this },
     );

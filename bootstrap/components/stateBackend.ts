@@ -2,19 +2,19 @@ import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
 
 export interface StateBackendArgs {
-  readonly project: string;
-  readonly region: string;
-  readonly stage: string;
+  readonly project: pulumi.Input<string>;
+  readonly region: pulumi.Input<string>;
+  readonly stage: pulumi.Input<string>;
   /** The state bucket's globally unique name. */
-  readonly bucketName: string;
+  readonly bucketName: pulumi.Input<string>;
   /** Members that run updates: read and write state, encrypt and decrypt secrets. */
   readonly writers: Record<string, pulumi.Input<string>>;
   /** Members that run previews: read state, decrypt secrets. */
   readonly readers: Record<string, pulumi.Input<string>>;
 }
 
-/** Noncurrent state versions are kept this long, for recovery after a bad write. */
-const NONCURRENT_DAYS = 30;
+/** Noncurrent and deleted state versions are kept this long, for recovery after a bad write. */
+const KEEP_DAYS = 30;
 
 /**
  * Where the stage's Pulumi state lives (a private, versioned Cloud Storage bucket, the backend
@@ -30,22 +30,23 @@ export class StateBackend extends pulumi.ComponentResource {
   constructor(name: string, args: StateBackendArgs, opts?: pulumi.ComponentResourceOptions) {
     super('cx-webhook-kit:bootstrap:StateBackend', name, {}, opts);
     const keep = { parent: this, protect: true };
+    const { project, region: location } = args;
     const bucket = new gcp.storage.Bucket(
       name,
       {
-        project: args.project,
+        project,
         name: args.bucketName,
-        location: args.region,
+        location,
         uniformBucketLevelAccess: true,
         publicAccessPrevention: 'enforced',
         versioning: { enabled: true },
-        // A deleted state version stays restorable this long; the deployer, which may delete
-        // objects here but not administer the bucket, cannot shorten it (bootstrap/roles.ts).
-        softDeletePolicy: { retentionDurationSeconds: NONCURRENT_DAYS * 24 * 3600 },
+        // Deleted versions stay restorable; the deployer, which may delete objects here but not
+        // administer the bucket, cannot shorten this (bootstrap/roles.ts).
+        softDeletePolicy: { retentionDurationSeconds: KEEP_DAYS * 24 * 3600 },
         lifecycleRules: [
           {
             action: { type: 'Delete' },
-            condition: { daysSinceNoncurrentTime: NONCURRENT_DAYS, withState: 'ARCHIVED' },
+            condition: { daysSinceNoncurrentTime: KEEP_DAYS, withState: 'ARCHIVED' },
           },
         ],
       },
@@ -53,43 +54,32 @@ export class StateBackend extends pulumi.ComponentResource {
     );
     const ring = new gcp.kms.KeyRing(
       name,
-      { project: args.project, name: `cx-webhook-kit-${args.stage}`, location: args.region },
+      { project, name: pulumi.interpolate`cx-webhook-kit-${args.stage}`, location },
       keep,
     );
+    // Rotation adds key versions; older ones stay to decrypt what they encrypted.
     const key = new gcp.kms.CryptoKey(
       name,
       {
         keyRing: ring.id,
         name: 'pulumi-secrets',
         purpose: 'ENCRYPT_DECRYPT',
-        // Rotation adds key versions; older ones stay to decrypt what they encrypted.
         rotationPeriod: `${90 * 24 * 3600}s`,
       },
       keep,
     );
 
-    const grant = (
-      who: string,
-      member: pulumi.Input<string>,
-      objectRole: string,
-      keyRole: string,
-    ) => {
-      new gcp.storage.BucketIAMMember(
-        `${name}-${who}`,
-        { bucket: bucket.name, role: objectRole, member },
-        { parent: this },
-      );
-      new gcp.kms.CryptoKeyIAMMember(
-        `${name}-${who}`,
-        { cryptoKeyId: key.id, role: keyRole, member },
-        { parent: this },
-      );
-    };
-    for (const [who, member] of Object.entries(args.writers)) {
-      grant(who, member, 'roles/storage.objectAdmin', 'roles/cloudkms.cryptoKeyEncrypterDecrypter');
-    }
-    for (const [who, member] of Object.entries(args.readers)) {
-      grant(who, member, 'roles/storage.objectViewer', 'roles/cloudkms.cryptoKeyDecrypter');
+    const access = [
+      [args.writers, 'roles/storage.objectAdmin', 'roles/cloudkms.cryptoKeyEncrypterDecrypter'],
+      [args.readers, 'roles/storage.objectViewer', 'roles/cloudkms.cryptoKeyDecrypter'],
+    ] as const;
+    for (const [members, bucketRole, keyRole] of access) {
+      for (const [who, member] of Object.entries(members)) {
+        const bucketGrant = { bucket: bucket.name, role: bucketRole, member };
+        new gcp.storage.BucketIAMMember(`${name}-${who}`, bucketGrant, { parent: this });
+        const keyGrant = { cryptoKeyId: key.id, role: keyRole, member };
+        new gcp.kms.CryptoKeyIAMMember(`${name}-${who}`, keyGrant, { parent: this });
+      }
     }
 
     this.backendUrl = pulumi.interpolate`gs://${bucket.name}`;

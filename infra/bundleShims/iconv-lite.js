@@ -3,28 +3,28 @@
 // 480 KiB of code pages would only slow the cold start. Anything but UTF-8 fails loudly.
 'use strict';
 
-const UTF8 = /^utf-?8$/i;
+const isUtf8 = (encoding) => /^utf-?8$/i.test(String(encoding));
 
-function unsupported(encoding) {
+function utf8Only(encoding) {
+  if (isUtf8(encoding)) return;
   const error = new Error(`encoding "${encoding}" is not bundled; the webhook accepts UTF-8 only`);
   error.type = 'encoding.unsupported';
-  return error;
+  throw error;
 }
 
 module.exports = {
-  encodingExists: (encoding) => UTF8.test(String(encoding)),
+  encodingExists: isUtf8,
   decode(buffer, encoding) {
-    if (!UTF8.test(String(encoding))) throw unsupported(encoding);
+    utf8Only(encoding);
     return Buffer.from(buffer).toString('utf8');
   },
   encode(text, encoding) {
-    if (!UTF8.test(String(encoding))) throw unsupported(encoding);
+    utf8Only(encoding);
     return Buffer.from(String(text), 'utf8');
   },
   getDecoder(encoding) {
-    if (!UTF8.test(String(encoding))) throw unsupported(encoding);
+    utf8Only(encoding);
     const { StringDecoder } = require('node:string_decoder');
-    const decoder = new StringDecoder('utf8');
-    return { write: (chunk) => decoder.write(chunk), end: () => decoder.end() };
+    return new StringDecoder('utf8');
   },
 };

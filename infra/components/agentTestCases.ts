@@ -2,10 +2,7 @@ import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
 import type { TestCaseSpec } from '../testCaseFiles';
 
-/**
- * What the program creates in an agent, by display name, so case files can name intents, pages
- * and flows as a person sees them in the console.
- */
+/** What the program creates in an agent, by display name, as a person sees it in the console. */
 export interface AgentCatalogue {
   readonly intents: Readonly<Record<string, pulumi.Input<string>>>;
   readonly pages: Readonly<Record<string, pulumi.Input<string>>>;
@@ -44,11 +41,8 @@ export class AgentTestCases extends pulumi.ComponentResource {
         }
         return found;
       };
-      const tracked = [
-        ...new Set(spec.turns.flatMap((t) => Object.keys(t.expect.parameters ?? {}))),
-      ];
       const start = spec.start;
-      const testCase = new gcp.diagflow.CxTestCase(
+      names[spec.file] = new gcp.diagflow.CxTestCase(
         `${name}-${spec.id}`,
         {
           parent: args.agent,
@@ -56,7 +50,9 @@ export class AgentTestCases extends pulumi.ComponentResource {
           tags: [...spec.tags],
           notes: spec.notes,
           testConfig: {
-            trackingParameters: tracked,
+            trackingParameters: [
+              ...new Set(spec.turns.flatMap((t) => Object.keys(t.expect.parameters ?? {}))),
+            ],
             flow: start && 'flow' in start ? lookup('flows', start.flow, 'start.flow') : undefined,
             page: start && 'page' in start ? lookup('pages', start.page, 'start.page') : undefined,
           },
@@ -84,8 +80,7 @@ export class AgentTestCases extends pulumi.ComponentResource {
           })),
         },
         { parent: this, deletedWith: opts?.deletedWith },
-      );
-      names[spec.file] = testCase.id;
+      ).id;
     }
     this.names = names;
     this.registerOutputs({ names });

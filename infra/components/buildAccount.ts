@@ -1,34 +1,29 @@
 import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
-import { buildAccountId } from '../names';
 import { grantProjectRoles } from '../projectRoles';
 import { afterAccountCreated, afterGrants } from '../propagationWait';
 
 /**
- * What a function's build needs: the one role Google's page on the build service account
- * recommends, "grant the Cloud Run Builder (roles/run.builder) role to the Cloud Build service
- * account on the project" (cloud.google.com/run/docs/configuring/services/build-service-account).
- * It covers writing the build's logs, pushing the image to the `gcf-artifacts` repository and
- * reading the source Cloud Functions copies into its `gcf-v2-sources-<number>-<region>` bucket;
- * neither exists before the first deploy, hence a project grant.
+ * "grant the Cloud Run Builder (roles/run.builder) role to the Cloud Build service account on the
+ * project" (cloud.google.com/run/docs/configuring/services/build-service-account): logs, the image
+ * push and the source copy, into repositories that do not exist before the first deploy.
  */
 export const BUILD_ROLES = ['roles/run.builder'] as const;
 
 export interface BuildAccountArgs {
   readonly project: string;
+  /** For the display name. */
   readonly stage: string;
 }
 
 /**
- * The identity a function's build runs as. Without one, the build runs as the project's default
- * build identity, which in projects created since mid-2024 (and in secure-by-default organisations)
- * holds none of these roles. The component completes once the grants have had time to apply, as in
- * @pulumi/gcp's "Cloudfunctions2 Basic Builder" example.
+ * The identity a function's build runs as, its account ID the component's name (the default build identity of projects created since
+ * mid-2024 holds none of these roles). The component completes once the grants have had time to
+ * apply, as in @pulumi/gcp's "Cloudfunctions2 Basic Builder" example.
  */
 export class BuildAccount extends pulumi.ComponentResource {
   /** `projects/<project>/serviceAccounts/<email>`, the form `buildConfig.serviceAccount` takes. */
   readonly name: pulumi.Output<string>;
-  readonly member: pulumi.Output<string>;
 
   constructor(name: string, args: BuildAccountArgs, opts?: pulumi.ComponentResourceOptions) {
     super('cx-webhook-kit:infra:BuildAccount', name, {}, opts);
@@ -36,17 +31,19 @@ export class BuildAccount extends pulumi.ComponentResource {
       name,
       {
         project: args.project,
-        accountId: buildAccountId(args.stage),
+        accountId: name,
         displayName: `CX webhook build (${args.stage})`,
         description: 'Builds the Dialogflow CX webhook function; holds only the build roles.',
       },
       { parent: this },
     );
     const created = afterAccountCreated(`${name}-created`, account, this);
-    const grants = grantProjectRoles(name, args.project, BUILD_ROLES, created.member, this);
     this.name = created.name;
-    this.member = created.member;
-    afterGrants(`${name}-propagation`, grants, this);
+    afterGrants(
+      name,
+      grantProjectRoles(name, args.project, BUILD_ROLES, created.member, this),
+      this,
+    );
     this.registerOutputs({ name: this.name, roles: [...BUILD_ROLES] });
   }
 }

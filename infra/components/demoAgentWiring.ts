@@ -3,13 +3,10 @@ import * as pulumi from '@pulumi/pulumi';
 import { ORDER_PARAM } from '../../service/handlers/validateOrderNumber';
 import type { AgentCatalogue } from './agentTestCases';
 
-/**
- * IDs Dialogflow gives the objects every agent is created with; @pulumi/gcp's CxFlow
- * (`isDefaultStartFlow`) and CxIntent (`isDefaultWelcomeIntent`) adopt them by these IDs
- * (magic-modules templates/terraform/pre_create/dialogflowcx_set_location_skip_default_obj.go.tmpl).
- */
-export const DEFAULT_START_FLOW_ID = '00000000-0000-0000-0000-000000000000';
-export const DEFAULT_WELCOME_INTENT_ID = '00000000-0000-0000-0000-000000000000';
+// The ID of the start flow and welcome intent every agent is created with; @pulumi/gcp's CxFlow
+// (`isDefaultStartFlow`) and CxIntent (`isDefaultWelcomeIntent`) adopt them by it (magic-modules
+// templates/terraform/pre_create/dialogflowcx_set_location_skip_default_obj.go.tmpl).
+const DEFAULT_ID = '00000000-0000-0000-0000-000000000000';
 
 /** The example handlers' tags this wiring names (service/handlers/index.ts). */
 export const DEMO_TAGS = {
@@ -23,8 +20,6 @@ const INTEGER_ENTITY = 'projects/-/locations/-/agents/-/entityTypes/sys.number-i
 
 const ORDER_INTENT = 'cx-webhook-kit.order-status';
 const ORDER_PAGE = 'Order status';
-
-const say = (...texts: string[]) => [{ text: { texts } }];
 
 export interface DemoAgentWiringArgs {
   /** The agent's full name: an agent this stack created, never an existing one. */
@@ -42,16 +37,15 @@ export interface DemoAgentWiringArgs {
  * for created agents only.
  */
 export class DemoAgentWiring extends pulumi.ComponentResource {
-  readonly startFlowName: pulumi.Output<string>;
-  readonly orderPageName: pulumi.Output<string>;
   /** What it wires, by display name, for the test cases in agent/test-cases/. */
   readonly catalogue: AgentCatalogue;
 
   constructor(name: string, args: DemoAgentWiringArgs, opts?: pulumi.ComponentResourceOptions) {
     super('cx-webhook-kit:infra:DemoAgentWiring', name, {}, opts);
     const child = { parent: this, deletedWith: opts?.deletedWith };
-    const startFlow = pulumi.interpolate`${args.agent}/flows/${DEFAULT_START_FLOW_ID}`;
-    const welcomeIntent = pulumi.interpolate`${args.agent}/intents/${DEFAULT_WELCOME_INTENT_ID}`;
+    const startFlow = pulumi.interpolate`${args.agent}/flows/${DEFAULT_ID}`;
+    const startPage = pulumi.interpolate`${startFlow}/pages/START_PAGE`;
+    const welcomeIntent = pulumi.interpolate`${args.agent}/intents/${DEFAULT_ID}`;
 
     const orderIntent = new gcp.diagflow.CxIntent(
       `${name}-order-status`,
@@ -84,18 +78,18 @@ export class DemoAgentWiring extends pulumi.ComponentResource {
               // No webhook here: CX calls a parameter's prompt fulfillment when it asks for the
               // value, before the user has given one.
               fillBehavior: {
-                initialPromptFulfillment: { messages: say('What is your order number?') },
+                initialPromptFulfillment: {
+                  messages: [{ text: { texts: ['What is your order number?'] } }],
+                },
               },
             },
           ],
         },
-        // Validation runs on the turn the value is filled: `$page.params.<id>.status = "UPDATED"`,
-        // the route an answer in the Dialogflow CX users group gives for checking a collected value
-        // ("the webhook you set on the parameter is called before the parameter is collected",
-        // groups.google.com/g/dialogflow-cx-edition-users/c/Eh4nAYuAuUI). It has no target: the
-        // page stays, and when the handler marks the value INVALID, CX clears it and prompts again
-        // (page.proto, Form.Parameter.FillBehavior). A valid value completes the form, which the
-        // conditions reference tests with `$page.params.status = "FINAL"`
+        // Validation runs on the turn the value is filled (`$page.params.<id>.status = "UPDATED"`;
+        // "the webhook you set on the parameter is called before the parameter is collected",
+        // groups.google.com/g/dialogflow-cx-edition-users/c/Eh4nAYuAuUI). With no target the page
+        // stays, and a value the handler marks INVALID is cleared and prompted again (page.proto,
+        // Form.Parameter.FillBehavior). A complete form is `$page.params.status = "FINAL"`
         // (cloud.google.com/dialogflow/cx/docs/reference/condition); that route answers.
         transitionRoutes: [
           {
@@ -105,7 +99,7 @@ export class DemoAgentWiring extends pulumi.ComponentResource {
           {
             condition: '$page.params.status = "FINAL"',
             triggerFulfillment: { webhook: args.webhook, tag: DEMO_TAGS.orderStatus },
-            targetPage: pulumi.interpolate`${startFlow}/pages/START_PAGE`,
+            targetPage: startPage,
           },
         ],
       },
@@ -135,19 +129,11 @@ export class DemoAgentWiring extends pulumi.ComponentResource {
       },
       child,
     );
-    this.startFlowName = defaultStartFlow.id;
-    this.orderPageName = orderPage.id;
     this.catalogue = {
-      intents: {
-        'Default Welcome Intent': welcomeIntent,
-        [ORDER_INTENT]: orderIntent.id,
-      },
-      pages: {
-        'Start Page': pulumi.interpolate`${startFlow}/pages/START_PAGE`,
-        [ORDER_PAGE]: orderPage.id,
-      },
+      intents: { 'Default Welcome Intent': welcomeIntent, [ORDER_INTENT]: orderIntent.id },
+      pages: { 'Start Page': startPage, [ORDER_PAGE]: orderPage.id },
       flows: { 'Default Start Flow': defaultStartFlow.id },
     };
-    this.registerOutputs({ startFlowName: this.startFlowName, orderPageName: this.orderPageName });
+    this.registerOutputs({ startFlow: defaultStartFlow.id, orderPage: orderPage.id });
   }
 }

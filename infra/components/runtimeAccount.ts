@@ -1,20 +1,20 @@
 import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
-import { accountId } from '../names';
 import { grantProjectRoles } from '../projectRoles';
 import { afterAccountCreated } from '../propagationWait';
 
 export interface RuntimeAccountArgs {
   readonly project: string;
+  /** For the display name. */
   readonly stage: string;
-  /** Project roles the handlers need (the stack's `runtimeRoles`); none by default. */
+  /** Project roles the handlers need (the stack's `runtimeRoles`). */
   readonly projectRoles: readonly string[];
 }
 
 /**
- * The identity the webhook runs as. It starts with no roles at all (unlike the default compute
- * account, which holds Editor); each grant it needs is made on the one resource where it is used,
- * plus exactly the project roles the stack lists for its handlers.
+ * The identity the webhook runs as, its account ID the component's name. It starts with no roles (unlike the default compute account,
+ * which holds Editor); each grant it needs is made on the one resource where it is used, plus
+ * exactly the project roles the stack lists for its handlers.
  */
 export class RuntimeAccount extends pulumi.ComponentResource {
   readonly email: pulumi.Output<string>;
@@ -26,17 +26,16 @@ export class RuntimeAccount extends pulumi.ComponentResource {
       name,
       {
         project: args.project,
-        accountId: accountId(args.stage),
+        accountId: name,
         displayName: `CX webhook runtime (${args.stage})`,
         description: 'Runs the Dialogflow CX webhook; holds only the roles its stack lists.',
       },
       { parent: this },
     );
-    // Everything that grants to the account or runs as it takes these, so it waits for them.
     const created = afterAccountCreated(`${name}-created`, account, this);
     this.email = created.email;
     this.member = created.member;
-    grantProjectRoles(name, args.project, args.projectRoles, created.member, this);
+    grantProjectRoles(name, args.project, args.projectRoles, this.member, this);
     this.registerOutputs({ email: this.email, roles: args.projectRoles });
   }
 }

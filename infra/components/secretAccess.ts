@@ -3,7 +3,6 @@ import * as pulumi from '@pulumi/pulumi';
 import { afterGrants } from '../propagationWait';
 
 export interface SecretAccessArgs {
-  /** The project that holds the secrets (the webhook project). */
   readonly project: pulumi.Input<string>;
   /** The secrets' IDs, as the stack's `serviceSecrets` names them. */
   readonly secretIds: readonly string[];
@@ -13,17 +12,15 @@ export interface SecretAccessArgs {
 
 /**
  * Lets the runtime account read exactly the secrets the stack lists, each grant on its one secret,
- * never project-wide. The secrets themselves belong to the user (created and rotated outside this
- * program); the service reads them as environment variables through Secret Manager references.
+ * never project-wide. The secrets belong to the user (created and rotated outside this program).
  * The component completes once the grants have had time to apply (Cloud Run checks secret access
- * when it creates a revision); with no secrets listed there is nothing to wait for.
+ * when it creates a revision).
  */
 export class SecretAccess extends pulumi.ComponentResource {
-  readonly grants: gcp.secretmanager.SecretIamMember[];
-
   constructor(name: string, args: SecretAccessArgs, opts?: pulumi.ComponentResourceOptions) {
     super('cx-webhook-kit:infra:SecretAccess', name, {}, opts);
-    this.grants = [...new Set(args.secretIds)].map(
+    const secretIds = [...new Set(args.secretIds)];
+    const grants = secretIds.map(
       (secretId) =>
         new gcp.secretmanager.SecretIamMember(
           `${name}-${secretId}`,
@@ -36,7 +33,7 @@ export class SecretAccess extends pulumi.ComponentResource {
           { parent: this },
         ),
     );
-    afterGrants(`${name}-propagation`, this.grants, this);
-    this.registerOutputs({ secretIds: [...new Set(args.secretIds)] });
+    afterGrants(name, grants, this);
+    this.registerOutputs({ secretIds });
   }
 }

@@ -1,34 +1,24 @@
 import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
 import { functionArchive, writeRunArchive, type ServiceBundle } from '../bundle';
-import { sourceBucketName } from '../names';
 import { afterGrants } from '../propagationWait';
 
 export interface ServiceSourceArgs {
   readonly project: string;
   readonly region: string;
-  readonly stage: string;
   readonly bundle: ServiceBundle;
-  /**
-   * Who reads the source object when the service starts, by a short name for the grant; each gets
-   * `roles/storage.objectViewer` on this bucket only.
-   */
+  /** Who reads the source when the service starts, by a short name for the grant. */
   readonly readers: Readonly<Record<string, pulumi.Input<string>>>;
-  /**
-   * Protects the bucket (Pulumi `protect`) and keeps its objects when the stack is destroyed;
-   * without it the bucket is deleted with whatever it holds.
-   */
+  /** Protects the bucket and its objects; without it, destroy deletes the bucket and its content. */
   readonly deletionProtection: boolean;
-  /** Labels for the bucket (the stage profile among them). */
   readonly labels: Readonly<Record<string, string>>;
 }
 
 /**
- * A private bucket holding the built service. The object name carries the bundle's content hash,
- * so a code change uploads a new object (and rolls a revision) and an unchanged tree changes nothing.
- * Objects are kept when a new bundle replaces them (`retainOnDelete`): an older revision may be
- * rolled back to and start again from its own object. The component completes once the readers'
- * grants have had time to apply.
+ * A private bucket named after the component, holding the built service named by its content hash: a code change uploads a new
+ * object (and rolls a revision), an unchanged tree changes nothing. Objects are kept when replaced
+ * (`retainOnDelete`), so an older revision can be rolled back to. Each reader gets objectViewer on
+ * this bucket only; the component completes once the grants have had time to apply.
  */
 export class ServiceSource extends pulumi.ComponentResource {
   readonly bucket: pulumi.Output<string>;
@@ -41,12 +31,11 @@ export class ServiceSource extends pulumi.ComponentResource {
       name,
       {
         project: args.project,
-        name: sourceBucketName(args.project, args.stage),
+        name,
         location: args.region,
         labels: args.labels,
         uniformBucketLevelAccess: true,
         publicAccessPrevention: 'enforced',
-        // No age-based clean-up: a live or rolled-back revision may need its object again.
         forceDestroy: !args.deletionProtection,
       },
       { parent: this, protect: args.deletionProtection },
@@ -73,10 +62,10 @@ export class ServiceSource extends pulumi.ComponentResource {
           { parent: this },
         ),
     );
-    afterGrants(`${name}-propagation`, grants, this);
+    afterGrants(name, grants, this);
     this.bucket = bucket.name;
     this.object = object.name;
-    this.generation = object.generation.apply((g) => String(g));
+    this.generation = object.generation.apply(String);
     this.registerOutputs({ bucket: this.bucket, object: this.object });
   }
 }

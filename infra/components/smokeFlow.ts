@@ -11,11 +11,10 @@ export interface SmokeFlowArgs {
 }
 
 /**
- * A flow the stack owns in its agent, for `npm run smoke`: a flow-level handler for the custom event
- * `cx-webhook-kit-smoke` calls this stack's webhook with the reserved tag, which the service answers
- * with its smoke marker. Nothing transitions into it; `npm run smoke` opens a session at its start
- * page and sends the event, and Dialogflow reports the call in `queryResult.webhookStatuses`. The
- * handler has no transition target, so a failed call is reported rather than silently ignored.
+ * A flow the stack owns in its agent, for `npm run smoke`: a handler for the event
+ * `cx-webhook-kit-smoke` calls the webhook with the reserved tag, which the service answers with its
+ * smoke marker. Nothing transitions into it; the handler has no target, so Dialogflow reports a
+ * failed call (`queryResult.webhookStatuses`) rather than silently moving on.
  */
 export class SmokeFlow extends pulumi.ComponentResource {
   /** `projects/…/locations/…/agents/…/flows/…` */
@@ -23,7 +22,7 @@ export class SmokeFlow extends pulumi.ComponentResource {
 
   constructor(name: string, args: SmokeFlowArgs, opts?: pulumi.ComponentResourceOptions) {
     super('cx-webhook-kit:infra:SmokeFlow', name, {}, opts);
-    const flow = new gcp.diagflow.CxFlow(
+    this.flowName = new gcp.diagflow.CxFlow(
       name,
       {
         parent: args.agent,
@@ -31,15 +30,11 @@ export class SmokeFlow extends pulumi.ComponentResource {
         description:
           'Owned by the cx-webhook-kit stack: proves the webhook answers Dialogflow. Do not route into it.',
         eventHandlers: [
-          {
-            event: SMOKE_EVENT,
-            triggerFulfillment: { webhook: args.webhook, tag: SMOKE_TAG },
-          },
+          { event: SMOKE_EVENT, triggerFulfillment: { webhook: args.webhook, tag: SMOKE_TAG } },
         ],
       },
       { parent: this, deletedWith: opts?.deletedWith },
-    );
-    this.flowName = flow.id;
+    ).id;
     this.registerOutputs({ flowName: this.flowName });
   }
 }

@@ -15,13 +15,9 @@ export const existingAgentName = (project: string, location: string, agentId: st
 
 /**
  * The stage's CX agent: an existing one, referenced by name and never modified here, or one created
- * for the stack. A created agent is kept when the stack is destroyed (`retainOnDelete`): people
- * build flows on it in the console, and `pulumi destroy` must not take their work with it. Resources
- * the program puts inside a created agent are declared `deletedWith` it (`created`), so destroy
- * leaves them in place too and the kept agent stays whole; ordinary updates still change or remove
- * them. Delete a kept agent deliberately in the console or with the API (README, Deploy: destroy).
- * Where the stage protects its resources, pass `protect` in the options (CX agents have no deletion
- * flag): a created agent inherits it, so neither a replacement nor `pulumi destroy` proceeds past it.
+ * for the stack and kept on destroy (`retainOnDelete`): people build flows on it in the console.
+ * Declare what goes inside a created agent `deletedWith` it (`created`), so the kept agent stays
+ * whole (docs/deploy-reference.md). CX agents have no deletion flag: pass `protect` in the options.
  */
 export class StageAgent extends pulumi.ComponentResource {
   /** `projects/…/locations/…/agents/…` */
@@ -43,10 +39,7 @@ export class StageAgent extends pulumi.ComponentResource {
           defaultLanguageCode: 'en',
           timeZone: 'Etc/UTC',
         },
-        {
-          parent: this,
-          retainOnDelete: true,
-        },
+        { parent: this, retainOnDelete: true },
       );
       this.name = this.created.id;
     }

@@ -1,31 +1,15 @@
 import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
-import type { Target } from '../config';
-import { serviceName } from '../names';
+import type { StageConfig } from '../config';
+import type { SecretRef } from './headerSecret';
 
-/**
- * The Node.js runtime the service deploys on, and the major the tests run on: the newest LTS that
- * is GA both as a Cloud Run base image (`google-24-full/nodejs24`,
- * cloud.google.com/run/docs/configuring/services/runtime-base-images) and as a Cloud Run functions
- * runtime (cloud.google.com/run/docs/runtimes/function-runtimes: nodejs24 supported until
- * 2028-04-30; nodejs26 is Preview there).
- */
+/** The runtime the service deploys on and the tests run on (why this one: docs/node-runtime.md). */
 export const NODE_RUNTIME = 'nodejs24';
-
-export interface SecretEnvRef {
-  /** The environment variable. */
-  readonly name: string;
-  /** The secret's ID in the service's project. */
-  readonly secretId: pulumi.Input<string>;
-  /** A version number or `latest`. */
-  readonly version: pulumi.Input<string>;
-}
 
 export interface WebhookServiceArgs {
   readonly project: pulumi.Input<string>;
   readonly region: string;
-  readonly stage: string;
-  readonly target: Target;
+  readonly target: StageConfig['target'];
   /** The uploaded bundle. */
   readonly source: {
     bucket: pulumi.Input<string>;
@@ -37,40 +21,23 @@ export interface WebhookServiceArgs {
   readonly buildServiceAccount?: pulumi.Input<string>;
   /** Plain environment (see webhookEnv.ts). */
   readonly env: Record<string, pulumi.Input<string>>;
-  /** Environment read from Secret Manager when an instance starts. */
-  readonly secretEnv: readonly SecretEnvRef[];
+  /** Environment read from Secret Manager when an instance starts (`version`: a number or `latest`). */
+  readonly secretEnv: readonly SecretRef[];
   /** Who may invoke: the Dialogflow service agent's member. */
   readonly invokerMember: pulumi.Input<string>;
   /** Keep Cloud Run's IAM invoker check on (off only where the service verifies tokens itself). */
   readonly invokerCheck: boolean;
-  /**
-   * The URL Dialogflow is pointed at, known before the service exists (it depends only on names,
-   * the project and its number), so the service can take it as its token audience.
-   */
+  /** The URL Dialogflow is pointed at, known before the service exists: the token audience. */
   readonly url: pulumi.Input<string>;
   readonly minInstances: number;
   readonly maxInstances: number;
-  /**
-   * Pulumi's `protect` on the service or function, plus the provider's own guard: Cloud Run's
-   * `deletionProtection` and a function's `deletionPolicy: PREVENT`. Both guards live in the
-   * provider's state, not in Google's API, so they stop `pulumi up`/`destroy`, not the console.
-   */
+  /** Pulumi's `protect` and the provider's guard (Cloud Run's or a function's; not the console's). */
   readonly deletionProtection: boolean;
   readonly webhookTimeoutSeconds: number;
-  readonly memory: string;
-  readonly cpu: string;
-  readonly concurrency: number;
-  /** Labels for the service or function (the stage profile among them). */
+  /** Memory and CPU of an instance, and the requests it serves at once. */
+  readonly resources: Pick<StageConfig['service'], 'memory' | 'cpu' | 'concurrency'>;
   readonly labels: Readonly<Record<string, string>>;
 }
-
-/**
- * Cloud Run runs the bundle straight from Cloud Storage (`sourceCode`, no build): a Preview
- * feature. The provider marks `sourceCode` "(Optional, Beta)" and documents `launchStage` as the
- * way to "allow use of preview features" (@pulumi/gcp cloudrunv2/service.d.ts), so the service
- * declares BETA while the feature is Preview. Preview features carry no SLA.
- */
-export const SOURCE_DEPLOY_LAUNCH_STAGE = 'BETA';
 
 /**
  * Whether `url` is a run.app URL of the Cloud Run service `service`: its deterministic form
@@ -78,15 +45,10 @@ export const SOURCE_DEPLOY_LAUNCH_STAGE = 'BETA';
  * <region code>.a.run.app` (cloud.google.com/run/docs/triggering/https-request).
  */
 export function isRunUrlOf(url: string, service: string): boolean {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return false;
-  }
-  const host = parsed.hostname;
+  if (!URL.canParse(url)) return false;
+  const { protocol, hostname: host } = new URL(url);
   return (
-    parsed.protocol === 'https:' &&
+    protocol === 'https:' &&
     host.startsWith(`${service}-`) &&
     host.endsWith('.run.app') &&
     /^[a-z0-9-]+$/.test(host.slice(service.length + 1, host.indexOf('.')))
@@ -97,12 +59,10 @@ export function isRunUrlOf(url: string, service: string): boolean {
 const requestTimeoutSeconds = (webhookTimeoutSeconds: number) => webhookTimeoutSeconds + 5;
 
 /**
- * The webhook service, as a Cloud Run service running the bundle straight from Cloud Storage or as
+ * The webhook service, named after the component, as a Cloud Run service running the bundle straight from Cloud Storage or as
  * a Cloud Functions gen2 function, with `roles/run.invoker` for the Dialogflow service agent on that
- * one service. `invokableUrl` resolves only once that grant exists, so the CX webhook that consumes
- * it is never pointed at a service that would refuse Dialogflow. Everything it needs first (APIs,
- * grants to read the source and secrets, the build account) comes as components in the options'
- * `dependsOn`, which hold its children back until they are done.
+ * one service. `invokableUrl` resolves only once that grant exists, so the CX webhook is never
+ * pointed at a service that would refuse Dialogflow.
  */
 export class WebhookService extends pulumi.ComponentResource {
   readonly name: pulumi.Output<string>;
@@ -132,11 +92,11 @@ export class WebhookService extends pulumi.ComponentResource {
   }
 
   private cloudRun(name: string, args: WebhookServiceArgs) {
-    const envs: gcp.types.input.cloudrunv2.ServiceTemplateContainerEnv[] = [
-      ...Object.entries(args.env).map(([envName, value]) => ({ name: envName, value })),
-      ...args.secretEnv.map(({ name: envName, secretId, version }) => ({
-        name: envName,
-        valueSource: { secretKeyRef: { secret: secretId, version } },
+    const envs = [
+      ...Object.entries(args.env).map(([env, value]) => ({ name: env, value })),
+      ...args.secretEnv.map(({ env, secretId: secret, version }) => ({
+        name: env,
+        valueSource: { secretKeyRef: { secret, version } },
       })),
     ];
     const health = { httpGet: { path: '/health' } };
@@ -145,17 +105,20 @@ export class WebhookService extends pulumi.ComponentResource {
       {
         project: args.project,
         location: args.region,
-        name: serviceName(args.stage),
+        name,
         labels: args.labels,
         deletionProtection: args.deletionProtection,
-        launchStage: SOURCE_DEPLOY_LAUNCH_STAGE,
+        // Running source without a build (`sourceCode`, "(Optional, Beta)") is Preview: the provider
+        // documents launchStage as the way to "allow use of preview features" (@pulumi/gcp
+        // cloudrunv2/service.d.ts).
+        launchStage: 'BETA',
         // Dialogflow calls from Google's network over the public endpoint; IAM (or the service) decides who gets in.
         ingress: 'INGRESS_TRAFFIC_ALL',
         invokerIamDisabled: !args.invokerCheck,
         template: {
           serviceAccount: args.runtimeEmail,
           timeout: `${requestTimeoutSeconds(args.webhookTimeoutSeconds)}s`,
-          maxInstanceRequestConcurrency: args.concurrency,
+          maxInstanceRequestConcurrency: args.resources.concurrency,
           scaling: { minInstanceCount: args.minInstances, maxInstanceCount: args.maxInstances },
           containers: [
             {
@@ -167,7 +130,7 @@ export class WebhookService extends pulumi.ComponentResource {
               sourceCode: { cloudStorageSource: args.source },
               envs,
               resources: {
-                limits: { cpu: args.cpu, memory: args.memory },
+                limits: { cpu: args.resources.cpu, memory: args.resources.memory },
                 cpuIdle: true,
                 startupCpuBoost: true,
               },
@@ -191,22 +154,19 @@ export class WebhookService extends pulumi.ComponentResource {
     );
     // The service checks the token audience against this URL, so Dialogflow must use exactly it.
     const url = pulumi.all([service.urls, args.url]).apply(([urls, expected]) => {
-      if (!urls.includes(expected)) {
-        throw new Error(`Cloud Run did not report ${expected} among its URLs (${urls.join(', ')})`);
-      }
-      return expected;
+      if (urls.includes(expected)) return expected;
+      throw new Error(`Cloud Run did not report ${expected} among its URLs (${urls.join(', ')})`);
     });
     return { runServiceName: service.name, url };
   }
 
   private cloudFunction(name: string, args: WebhookServiceArgs) {
-    const fnName = serviceName(args.stage);
     const fn = new gcp.cloudfunctionsv2.Function(
       name,
       {
         project: args.project,
         location: args.region,
-        name: fnName,
+        name,
         labels: args.labels,
         deletionPolicy: args.deletionProtection ? 'PREVENT' : 'DELETE',
         buildConfig: {
@@ -223,16 +183,16 @@ export class WebhookService extends pulumi.ComponentResource {
         },
         serviceConfig: {
           serviceAccountEmail: args.runtimeEmail,
-          availableCpu: args.cpu,
-          availableMemory: args.memory,
+          availableCpu: args.resources.cpu,
+          availableMemory: args.resources.memory,
           timeoutSeconds: requestTimeoutSeconds(args.webhookTimeoutSeconds),
-          maxInstanceRequestConcurrency: args.concurrency,
+          maxInstanceRequestConcurrency: args.resources.concurrency,
           minInstanceCount: args.minInstances,
           maxInstanceCount: args.maxInstances,
           ingressSettings: 'ALLOW_ALL',
           allTrafficOnLatestRevision: true,
           environmentVariables: args.env,
-          secretEnvironmentVariables: args.secretEnv.map(({ name: key, secretId, version }) => ({
+          secretEnvironmentVariables: args.secretEnv.map(({ env: key, secretId, version }) => ({
             key,
             projectId: args.project,
             secret: secretId,
@@ -243,24 +203,20 @@ export class WebhookService extends pulumi.ComponentResource {
       { parent: this, protect: args.deletionProtection },
     );
     // A gen2 function is served by a Cloud Run service; the invoker grant belongs on that service.
-    // Cloud Functions reports it; its documented name is the function's (lowercased, `_` → `-`).
-    const documentedName = fnName.toLowerCase().replace(/_/g, '-');
-    const runServiceName = fn.serviceConfig.apply((config) => {
-      const full = config?.service;
-      return full ? full.slice(full.lastIndexOf('/') + 1) : documentedName;
-    });
+    // Cloud Functions reports it; until it does, its documented name is the function's.
+    const runServiceName = fn.serviceConfig.apply(
+      (config) => config?.service?.split('/').pop() || name,
+    );
     // Dialogflow calls the underlying service's run.app URL (the audience Cloud Run documents),
     // not `Function.url` (cloudfunctions.net), whose accepted audience and path are unconfirmed.
     const url = pulumi
       .all([fn.serviceConfig, runServiceName, args.url])
       .apply(([config, service, expected]) => {
         const reported = config?.uri;
-        if (!reported || !isRunUrlOf(reported, service)) {
-          throw new Error(
-            `Cloud Functions reported ${reported ?? 'no URI'} for the function's Cloud Run service ${service}, not one of its run.app URLs (expected ${expected})`,
-          );
-        }
-        return expected;
+        if (reported && isRunUrlOf(reported, service)) return expected;
+        throw new Error(
+          `Cloud Functions reported ${reported ?? 'no URI'} for the function's Cloud Run service ${service}, not one of its run.app URLs (expected ${expected})`,
+        );
       });
     return { runServiceName, url };
   }

@@ -22,13 +22,11 @@ that decide its behaviour, its options and what it waits for. Nothing contacts G
 
 exit codes: 0 printed; 1 the stack's config or the program failed; 2 usage`;
 
-function stackNames(): string[] {
-  return readdirSync(ROOT).flatMap((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1] ?? []);
-}
-
+/** The plan of a committed stack; any failure is the stack's config or the program. */
 async function plan(stack: string, json: boolean, golden: boolean): Promise<string> {
   if (!existsSync(join(ROOT, `Pulumi.${stack}.yaml`))) {
-    throw new CliError(`no stack file Pulumi.${stack}.yaml (stacks: ${stackNames().join(', ')})`);
+    const stacks = readdirSync(ROOT).flatMap((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1] ?? []);
+    throw new CliError(`no stack file Pulumi.${stack}.yaml (stacks: ${stacks.join(', ')})`);
   }
   try {
     const { config, secretKeys } = readStackConfig(stack);
@@ -40,15 +38,12 @@ async function plan(stack: string, json: boolean, golden: boolean): Promise<stri
   }
 }
 
-function main(argv: string[], io: CliIo): Promise<number> {
-  return runCli(
+runAsScript((argv: string[], io: CliIo) =>
+  runCli(
     'plan',
     async () => {
-      const parsed = parseCli(
-        argv,
-        { json: { type: 'boolean', default: false }, golden: { type: 'boolean', default: false } },
-        true,
-      );
+      const flag = { type: 'boolean', default: false } as const;
+      const parsed = parseCli(argv, { json: flag, golden: flag }, true);
       if (!parsed) {
         io.out(USAGE);
         return 0;
@@ -61,14 +56,13 @@ function main(argv: string[], io: CliIo): Promise<number> {
         process.stdout.write(await plan(stack, json, golden));
       } catch (error) {
         // A pipe such as `| jq` reads stdout only: it gets the error as an object too.
-        if (json && error instanceof CliError)
+        if (json && error instanceof CliError) {
           io.out(JSON.stringify({ error: { message: error.message } }));
+        }
         throw error;
       }
       return 0;
     },
     io,
-  );
-}
-
-runAsScript(main);
+  ),
+);

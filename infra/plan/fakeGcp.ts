@@ -6,9 +6,8 @@ import {
   checkFlowBody,
   checkForm,
   checkFulfillment,
-  FLOW_NAME,
+  checkTestCase,
 } from './cxRules';
-import { checkTestCase } from './testCaseRules';
 
 // A small model of what Google Cloud answers for the resources and look-ups this program uses, so
 // the real program can run offline under Pulumi's mocks. It is strict: a resource type or invoke it
@@ -25,19 +24,19 @@ export interface FakeGcpOptions {
   readonly functionWithoutServiceReport?: boolean;
 }
 
-/** A stable 12-digit project number per project ID, as Google assigns one per project. */
-export function fakeProjectNumber(projectId: string): string {
-  const digits = BigInt(
-    `0x${createHash('sha256').update(projectId).digest('hex').slice(0, 12)}`,
-  ).toString();
-  return `1${digits.padStart(11, '0').slice(-11)}`;
-}
-
-const shortId = (seed: string) => createHash('sha256').update(seed).digest('hex').slice(0, 10);
+const hex = (seed: string) => createHash('sha256').update(seed).digest('hex');
+const shortId = (seed: string) => hex(seed).slice(0, 10);
 const uuid = (seed: string) => {
-  const h = createHash('sha256').update(seed).digest('hex');
+  const h = hex(seed);
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
 };
+
+/** A stable 12-digit project number per project ID, as Google assigns one per project. */
+export const fakeProjectNumber = (projectId: string) =>
+  `1${BigInt(`0x${hex(projectId).slice(0, 12)}`)
+    .toString()
+    .padStart(11, '0')
+    .slice(-11)}`;
 
 /** A Go duration (time.ParseDuration), as the time provider's `createDuration` takes. */
 const GO_DURATION = /^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$/;
@@ -45,17 +44,15 @@ const GO_DURATION = /^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$/;
 const DEFAULT_START_FLOW = '00000000-0000-0000-0000-000000000000';
 const MEMBER = /^(serviceAccount|user|group|domain|principal|principalSet):\S+$/;
 
-function required(type: string, name: string, i: Inputs, ...keys: string[]): void {
-  for (const key of keys) {
-    if (i[key] === undefined || i[key] === '') {
-      throw new Error(`${type} (${name}) needs ${key}`);
-    }
-  }
+/** Throws unless each of `keys` is set. */
+function required(at: string, i: Inputs, ...keys: string[]): void {
+  const missing = keys.find((key) => i[key] === undefined || i[key] === '');
+  if (missing) throw new Error(`${at} needs ${missing}`);
 }
 
-function agentParent(type: string, name: string, parent: unknown): string {
+function agentParent(at: string, parent: unknown): string {
   if (typeof parent !== 'string' || !AGENT_NAME.test(parent)) {
-    throw new Error(`${type} (${name}) needs an agent name as parent, got ${String(parent)}`);
+    throw new Error(`${at} needs an agent name as parent, got ${String(parent)}`);
   }
   return parent;
 }
@@ -108,6 +105,17 @@ export class FakeGcp implements pulumi.runtime.Mocks {
   }
 
   private outputs(type: string, name: string, i: Inputs): Inputs {
+    const at = `${type} (${name})`;
+    /** A CX resource under `parent`, with the ID Dialogflow generates (here: from its display name). */
+    const cx = (collection: string, parent: string, id = uuid(`${parent}/${i.displayName}`)) => ({
+      id: `${parent}/${collection}/${id}`,
+      name: id,
+    });
+    /** A Cloud Monitoring resource, named with a number Google assigns. */
+    const numbered = (collection: string) => {
+      const full = `projects/${i.project}/${collection}/${BigInt(`0x${shortId(name)}`)}`;
+      return { id: full, name: full };
+    };
     switch (type) {
       case 'pulumi:providers:gcp':
         return {};
@@ -117,10 +125,15 @@ export class FakeGcp implements pulumi.runtime.Mocks {
         }
         return { id: '2026-11-28T00:00:00Z' };
       case 'gcp:projects/iAMMember:IAMMember':
-        required(type, name, i, 'project', 'role', 'member');
-        if (!MEMBER.test(String(i.member)))
-          throw new Error(`${type} (${name}): bad member ${i.member}`);
-        return { etag: `BwY${shortId(name)}`, id: `${i.project}/${i.role}/${i.member}` };
+      case 'gcp:storage/bucketIAMMember:BucketIAMMember':
+      case 'gcp:secretmanager/secretIamMember:SecretIamMember':
+      case 'gcp:cloudrunv2/serviceIamMember:ServiceIamMember': {
+        const onProject = type === 'gcp:projects/iAMMember:IAMMember';
+        required(at, i, ...(onProject ? ['project'] : []), 'role', 'member');
+        if (!MEMBER.test(String(i.member))) throw new Error(`${at}: bad member ${i.member}`);
+        const id = `${onProject ? i.project : name}/${i.role}/${i.member}`;
+        return { etag: `BwY${shortId(name)}`, id };
+      }
       case 'gcp:projects/service:Service':
         return { id: `${i.project}/${i.service}` };
       case 'gcp:projects/serviceIdentity:ServiceIdentity': {
@@ -132,12 +145,8 @@ export class FakeGcp implements pulumi.runtime.Mocks {
       }
       case 'gcp:serviceaccount/account:Account': {
         const email = `${i.accountId}@${i.project}.iam.gserviceaccount.com`;
-        return {
-          id: `projects/${i.project}/serviceAccounts/${email}`,
-          email,
-          member: `serviceAccount:${email}`,
-          name: `projects/${i.project}/serviceAccounts/${email}`,
-        };
+        const id = `projects/${i.project}/serviceAccounts/${email}`;
+        return { id, email, member: `serviceAccount:${email}`, name: id };
       }
       case 'gcp:storage/bucket:Bucket':
         return {
@@ -151,13 +160,6 @@ export class FakeGcp implements pulumi.runtime.Mocks {
           generation: 1764201600000000,
           mediaLink: `https://storage.googleapis.com/${i.bucket}/${i.name}`,
         };
-      case 'gcp:storage/bucketIAMMember:BucketIAMMember':
-      case 'gcp:secretmanager/secretIamMember:SecretIamMember':
-      case 'gcp:cloudrunv2/serviceIamMember:ServiceIamMember':
-        required(type, name, i, 'role', 'member');
-        if (!MEMBER.test(String(i.member)))
-          throw new Error(`${type} (${name}): bad member ${i.member}`);
-        return { etag: `BwY${shortId(name)}`, id: `${name}/${i.role}/${i.member}` };
       case 'gcp:secretmanager/secret:Secret': {
         const full = `projects/${fakeProjectNumber(i.project)}/secrets/${i.secretId}`;
         return { id: `projects/${i.project}/secrets/${i.secretId}`, name: full };
@@ -170,21 +172,17 @@ export class FakeGcp implements pulumi.runtime.Mocks {
         return { id: `${secret}/versions/1`, name: `${secret}/versions/1`, version: '1' };
       }
       case 'gcp:cloudrunv2/service:Service': {
-        const number = fakeProjectNumber(i.project);
         const legacy = `https://${i.name}-${shortId(`${i.project}/${i.name}`)}-uc.a.run.app`;
         return {
           id: `projects/${i.project}/locations/${i.location}/services/${i.name}`,
           uri: legacy,
-          urls: [`https://${i.name}-${number}.${i.location}.run.app`, legacy],
+          urls: [`https://${i.name}-${fakeProjectNumber(i.project)}.${i.location}.run.app`, legacy],
         };
       }
       case 'gcp:cloudfunctionsv2/function:Function': {
         const buildAccount = i.buildConfig?.serviceAccount as string | undefined;
-        if (
-          buildAccount !== undefined &&
-          !/^projects\/[^/]+\/serviceAccounts\/[^/]+@/.test(buildAccount)
-        ) {
-          throw new Error(`${type} (${name}): buildConfig.serviceAccount must be a full name`);
+        if (buildAccount && !/^projects\/[^/]+\/serviceAccounts\/[^/]+@/.test(buildAccount)) {
+          throw new Error(`${at}: buildConfig.serviceAccount must be a full name`);
         }
         const service = `projects/${i.project}/locations/${i.location}/services/${i.name}`;
         return {
@@ -192,72 +190,57 @@ export class FakeGcp implements pulumi.runtime.Mocks {
           url: `https://${i.location}-${i.project}.cloudfunctions.net/${i.name}`,
           serviceConfig: {
             ...i.serviceConfig,
-            service,
+            // The quirk modelled: the underlying service's name missing, its URL still reported.
+            ...(this.options.functionWithoutServiceReport ? {} : { service }),
             uri: `https://${i.name}-${shortId(service)}-uc.a.run.app`,
           },
         };
       }
       case 'gcp:diagflow/cxAgent:CxAgent': {
         const id = uuid(`${i.project}/${i.displayName}`);
-        return { id: `projects/${i.project}/locations/${i.location}/agents/${id}`, name: id };
+        return cx('agents', `projects/${i.project}/locations/${i.location}`, id);
       }
-      case 'gcp:diagflow/cxWebhook:CxWebhook': {
-        agentParent(type, name, i.parent);
-        required(type, name, i, 'displayName');
-        const id = uuid(`${i.parent}/${i.displayName}`);
-        return { id: `${i.parent}/webhooks/${id}`, name: id };
-      }
+      case 'gcp:diagflow/cxWebhook:CxWebhook':
+        required(at, i, 'displayName');
+        return cx('webhooks', agentParent(at, i.parent));
       case 'gcp:diagflow/cxFlow:CxFlow': {
-        const agent = agentParent(type, name, i.parent);
-        required(type, name, i, 'displayName');
+        const agent = agentParent(at, i.parent);
+        required(at, i, 'displayName');
         // isDefaultStartFlow adopts the flow every agent has, rather than creating one.
-        const flowId = i.isDefaultStartFlow
-          ? DEFAULT_START_FLOW
-          : uuid(`${agent}/${i.displayName}`);
-        const id = `${agent}/flows/${flowId}`;
-        checkFlowBody(i, agent, id, `${type} (${name})`);
-        return { id, name: flowId };
+        const flow = cx('flows', agent, i.isDefaultStartFlow ? DEFAULT_START_FLOW : undefined);
+        checkFlowBody(i, agent, flow.id, at);
+        return flow;
       }
       case 'gcp:diagflow/cxPage:CxPage': {
         const flow = String(i.parent);
         const agent = agentOfFlow(flow);
-        if (!FLOW_NAME.test(flow) || !agent) {
-          throw new Error(`${type} (${name}) needs a flow name as parent, got ${flow}`);
-        }
-        required(type, name, i, 'displayName');
-        const where = `${type} (${name})`;
-        checkFlowBody(i, agent, flow, where);
-        checkForm(i.form, agent, flow, where);
-        checkPageConditions(i, where);
-        checkFulfillment(i.entryFulfillment, agent, `${where} entryFulfillment`);
-        const pageId = uuid(`${flow}/${i.displayName}`);
-        return { id: `${flow}/pages/${pageId}`, name: pageId };
+        if (!agent) throw new Error(`${at} needs a flow name as parent, got ${flow}`);
+        required(at, i, 'displayName');
+        checkFlowBody(i, agent, flow, at);
+        checkForm(i.form, agent, flow, at);
+        checkPageConditions(i, at);
+        checkFulfillment(i.entryFulfillment, agent, `${at} entryFulfillment`);
+        return cx('pages', flow);
       }
       case 'gcp:diagflow/cxIntent:CxIntent': {
-        const agent = agentParent(type, name, i.parent);
-        required(type, name, i, 'displayName');
+        const agent = agentParent(at, i.parent);
+        required(at, i, 'displayName');
         for (const phrase of (i.trainingPhrases ?? []) as Inputs[]) {
           if (!Array.isArray(phrase.parts) || phrase.parts.some((p: Inputs) => !p.text)) {
-            throw new Error(`${type} (${name}): each training phrase needs parts with text`);
+            throw new Error(`${at}: each training phrase needs parts with text`);
           }
         }
-        const intentId = uuid(`${agent}/${i.displayName}`);
-        return { id: `${agent}/intents/${intentId}`, name: intentId };
+        return cx('intents', agent);
       }
       case 'gcp:diagflow/cxTestCase:CxTestCase': {
-        const agent = agentParent(type, name, i.parent);
-        checkTestCase(i, agent, `${type} (${name})`);
-        const id = uuid(`${agent}/${i.displayName}`);
-        return { id: `${agent}/testCases/${id}`, name: id };
+        const agent = agentParent(at, i.parent);
+        checkTestCase(i, agent, at);
+        return cx('testCases', agent);
       }
-      case 'gcp:monitoring/notificationChannel:NotificationChannel': {
-        const channel = `projects/${i.project}/notificationChannels/${BigInt(`0x${shortId(name)}`)}`;
-        return { id: channel, name: channel };
-      }
-      case 'gcp:monitoring/alertPolicy:AlertPolicy': {
-        const policy = `projects/${i.project}/alertPolicies/${BigInt(`0x${shortId(name)}`)}`;
-        return { id: policy, name: policy };
-      }
+      case 'gcp:monitoring/notificationChannel:NotificationChannel':
+        return numbered('notificationChannels');
+      case 'gcp:monitoring/alertPolicy:AlertPolicy':
+        return numbered('alertPolicies');
       case 'gcp:logging/metric:Metric':
         return { id: i.name };
       case 'gcp:monitoring/dashboard:Dashboard':

@@ -27,32 +27,23 @@ export interface RecordedResource {
   readonly rawInputs: Record<string, unknown>;
   /** URNs of the resources this one waits for (explicit dependsOn and the inputs' sources). */
   readonly dependencies: readonly string[];
-  /** The resource options the engine acts on at update and destroy time, where set. */
   readonly options: ResourceOptionsRecord;
 }
 
 /** The resource options that change what `pulumi up`/`destroy` may do, where set. */
-export interface ResourceOptionsRecord {
-  protect?: boolean;
-  retainOnDelete?: boolean;
-  deleteBeforeReplace?: boolean;
-  ignoreChanges?: string[];
-  replaceOnChanges?: string[];
+export type ResourceOptionsRecord = Pick<
+  pulumi.CustomResourceOptions,
+  'protect' | 'retainOnDelete' | 'deleteBeforeReplace' | 'ignoreChanges' | 'replaceOnChanges'
+> & {
   /** The URN of the resource whose deletion this one goes with. */
   deletedWith?: string;
   /** The ID of an existing resource to adopt. */
   import?: string;
-}
-
-export interface RecordedInvoke {
-  readonly token: string;
-  readonly args: Record<string, unknown>;
-  readonly provider?: string;
-}
+};
 
 export interface ProgramRun {
   readonly resources: RecordedResource[];
-  readonly invokes: RecordedInvoke[];
+  readonly invokes: { token: string; args: Record<string, unknown>; provider?: string }[];
   readonly outputs: Record<string, unknown>;
 }
 
@@ -60,7 +51,6 @@ export interface RunOptions {
   readonly stack: string;
   /** Config as the engine passes it: `cx-webhook-kit:key` → value. */
   readonly config: Record<string, string>;
-  /** Which config keys are secrets. */
   readonly secretKeys?: readonly string[];
   readonly fakeGcp?: FakeGcpOptions;
   /** The program's entry module. */
@@ -70,45 +60,23 @@ export interface RunOptions {
 /** Turns Pulumi's wire form into plain values, keeping secrets as the marker or unwrapping them. */
 function decode(value: unknown, unwrapSecrets: boolean): unknown {
   if (Array.isArray(value)) return value.map((v) => decode(v, unwrapSecrets));
-  if (value && typeof value === 'object') {
-    const obj = value as Record<string, unknown>;
-    if (obj[SIG_KEY] === SECRET_SIG) {
-      return unwrapSecrets
-        ? decode(obj.value, true)
-        : { [SIG_KEY]: SECRET_SIG, value: decode(obj.value, false) };
-    }
-    // Keys in code-point order, as the engine's protobuf Struct holds them.
-    return Object.fromEntries(
-      Object.keys(obj)
-        .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
-        .map((k) => [k, decode(obj[k], unwrapSecrets)]),
-    );
+  if (!value || typeof value !== 'object') return value;
+  const obj = value as Record<string, unknown>;
+  if (obj[SIG_KEY] === SECRET_SIG) {
+    const inner = decode(obj.value, unwrapSecrets);
+    return unwrapSecrets ? inner : { [SIG_KEY]: SECRET_SIG, value: inner };
   }
-  return value;
-}
-
-/** Whether `value` appears anywhere in `tree` outside a secret marker. */
-export function appearsInPlaintext(tree: unknown, value: string): boolean {
-  if (typeof tree === 'string') return tree.includes(value);
-  if (Array.isArray(tree)) return tree.some((t) => appearsInPlaintext(t, value));
-  if (tree && typeof tree === 'object') {
-    const obj = tree as Record<string, unknown>;
-    if (obj[SIG_KEY] === SECRET_SIG) return false;
-    return Object.values(obj).some((v) => appearsInPlaintext(v, value));
-  }
-  return false;
+  // Keys in code-point order, as the engine's protobuf Struct holds them.
+  return Object.fromEntries(
+    Object.keys(obj)
+      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+      .map((k) => [k, decode(obj[k], unwrapSecrets)]),
+  );
 }
 
 /** A resource as the program constructed it, seen by the stack transformation. */
-interface Constructed {
-  readonly resource: pulumi.Resource;
-  readonly type: string;
-  readonly name: string;
-  readonly props: pulumi.Inputs;
-  readonly opts: pulumi.CustomResourceOptions;
-}
+type Constructed = pulumi.ResourceTransformationArgs & { opts: pulumi.CustomResourceOptions };
 
-const key = (type: string, name: string) => `${type}::${name}`;
 /**
  * The engine leaves the root stack out of its children's URNs (a URN names the parent's type only
  * below the stack); the mock monitor puts it in. Recorded URNs are the engine's.
@@ -118,21 +86,17 @@ const urnOf = (r: pulumi.Resource) =>
   new Promise<string>((resolve) => r.urn.apply((urn) => resolve(engineUrn(urn))));
 
 /** The resources a `dependsOn` option names, however it was given (one, a list, an output). */
-async function explicitDependencies(
-  sdk: typeof pulumi,
-  dependsOn: unknown,
-): Promise<pulumi.Resource[]> {
-  if (!dependsOn) return [];
-  if (Array.isArray(dependsOn)) {
-    return (await Promise.all(dependsOn.map((d) => explicitDependencies(sdk, d)))).flat();
+async function explicitDependencies(sdk: typeof pulumi, on: unknown): Promise<pulumi.Resource[]> {
+  if (!on) return [];
+  if (Array.isArray(on)) {
+    return (await Promise.all(on.map((d) => explicitDependencies(sdk, d)))).flat();
   }
-  if (dependsOn instanceof Promise) return explicitDependencies(sdk, await dependsOn);
-  if (sdk.Output.isInstance(dependsOn)) {
-    const value = await new Promise<unknown>((resolve) => dependsOn.apply(resolve));
-    const sources = [...(await sdk.getAllResources(dependsOn))];
-    return [...(await explicitDependencies(sdk, value)), ...sources];
+  if (on instanceof Promise) return explicitDependencies(sdk, await on);
+  if (sdk.Output.isInstance(on)) {
+    const value = await new Promise<unknown>((resolve) => on.apply(resolve));
+    return [...(await explicitDependencies(sdk, value)), ...(await sdk.getAllResources(on))];
   }
-  return [dependsOn as pulumi.Resource];
+  return [on as pulumi.Resource];
 }
 
 /**
@@ -142,31 +106,28 @@ async function explicitDependencies(
 export async function runProgram(options: RunOptions): Promise<ProgramRun> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const sdk = require('@pulumi/pulumi') as typeof pulumi;
-
   const fake = new FakeGcp(options.fakeGcp);
-  const invokes: RecordedInvoke[] = [];
-  /** The provider reference the mock monitor resolved for each registration. */
+  const invokes: ProgramRun['invokes'] = [];
+  /** The provider reference the mock monitor resolved for each registration, by type and name. */
   const providers = new Map<string, string | undefined>();
   const constructed: Constructed[] = [];
 
   sdk.runtime.setAllConfig(options.config, [...(options.secretKeys ?? [])]);
+  const provider = (ref: string | undefined) => (ref ? engineUrn(ref) : undefined);
   await sdk.runtime.setMocks(
     {
       call: (args) => {
+        const { token, inputs } = args;
         invokes.push({
-          token: args.token,
-          args: args.inputs as Record<string, unknown>,
-          provider: args.provider ? engineUrn(args.provider) : undefined,
+          token,
+          args: inputs as Record<string, unknown>,
+          provider: provider(args.provider),
         });
         return fake.call(args);
       },
       newResource: (args) => {
-        const result = fake.newResource(args);
-        providers.set(
-          key(args.type, args.name),
-          args.provider ? engineUrn(args.provider) : undefined,
-        );
-        return result;
+        providers.set(`${args.type}::${args.name}`, provider(args.provider));
+        return fake.newResource(args);
       },
     },
     'cx-webhook-kit',
@@ -178,11 +139,13 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
   // promises nobody awaits, which the language host handles and a plain process does not.
   let thrown: { error: unknown } | undefined;
   const exported = await sdk.runtime.runInPulumiStack(() => {
-    sdk.runtime.registerStackTransformation(({ resource, type, name, props, opts }) => {
-      if (constructed.some((c) => c.type === type && c.name === name)) {
-        throw new Error(`two resources ${type} "${name}": the plan cannot tell them apart`);
+    sdk.runtime.registerStackTransformation((args) => {
+      if (constructed.some((c) => c.type === args.type && c.name === args.name)) {
+        throw new Error(
+          `two resources ${args.type} "${args.name}": the plan cannot tell them apart`,
+        );
       }
-      constructed.push({ resource, type, name, props, opts });
+      constructed.push(args);
       return undefined;
     });
     try {
@@ -194,19 +157,17 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
     }
   });
   if (thrown) throw thrown.error;
-  const outputs = { ...(exported as Record<string, unknown>) };
   // An output exported as undefined is not a stack output at all.
-  for (const [k, value] of Object.entries(outputs)) if (value === undefined) delete outputs[k];
+  const outputs = Object.fromEntries(
+    Object.entries(exported as Record<string, unknown>).filter(([, v]) => v !== undefined),
+  );
 
   // Resources may be constructed inside callbacks; wait until every one has its URN.
   const urns = new Map<pulumi.Resource, string>();
   for (let known = -1; known !== constructed.length;) {
     known = constructed.length;
-    for (const c of constructed) {
-      if (!urns.has(c.resource)) {
-        urns.set(c.resource, await urnOf(c.resource));
-      }
-    }
+    for (const c of constructed)
+      if (!urns.has(c.resource)) urns.set(c.resource, await urnOf(c.resource));
   }
   const stack = sdk.runtime.getStackResource();
   if (stack) urns.set(stack, await urnOf(stack));
@@ -219,35 +180,35 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
   // through nested components; never the dependent itself or its own children.
   const expand = (r: pulumi.Resource, self: pulumi.Resource, out: Set<string>) => {
     if (r === self) return;
-    if (sdk.CustomResource.isInstance(r)) {
-      out.add(urns.get(r) as string);
-      return;
-    }
-    for (const child of children.get(r) ?? []) expand(child.resource, self, out);
+    if (sdk.CustomResource.isInstance(r)) out.add(urns.get(r) as string);
+    else for (const child of children.get(r) ?? []) expand(child.resource, self, out);
   };
   // `protect` is inherited from the parent unless set (pulumi.ResourceOptions.protect).
   const protectOf = (c: Constructed | undefined): boolean | undefined =>
-    c === undefined
-      ? undefined
-      : (c.opts.protect ?? protectOf(byResource.get(parentOf(c) as pulumi.Resource)));
+    c && (c.opts.protect ?? protectOf(byResource.get(parentOf(c) as pulumi.Resource)));
 
   const resources: RecordedResource[] = [];
   for (const c of constructed) {
-    const label = `${c.type} "${c.name}"`;
-    const [wire, sources] = await sdk.runtime.serializeResourceProperties(label, c.props);
+    const [wire, sources] = await sdk.runtime.serializeResourceProperties(
+      `${c.type} "${c.name}"`,
+      c.props,
+    );
     const dependencies = new Set<string>();
-    const direct = [...(await explicitDependencies(sdk, c.opts.dependsOn))];
-    for (const resourceSet of sources.values()) direct.push(...resourceSet);
-    for (const d of direct) expand(d, c.resource, dependencies);
+    const direct = await explicitDependencies(sdk, c.opts.dependsOn);
+    for (const d of [...direct, ...[...sources.values()].flatMap((s) => [...s])]) {
+      expand(d, c.resource, dependencies);
+    }
+    const { retainOnDelete, deleteBeforeReplace, ignoreChanges, replaceOnChanges } = c.opts;
+    const recorded: ResourceOptionsRecord = {
+      protect: protectOf(c) || undefined,
+      retainOnDelete: retainOnDelete || undefined,
+      deleteBeforeReplace: deleteBeforeReplace || undefined,
+      ignoreChanges: ignoreChanges?.length ? ignoreChanges : undefined,
+      replaceOnChanges: replaceOnChanges?.length ? replaceOnChanges : undefined,
+      deletedWith: c.opts.deletedWith && (await urnOf(c.opts.deletedWith)),
+      import: c.opts.import || undefined,
+    };
     const parent = parentOf(c);
-    const recordedOptions: ResourceOptionsRecord = {};
-    if (protectOf(c)) recordedOptions.protect = true;
-    if (c.opts.retainOnDelete) recordedOptions.retainOnDelete = true;
-    if (c.opts.deleteBeforeReplace) recordedOptions.deleteBeforeReplace = true;
-    if (c.opts.ignoreChanges?.length) recordedOptions.ignoreChanges = c.opts.ignoreChanges;
-    if (c.opts.replaceOnChanges?.length) recordedOptions.replaceOnChanges = c.opts.replaceOnChanges;
-    if (c.opts.deletedWith) recordedOptions.deletedWith = await urnOf(c.opts.deletedWith);
-    if (c.opts.import) recordedOptions.import = c.opts.import;
     const raw = JSON.parse(JSON.stringify(wire)) as Record<string, unknown>;
     resources.push({
       urn: urns.get(c.resource) as string,
@@ -257,11 +218,11 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
       custom: sdk.CustomResource.isInstance(c.resource),
       // A resource right under the stack has no parent here: the plan groups by component.
       parent: parent && parent !== stack ? urns.get(parent) : undefined,
-      provider: providers.get(key(c.type, c.name)),
+      provider: providers.get(`${c.type}::${c.name}`),
       inputs: decode(raw, true) as Record<string, unknown>,
       rawInputs: decode(raw, false) as Record<string, unknown>,
       dependencies: [...dependencies],
-      options: recordedOptions,
+      options: Object.fromEntries(Object.entries(recorded).filter(([, v]) => v !== undefined)),
     });
   }
   return { resources, invokes, outputs };

@@ -1,56 +1,22 @@
 import { runtime } from '@pulumi/pulumi';
 import { COMPONENT_PURPOSES } from './purposes';
-import type { ProgramRun, RecordedResource, ResourceOptionsRecord } from './recorder';
+import type { ProgramRun, RecordedResource } from './recorder';
 
 const { specialSigKey: SIG_KEY, specialSecretSig: SECRET_SIG } = runtime;
 
 /** Inputs that say nothing to a reviewer: provider bookkeeping, and the asset's local path. */
 const HIDDEN = new Set(['__defaults', 'source']);
 
-/** Options as a reviewer reads them; `deletedWith` names the resource rather than its URN. */
-export type PlannedOptions = Omit<ResourceOptionsRecord, 'deletedWith'> & { deletedWith?: string };
-
-export interface PlannedResource {
-  type: string;
-  name: string;
-  provider?: string;
-  component?: string;
-  options: PlannedOptions;
-  dependsOn: string[];
-  /**
-   * What its components wait for: the SDK registers a child only after its parent, and the parent
-   * only after the parent's `dependsOn`, so these hold the child back too.
-   */
-  waitsThroughComponent: string[];
-  inputs: Record<string, unknown>;
-}
-
-export interface ComponentSummary {
-  component: string;
-  purpose: string;
-  resources: number;
-}
-
-export interface Plan {
-  stack: string;
-  summary: ComponentSummary[];
-  outputs: Record<string, unknown>;
-  invokes: { token: string; args: Record<string, unknown>; provider?: string }[];
-  resources: PlannedResource[];
-}
+/** What a reviewer reads; `--json` prints it as it is. */
+export type Plan = ReturnType<typeof toPlan>;
 
 const label = (r: Pick<RecordedResource, 'type' | 'name'>) => `${r.type} "${r.name}"`;
 const lastSegment = (ref: string | undefined) => ref?.split('::')[3];
 const PROVIDERS = '(providers)';
 
 /** Flattens inputs to `a.b[0].c` paths, secrets shown as [secret]. */
-function flatten(value: unknown, path: string, out: Record<string, unknown>): void {
-  if (
-    value &&
-    typeof value === 'object' &&
-    !Array.isArray(value) &&
-    (value as Record<string, unknown>)[SIG_KEY] === SECRET_SIG
-  ) {
+function flatten(value: unknown, path: string, out: Record<string, unknown>) {
+  if ((value as Record<string, unknown> | null)?.[SIG_KEY] === SECRET_SIG) {
     out[path] = '[secret]';
   } else if (Array.isArray(value)) {
     if (value.length === 0) out[path] = [];
@@ -62,6 +28,7 @@ function flatten(value: unknown, path: string, out: Record<string, unknown>): vo
   } else {
     out[path] = value;
   }
+  return out;
 }
 
 /** What each component is for; a component without a recorded purpose is an error to fix. */
@@ -73,7 +40,7 @@ function purposeOf(type: string): string {
 }
 
 /** The run as a reviewable plan: custom resources sorted by type and name, with their wiring. */
-export function toPlan(stack: string, run: ProgramRun): Plan {
+export function toPlan(stack: string, run: ProgramRun) {
   const byUrn = new Map(run.resources.map((r) => [r.urn, r]));
   const labels = (urns: readonly string[]) =>
     [...new Set(urns)]
@@ -88,8 +55,6 @@ export function toPlan(stack: string, run: ProgramRun): Plan {
   const resources = run.resources
     .filter((r) => r.custom)
     .map((r) => {
-      const inputs: Record<string, unknown> = {};
-      flatten(r.rawInputs, '', inputs);
       const parent = r.parent ? byUrn.get(r.parent) : undefined;
       const { deletedWith, ...options } = r.options;
       const deletedWithResource = deletedWith ? byUrn.get(deletedWith) : undefined;
@@ -98,16 +63,19 @@ export function toPlan(stack: string, run: ProgramRun): Plan {
         name: r.name,
         provider: lastSegment(r.provider),
         component: parent && !parent.custom ? label(parent) : undefined,
+        // `deletedWith` names the resource rather than its URN.
         options: deletedWithResource
           ? { ...options, deletedWith: label(deletedWithResource) }
           : options,
         dependsOn: labels(r.dependencies),
+        // What its components wait for: the SDK registers a child only after its parent, and the
+        // parent only after the parent's `dependsOn`, so these hold the child back too.
         waitsThroughComponent: labels(
           ancestors(r)
             .flatMap((a) => a.dependencies)
             .filter((urn) => !r.dependencies.includes(urn)),
         ),
-        inputs,
+        inputs: flatten(r.rawInputs, '', {}),
       };
     })
     .sort((a, b) => label(a).localeCompare(label(b)));
@@ -136,7 +104,7 @@ export function toPlan(stack: string, run: ProgramRun): Plan {
   }
 
   const invokes = run.invokes
-    .map((i) => ({ token: i.token, args: i.args, provider: lastSegment(i.provider) }))
+    .map((i) => ({ ...i, provider: lastSegment(i.provider) }))
     .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
   return { stack, summary, outputs: run.outputs, invokes, resources };
 }
@@ -148,22 +116,14 @@ export function normalizeHashes(text: string): string {
 
 const show = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
 
-function showOptions(options: PlannedOptions): string | undefined {
-  const parts = Object.entries(options).map(([k, v]) =>
-    v === true ? k : `${k} ${Array.isArray(v) ? v.join(', ') : String(v)}`,
-  );
-  return parts.length > 0 ? parts.join('; ') : undefined;
-}
-
 export function renderText(plan: Plan): string {
-  const total = plan.resources.length;
   const width = Math.max(...plan.summary.map((s) => s.component.length));
   const lines = [
     `# cx-webhook-kit offline plan, stack "${plan.stack}"`,
     '# The real program run under mocks (npm run plan). IDs, numbers and URLs come from the mock',
     '# model of Google Cloud, not from your projects.',
     '',
-    `summary: ${total} resources in ${plan.summary.length} groups`,
+    `summary: ${plan.resources.length} resources in ${plan.summary.length} groups`,
     ...plan.summary.map(
       (s) => `  ${s.component.padEnd(width)}  ${String(s.resources).padStart(2)}  ${s.purpose}`,
     ),
@@ -180,8 +140,10 @@ export function renderText(plan: Plan): string {
     lines.push('', label(r));
     if (r.provider) lines.push(`  provider: ${r.provider}`);
     if (r.component) lines.push(`  in: ${r.component}`);
-    const options = showOptions(r.options);
-    if (options) lines.push(`  options: ${options}`);
+    const options = Object.entries(r.options).map(([k, v]) =>
+      v === true ? k : `${k} ${Array.isArray(v) ? v.join(', ') : String(v)}`,
+    );
+    if (options.length > 0) lines.push(`  options: ${options.join('; ')}`);
     lines.push(r.dependsOn.length ? '  depends on:' : '  depends on: (nothing)');
     for (const d of r.dependsOn) lines.push(`    - ${d}`);
     if (r.waitsThroughComponent.length) lines.push('  waits, through its component, for:');

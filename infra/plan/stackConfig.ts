@@ -9,7 +9,7 @@ import {
 } from './pulumiConfigRules';
 
 /** What stands in for a `secure:` value offline: the real one needs the stack's secrets provider. */
-export const OFFLINE_SECRET = 'offline-plan-secret-stand-in';
+const OFFLINE_SECRET = 'offline-plan-secret-stand-in';
 
 export interface StackConfig {
   /** `namespace:key` → value, as the language host hands config to the program. */
@@ -18,23 +18,10 @@ export interface StackConfig {
   readonly secretKeys: string[];
 }
 
-const ROOT = join(__dirname, '..', '..');
-
 type YamlMap = Record<string, unknown>;
 
-function readYaml(path: string): YamlMap | null {
-  return load(readFileSync(path, 'utf8')) as YamlMap | null;
-}
-
-function replaceSecure(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(replaceSecure);
-  if (value && typeof value === 'object') {
-    const obj = value as YamlMap;
-    if (isSecureMarker(obj)) return OFFLINE_SECRET;
-    return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, replaceSecure(v)]));
-  }
-  return value;
-}
+const ROOT = join(__dirname, '..', '..');
+const readYaml = (path: string) => load(readFileSync(path, 'utf8')) as YamlMap | null;
 
 /**
  * The config a stack's program receives, worked out as the Pulumi CLI does it: the stack file's keys
@@ -48,24 +35,20 @@ export function stackConfigFrom(
   root = ROOT,
 ): StackConfig {
   const project = readYaml(join(root, 'Pulumi.yaml')) as { name: string; config?: YamlMap };
-  const declarations = readProjectConfig(project.name, project.config);
   const merged = mergeStackConfig(
     stack,
     project.name,
-    declarations,
+    readProjectConfig(project.name, project.config),
     readStackFile(project.name, stackYaml?.config as YamlMap | null),
   );
   const config: Record<string, string> = {};
   const secretKeys: string[] = [];
-  for (const [key, value] of merged) {
-    if (!value.secure) {
-      config[key] = value.value;
-      continue;
-    }
-    secretKeys.push(key);
-    config[key] = value.object
-      ? JSON.stringify(replaceSecure(JSON.parse(value.value)))
-      : OFFLINE_SECRET;
+  for (const [key, { value, secure, object }] of merged) {
+    if (secure) secretKeys.push(key);
+    // In an object value, only its `secure:` parts are replaced.
+    const standIn = (_k: string, v: unknown) => (isSecureMarker(v) ? OFFLINE_SECRET : v);
+    if (!secure) config[key] = value;
+    else config[key] = object ? JSON.stringify(JSON.parse(value, standIn)) : OFFLINE_SECRET;
   }
   return { config, secretKeys };
 }

@@ -1,10 +1,12 @@
-// How the tools that talk to Dialogflow (smoke, agent:check, chat) reach it: a stack's outputs
-// through the Pulumi CLI, the regional API endpoint of an agent, and the `--api-endpoint host:port`
-// / `--insecure` switch for a local stand-in of the API.
-import { execFile } from 'node:child_process';
+// How the tools that talk to Dialogflow reach it: the regional API endpoint of an agent (or
+// `--api-endpoint host:port` / `--insecure` for a local stand-in of the API), credentials, the
+// official clients, sessions, and what a failed call or a turn's webhook calls mean, in words.
+import { randomBytes } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
+import type * as dialogflow from '@google-cloud/dialogflow-cx';
 import { GoogleAuth } from 'google-auth-library';
 import { CliError, UsageError } from '../../lib/cli';
+import { fromStruct } from './struct';
 
 /** The flags every Dialogflow tool accepts for its endpoint. */
 export const ENDPOINT_OPTIONS = {
@@ -12,15 +14,13 @@ export const ENDPOINT_OPTIONS = {
   insecure: { type: 'boolean', default: false },
 } as const;
 
+/** The help lines of those flags, and of `--help`, which end each tool's list. */
 export const ENDPOINT_HELP = `  --api-endpoint host:port  talk to this endpoint instead of the agent's regional one
   --insecure                without TLS or credentials (only with --api-endpoint; for a local
-                            stand-in of the API)`;
+                            stand-in of the API)
+  -h, --help                this text`;
 
-export interface EndpointFlags {
-  readonly host?: string;
-  readonly port?: number;
-  readonly insecure: boolean;
-}
+export type EndpointFlags = { host?: string; port?: number; insecure: boolean };
 
 export function parseEndpointFlags(values: {
   'api-endpoint'?: string;
@@ -34,18 +34,16 @@ export function parseEndpointFlags(values: {
     return { insecure };
   }
   const match = /^(\[[0-9a-fA-F:.]+\]|[^:[\]\s]+):(\d{1,5})$/.exec(raw);
-  const port = match ? Number(match[2]) : NaN;
+  const port = Number(match?.[2]);
   if (!match || port < 1 || port > 65535) {
     throw new UsageError(`--api-endpoint takes host:port, got "${raw}"`);
   }
   return { host: match[1], port, insecure };
 }
 
-const AGENT = /^projects\/[^/\s]+\/locations\/([^/\s]+)\/agents\/[^/\s]+$/;
-
 /** Checks a full agent resource name and returns its location. */
 export function agentLocation(agent: string): string {
-  const match = AGENT.exec(agent);
+  const match = /^projects\/[^/\s]+\/locations\/([^/\s]+)\/agents\/[^/\s]+$/.exec(agent);
   if (!match) {
     throw new UsageError(
       `an agent is named projects/<project>/locations/<location>/agents/<id>, got "${agent}"`,
@@ -57,8 +55,7 @@ export function agentLocation(agent: string): string {
 /** Checks that `name` is a `<kind>/<id>` child of `agent`, e.g. a flow or a webhook. */
 export function requireChildOf(agent: string, kind: string, name: string, flag: string): string {
   const prefix = `${agent}/${kind}/`;
-  const id = name.startsWith(prefix) ? name.slice(prefix.length) : '';
-  if (!/^[^/\s]+$/.test(id)) {
+  if (!name.startsWith(prefix) || !/^[^/\s]+$/.test(name.slice(prefix.length))) {
     throw new UsageError(`${flag} must name a ${kind.slice(0, -1)} of ${agent}, got "${name}"`);
   }
   return name;
@@ -69,21 +66,13 @@ export function requireChildOf(agent: string, kind: string, name: string, flag: 
  * `us` and `eu`) are served only by `<location>-dialogflow.googleapis.com`
  * (cloud.google.com/dialogflow/cx/docs/concept/region).
  */
-export function regionalEndpoint(location: string): string {
-  return location === 'global'
-    ? 'dialogflow.googleapis.com'
-    : `${location}-dialogflow.googleapis.com`;
-}
+export const regionalEndpoint = (location: string): string =>
+  location === 'global' ? 'dialogflow.googleapis.com' : `${location}-dialogflow.googleapis.com`;
 
-/** Options for any `@google-cloud/dialogflow-cx` v3 client that will work on `agent`. */
-export type DialogflowClientOptions = {
-  apiEndpoint: string;
-  port?: number;
-  sslCreds?: grpc.ChannelCredentials;
-  universeDomain?: string;
-};
+/** Options for any `@google-cloud/dialogflow-cx` client that will work on `agent`. */
+export type DialogflowClientOptions = ReturnType<typeof clientOptions>;
 
-export function clientOptions(agent: string, flags: EndpointFlags): DialogflowClientOptions {
+export function clientOptions(agent: string, flags: EndpointFlags) {
   if (flags.host === undefined) return { apiEndpoint: regionalEndpoint(agentLocation(agent)) };
   if (!flags.insecure) return { apiEndpoint: flags.host, port: flags.port };
   return {
@@ -125,76 +114,74 @@ export async function requireCredentials(options: DialogflowClientOptions): Prom
 export const CALL_OPTIONS = { timeout: 90_000, retry: null };
 
 /** Where the endpoint is, for messages: `host:port` or the regional host. */
-export function describeEndpoint(options: DialogflowClientOptions): string {
-  return options.port ? `${options.apiEndpoint}:${options.port}` : options.apiEndpoint;
+export const describeEndpoint = (options: DialogflowClientOptions): string =>
+  options.port ? `${options.apiEndpoint}:${options.port}` : options.apiEndpoint;
+
+/** A google.rpc.Code by name (google/rpc/code.proto, as grpc-js numbers it). */
+export const codeName = (code: number | null | undefined): string =>
+  grpc.status[code ?? 0] ?? `CODE_${code}`;
+
+/** A failed API call, in one line that says what to check. */
+export function describeApiError(error: unknown, options: DialogflowClientOptions): string {
+  const endpoint = describeEndpoint(options);
+  const e = error as { code?: number; details?: string; message?: string };
+  const detail = (e.details || e.message || String(error)).split('\n')[0];
+  switch (e.code) {
+    case grpc.status.UNAVAILABLE:
+      return `could not reach the Dialogflow API at ${endpoint}: ${detail}`;
+    case grpc.status.UNAUTHENTICATED:
+      return `the Dialogflow API at ${endpoint} refused the credentials (run gcloud auth application-default login): ${detail}`;
+    case grpc.status.PERMISSION_DENIED:
+      return `the credentials running this tool may not use this agent (detecting intent takes roles/dialogflow.client, reading it roles/dialogflow.reader): ${detail}`;
+    case undefined:
+      return `the Dialogflow API at ${endpoint} failed: ${detail}`;
+    default:
+      return `the Dialogflow API at ${endpoint} answered ${codeName(e.code)}: ${detail}`;
+  }
 }
 
-export type StackOutputs = Readonly<Record<string, unknown>>;
+// The official clients, loaded on first use: the package takes most of a second to load, which
+// `--help` and usage errors should not wait for. v3 reads agents; v3beta1's Sessions is the one
+// whose QueryResult names each webhook call's tag, webhook and latency (session.proto:
+// webhook_tags, webhook_ids, webhook_display_names, webhook_latencies), which v3 leaves out.
+const load = () =>
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- deferred on purpose, see above
+  require('@google-cloud/dialogflow-cx') as typeof dialogflow;
+export const v3Clients = () => load().v3;
+export const v3beta1Clients = () => load().v3beta1;
+export type QueryResult = dialogflow.protos.google.cloud.dialogflow.cx.v3beta1.IQueryResult;
 
-export interface PulumiOptions {
-  /** The Pulumi executable; `pulumi` from PATH unless told otherwise. */
-  command?: string;
-  cwd?: string;
-  env?: NodeJS.ProcessEnv;
-}
-
-const STACK = /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+){0,2}$/;
-
-/** `pulumi stack output --json --stack <stack>`, parsed; errors say what to do instead. */
-export async function readStackOutputs(
-  stack: string,
-  alternative: string,
-  options: PulumiOptions = {},
-): Promise<StackOutputs> {
-  if (!STACK.test(stack)) throw new UsageError(`"${stack}" is not a Pulumi stack name`);
-  const command = options.command ?? 'pulumi';
-  const args = ['stack', 'output', '--json', '--stack', stack];
-  return new Promise((resolve, reject) => {
-    execFile(
-      command,
-      args,
-      { cwd: options.cwd, env: options.env, timeout: 120_000, maxBuffer: 4 * 1024 * 1024 },
-      (error, stdout, stderr) => {
-        if (error && (error as NodeJS.ErrnoException).code === 'ENOENT') {
-          return reject(
-            new CliError(
-              `the Pulumi CLI is not on PATH (https://www.pulumi.com/docs/install/); ` +
-                `install it and log in, or give ${alternative} instead of a stack name`,
-              3,
-            ),
-          );
-        }
-        if (error) {
-          const reason = stderr.split('\n').find((l) => l.trim() !== '') ?? error.message;
-          return reject(
-            new CliError(`pulumi stack output --stack ${stack} failed: ${reason.trim()}`, 3),
-          );
-        }
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(stdout);
-        } catch {
-          parsed = undefined;
-        }
-        if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-          return reject(
-            new CliError(`pulumi stack output --stack ${stack} did not print a JSON object`, 3),
-          );
-        }
-        resolve(parsed as StackOutputs);
-      },
-    );
+/** Each webhook call of a turn, in call order, as the v3beta1 QueryResult reports it. */
+export function webhookCalls(r: QueryResult) {
+  return (r.webhookStatuses ?? []).map((status, i) => {
+    // A google.protobuf.Duration; its seconds may arrive as a Long or a string.
+    const d = r.webhookLatencies?.[i];
+    const code: grpc.status = status.code ?? 0;
+    return {
+      tag: r.webhookTags?.[i] || null,
+      code,
+      message: status.message ?? '',
+      latencyMs: d
+        ? Math.round(Number(String(d.seconds ?? 0)) * 1000 + (d.nanos ?? 0) / 1e6)
+        : null,
+      webhook: r.webhookDisplayNames?.[i] || r.webhookIds?.[i] || null,
+      payload: fromStruct(r.webhookPayloads?.[i]),
+    };
   });
 }
 
-/** A string output of the stack, or an error naming the output and how to get it. */
-export function requireOutput(
-  outputs: StackOutputs,
-  key: string,
-  stack: string,
-  hint: string,
-): string {
-  const value = outputs[key];
-  if (typeof value === 'string' && value !== '') return value;
-  throw new CliError(`stack "${stack}" has no output "${key}": ${hint}`, 3);
+// session.proto (DetectIntentRequest.session, v3 and v3beta1): "The length of the Session ID must
+// not exceed 36 characters."
+export const SESSION_ID_MAX_LENGTH = 36;
+
+/**
+ * `<agent>/sessions/<prefix>-<random hex>`, the ID exactly 36 characters long: the prefix says in
+ * the service's logs which tool opened the session, the rest makes it a fresh one.
+ */
+export function newSession(agent: string, prefix: string): string {
+  const random = SESSION_ID_MAX_LENGTH - prefix.length - 1;
+  // At least 96 random bits, so two runs never share a session.
+  if (random < 24) throw new Error(`session prefix "${prefix}" leaves too little room`);
+  const hex = randomBytes(random).toString('hex').slice(0, random);
+  return `${agent}/sessions/${prefix}-${hex}`;
 }

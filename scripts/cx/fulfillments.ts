@@ -1,31 +1,21 @@
 // Every fulfillment of an agent that calls a webhook, wherever CX allows one (flow.proto, page.proto,
 // transition_route_group.proto, v3), and the verdict on each against the tags the service serves.
+import type { protos } from '@google-cloud/dialogflow-cx';
 import { SMOKE_TAG } from '../../service/smoke';
 import {
   resourceKey,
   sameResource,
   type AgentModel,
-  type EventHandler,
-  type Fulfillment,
-  type TransitionRoute,
   type TransitionRouteGroup,
 } from './agentModel';
 
-export type Place =
-  | 'flow route'
-  | 'flow event handler'
-  | 'flow knowledge connector'
-  | 'page entry fulfillment'
-  | 'page route'
-  | 'page event handler'
-  | 'page knowledge connector'
-  | 'form parameter initial prompt'
-  | 'form parameter reprompt handler'
-  | 'flow route group'
-  | 'agent route group';
+type Fulfillment = protos.google.cloud.dialogflow.cx.v3.IFulfillment;
+type TransitionRoute = protos.google.cloud.dialogflow.cx.v3.ITransitionRoute;
+type EventHandler = protos.google.cloud.dialogflow.cx.v3.IEventHandler;
 
-export interface WebhookCall {
-  readonly place: Place;
+interface WebhookCall {
+  /** What kind of fulfillment it is: `flow route`, `page entry fulfillment`, `agent route group`, … */
+  readonly place: string;
   /** Where a person finds it in the console, e.g. `flow "Orders" › page "Status" › entry`. */
   readonly location: string;
   /** The webhook reference as the source writes it. */
@@ -46,42 +36,24 @@ function routeLabel(route: TransitionRoute, intents: ReadonlyMap<string, string>
 }
 
 /** Walks the agent and returns each fulfillment that names a webhook, in console order. */
-export function webhookCalls(agent: AgentModel): WebhookCall[] {
+function fulfillmentCalls(agent: AgentModel): WebhookCall[] {
   const calls: WebhookCall[] = [];
   let inFlow: string | null = null;
-  const add = (place: Place, location: string, fulfillment: Fulfillment | null | undefined) => {
+  const add = (place: string, location: string, fulfillment: Fulfillment | null | undefined) => {
     if (!fulfillment?.webhook) return;
-    calls.push({
-      place,
-      location,
-      webhook: fulfillment.webhook,
-      flow: inFlow,
-      tag: fulfillment.tag?.trim() ?? '',
-    });
+    const { webhook, tag } = fulfillment;
+    calls.push({ place, location, webhook, flow: inFlow, tag: tag?.trim() ?? '' });
   };
-  const routes = (
-    place: Place,
-    at: string,
-    list: readonly TransitionRoute[] | null | undefined,
-  ) => {
-    for (const route of list ?? []) {
-      add(place, `${at} › ${routeLabel(route, agent.intents)}`, route.triggerFulfillment);
-    }
-  };
-  const handlers = (place: Place, at: string, list: readonly EventHandler[] | null | undefined) => {
-    for (const handler of list ?? []) {
-      add(place, `${at} › event ${handler.event || '(none)'}`, handler.triggerFulfillment);
-    }
-  };
-  const groups = (place: Place, at: string, list: readonly TransitionRouteGroup[]) => {
-    for (const group of list) {
-      routes(
-        place,
-        `${at}route group ${quoted(group.displayName, group.name ?? '?')}`,
-        group.transitionRoutes,
-      );
-    }
-  };
+  const routes = (place: string, at: string, list?: readonly TransitionRoute[] | null) =>
+    list?.forEach((r) =>
+      add(place, `${at} › ${routeLabel(r, agent.intents)}`, r.triggerFulfillment),
+    );
+  const handlers = (place: string, at: string, list?: readonly EventHandler[] | null) =>
+    list?.forEach((h) => add(place, `${at} › event ${h.event || '(none)'}`, h.triggerFulfillment));
+  const groups = (place: string, at: string, list: readonly TransitionRouteGroup[]) =>
+    list.forEach((g) =>
+      routes(place, `${at}route group ${quoted(g.displayName, g.name ?? '?')}`, g.transitionRoutes),
+    );
 
   for (const { flow, pages, routeGroups } of agent.flows) {
     inFlow = flow.name || flow.displayName || null;
@@ -142,7 +114,7 @@ export function checkCalls(
   served: ReadonlySet<string>,
 ): CheckedCall[] {
   const names = new Map(agent.webhooks.map((w) => [resourceKey(w.name), w.displayName]));
-  return webhookCalls(agent).map((call) => {
+  return fulfillmentCalls(agent).map((call) => {
     const verdict: Verdict = !sameResource(call.webhook, ourWebhook)
       ? 'other-webhook'
       : call.tag === ''

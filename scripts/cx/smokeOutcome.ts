@@ -3,87 +3,62 @@
 // each call's WebhookResponse.payload, `webhook_tags` and `webhook_latencies` its tag and latency.
 // The smoke passes only when the webhook was called, every status is OK, and the built-in smoke
 // handler's marker came back.
+import { status as Code } from '@grpc/grpc-js';
 import type { SmokeMarker } from '../../service/smoke';
-import type { JsonObject } from '../../service/protocol/types';
-import { Code, codeName } from './rpcStatus';
+import { codeName, type webhookCalls } from './connection';
 
+/**
+ * `rejected`: 401/403, from Cloud Run's IAM check or the service's own authentication;
+ * `unavailable`: 503 or an unreachable URL; `webhook-error`: any other failed status;
+ * `not-called`: no webhook call (the smoke flow, its event handler or its webhook is missing);
+ * `wrong-answerer`: 200 without the smoke marker; `api-error`: the Dialogflow API call failed.
+ */
 export type Outcome =
   | 'passed'
-  /** 401/403: Cloud Run's IAM check or the service's own authentication refused the call. */
   | 'rejected'
   | 'timeout'
-  /** 503 or an unreachable URL. */
   | 'unavailable'
-  /** Any other failed status (400, 404, 500, …). */
   | 'webhook-error'
-  /** No webhook call: the smoke flow, its event handler or its webhook is missing. */
   | 'not-called'
-  /** 200, but without the smoke marker: something else answers at the webhook's URL. */
   | 'wrong-answerer'
-  /** The Dialogflow API call itself failed. */
   | 'api-error';
 
-export interface WebhookStatus {
-  readonly code: number;
-  readonly codeName: string;
-  readonly message: string;
-  /** The HTTP status, when Dialogflow's message names one. */
-  readonly httpStatus: number | null;
-  /** The call's tag and how long Dialogflow waited for it (v3beta1 QueryResult), when reported. */
-  readonly tag: string | null;
-  readonly latencyMs: number | null;
-}
+type WebhookStatus = ReturnType<typeof webhookStatus>;
 
-export interface Diagnosis {
+interface Diagnosis {
   readonly summary: string;
   readonly causes: readonly string[];
 }
 
 const { OK, DEADLINE_EXCEEDED, NOT_FOUND, PERMISSION_DENIED, UNAVAILABLE, UNAUTHENTICATED } = Code;
 
-export function webhookStatus(
-  reported: { code?: number | null; message?: string | null },
-  call: { tag?: string | null; latencyMs?: number | null } = {},
-): WebhookStatus {
-  const message = reported.message ?? '';
-  const http = /HTTP status code:?\s*(\d{3})/i.exec(message);
+/** A call as Dialogflow reports it, with the HTTP status when its message names one. */
+export function webhookStatus(call: ReturnType<typeof webhookCalls>[number]) {
+  const http = /HTTP status code:?\s*(\d{3})/i.exec(call.message);
   return {
-    code: reported.code ?? OK,
-    codeName: codeName(reported.code),
-    message,
+    code: call.code,
+    codeName: codeName(call.code),
+    message: call.message,
     httpStatus: http ? Number(http[1]) : null,
-    tag: call.tag || null,
-    latencyMs: call.latencyMs ?? null,
+    tag: call.tag,
+    latencyMs: call.latencyMs,
   };
 }
 
-function isMarker(value: unknown): value is SmokeMarker {
-  return typeof value === 'object' && value !== null && (value as { ok?: unknown }).ok === true;
-}
-
 /** The marker of the built-in smoke handler in any of the call payloads. */
-export function findMarker(payloads: readonly JsonObject[]): SmokeMarker | null {
-  for (const payload of payloads) {
-    if (isMarker(payload.cxWebhookKitSmoke)) return payload.cxWebhookKitSmoke;
-  }
-  return null;
+export function findMarker(payloads: readonly Record<string, unknown>[]): SmokeMarker | null {
+  const markers = payloads.map((p) => p.cxWebhookKitSmoke as SmokeMarker | undefined);
+  return markers.find((m) => m?.ok === true) ?? null;
 }
 
 export function classify(statuses: readonly WebhookStatus[], marker: SmokeMarker | null): Outcome {
   if (statuses.length === 0) return 'not-called';
   const failed = statuses.find((s) => s.code !== OK);
-  if (failed) {
-    if (failed.code === PERMISSION_DENIED || failed.code === UNAUTHENTICATED) return 'rejected';
-    if (failed.code === DEADLINE_EXCEEDED) return 'timeout';
-    if (failed.code === UNAVAILABLE) return 'unavailable';
-    return 'webhook-error';
-  }
-  return marker ? 'passed' : 'wrong-answerer';
+  if (!failed) return marker ? 'passed' : 'wrong-answerer';
+  if (failed.code === PERMISSION_DENIED || failed.code === UNAUTHENTICATED) return 'rejected';
+  if (failed.code === DEADLINE_EXCEEDED) return 'timeout';
+  return failed.code === UNAVAILABLE ? 'unavailable' : 'webhook-error';
 }
-
-/** IAM changes usually apply within 2 minutes, sometimes 7 or more
- * (cloud.google.com/iam/docs/access-change-propagation): only a refusal can be that. */
-export const RETRYABLE: ReadonlySet<Outcome> = new Set(['rejected']);
 
 const GRANT_PENDING =
   'the invoker grant (roles/run.invoker for the Dialogflow service agent, on the service) has not ' +

@@ -17,53 +17,32 @@ export interface ProtoStruct {
   fields?: Record<string, ProtoValue> | null;
 }
 
+const MEMBERS = ['stringValue', 'numberValue', 'boolValue', 'structValue', 'listValue'] as const;
+
 export function fromValue(value: ProtoValue | null | undefined): JsonValue {
-  if (!value) return null;
   // protobufjs sets `kind` on decoded messages; a plain object names its member by presence.
-  const kind =
-    value.kind ??
-    (['stringValue', 'numberValue', 'boolValue', 'structValue', 'listValue'] as const).find(
-      (k) => value[k] !== undefined && value[k] !== null,
-    );
-  switch (kind) {
-    case 'stringValue':
-      return value.stringValue ?? '';
-    case 'numberValue':
-      return value.numberValue ?? 0;
-    case 'boolValue':
-      return value.boolValue ?? false;
-    case 'structValue':
-      return fromStruct(value.structValue);
-    case 'listValue':
-      return (value.listValue?.values ?? []).map(fromValue);
-    default:
-      return null;
-  }
+  const kind = value?.kind ?? MEMBERS.find((k) => value?.[k] !== undefined && value[k] !== null);
+  if (kind === 'structValue') return fromStruct(value?.structValue);
+  if (kind === 'listValue') return (value?.listValue?.values ?? []).map(fromValue);
+  if (kind === 'stringValue') return value?.stringValue ?? '';
+  if (kind === 'numberValue') return value?.numberValue ?? 0;
+  return kind === 'boolValue' ? (value?.boolValue ?? false) : null;
 }
 
 export function fromStruct(struct: ProtoStruct | null | undefined): JsonObject {
-  const out: JsonObject = {};
-  for (const [key, value] of Object.entries(struct?.fields ?? {})) out[key] = fromValue(value);
-  return out;
+  const fields = Object.entries(struct?.fields ?? {});
+  return Object.fromEntries(fields.map(([key, value]) => [key, fromValue(value)]));
 }
 
 export function toValue(value: JsonValue): ProtoValue {
   if (value === null) return { nullValue: 'NULL_VALUE' };
   if (Array.isArray(value)) return { listValue: { values: value.map(toValue) } };
-  switch (typeof value) {
-    case 'string':
-      return { stringValue: value };
-    case 'number':
-      return { numberValue: value };
-    case 'boolean':
-      return { boolValue: value };
-    default:
-      return { structValue: toStruct(value) };
-  }
+  if (typeof value === 'string') return { stringValue: value };
+  if (typeof value === 'number') return { numberValue: value };
+  if (typeof value === 'boolean') return { boolValue: value };
+  return { structValue: toStruct(value) };
 }
 
 export function toStruct(json: JsonObject): ProtoStruct {
-  return {
-    fields: Object.fromEntries(Object.entries(json).map(([k, v]) => [k, toValue(v)])),
-  };
+  return { fields: Object.fromEntries(Object.entries(json).map(([k, v]) => [k, toValue(v)])) };
 }

@@ -4,14 +4,12 @@
 // BatchRunTestCasesResponse and BatchRunTestCasesMetadata). For a failure, the first turn that
 // differs is put side by side with what the case expected.
 import type { protos } from '@google-cloud/dialogflow-cx';
-import type { JsonObject } from '../../service/protocol/types';
-import { codeName } from './rpcStatus';
+import { codeName } from './connection';
 import { fromStruct } from './struct';
 
 export type TestCase = protos.google.cloud.dialogflow.cx.v3.ITestCase;
 export type TestCaseResult = protos.google.cloud.dialogflow.cx.v3.ITestCaseResult;
 export type TestError = protos.google.cloud.dialogflow.cx.v3.ITestError;
-type Turn = protos.google.cloud.dialogflow.cx.v3.IConversationTurn;
 type Output = protos.google.cloud.dialogflow.cx.v3.ConversationTurn.IVirtualAgentOutput;
 
 // Decoded messages carry enums as numbers: test_case.proto's TestResult and
@@ -21,125 +19,93 @@ const DIFF_TYPES = ['DIFF_TYPE_UNSPECIFIED', 'INTENT', 'PAGE', 'PARAMETERS', 'UT
 const enumName = (names: string[], v: number | string | null | undefined) =>
   typeof v === 'number' ? (names[v] ?? String(v)) : (v ?? names[0]);
 
-/** One side of a turn: what the agent did, or what the case expects it to do. */
-export interface TurnView {
-  intent: string | null;
-  page: string | null;
-  parameters: JsonObject | null;
-  text: string[];
-  /** The agent's error on this turn (VirtualAgentOutput.status), when it had one. */
-  error: string | null;
-}
-
-export interface TurnDifference {
-  /** 1-based, as a person counts turns. */
-  turn: number;
-  /** What the caller said or sent on the turn. */
-  input: string;
-  /** The differences CX names: INTENT, PAGE, PARAMETERS, UTTERANCE, FLOW. */
-  differences: { type: string; description: string }[];
-  expected: TurnView;
-  actual: TurnView;
-  /**
-   * The webhook calls on that turn, as a replay of the case with DetectIntent reports them (the
-   * test result itself does not name them); null when no replay was made or it failed.
-   */
-  webhooks: { tag: string; status: string }[] | null;
-}
-
-export type CaseVerdict = 'passed' | 'failed' | 'error' | 'not-run';
-
-export interface CaseOutcome {
-  name: string;
-  displayName: string;
-  tags: string[];
-  verdict: CaseVerdict;
-  /** Why the case could not run (TestError.status), for `error`. */
-  error: string | null;
-  /** The first turn that differs, for `failed`. */
-  firstDifference: TurnDifference | null;
-}
+/** A google.rpc.Status in one line, e.g. `NOT_FOUND: … does not exist`. */
+const statusLine = (s: { code?: number | null; message?: string | null } | null | undefined) =>
+  `${codeName(s?.code)}: ${s?.message ?? ''}`.trim();
 
 /** Intent or page as a person reads it: its display name, else its resource name. */
 const label = (r: { displayName?: string | null; name?: string | null } | null | undefined) =>
   r?.displayName || r?.name || null;
 
-export function view(output: Output | null | undefined): TurnView {
-  const status = output?.status;
+/** One side of a turn: what the agent did, or what the case expects it to do. */
+function view(output: Output | null | undefined) {
   return {
     intent: label(output?.triggeredIntent),
     page: label(output?.currentPage),
     parameters: output?.sessionParameters ? fromStruct(output.sessionParameters) : null,
     text: (output?.textResponses ?? []).flatMap((t) => t.text ?? []),
-    error:
-      status && status.code ? `${codeName(status.code)}: ${status.message ?? ''}`.trim() : null,
+    /** The agent's error on this turn (VirtualAgentOutput.status), when it had one. */
+    error: output?.status?.code ? statusLine(output.status) : null,
   };
 }
 
-export function describeInput(turn: Turn | undefined): string {
-  const input = turn?.userInput?.input;
-  if (input?.text?.text !== undefined && input.text.text !== null) return `"${input.text.text}"`;
-  if (input?.event?.event) return `event ${input.event.event}`;
-  if (input?.dtmf?.digits) return `DTMF ${input.dtmf.digits}`;
-  return '(no input)';
-}
+export type TurnView = ReturnType<typeof view>;
 
 /** The first replayed turn CX found different (or in error), against the case's own turn. */
-export function firstDifference(testCase: TestCase, result: TestCaseResult): TurnDifference | null {
+function firstDifference(testCase: TestCase, result: TestCaseResult) {
   const turns = result.conversationTurns ?? [];
   const index = turns.findIndex(
-    (t) =>
-      (t.virtualAgentOutput?.differences ?? []).length > 0 || t.virtualAgentOutput?.status?.code,
+    ({ virtualAgentOutput: out }) => out?.differences?.length || out?.status?.code,
   );
   if (index < 0) return null;
-  const expected = testCase.testCaseConversationTurns?.[index];
   const actual = turns[index].virtualAgentOutput;
+  const expected = testCase.testCaseConversationTurns?.[index];
+  const input = (turns[index] ?? expected).userInput?.input;
   return {
+    /** 1-based, as a person counts turns. */
     turn: index + 1,
-    input: describeInput(turns[index] ?? expected),
+    input:
+      typeof input?.text?.text === 'string'
+        ? `"${input.text.text}"`
+        : input?.event?.event
+          ? `event ${input.event.event}`
+          : input?.dtmf?.digits
+            ? `DTMF ${input.dtmf.digits}`
+            : '(no input)',
     differences: (actual?.differences ?? []).map((d) => ({
       type: enumName(DIFF_TYPES, d.type),
       description: d.description ?? '',
     })),
     expected: view(expected?.virtualAgentOutput),
     actual: view(actual),
-    webhooks: null,
+    /**
+     * The webhook calls on that turn, as a replay of the case with DetectIntent reports them (the
+     * test result itself does not name them); null when no replay was made or it failed.
+     */
+    webhooks: null as { tag: string; status: string }[] | null,
   };
 }
 
+export type TurnDifference = NonNullable<ReturnType<typeof firstDifference>>;
+
 /**
- * Each case that was asked to run, with its verdict. A result is matched to its case by name
- * (`<case>/results/<id>`); a case with neither a result nor an error is `not-run`.
+ * Each case that was asked to run, with its verdict: `error` with why for a case that could not
+ * run (TestError.status), `failed` with its first differing turn. A result is matched to its case
+ * by name (`<case>/results/<id>`); a case with neither a result nor an error is `not-run`.
  */
 export function caseOutcomes(
   cases: readonly TestCase[],
   results: readonly TestCaseResult[],
   errors: readonly TestError[],
-): CaseOutcome[] {
+) {
   return cases.map((c) => {
     const name = c.name ?? '';
-    const base = { name, displayName: c.displayName ?? name, tags: c.tags ?? [] };
     const result = results.find((r) => (r.name ?? '').startsWith(`${name}/results/`));
     const error = errors.find((e) => e.testCase === name);
-    if (result && enumName(TEST_RESULTS, result.testResult) === 'PASSED') {
-      return { ...base, verdict: 'passed', error: null, firstDifference: null };
-    }
-    if (result) {
-      return {
-        ...base,
-        verdict: 'failed',
-        error: null,
-        firstDifference: firstDifference(c, result),
-      };
-    }
-    if (error) {
-      const s = error.status;
-      const why = `${codeName(s?.code)}: ${s?.message ?? ''}`.trim();
-      return { ...base, verdict: 'error', error: why, firstDifference: null };
-    }
-    return { ...base, verdict: 'not-run', error: null, firstDifference: null };
+    const passed = result && enumName(TEST_RESULTS, result.testResult) === 'PASSED';
+    const verdict = passed ? 'passed' : result ? 'failed' : error ? 'error' : 'not-run';
+    return {
+      name,
+      displayName: c.displayName ?? name,
+      tags: c.tags ?? [],
+      verdict,
+      error: !result && error ? statusLine(error.status) : null,
+      firstDifference: result && !passed ? firstDifference(c, result) : null,
+    };
   });
 }
+
+export type CaseOutcome = ReturnType<typeof caseOutcomes>[number];
 
 /** Whether a case has one of `tags`; a tag may be given with or without its leading '#'. */
 export function hasTag(testCase: TestCase, tags: readonly string[]): boolean {

@@ -1,11 +1,9 @@
 import type { ServiceConfig } from '../config';
 import type { Logger } from '../logging';
 import type { Authenticate } from '../protocol/core';
-import { basicStrategy } from './basic';
-import { headerStrategy } from './header';
 import { idTokenStrategy } from './idToken';
-import { noneStrategy } from './none';
 import { platformStrategy } from './platform';
+import { basicStrategy, headerStrategy } from './secrets';
 import type { AuthStrategy } from './strategy';
 
 type AuthConfig = Pick<
@@ -17,8 +15,8 @@ type AuthConfig = Pick<
 export function createStrategies(config: AuthConfig): AuthStrategy[] {
   const build = (name: string): AuthStrategy => {
     switch (name) {
-      case 'none':
-        return noneStrategy;
+      case 'none': // local runs only; the app logs a warning at start
+        return { name, cost: 0, authenticate: () => ({}) };
       case 'header':
         return headerStrategy(required(config.header, name));
       case 'basic':
@@ -26,11 +24,7 @@ export function createStrategies(config: AuthConfig): AuthStrategy[] {
       case 'platform':
         return platformStrategy(config);
       case 'id-token':
-        return idTokenStrategy({
-          ...config,
-          certsUrl: config.idTokenCertsUrl,
-          timeoutMs: config.timeoutMs,
-        });
+        return idTokenStrategy({ ...config, certsUrl: config.idTokenCertsUrl });
       default:
         throw new Error(`unknown auth strategy "${name}"`);
     }
@@ -49,6 +43,7 @@ export function createAuthenticator(strategies: readonly AuthStrategy[]): Authen
   return async (headers) => {
     let email: string | undefined;
     for (const strategy of strategies) {
+      // Every strategy runs: `??=` would skip the call once an email is known.
       const admission = await strategy.authenticate(headers);
       email ??= admission.email;
     }

@@ -11,8 +11,11 @@ export interface TokenClaims {
   readonly nbf?: number;
 }
 
-/** google-auth-library's allowance for clock drift; the platform strategy uses the same. */
-export const CLOCK_SKEW_SECONDS = 300;
+/** What Cloud Run puts where the signature was, after its IAM invoker check passed. */
+export const SIGNATURE_REMOVED = 'SIGNATURE_REMOVED_BY_GOOGLE';
+
+/** google-auth-library's allowance for clock drift, used by both token strategies. */
+const CLOCK_SKEW_SECONDS = 300;
 
 /** Decodes one base64url JWT segment as a JSON object, or undefined if it is not one. */
 export function decodeSegment(segment: string): Record<string, unknown> | undefined {
@@ -26,43 +29,26 @@ export function decodeSegment(segment: string): Record<string, unknown> | undefi
   }
 }
 
-const BASE64URL = /^[A-Za-z0-9_-]*$/;
-
-/**
- * Whether `token` is a compact JWT in its one canonical form: three segments of unpadded base64url
- * whose unused trailing bits are zero, header and payload JSON objects. Node's base64 decoder
- * skips characters outside the alphabet and ignores trailing bits, so `<token>!` or a changed last
- * character would verify as the same token while being a new string (a new cache entry each time).
- */
-export function isCanonicalJwt(token: string): boolean {
-  const parts = token.split('.');
-  if (parts.length !== 3) return false;
-  for (const part of parts) {
-    if (!BASE64URL.test(part)) return false;
-    if (Buffer.from(part, 'base64url').toString('base64url') !== part) return false;
-  }
-  return decodeSegment(parts[0]) !== undefined && decodeSegment(parts[1]) !== undefined;
-}
-
 /**
  * The time claims, checked alike in both token modes: `exp` must be a number (google-auth-library
  * would take a numeric string), and a token is not accepted before its `nbf` (which the library
- * does not check), each with the library's clock allowance.
+ * does not check), each with the library's clock allowance. Returns `exp`.
  */
-export function checkTokenTimes(claims: TokenClaims, challenge: string, nowMs = Date.now()): void {
+export function checkTokenTimes(
+  claims: TokenClaims,
+  challenge: string,
+  nowMs = Date.now(),
+): number {
   const now = nowMs / 1000;
-  if (typeof claims.exp !== 'number' || !Number.isFinite(claims.exp)) {
+  const isTime = (t: unknown): t is number => typeof t === 'number' && Number.isFinite(t);
+  if (!isTime(claims.exp) || (claims.nbf !== undefined && !isTime(claims.nbf))) {
     throw unauthorized(challenge, 'the token is malformed');
   }
-  if (claims.nbf !== undefined) {
-    if (typeof claims.nbf !== 'number' || !Number.isFinite(claims.nbf)) {
-      throw unauthorized(challenge, 'the token is malformed');
-    }
-    if (claims.nbf - CLOCK_SKEW_SECONDS > now) {
-      throw unauthorized(challenge, 'the token is not valid yet');
-    }
+  if (claims.nbf !== undefined && claims.nbf - CLOCK_SKEW_SECONDS > now) {
+    throw unauthorized(challenge, 'the token is not valid yet');
   }
   if (claims.exp + CLOCK_SKEW_SECONDS < now) throw unauthorized(challenge, 'the token has expired');
+  return claims.exp;
 }
 
 /**

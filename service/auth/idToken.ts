@@ -2,10 +2,14 @@ import { createPublicKey } from 'node:crypto';
 import type { OAuth2Client } from 'google-auth-library';
 import { budgetMs } from '../protocol/deadline';
 import { WebhookError } from '../protocol/errors';
-import { checkCaller, checkTokenTimes, isCanonicalJwt, type TokenClaims } from './claims';
-import { SIGNATURE_REMOVED } from './platform';
+import {
+  checkCaller,
+  checkTokenTimes,
+  decodeSegment,
+  SIGNATURE_REMOVED,
+  type TokenClaims,
+} from './claims';
 import { bearerToken, singleHeader, unauthorized, type AuthStrategy } from './strategy';
-import { VerifiedTokenCache } from './tokenCache';
 
 const CHALLENGE = 'Bearer realm="cx-webhook", error="invalid_token"';
 const ISSUERS = ['accounts.google.com', 'https://accounts.google.com'];
@@ -17,8 +21,12 @@ export interface IdTokenOptions {
   certsUrl: string;
   /** The CX webhook timeout: fetching the certificates must fit well inside it. 5 s by default. */
   timeoutMs?: number;
-  cache?: VerifiedTokenCache;
+  /** The clock cached tokens expire by; Date.now by default. */
+  now?: () => number;
 }
+
+/** Verified tokens kept at most; when full, the oldest goes first. */
+const CACHED_TOKENS = 512;
 
 // google-auth-library's messages embed the whole token; only these fixed reasons reach the log.
 const REASONS: readonly [RegExp, string][] = [
@@ -36,8 +44,23 @@ function reasonFor(error: unknown): string {
   return REASONS.find(([pattern]) => pattern.test(message))?.[1] ?? 'the token is malformed';
 }
 
-const certsUnavailable = () =>
-  new WebhookError(503, 'the token signing certificates could not be fetched');
+/**
+ * Whether `token` is a compact JWT in its one canonical form: three segments of unpadded base64url
+ * whose unused trailing bits are zero, header and payload JSON objects. Node's base64 decoder
+ * skips characters outside the alphabet and ignores trailing bits, so `<token>!` or a changed last
+ * character would verify as the same token while being a new string (a new cache entry each time).
+ */
+function isCanonicalJwt(token: string): boolean {
+  const parts = token.split('.');
+  return (
+    parts.length === 3 &&
+    parts.every(
+      (p) => /^[\w-]*$/.test(p) && Buffer.from(p, 'base64url').toString('base64url') === p,
+    ) &&
+    decodeSegment(parts[0]) !== undefined &&
+    decodeSegment(parts[1]) !== undefined
+  );
+}
 
 function createClient(certsUrl: string, timeoutMs: number): OAuth2Client {
   // Loaded here, not at the top: only this strategy needs the library, so other modes start faster.
@@ -60,80 +83,71 @@ function createClient(certsUrl: string, timeoutMs: number): OAuth2Client {
   });
 }
 
-/** Whether the PEM holds a key Node can use: a certificate or a public key, not just its BEGIN line. */
-function isUsableKey(pem: unknown): boolean {
-  if (typeof pem !== 'string') return false;
-  try {
-    createPublicKey(pem);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Certificate answers already checked. The library hands back the same object while its max-age
  * lasts, so each answer's keys are parsed once, not on every verification.
  */
 const usable = new WeakSet<object>();
 
-/** Google's PEM endpoint answers a JSON object of key ID → PEM (certificate or public key). */
+/** Google's PEM endpoint answers a JSON object of key ID → PEM that Node can parse as a key. */
 function isPemCerts(certs: unknown): certs is Record<string, string> {
   if (typeof certs !== 'object' || certs === null || Array.isArray(certs)) return false;
   if (usable.has(certs)) return true;
-  const values = Object.values(certs);
-  if (values.length === 0 || !values.every(isUsableKey)) return false;
+  const pems = Object.values(certs);
+  if (pems.length === 0 || !pems.every((pem): pem is string => typeof pem === 'string'))
+    return false;
+  try {
+    // A PEM with only its BEGIN line, or no key Node can use, throws.
+    for (const pem of pems) createPublicKey(pem);
+  } catch {
+    return false;
+  }
   usable.add(certs);
   return true;
 }
 
 /**
- * Verifies a Google-signed ID token (the Dialogflow service agent's) with google-auth-library:
- * signature against Google's certs, issuer, audience, expiry; then `nbf`, `email_verified` and the
- * caller allow-list, which the library does not check.
- *
- * The certificates are our dependency, not the caller's: when they cannot be had (the endpoint
- * hangs, fails, or sends something that is not certificates) the answer is 503, never 401, and
- * concurrent requests share one fetch.
+ * Verifies a Google-signed ID token with google-auth-library, then what it does not check (`nbf`,
+ * `email_verified`, the allow-list). Certificates that cannot be had are our dependency's failure,
+ * not the caller's: 503, never 401 (docs/security.md).
  */
 export function idTokenStrategy(
   options: IdTokenOptions,
-): AuthStrategy & { cache: VerifiedTokenCache } {
+): AuthStrategy & { cache: ReadonlyMap<string, TokenClaims> } {
   const timeoutMs = options.timeoutMs ?? 5000;
   let client = createClient(options.certsUrl, timeoutMs);
   const allowed = new Set(options.allowedCallers.map((e) => e.toLowerCase()));
   const audiences = [...options.audiences];
-  const cache = options.cache ?? new VerifiedTokenCache();
+  const now = options.now ?? Date.now;
+  // Verified claims by the exact token string, until its `exp`: Dialogflow reuses one token for
+  // many calls, so a hit skips a signature check (~160 µs).
+  const cache = new Map<string, TokenClaims & { exp: number }>();
   // Concurrent first calls with one token share a single verification.
   const pending = new Map<string, Promise<TokenClaims>>();
   let certsInFlight: Promise<Record<string, string>> | undefined;
 
   async function fetchCerts(): Promise<Record<string, string>> {
+    const unavailable = new WebhookError(
+      503,
+      'the token signing certificates could not be fetched',
+    );
     let certs: unknown;
     try {
       certs = (await client.getFederatedSignonCertsAsync()).certs;
     } catch {
-      throw certsUnavailable();
+      throw unavailable;
     }
-    if (!isPemCerts(certs)) {
-      // Keys Node cannot parse are the endpoint's fault, not the caller's: 503, and nothing kept
-      // (the library would go on serving what it cached from this answer), so start afresh.
-      client = createClient(options.certsUrl, timeoutMs);
-      throw certsUnavailable();
-    }
-    return certs;
-  }
-
-  /** The certificates (cached by the library while their max-age lasts), one fetch at a time. */
-  function certs(): Promise<Record<string, string>> {
-    certsInFlight ??= fetchCerts().finally(() => {
-      certsInFlight = undefined;
-    });
-    return certsInFlight;
+    if (isPemCerts(certs)) return certs;
+    // Not certificates: the endpoint's fault, not the caller's. Nothing is kept (the library
+    // would go on serving what it cached from this answer), so start afresh.
+    client = createClient(options.certsUrl, timeoutMs);
+    throw unavailable;
   }
 
   async function verify(token: string): Promise<TokenClaims> {
-    const pems = await certs();
+    // The certificates (cached by the library while their max-age lasts), one fetch at a time.
+    certsInFlight ??= fetchCerts().finally(() => (certsInFlight = undefined));
+    const pems = await certsInFlight;
     let claims: TokenClaims | undefined;
     try {
       const ticket = await client.verifySignedJwtWithCertsAsync(token, pems, audiences, ISSUERS);
@@ -142,8 +156,12 @@ export function idTokenStrategy(
       throw unauthorized(CHALLENGE, reasonFor(error));
     }
     if (!claims) throw unauthorized(CHALLENGE, 'the token payload is malformed');
-    checkTokenTimes(claims, CHALLENGE);
-    cache.set(token, claims);
+    const exp = checkTokenTimes(claims, CHALLENGE);
+    if (exp * 1000 > now()) {
+      // A Map iterates in insertion order: the first key is the oldest entry.
+      if (cache.size >= CACHED_TOKENS) cache.delete(cache.keys().next().value as string);
+      cache.set(token, { ...claims, exp });
+    }
     return claims;
   }
 
@@ -157,19 +175,18 @@ export function idTokenStrategy(
       if (token.endsWith(`.${SIGNATURE_REMOVED}`)) {
         throw unauthorized(CHALLENGE, 'a token without its signature is refused in id-token mode');
       }
-      let claims = cache.get(token);
-      if (!claims) {
-        // Only a canonical token is ever verified, so the cache holds one key per token; and a
-        // string that is not a JWT at all costs no certificates fetch.
-        if (!isCanonicalJwt(token)) throw unauthorized(CHALLENGE, 'the token is malformed');
-        let verification = pending.get(token);
-        if (!verification) {
-          verification = verify(token).finally(() => pending.delete(token));
-          pending.set(token, verification);
-        }
-        claims = await verification;
+      const cached = cache.get(token);
+      if (cached && cached.exp * 1000 > now()) return { email: checkCaller(cached, allowed) };
+      if (cached) cache.delete(token);
+      // Only a canonical token is ever verified, so the cache holds one key per token; and a
+      // string that is not a JWT at all costs no certificates fetch.
+      if (!isCanonicalJwt(token)) throw unauthorized(CHALLENGE, 'the token is malformed');
+      let verification = pending.get(token);
+      if (!verification) {
+        verification = verify(token).finally(() => pending.delete(token));
+        pending.set(token, verification);
       }
-      return { email: checkCaller(claims, allowed) };
+      return { email: checkCaller(await verification, allowed) };
     },
   };
 }

@@ -1,25 +1,22 @@
 import { createLogger, type Logger } from '../logging';
-import { checkCaller, checkTokenTimes, decodeSegment, type TokenClaims } from './claims';
+import {
+  checkCaller,
+  checkTokenTimes,
+  decodeSegment,
+  SIGNATURE_REMOVED,
+  type TokenClaims,
+} from './claims';
 import { bearerToken, forbidden, singleHeader, unauthorized, type AuthStrategy } from './strategy';
 
-/** What Cloud Run puts where the signature was, after its IAM invoker check passed. */
-export const SIGNATURE_REMOVED = 'SIGNATURE_REMOVED_BY_GOOGLE';
 const CHALLENGE = 'Bearer realm="cx-webhook"';
-
-/** What the log says, and `npm run smoke` reports, when the forwarded token names no caller. */
-export const NO_EMAIL_CLAIM =
-  'the forwarded token has no email claim, so WEBHOOK_ALLOWED_CALLERS cannot admit it; ' +
-  'npm run smoke reports the call as rejected (PERMISSION_DENIED, HTTP 403)';
 
 export interface PlatformOptions {
   allowedCallers: readonly string[];
-  /**
-   * The URLs the service expects as `aud`. Never a reason to refuse: Cloud Run has matched `aud` to
-   * the service already. A token for another one is logged once, with both values.
-   */
+  /** The URLs expected as `aud`: a mismatch is logged once, never refused (see below). */
   audiences: readonly string[];
-  /** Where the audience mismatch and the missing-claim refusals are logged. */
+  /** Where the audience mismatch and a missing email are logged; stdout by default. */
   logger?: Logger;
+  /** The clock token times are checked by; Date.now by default. */
   now?: () => number;
 }
 
@@ -27,32 +24,27 @@ const clip = (value: unknown) =>
   typeof value === 'string' ? value.slice(0, 200) : JSON.stringify(value)?.slice(0, 200);
 
 /**
- * Trusts Cloud Run's IAM invoker check, which verified the token (signature, `aud`, expiry) and
- * stripped its signature, and allow-lists the caller from the forwarded claims. Safe only behind
- * that check: the infra sets this mode only where it is on. A token that still has a real
- * signature did not pass through it and is refused.
- *
- * `aud` is not checked again: no source documents the exact form Dialogflow puts there (path,
- * trailing slash, the function's cloudfunctions.net URL), and a second, stricter check would turn
- * every call Cloud Run admitted into `webhook.error.rejected`. A mismatch with WEBHOOK_AUDIENCE is
- * logged once per strategy (one per process), with the values, so the form can be learned.
+ * Trusts Cloud Run's IAM invoker check, which verified the token and stripped its signature, and
+ * allow-lists the caller from the forwarded claims; a token with a real signature did not pass the
+ * check and is refused. Safe only behind Cloud Run's IAM check: the infra sets this mode only where
+ * it is on. `aud` is not checked again: no source documents the form Dialogflow puts there, so a
+ * mismatch with WEBHOOK_AUDIENCE is only logged, once, with the values (docs/first-deploy.md).
  */
 export function platformStrategy(options: PlatformOptions): AuthStrategy {
   const allowed = new Set(options.allowedCallers.map((e) => e.toLowerCase()));
   const audiences = new Set(options.audiences);
+  const logger = options.logger ?? createLogger({ level: 'info' });
   const now = options.now ?? Date.now;
-  let logger = options.logger;
-  const log = () => (logger ??= createLogger({ level: 'info' }));
   let mismatchLogged = false;
   return {
     name: 'platform',
     cost: 2,
     authenticate(headers) {
       // Cloud Run checks X-Serverless-Authorization when both are present.
-      const header =
+      const token = bearerToken(
         singleHeader(headers, 'x-serverless-authorization', CHALLENGE) ??
-        singleHeader(headers, 'authorization', CHALLENGE);
-      const token = bearerToken(header);
+          singleHeader(headers, 'authorization', CHALLENGE),
+      );
       if (!token) throw unauthorized(CHALLENGE, 'a bearer token is missing');
       const parts = token.split('.');
       if (parts.length !== 3) throw unauthorized(CHALLENGE, 'the token is malformed');
@@ -62,19 +54,19 @@ export function platformStrategy(options: PlatformOptions): AuthStrategy {
       const claims = decodeSegment(parts[1]) as TokenClaims | undefined;
       if (!claims) throw unauthorized(CHALLENGE, 'the token payload is malformed');
       checkTokenTimes(claims, CHALLENGE, now());
-      if (
-        !mismatchLogged &&
-        audiences.size > 0 &&
-        !(typeof claims.aud === 'string' && audiences.has(claims.aud))
-      ) {
+      if (!mismatchLogged && audiences.size > 0 && !audiences.has(claims.aud as string)) {
         mismatchLogged = true;
-        log().warn(
+        logger.warn(
           { aud: clip(claims.aud), expected: [...audiences] },
           'the token Cloud Run admitted is for an audience not in WEBHOOK_AUDIENCE; admitted (Cloud Run checked it), logged once',
         );
       }
       if (typeof claims.email !== 'string' || claims.email === '') {
-        log().warn({ absentClaim: 'email' }, NO_EMAIL_CLAIM);
+        logger.warn(
+          { absentClaim: 'email' },
+          'the forwarded token has no email claim, so WEBHOOK_ALLOWED_CALLERS cannot admit it; ' +
+            'npm run smoke reports the call as rejected (PERMISSION_DENIED, HTTP 403)',
+        );
         throw forbidden('the token names no caller email');
       }
       // Cloud Run has verified the token; only the allow-list is ours to apply.

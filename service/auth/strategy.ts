@@ -1,9 +1,9 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { WebhookError } from '../protocol/errors';
 
-/** What one strategy learned about the caller. */
+/** What one strategy learned about the caller: the verified email, from the token strategies. */
 export interface Admission {
-  /** The verified caller email, from the token strategies. */
   readonly email?: string;
 }
 
@@ -16,18 +16,15 @@ export interface AuthStrategy {
 }
 
 /** 401: no usable credentials. The challenge tells a client which scheme is expected. */
-export function unauthorized(challenge: string, reason: string): WebhookError {
-  return new WebhookError(401, reason, { 'www-authenticate': challenge });
-}
+export const unauthorized = (challenge: string, reason: string) =>
+  new WebhookError(401, reason, { 'www-authenticate': challenge });
 
 /** 403: valid credentials for a caller that may not call. */
-export function forbidden(reason: string): WebhookError {
-  return new WebhookError(403, reason);
-}
+export const forbidden = (reason: string) => new WebhookError(403, reason);
 
 /**
- * A header's single value. Credentials given twice are refused rather than guessed at (the
- * adapters hand a repeated `Authorization` on as a list; Node would keep the first silently).
+ * A header's single value: a repeated one (handed on as a list) is refused, not guessed at, since
+ * Node would keep the first `Authorization` silently.
  */
 export function singleHeader(
   headers: IncomingHttpHeaders,
@@ -47,3 +44,12 @@ export function bearerToken(header: string | undefined): string | undefined {
   const token = header.slice(7).trim();
   return token !== '' && !/\s/.test(token) ? token : undefined;
 }
+
+// HMACs under a per-process random key: the comparison depends neither on where the strings differ
+// nor on their lengths (both digests are 32 bytes).
+const key = randomBytes(32);
+const digest = (value: string) => createHmac('sha256', key).update(value, 'utf8').digest();
+
+/** Compares a presented secret with the expected one in constant time. */
+export const safeEqual = (presented: string, expected: string): boolean =>
+  timingSafeEqual(digest(presented), digest(expected));

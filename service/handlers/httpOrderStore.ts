@@ -25,26 +25,20 @@ export function httpOrderStore(options: HttpOrderStoreOptions): OrderStore {
   return {
     async status(orderNumber, signal) {
       const url = new URL(`orders/${encodeURIComponent(orderNumber)}`, base);
-      let res: Response;
-      try {
-        res = await get(url, {
-          headers: { authorization: `Bearer ${options.apiKey}`, accept: 'application/json' },
-          redirect: 'error',
-          signal,
-        });
-      } catch {
+      const res = await get(url, {
+        headers: { authorization: `Bearer ${options.apiKey}`, accept: 'application/json' },
+        redirect: 'error',
+        signal,
+      }).catch(() => {
         throw new DependencyUnavailableError(
           signal.aborted
             ? 'the orders service did not answer in time'
             : 'the orders service is unreachable',
         );
-      }
-      if (res.status === 404) {
-        await res.body?.cancel();
-        return undefined;
-      }
+      });
       if (!res.ok) {
         await res.body?.cancel();
+        if (res.status === 404) return undefined;
         throw new DependencyUnavailableError(`the orders service answered ${res.status}`);
       }
       const status = await readStatus(res);
@@ -61,12 +55,10 @@ async function readStatus(res: Response): Promise<string | undefined> {
   const chunks: Uint8Array[] = [];
   let size = 0;
   try {
+    // Leaving the loop early cancels the body.
     for await (const chunk of (res.body ?? []) as AsyncIterable<Uint8Array>) {
       size += chunk.byteLength;
-      if (size > MAX_ANSWER_BYTES) {
-        await res.body?.cancel();
-        return undefined;
-      }
+      if (size > MAX_ANSWER_BYTES) return undefined;
       chunks.push(chunk);
     }
     const answer: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8'));

@@ -1,3 +1,4 @@
+import { setTimeout } from 'node:timers/promises';
 import type { WebhookHandler } from '../protocol/handler';
 import { DependencyUnavailableError } from '../protocol/errors';
 import { reply } from '../responses';
@@ -42,21 +43,12 @@ export function inMemoryOrderStore(
   delayMs = 5,
 ): OrderStore {
   return {
-    status: (orderNumber, signal) =>
-      new Promise((resolve, reject) => {
-        if (signal.aborted) return reject(signal.reason as Error);
-        // Own keys only: "constructor" is not an order, whatever Object.prototype holds.
-        const found = Object.hasOwn(orders, orderNumber) ? orders[orderNumber] : undefined;
-        const timer = setTimeout(() => resolve(found), delayMs);
-        signal.addEventListener(
-          'abort',
-          () => {
-            clearTimeout(timer);
-            reject(signal.reason as Error);
-          },
-          { once: true },
-        );
-      }),
+    async status(orderNumber, signal) {
+      // Aborted, it gives up with the signal's reason (the deadline's 503), as a store should.
+      await setTimeout(delayMs, undefined, { signal }).catch(() => signal.throwIfAborted());
+      // Own keys only: "constructor" is not an order, whatever Object.prototype holds.
+      return Object.hasOwn(orders, orderNumber) ? orders[orderNumber] : undefined;
+    },
   };
 }
 

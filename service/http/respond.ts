@@ -2,34 +2,26 @@ import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { Socket } from 'node:net';
 import type { CoreResult } from '../protocol/core';
 import { errorBody, type ErrorStatus } from '../protocol/errors';
-import { contextOf } from './context';
+import { contextOf } from './request';
 
 /**
  * A refused body at most this large (declared) is read and dropped, and the connection kept: a
- * caller that writes its whole upload before reading then sees the answer, not a reset. Beyond it,
- * or with no declared length, the answer closes the connection.
+ * caller that writes its whole upload before reading then sees the answer, not a reset.
  */
 const DROPPED_BODY_BYTES = 8 * 1024 * 1024;
-
-/**
- * Whether the answer must close the connection: the body was not read to its end and either may
- * never arrive (it stalled, its framing broke), the caller waits for a `100 Continue` it will not
- * get, or it is too large (or of unknown length) to drop.
- */
-function mustClose(req: IncomingMessage): boolean {
-  if (req.complete) return false;
-  const context = contextOf(req);
-  if (context.closeAfter || context.awaitingContinue) return true;
-  return !(Number(req.headers['content-length']) <= DROPPED_BODY_BYTES);
-}
 
 /** Writes a result, unless an answer is already out (a shutdown answered first). */
 export function send(req: IncomingMessage, res: ServerResponse, result: CoreResult): void {
   if (res.headersSent || res.destroyed) return;
   if (!req.complete) {
-    if (mustClose(req)) res.setHeader('connection', 'close');
-    // Drop what is still to come as it arrives; nothing buffers it.
-    req.resume();
+    // The rest of the body may never arrive (it stalled, its framing broke), the caller waits for
+    // a `100 Continue` it will not get, or it is too large (or of unknown length) to drop.
+    const context = contextOf(req);
+    const declared = Number(req.headers['content-length']);
+    if (context.closeAfter || context.awaitingContinue || !(declared <= DROPPED_BODY_BYTES)) {
+      res.setHeader('connection', 'close');
+    }
+    req.resume(); // drops what is still to come as it arrives; nothing buffers it
   }
   res
     .writeHead(result.status, {

@@ -14,7 +14,7 @@ const PARAMETER = new RegExp(
 );
 
 /** The media type in lower case and its parameters (names in lower case), or undefined if malformed. */
-export function parseMediaType(
+function parseMediaType(
   value: string,
 ): { type: string; parameters: Map<string, string> } | undefined {
   const head = MEDIA_TYPE.exec(value);
@@ -48,17 +48,15 @@ export function checkContentType(contentType: string | string[] | undefined): vo
 
 /** Bodies are read as sent; a compressed one would be parsed as garbage, or a bomb. */
 export function checkContentEncoding(contentEncoding: string | undefined): void {
-  if (contentEncoding === undefined) return;
-  if (contentEncoding.trim().toLowerCase() !== 'identity') {
+  if (contentEncoding !== undefined && contentEncoding.trim().toLowerCase() !== 'identity') {
     throw new WebhookError(400, 'content-encoding is not supported; send identity');
   }
 }
 
 /** Decodes and parses the raw body exactly once. */
 export function parseJson(body: Buffer): unknown {
-  if (body.length > MAX_BODY_BYTES) {
+  if (body.length > MAX_BODY_BYTES)
     throw new WebhookError(400, `body exceeds ${MAX_BODY_BYTES} bytes`);
-  }
   if (body.length === 0) throw new WebhookError(400, 'body is empty');
   if (!isUtf8(body)) throw new WebhookError(400, 'body is not valid UTF-8');
   try {

@@ -6,7 +6,6 @@ import { errorEvent, isInstance, type ServiceContext } from './errorEvent';
 import { errorBody, WebhookError, type ErrorStatus } from './errors';
 import type { Caller, Logger, WebhookHandler } from './handler';
 import { normalizeRequest, SchemaError } from './normalize';
-import type { WebhookRequest } from './types';
 import { validateResponse } from './validate';
 
 /** Dialogflow refuses a WebhookResponse larger than 64 KiB. */
@@ -44,10 +43,7 @@ export interface CoreRequest {
   readonly body: Buffer | BodyReader;
   /** Epoch ms when the request arrived; the deadline counts from here. */
   readonly receivedAt: number;
-  /**
-   * Hands the core a listener to call when the request must end at once with a reason (its
-   * framing broke, a fault in its callbacks): the answer is that reason.
-   */
+  /** Takes a listener to call when the request must end at once; the answer is the reason given. */
   readonly onFailure?: (listener: (reason: WebhookError) => void) => void;
 }
 
@@ -59,31 +55,20 @@ export interface CoreResult {
 
 const JSON_TYPE = { 'content-type': 'application/json' };
 
-/** What the per-request log line carries besides status and latency. */
-interface RequestFacts {
-  detectIntentResponseId?: string;
-  tag?: string;
-  session?: string;
-  caller?: string;
-  /** Why a request was refused or failed: a fixed text, never a credential or session data. */
-  reason?: string;
-}
+/** The request line's fields besides status and latency; `reason` is fixed text, no caller data. */
+type RequestFacts = Partial<
+  Record<'detectIntentResponseId' | 'tag' | 'session' | 'caller' | 'reason', string>
+>;
 
-function shutdownReason(signal: AbortSignal): WebhookError {
-  const reason: unknown = signal.reason;
-  return isInstance(reason, WebhookError)
-    ? reason
-    : new WebhookError(503, 'the service is shutting down');
-}
+const shutdownReason = ({ reason }: AbortSignal): WebhookError =>
+  isInstance(reason, WebhookError) ? reason : new WebhookError(503, 'the service is shutting down');
 
 const sessionId = (session: string | undefined) => session?.slice(session.lastIndexOf('/') + 1);
 
 /**
- * The protocol core: headers and the body (or its reader) in, status and body out. It knows
- * nothing of Express, so the Express app, the Cloud Functions entry and the tests all share it.
- *
- * Order: authenticate on the headers; check the content headers; read the body; parse; route; run
- * the handler; check its answer. Every wait is bounded by one deadline, counted from arrival.
+ * The protocol core: headers and the body (or its reader) in, status and body out; it knows no web
+ * framework. Order: authenticate on the headers; check the content headers; read the body; parse;
+ * route; run the handler; check its answer. Every wait is bounded by one deadline from arrival.
  */
 export function createWebhookCore(options: CoreOptions) {
   const { handlers, fallback, authenticate, logger, requestFields, smoke, stop, serviceContext } =
@@ -95,9 +80,9 @@ export function createWebhookCore(options: CoreOptions) {
     once: true,
   });
 
-  function reportHandlerError(log: Logger, tag: string | undefined, error: unknown): void {
+  function reportError(log: Logger, tag: string | undefined, error: unknown): void {
     const event = errorEvent(error, serviceContext);
-    log.error({ ...event.fields, tag: clip(tag) }, event.message);
+    log.error({ ...event.fields, tag }, event.message);
   }
 
   async function serve(
@@ -122,7 +107,7 @@ export function createWebhookCore(options: CoreOptions) {
           )
         : req.body;
 
-    const request: WebhookRequest = normalizeRequest(parseJson(raw));
+    const request = normalizeRequest(parseJson(raw));
     facts.detectIntentResponseId = clip(request.detectIntentResponseId);
     facts.tag = clip(request.fulfillmentInfo?.tag);
     facts.session = clip(sessionId(request.sessionInfo?.session));
@@ -136,7 +121,7 @@ export function createWebhookCore(options: CoreOptions) {
     if (!handler) {
       throw new WebhookError(
         404,
-        tag ? `no handler for tag "${clip(tag)}"` : 'the request has no tag',
+        tag ? `no handler for tag "${facts.tag}"` : 'the request has no tag',
       );
     }
 
@@ -150,7 +135,7 @@ export function createWebhookCore(options: CoreOptions) {
       // A WebhookError after the deadline is the handler giving up as asked (ctx.signal); any
       // other late failure is still a failure worth reporting.
       if (late.kind === 'rejected' && !isInstance(late.error, WebhookError)) {
-        reportHandlerError(log, facts.tag, late.error);
+        reportError(log, facts.tag, late.error);
       }
     };
     const response = await deadline.within(
@@ -183,8 +168,7 @@ export function createWebhookCore(options: CoreOptions) {
         throw new WebhookError(500, 'the handler returned an invalid response');
       }
       // The service's own check or serialisation gave up (a RangeError on a very deep answer).
-      const event = errorEvent(error, serviceContext);
-      log.error({ ...event.fields, tag: facts.tag }, event.message);
+      reportError(log, facts.tag, error);
       throw new WebhookError(500, 'the service could not serialise the response');
     }
     // Strings are UTF-16 in memory; the limit is on UTF-8 bytes on the wire.
@@ -197,23 +181,6 @@ export function createWebhookCore(options: CoreOptions) {
       throw new WebhookError(500, 'the response exceeds the 64 KiB limit');
     }
     return body;
-  }
-
-  function toErrorResult(error: unknown, facts: RequestFacts, log: Logger): CoreResult {
-    if (isInstance(error, WebhookError)) {
-      const message = clip(error.message, 300) as string;
-      facts.reason = message;
-      return {
-        status: error.status,
-        body: errorBody(error.status, message),
-        headers: { ...JSON_TYPE, ...error.headers },
-      };
-    }
-    // A handler's own error: the details go to the log, in the form Error Reporting groups, never
-    // to the caller; the request line carries a fixed reason.
-    facts.reason = 'the handler failed';
-    reportHandlerError(log, facts.tag, error);
-    return { status: 500, body: errorBody(500, 'the handler failed'), headers: JSON_TYPE };
   }
 
   return async function handle(req: CoreRequest): Promise<CoreResult> {
@@ -229,7 +196,18 @@ export function createWebhookCore(options: CoreOptions) {
     try {
       result = { status: 200, body: await serve(req, facts, log, deadline), headers: JSON_TYPE };
     } catch (error) {
-      result = toErrorResult(error, facts, log);
+      if (isInstance(error, WebhookError)) {
+        const message = clip(error.message, 300) as string;
+        facts.reason = message;
+        const headers = { ...JSON_TYPE, ...error.headers };
+        result = { status: error.status, body: errorBody(error.status, message), headers };
+      } else {
+        // A handler's own error: the details go to the log, in the form Error Reporting groups,
+        // never to the caller; the request line carries a fixed reason.
+        facts.reason = 'the handler failed';
+        reportError(log, facts.tag, error);
+        result = { status: 500, body: errorBody(500, facts.reason), headers: JSON_TYPE };
+      }
     } finally {
       running.delete(deadline);
       deadline.dispose();

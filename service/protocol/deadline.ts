@@ -4,19 +4,13 @@ import { WebhookError } from './errors';
  * How much of the CX timeout the service keeps for itself: time to serialise, to cross the
  * network back to Dialogflow, and to absorb clock jitter. 10% of the timeout, between 200 ms and 1 s.
  */
-export function safetyMarginMs(timeoutMs: number): number {
-  return Math.min(1000, Math.max(200, Math.round(timeoutMs * 0.1)));
-}
+export const safetyMarginMs = (timeoutMs: number): number =>
+  Math.min(1000, Math.max(200, Math.round(timeoutMs * 0.1)));
 
 /** The time the service gives one request, from its arrival to the answer. */
-export function budgetMs(timeoutMs: number): number {
-  return timeoutMs - safetyMarginMs(timeoutMs);
-}
+export const budgetMs = (timeoutMs: number): number => timeoutMs - safetyMarginMs(timeoutMs);
 
 export type LateOutcome = { kind: 'resolved' } | { kind: 'rejected'; error: unknown };
-
-/** Why a request stopped early: its deadline passed, or the service is shutting down. */
-type Stop = 'deadline' | WebhookError;
 
 /**
  * The one deadline of one request, counted from its arrival. Every wait the request makes
@@ -27,16 +21,15 @@ type Stop = 'deadline' | WebhookError;
 export class Deadline {
   private controller?: AbortController;
   private timer?: NodeJS.Timeout;
-  private stopped?: Stop;
+  /** Why the request stopped early: its deadline passed, or the reason it was stopped with. */
+  private stopped?: 'deadline' | WebhookError;
   /** Rejects the wait in progress, if any. */
   private giveUp?: () => void;
   private listeners?: Set<() => void>;
 
-  constructor(
-    /** Epoch ms. */
-    readonly at: number,
-  ) {
-    this.timer = setTimeout(() => this.end('deadline'), Math.max(0, at - Date.now()));
+  /** `at` is in epoch ms. */
+  constructor(readonly at: number) {
+    this.timer = setTimeout(() => this.stopNow(), Math.max(0, at - Date.now()));
   }
 
   /**
@@ -49,22 +42,18 @@ export class Deadline {
     return this.controller.signal;
   }
 
-  /** Whether the request may no longer start work (checks the clock, not only the timer). */
-  get expired(): boolean {
-    if (!this.stopped && Date.now() >= this.at) this.end('deadline');
-    return this.stopped !== undefined;
-  }
-
   /** Throws the 503 (`the deadline passed <what>`) if the request may no longer start work. */
   check(what: string): void {
-    if (this.expired) throw this.reason(what);
+    // The clock, not only the timer, which a blocked event loop may not have run.
+    if (!this.stopped && Date.now() >= this.at) this.stopNow();
+    if (this.stopped) throw this.reason(what);
   }
 
   /**
    * Waits for `work` until the deadline. Past it, rejects with a 503 saying the deadline passed
    * `what` (e.g. "while reading the request body"), also when the work was done but the event loop
-   * only ran its result after the deadline; whatever `work` produces afterwards goes to `onLate` and is otherwise dropped (never
-   * left as an unhandled rejection).
+   * only ran its result after the deadline; whatever `work` produces afterwards goes to `onLate`
+   * and is otherwise dropped (never left as an unhandled rejection).
    */
   within<T>(work: Promise<T>, what: string, onLate?: (outcome: LateOutcome) => void): Promise<T> {
     return new Promise<T>((resolve, reject) => {
@@ -78,7 +67,7 @@ export class Deadline {
       if (this.stopped) giveUp();
       else this.giveUp = giveUp;
       const arrived = (outcome: LateOutcome, settle: () => void) => {
-        if (!settled && Date.now() >= this.at) this.end('deadline');
+        if (!settled && Date.now() >= this.at) this.stopNow();
         if (settled) return onLate?.(outcome);
         settled = true;
         this.giveUp = undefined;
@@ -107,26 +96,22 @@ export class Deadline {
     return () => listeners.delete(listener);
   }
 
-  /** Stops the request at once with `reason` (a drain at its cap), before its deadline. */
-  stopNow(reason: WebhookError): void {
-    this.end(reason);
-  }
-
-  /** Releases the timer; call once the request is answered. */
-  dispose(): void {
-    clearTimeout(this.timer);
-    this.listeners = undefined;
-  }
-
-  private end(stop: Stop): void {
+  /** Stops the request at once: with `reason` (a drain at its cap), or as past its deadline. */
+  stopNow(reason?: WebhookError): void {
     if (this.stopped) return;
-    this.stopped = stop;
+    this.stopped = reason ?? 'deadline';
     clearTimeout(this.timer);
     this.controller?.abort(this.reason());
     const listeners = this.listeners;
     this.listeners = undefined;
     listeners?.forEach((listener) => listener());
     this.giveUp?.();
+  }
+
+  /** Releases the timer; call once the request is answered. */
+  dispose(): void {
+    clearTimeout(this.timer);
+    this.listeners = undefined;
   }
 
   private reason(what?: string): WebhookError {

@@ -3,7 +3,7 @@ import { clip } from './clip';
 // Error Reporting groups an error from a log line when its JSON payload carries this @type and the
 // stack trace in `message` (cloud.google.com/error-reporting/docs/formatting-error-messages, "Log
 // a ReportedErrorEvent"). With the @type set, the entry is captured whatever else it holds.
-export const REPORTED_ERROR_EVENT =
+const REPORTED_ERROR_EVENT =
   'type.googleapis.com/google.devtools.clouderrorreporting.v1beta1.ReportedErrorEvent';
 
 /** Which service and version an error belongs to, as Error Reporting groups them. */
@@ -12,21 +12,11 @@ export interface ServiceContext {
   readonly version: string;
 }
 
-export interface ErrorEvent {
-  /** Fields for the log line, next to any of the caller's own. */
-  readonly fields: { '@type': string; serviceContext?: ServiceContext };
-  /** The line's message: the stack trace, which Error Reporting parses. */
-  readonly message: string;
-}
-
 /**
  * An error's message can carry anything (a whole upstream answer), and Cloud Logging drops an entry
  * over 256 KB: the line keeps at most this many characters of it, even escaped well inside the limit.
  */
 const MAX_MESSAGE = 32 * 1024;
-
-/** Where a V8 stack's frames start, after the error's (possibly multi-line) message. */
-const FRAMES = '\n    at ';
 
 /**
  * The stack cut to MAX_MESSAGE characters: the start of the message, then the top frames, which
@@ -34,7 +24,8 @@ const FRAMES = '\n    at ';
  */
 function clipStack(stack: string): string {
   if (stack.length <= MAX_MESSAGE) return stack;
-  const at = stack.indexOf(FRAMES);
+  // Where a V8 stack's frames start, after the error's (possibly multi-line) message.
+  const at = stack.indexOf('\n    at ');
   if (at === -1) return clip(stack, MAX_MESSAGE) as string;
   const frames = clip(stack.slice(at), MAX_MESSAGE / 2) as string;
   return `${clip(stack.slice(0, at), MAX_MESSAGE - frames.length)}${frames}`;
@@ -54,7 +45,7 @@ function attempt(read: () => unknown): string | undefined {
  * Text for any thrown or rejected value, never throwing: a handler may throw a null-prototype
  * object, a revoked Proxy, something whose `toString` or `stack` throws.
  */
-export function describeFault(value: unknown): string {
+function describeFault(value: unknown): string {
   if (typeof value === 'object' && value !== null) {
     const error = value as Error;
     const text =
@@ -69,12 +60,13 @@ export function describeFault(value: unknown): string {
   );
 }
 
-/** An error as Error Reporting reads it from a log line: bounded, whatever the value. */
-export function errorEvent(error: unknown, serviceContext?: ServiceContext): ErrorEvent {
+/**
+ * An error as Error Reporting reads it from a log line, bounded whatever the value: `fields` go
+ * next to the line's own, `message` is the stack trace Error Reporting parses.
+ */
+export function errorEvent(error: unknown, serviceContext?: ServiceContext) {
   return {
-    fields: serviceContext
-      ? { '@type': REPORTED_ERROR_EVENT, serviceContext }
-      : { '@type': REPORTED_ERROR_EVENT },
+    fields: { '@type': REPORTED_ERROR_EVENT, ...(serviceContext && { serviceContext }) },
     message: clipStack(describeFault(error)),
   };
 }

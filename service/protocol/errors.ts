@@ -6,6 +6,7 @@ export type ErrorStatus = 400 | 401 | 403 | 404 | 500 | 503;
  * a secret, a token or a stack trace.
  */
 export class WebhookError extends Error {
+  override name = 'WebhookError';
   constructor(
     readonly status: ErrorStatus,
     message: string,
@@ -13,7 +14,6 @@ export class WebhookError extends Error {
     readonly headers: Readonly<Record<string, string>> = {},
   ) {
     super(message);
-    this.name = 'WebhookError';
   }
 }
 
@@ -22,17 +22,12 @@ export class WebhookError extends Error {
  * Dialogflow raises as `webhook.error.unavailable` so the agent can say so.
  */
 export class DependencyUnavailableError extends WebhookError {
+  override name = 'DependencyUnavailableError';
   constructor(message = 'a dependency is unavailable') {
     super(503, message);
-    this.name = 'DependencyUnavailableError';
   }
 }
 
-export interface ErrorBody {
-  error: { status: ErrorStatus; message: string };
-}
-
-export function errorBody(status: ErrorStatus, message: string): string {
-  const body: ErrorBody = { error: { status, message } };
-  return JSON.stringify(body);
-}
+/** The contract's error body: `{"error": {"status": …, "message": …}}`. */
+export const errorBody = (status: ErrorStatus, message: string): string =>
+  JSON.stringify({ error: { status, message } });

@@ -2,16 +2,8 @@ import { WebhookError } from './errors';
 import { webhookRequestSchema, type FieldKind, type MessageSchema } from './schema';
 import type { WebhookRequest } from './types';
 
-const ENUMS: Readonly<Record<string, readonly string[]>> = {
-  state: ['PARAMETER_STATE_UNSPECIFIED', 'EMPTY', 'INVALID', 'FILLED'],
-  responseType: ['RESPONSE_TYPE_UNSPECIFIED', 'ENTRY_PROMPT', 'PARAMETER_PROMPT', 'HANDLER_PROMPT'],
-  mergeBehavior: ['MERGE_BEHAVIOR_UNSPECIFIED', 'APPEND', 'REPLACE'],
-};
-
 const snakeToCamel = (key: string): string =>
   key.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
-
-const camelToSnake = (name: string): string => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
 interface Field {
   readonly name: string;
@@ -26,7 +18,8 @@ function byKey(schema: MessageSchema): Map<string, Field> {
   if (!fields) {
     fields = new Map();
     for (const [name, kind] of Object.entries(schema.fields)) {
-      fields.set(name, { name, kind }).set(camelToSnake(name), { name, kind });
+      const snake = name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+      fields.set(name, { name, kind }).set(snake, { name, kind });
     }
     BY_KEY.set(schema, fields);
   }
@@ -50,10 +43,7 @@ const describe = (v: unknown): string =>
 
 /** A value that does not fit the proto, with the path to it. */
 export class SchemaError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'SchemaError';
-  }
+  override name = 'SchemaError';
 }
 
 /**
@@ -89,20 +79,17 @@ export interface Walk {
   broken?: Set<Rule>;
 }
 
-const REQUEST: Walk = { strict: false };
-
 /**
- * Checks `input` against `schema` without copying it, and returns it in lowerCamelCase. A message
- * that needs no change (the usual case: CX sends camelCase) is returned as is; one that does (a
- * snake_case name, a null, an enum number, a float as a string) is copied from the first change,
- * and so are the messages that hold it, so the input itself is never modified. Throws a SchemaError
- * naming the path to the first value that does not fit.
+ * Checks `input` against `schema` in place and returns it in lowerCamelCase. A message that needs
+ * no change (the usual case: CX sends camelCase) is returned as is; one that does (a snake_case
+ * name, a null, an enum number, a float as a string) is copied from the first change, and so are
+ * the messages that hold it: the input is never modified. Throws a SchemaError naming the path to
+ * the first value that does not fit; `root` is what a non-object is told.
  */
 export function conform(
   input: unknown,
   schema: MessageSchema,
   walk: Walk,
-  /** What a non-object is told, e.g. `the body must be a JSON object`. */
   root: string,
 ): Record<string, unknown> {
   if (!isObject(input)) throw new SchemaError(`${root}, got ${describe(input)}`);
@@ -116,19 +103,17 @@ export function conform(
 }
 
 /**
- * Turns a parsed proto3-JSON WebhookRequest into the camelCase shape the handlers see.
- * Field names may arrive in lowerCamelCase or snake_case; map keys (parameter names) and the
- * contents of Struct/Value fields are data and stay exactly as sent. Unknown fields are dropped,
- * `null` means "absent", and a value of the wrong type is a 400 naming its path.
+ * The request as handlers see it: field names in lowerCamelCase (proto3 JSON also allows
+ * snake_case); map keys (parameter names) and Struct/Value contents are data, kept as sent.
+ * Unknown fields are dropped, `null` means absent; a value of the wrong type is a 400 naming its
+ * path.
  */
 export function normalizeRequest(body: unknown): WebhookRequest {
   try {
-    return conform(body, webhookRequestSchema, REQUEST, 'the body must be a JSON object');
+    return conform(body, webhookRequestSchema, { strict: false }, 'the body must be a JSON object');
   } catch (error) {
-    if (error instanceof SchemaError) {
-      throw new WebhookError(400, `invalid WebhookRequest: ${error.message}`);
-    }
-    throw error;
+    if (!(error instanceof SchemaError)) throw error;
+    throw new WebhookError(400, `invalid WebhookRequest: ${error.message}`);
   }
 }
 
@@ -167,7 +152,7 @@ function walkMessage(
     }
     let next: unknown;
     try {
-      next = walkField(value, kind, name, walk);
+      next = walkField(value, kind, walk);
     } catch (error) {
       throw within(error, `.${name}`);
     }
@@ -190,71 +175,61 @@ function copyOf(input: Record<string, unknown>, keys: string[], i: number) {
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 
 /**
- * Our own output only: a value JSON.stringify would change without a word. NaN and Infinity
- * become null (which deletes a session parameter), a BigInt throws, and a function, symbol or
- * undefined inside an array becomes null.
+ * Our own output only: throws at a value JSON.stringify would change without a word. NaN and
+ * Infinity become null (which deletes a session parameter), a BigInt throws, and undefined, a
+ * function or a symbol inside an array becomes null. The path is built by a second walk, only once
+ * the first found a problem.
  */
 function checkJson(value: unknown): void {
   if (nonJson(value, false) === undefined) return;
-  const [path, problem] = nonJson(value, true) as [string, string];
-  throw within(new Misfit(problem), path);
+  const [path, expected, got] = nonJson(value, true) as [string, string, unknown];
+  throw within(misfit(expected, got), path);
 }
 
 /**
- * The first value JSON.stringify would change, as its path below `root` (only when `named`: the
- * second walk, once the first found one) and what is wrong with it. Walked without recursion, so
- * depth costs no stack.
+ * The first value JSON.stringify would change: its path below `root` (when `named`), what it must
+ * be and what it is. Walked without recursion, so depth costs no stack; an object seen before is
+ * skipped, which leaves a cycle to JSON.stringify, whose error names the property closing it.
+ * Children are visited last first, which decides the problem named when there are several.
  */
-function nonJson(root: unknown, named: boolean): [path: string, problem: string] | undefined {
+function nonJson(root: unknown, named: boolean): [string, string, unknown] | undefined {
   const values: unknown[] = [root];
   const paths = named ? [''] : undefined;
   let seen: Set<object> | undefined;
   while (values.length > 0) {
     const value = values.pop();
     const path = paths?.pop() ?? '';
-    switch (typeof value) {
-      case 'number':
-        if (!Number.isFinite(value))
-          return [path, `must be a finite number, got ${describe(value)}`];
-        continue;
-      case 'string':
-      case 'boolean':
-      case 'undefined': // dropped from objects by JSON.stringify, like an omitted optional field
-      case 'function':
-      case 'symbol':
-        continue;
-      case 'object': {
-        if (value === null) continue;
-        seen ??= new Set();
-        if (seen.has(value)) continue;
-        seen.add(value);
-        if (Array.isArray(value)) {
-          for (let i = 0; i < value.length; i++) {
-            const item: unknown = value[i];
-            // A hole is skipped, as forEach and JSON.stringify's own walk would see it.
-            if (item === undefined && !(i in value)) continue;
-            if (item === undefined || typeof item === 'function' || typeof item === 'symbol') {
-              return [`${path}[${i}]`, `must be JSON, got ${describe(item)}`];
-            }
-            values.push(item);
-            paths?.push(`${path}[${i}]`);
+    if (typeof value === 'number') {
+      if (!Number.isFinite(value)) return [path, 'a finite number', value];
+    } else if (typeof value === 'bigint') {
+      return [path, 'JSON', value];
+    } else if (typeof value === 'object' && value !== null) {
+      seen ??= new Set();
+      if (seen.has(value)) continue;
+      seen.add(value);
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) {
+          const item: unknown = value[i];
+          // A hole is skipped, as forEach would skip it.
+          if (item === undefined && !(i in value)) continue;
+          if (item === undefined || typeof item === 'function' || typeof item === 'symbol') {
+            return [`${path}[${i}]`, 'JSON', item];
           }
-        } else {
-          for (const k of Object.keys(value)) {
-            values.push((value as Record<string, unknown>)[k]);
-            paths?.push(IDENTIFIER.test(k) ? `${path}.${k}` : `${path}[${JSON.stringify(k)}]`);
-          }
+          values.push(item);
+          paths?.push(`${path}[${i}]`);
         }
-        continue;
+      } else {
+        for (const k of Object.keys(value)) {
+          values.push((value as Record<string, unknown>)[k]);
+          paths?.push(IDENTIFIER.test(k) ? `${path}.${k}` : `${path}[${JSON.stringify(k)}]`);
+        }
       }
-      default:
-        return [path, `must be JSON, got ${describe(value)}`];
     }
   }
   return undefined;
 }
 
-function walkField(value: unknown, kind: FieldKind, name: string, walk: Walk): unknown {
+function walkField(value: unknown, kind: FieldKind, walk: Walk): unknown {
   switch (kind) {
     case 'string':
       if (typeof value !== 'string') throw misfit('a string', value);
@@ -263,9 +238,13 @@ function walkField(value: unknown, kind: FieldKind, name: string, walk: Walk): u
       if (typeof value !== 'boolean') throw misfit('a boolean', value);
       return value;
     case 'float':
-      return toFloat(value);
-    case 'enum':
-      return toEnum(value, ENUMS[name] ?? []);
+      // proto3 JSON also allows floats as strings, including "NaN" and "Infinity".
+      if (typeof value === 'number') return value;
+      if (typeof value === 'string' && value.trim() !== '') {
+        const n = Number(value);
+        if (!Number.isNaN(n) || value === 'NaN') return n;
+      }
+      throw misfit('a number', value);
     case 'value':
       if (walk.strict) checkJson(value);
       return value;
@@ -273,6 +252,12 @@ function walkField(value: unknown, kind: FieldKind, name: string, walk: Walk): u
       if (!isObject(value)) throw misfit('a JSON object', value);
       if (walk.strict) checkJson(value);
       return value;
+  }
+  if ('enum' in kind) {
+    if (typeof value === 'string') return value;
+    // proto3 JSON parsers accept enum numbers too; unknown numbers are kept rather than guessed.
+    if (typeof value === 'number' && Number.isInteger(value)) return kind.enum[value] ?? value;
+    throw misfit('an enum name', value);
   }
   if ('repeated' in kind) {
     if (!Array.isArray(value)) throw misfit('an array', value);
@@ -282,7 +267,7 @@ function walkField(value: unknown, kind: FieldKind, name: string, walk: Walk): u
       if (item === undefined && !(i in value)) continue; // a hole stays one, as map() keeps it
       let next: unknown;
       try {
-        next = walkField(item, kind.repeated, name, walk);
+        next = walkField(item, kind.repeated, walk);
       } catch (error) {
         throw within(error, `[${i}]`);
       }
@@ -300,7 +285,7 @@ function walkField(value: unknown, kind: FieldKind, name: string, walk: Walk): u
       const v = value[k];
       let next: unknown;
       try {
-        next = v === null && inner !== 'value' ? {} : walkField(v, inner, name, walk);
+        next = v === null && inner !== 'value' ? {} : walkField(v, inner, walk);
       } catch (error) {
         throw within(error, `[${JSON.stringify(k)}]`);
       }
@@ -310,21 +295,4 @@ function walkField(value: unknown, kind: FieldKind, name: string, walk: Walk): u
   }
   if (!isObject(value)) throw misfit('a JSON object', value);
   return walkMessage(value, kind, walk);
-}
-
-function toFloat(value: unknown): number {
-  if (typeof value === 'number') return value;
-  // proto3 JSON also allows floats as strings, including "NaN" and "Infinity".
-  if (typeof value === 'string' && value.trim() !== '') {
-    const n = Number(value);
-    if (!Number.isNaN(n) || value === 'NaN') return n;
-  }
-  throw misfit('a number', value);
-}
-
-function toEnum(value: unknown, names: readonly string[]): string | number {
-  if (typeof value === 'string') return value;
-  // proto3 JSON parsers accept enum numbers too; unknown numbers are kept rather than guessed.
-  if (typeof value === 'number' && Number.isInteger(value)) return names[value] ?? value;
-  throw misfit('an enum name', value);
 }

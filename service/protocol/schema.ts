@@ -1,12 +1,13 @@
-// The field tree of the v3 WebhookRequest, as proto3 JSON carries it. It drives normalisation
-// (snake_case → camelCase, type checks) and is checked field by field against the official protos
-// in test/service/protocol/schema.test.ts, so a drift from the proto fails a test.
+// The field tree of the v3 WebhookRequest and WebhookResponse, as proto3 JSON carries them. It
+// drives the checks (snake_case → camelCase, types), gives WebhookRequest its TypeScript type, and is
+// checked field by field against the official protos (test/service/protocol/schema.test.ts).
 
 export type FieldKind =
   | 'string'
   | 'bool'
   | 'float'
-  | 'enum'
+  /** The value names, in the order of their numbers. */
+  | { enum: readonly string[] }
   /** google.protobuf.Value: any JSON, kept exactly as sent. */
   | 'value'
   /** google.protobuf.Struct: a JSON object, kept exactly as sent. */
@@ -22,18 +23,27 @@ export interface MessageSchema {
   fields: Readonly<Record<string, FieldKind>>;
 }
 
-const msg = (name: string, fields: Record<string, FieldKind>): MessageSchema => ({ name, fields });
+const msg = <const F extends Record<string, FieldKind>>(name: string, fields: F) => ({
+  name,
+  fields,
+});
 const V3 = 'google.cloud.dialogflow.cx.v3';
 
-const parameterInfo = msg(`${V3}.PageInfo.FormInfo.ParameterInfo`, {
-  displayName: 'string',
-  required: 'bool',
-  state: 'enum',
-  value: 'value',
-  justCollected: 'bool',
-});
+const parameterInfo = {
+  ...msg(`${V3}.PageInfo.FormInfo.ParameterInfo`, {
+    displayName: 'string',
+    required: 'bool',
+    state: { enum: ['PARAMETER_STATE_UNSPECIFIED', 'EMPTY', 'INVALID', 'FILLED'] },
+    value: 'value',
+    justCollected: 'bool',
+  }),
+  // Typed as always there: webhook.proto says "Always present for WebhookRequest" (the name is
+  // what handlers find a parameter by).
+  present: ['displayName'] as const,
+};
 
 const pageInfo = msg(`${V3}.PageInfo`, {
+  /** A full resource name: `projects/…/locations/…/agents/…/flows/…/pages/…`. */
   currentPage: 'string',
   displayName: 'string',
   formInfo: msg(`${V3}.PageInfo.FormInfo`, { parameterInfo: { repeated: parameterInfo } }),
@@ -56,8 +66,8 @@ const intentInfo = msg(`${V3}.WebhookRequest.IntentInfo`, {
   confidence: 'float',
 });
 
-const playbackText = (name: string, fields: Record<string, FieldKind>) =>
-  msg(`${V3}.ResponseMessage.${name}`, { ...fields, allowPlaybackInterruption: 'bool' });
+const playbackText = <const F extends Record<string, FieldKind>>(name: string, fields: F) =>
+  msg(`${V3}.ResponseMessage.${name}`, { ...fields, allowPlaybackInterruption: 'bool' as const });
 
 const responseMessage = msg(`${V3}.ResponseMessage`, {
   text: playbackText('Text', { text: { repeated: 'string' } }),
@@ -81,11 +91,13 @@ const responseMessage = msg(`${V3}.ResponseMessage`, {
   }),
   knowledgeInfoCard: msg(`${V3}.ResponseMessage.KnowledgeInfoCard`, {}),
   toolCall: msg(`${V3}.ToolCall`, { tool: 'string', action: 'string', inputParameters: 'struct' }),
-  responseType: 'enum',
+  responseType: {
+    enum: ['RESPONSE_TYPE_UNSPECIFIED', 'ENTRY_PROMPT', 'PARAMETER_PROMPT', 'HANDLER_PROMPT'],
+  },
   channel: 'string',
 });
 
-export const webhookRequestSchema: MessageSchema = msg(`${V3}.WebhookRequest`, {
+export const webhookRequestSchema = msg(`${V3}.WebhookRequest`, {
   detectIntentResponseId: 'string',
   text: 'string',
   triggerIntent: 'string',
@@ -111,10 +123,10 @@ export const webhookRequestSchema: MessageSchema = msg(`${V3}.WebhookRequest`, {
 });
 
 /** The v3 WebhookResponse, for checking and normalising what handlers return. */
-export const webhookResponseSchema: MessageSchema = msg(`${V3}.WebhookResponse`, {
+export const webhookResponseSchema = msg(`${V3}.WebhookResponse`, {
   fulfillmentResponse: msg(`${V3}.WebhookResponse.FulfillmentResponse`, {
     messages: { repeated: responseMessage },
-    mergeBehavior: 'enum',
+    mergeBehavior: { enum: ['MERGE_BEHAVIOR_UNSPECIFIED', 'APPEND', 'REPLACE'] },
   }),
   pageInfo,
   sessionInfo,

@@ -1,6 +1,6 @@
 // The Dialogflow CX v3 webhook JSON shapes (google.cloud.dialogflow.cx.v3.WebhookRequest and
-// WebhookResponse), in lowerCamelCase as proto3 JSON writes them. Every field is optional except
-// where the proto says "always present"; default values are omitted on the wire.
+// WebhookResponse), in lowerCamelCase as proto3 JSON writes them; default values are omitted.
+import type { webhookRequestSchema } from './schema';
 
 export type JsonPrimitive = string | number | boolean | null;
 export type JsonValue = JsonPrimitive | JsonValue[] | JsonObject;
@@ -8,87 +8,51 @@ export interface JsonObject {
   [key: string]: JsonValue;
 }
 
-export type ParameterState = 'PARAMETER_STATE_UNSPECIFIED' | 'EMPTY' | 'INVALID' | 'FILLED';
+/** The TypeScript type of a schema field: what the request check lets through. */
+type Infer<K> = K extends 'string'
+  ? string
+  : K extends 'bool'
+    ? boolean
+    : K extends 'float'
+      ? number
+      : K extends 'value'
+        ? JsonValue
+        : K extends 'struct'
+          ? JsonObject
+          : K extends { enum: readonly (infer E)[] }
+            ? E
+            : K extends { repeated: infer R }
+              ? Infer<R>[]
+              : K extends { map: infer M }
+                ? Record<string, Infer<M>>
+                : K extends { fields: infer F }
+                  ? { -readonly [P in keyof F]?: Infer<F[P]> } & Present<K, F>
+                  : never;
 
-/** A form parameter as it arrives in `pageInfo.formInfo.parameterInfo[]`. */
-export interface RequestParameterInfo {
-  displayName: string;
-  required?: boolean;
-  state?: ParameterState;
-  value?: JsonValue;
-  justCollected?: boolean;
-}
+/** The fields a message's schema lists as always present, typed required. */
+type Present<K, F> = K extends { present: readonly (infer P extends keyof F)[] }
+  ? { -readonly [N in P]-?: Infer<F[N]> }
+  : unknown;
 
-export interface PageInfo {
-  /** Full resource name: `projects/…/locations/…/agents/…/flows/…/pages/…`. */
-  currentPage?: string;
-  displayName?: string;
-  formInfo?: { parameterInfo?: RequestParameterInfo[] };
-}
-
-export interface SessionInfo {
-  /** `projects/…/agents/…/sessions/<id>` or `…/environments/<env>/sessions/<id>`. */
-  session?: string;
-  /** Keyed by parameter display name; values are any JSON. */
-  parameters?: Record<string, JsonValue>;
-}
-
-export interface IntentParameterValue {
-  originalValue?: string;
-  resolvedValue?: JsonValue;
-}
-
-export interface IntentInfo {
-  lastMatchedIntent?: string;
-  displayName?: string;
-  parameters?: Record<string, IntentParameterValue>;
-  confidence?: number;
-}
-
-export type ResponseType =
-  'RESPONSE_TYPE_UNSPECIFIED' | 'ENTRY_PROMPT' | 'PARAMETER_PROMPT' | 'HANDLER_PROMPT';
-
+/**
+ * The request as handlers receive it. Of the five query fields (`text`, `triggerIntent`,
+ * `transcript`, `triggerEvent`, `dtmfDigits`) at most one is set; `sessionInfo.session` is
+ * `projects/…/agents/…/sessions/<id>` (or `…/environments/<env>/sessions/<id>`), and its
+ * `parameters` are keyed by parameter display name.
+ */
+export type WebhookRequest = Infer<typeof webhookRequestSchema>;
+export type PageInfo = NonNullable<WebhookRequest['pageInfo']>;
+export type SessionInfo = NonNullable<WebhookRequest['sessionInfo']>;
+export type IntentInfo = NonNullable<WebhookRequest['intentInfo']>;
+export type IntentParameterValue = NonNullable<IntentInfo['parameters']>[string];
 /** A queued message as CX sends it; includes the output-only kinds CX generates itself. */
-export interface RequestMessage {
-  text?: { text?: string[]; allowPlaybackInterruption?: boolean };
-  payload?: JsonObject;
-  conversationSuccess?: { metadata?: JsonObject };
-  outputAudioText?: { text?: string; ssml?: string; allowPlaybackInterruption?: boolean };
-  liveAgentHandoff?: { metadata?: JsonObject };
-  endInteraction?: Record<string, never>;
-  playAudio?: { audioUri?: string; allowPlaybackInterruption?: boolean };
-  mixedAudio?: {
-    segments?: { audio?: string; uri?: string; allowPlaybackInterruption?: boolean }[];
-  };
-  telephonyTransferCall?: { phoneNumber?: string };
-  knowledgeInfoCard?: Record<string, never>;
-  toolCall?: { tool?: string; action?: string; inputParameters?: JsonObject };
-  responseType?: ResponseType;
-  channel?: string;
-}
-
-export interface WebhookRequest {
-  detectIntentResponseId?: string;
-  /** At most one of the five query fields is set (proto oneof `query`). */
-  text?: string;
-  triggerIntent?: string;
-  transcript?: string;
-  triggerEvent?: string;
-  dtmfDigits?: string;
-  languageCode?: string;
-  fulfillmentInfo?: { tag?: string };
-  intentInfo?: IntentInfo;
-  pageInfo?: PageInfo;
-  sessionInfo?: SessionInfo;
-  messages?: RequestMessage[];
-  payload?: JsonObject;
-  sentimentAnalysisResult?: { score?: number; magnitude?: number };
-  languageInfo?: {
-    inputLanguageCode?: string;
-    resolvedLanguageCode?: string;
-    confidenceScore?: number;
-  };
-}
+export type RequestMessage = NonNullable<WebhookRequest['messages']>[number];
+export type ResponseType = NonNullable<RequestMessage['responseType']>;
+/** A form parameter as it arrives in `pageInfo.formInfo.parameterInfo[]`. */
+export type RequestParameterInfo = NonNullable<
+  NonNullable<PageInfo['formInfo']>['parameterInfo']
+>[number];
+export type ParameterState = NonNullable<RequestParameterInfo['state']>;
 
 // ---- Response: only what a webhook may send and CX acts on ----
 

@@ -170,8 +170,8 @@ describe("the deployer's reach", () => {
     STACK,
   );
   const conditions = deployerConditions(config);
-  const storage = conditions.get('roles/storage.admin')?.expression as string;
-  const iamAdmin = conditions.get('roles/resourcemanager.projectIamAdmin')?.expression as string;
+  const storage = conditions['roles/storage.admin'].expression as string;
+  const iamAdmin = conditions['roles/resourcemanager.projectIamAdmin'].expression as string;
   const at = (name: string) => ({ resource: new Map([['name', name]]) });
   const granting = (roles: string[]) => ({
     api: new Map([['iam.googleapis.com/modifiedGrantsByRole', roles]]),
@@ -200,10 +200,12 @@ describe("the deployer's reach", () => {
     const deployerGrants = bootstrap.resources.filter(
       (r) => r.type === PROJECT_IAM && String(r.inputs.member).includes('cx-deploy-'),
     );
-    for (const [role, condition] of deployerConditions({
-      stateBucket: `fixture-ci-1-cx-webhook-kit-${STACK}-state`,
-      grantableRoles: ['roles/datastore.user'],
-    })) {
+    for (const [role, condition] of Object.entries(
+      deployerConditions({
+        stateBucket: `fixture-ci-1-cx-webhook-kit-${STACK}-state`,
+        grantableRoles: ['roles/datastore.user'],
+      }),
+    )) {
       const grant = deployerGrants.find((g) => g.inputs.role === role);
       expect(grant?.inputs.condition).toEqual(condition);
     }

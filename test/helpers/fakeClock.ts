@@ -1,3 +1,6 @@
+import { setTimeout as realDelay } from 'node:timers/promises';
+import type { RawConnection } from './rawHttp';
+
 /** A clock that moves only when the tool under test sleeps, so waits are checked exactly and at once. */
 export function fakeClock() {
   let clock = 0;
@@ -12,3 +15,39 @@ export function fakeClock() {
     },
   };
 }
+
+/**
+ * Fakes `Date` and the timers the code under test schedules (its deadlines, drain caps, sweeps),
+ * so they fire only when the test moves the clock. Node's sockets keep their own real timers, and
+ * `setImmediate`/`nextTick` stay real, so I/O on loopback still flows.
+ */
+export function useFakeClock(): void {
+  jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+}
+
+/**
+ * Whether `promise` settles within `realMs` of real time. Under a fake clock nothing moves it
+ * meanwhile, so `true` says the promise settled without any of the code's timers firing.
+ */
+export async function settlesWithin(promise: Promise<unknown>, realMs = 5000) {
+  const timer = new AbortController();
+  const settled = await Promise.race([
+    promise.then(
+      () => true,
+      () => true,
+    ),
+    realDelay(realMs, false, { signal: timer.signal }).catch(() => false),
+  ]);
+  timer.abort();
+  return settled;
+}
+
+/** Real time for loopback I/O to happen, with the fake clock standing still. */
+export const realPause = (ms = 50) => realDelay(ms);
+
+/** Whether `conn` receives an answer within `realMs` of real time (its own wait is on the clock). */
+export const answered = (conn: RawConnection, realMs = 5000) =>
+  settlesWithin(
+    conn.waitFor((c) => c.responses().length > 0, 3_600_000),
+    realMs,
+  );

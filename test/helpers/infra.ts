@@ -1,3 +1,4 @@
+import * as pulumi from '@pulumi/pulumi';
 import { load } from 'js-yaml';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -159,4 +160,24 @@ export function env(run: ProgramRun): Record<string, string> {
   const fn = one(run, 'gcp:cloudfunctionsv2/function:Function');
   return (fn.inputs.serviceConfig as { environmentVariables: Record<string, string> })
     .environmentVariables;
+}
+
+/**
+ * The resources of `type` held by the program's components of type `component` (`RuntimeAccount`),
+ * whose names end with `suffix`: found by what they are, whatever the stage names them.
+ */
+export const inComponent = (run: ProgramRun, type: string, component: string, suffix = '') =>
+  all(run, type).filter(
+    (r) =>
+      r.parent?.split('::')[2] === `cx-webhook-kit:infra:${component}` && r.name.endsWith(suffix),
+  );
+
+/** Whether `value` appears anywhere in recorded inputs outside Pulumi's secret marker. */
+export function appearsInPlaintext(tree: unknown, value: string): boolean {
+  if (typeof tree === 'string') return tree.includes(value);
+  if (Array.isArray(tree)) return tree.some((t) => appearsInPlaintext(t, value));
+  if (!tree || typeof tree !== 'object') return false;
+  const { specialSigKey, specialSecretSig } = pulumi.runtime;
+  if ((tree as Record<string, unknown>)[specialSigKey] === specialSecretSig) return false;
+  return Object.values(tree).some((v) => appearsInPlaintext(v, value));
 }

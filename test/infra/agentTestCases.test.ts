@@ -118,16 +118,18 @@ async function runWithCases(dir: string, stack = 'dev') {
   let declaredBefore: number | undefined;
   jest.doMock('../../infra/testCaseFiles', () => {
     const actual = jest.requireActual<typeof filesModule>('../../infra/testCaseFiles');
-    // Counts every resource the program declares, from the moment it imports the parser.
-    const resource = require('@pulumi/pulumi/runtime/resource') as {
-      registerResource: (...args: unknown[]) => void;
-    };
-    const declare = jest.spyOn(resource, 'registerResource');
+    // Counts every resource the program declares from the moment it imports the parser: a stack
+    // transformation sees each resource as it is constructed (public SDK API).
+    let declared = 0;
+    (require('@pulumi/pulumi') as typeof pulumi).runtime.registerStackTransformation(() => {
+      declared += 1;
+      return undefined;
+    });
     return {
       ...actual,
       TEST_CASES_DIR: dir,
       readTestCaseFiles: (d: string) => {
-        declaredBefore = declare.mock.calls.length;
+        declaredBefore = declared;
         return actual.readTestCaseFiles(d);
       },
     };

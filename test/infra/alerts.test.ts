@@ -73,18 +73,6 @@ async function runAlerts(options: RunOptions = {}): Promise<Recorded[]> {
       'prod',
       false,
     );
-    // The component registers its outputs last; a later run must not start before that lands.
-    /* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-return */
-    const monitor = sdk.runtime.getMonitor() as any;
-    const registerOutputs = monitor.registerResourceOutputs.bind(monitor);
-    const outputsRegistered = new Promise<void>((resolve) => {
-      monitor.registerResourceOutputs = (req: unknown, callback: (...a: unknown[]) => void) =>
-        registerOutputs(req, (...result: unknown[]) => {
-          callback(...result);
-          resolve();
-        });
-    });
-    /* eslint-enable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-return */
     const provider = new gcp.Provider('webhook', { project: PROJECT, region: REGION });
     const alerts = new Alerts(
       'webhook-alerts',
@@ -98,9 +86,10 @@ async function runAlerts(options: RunOptions = {}): Promise<Recorded[]> {
       },
       { provider },
     );
-    // The dashboard waits for every other resource of the component.
+    // The dashboard waits for every other resource of the component; the component registers its
+    // outputs last, and a later run must not start before that lands (disconnect drains the RPCs).
     await new Promise((resolve) => alerts.dashboard.id.apply(resolve));
-    await outputsRegistered;
+    await sdk.runtime.disconnect();
   });
   return recorded;
 }

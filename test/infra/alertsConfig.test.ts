@@ -1,4 +1,7 @@
-import { AlertsConfigError, parseAlertsConfig, type AlertsProfile } from '../../infra/alertsConfig';
+import { parseAlertsConfig } from '../../infra/alertsConfig';
+import { StageConfigError } from '../../infra/configError';
+
+type AlertsProfile = 'dev' | 'prod';
 
 const CHANNEL = 'projects/acme-cx-webhooks-prod/notificationChannels/1234567890';
 
@@ -121,7 +124,7 @@ describe('parseAlertsConfig', () => {
     } catch (e) {
       error = e;
     }
-    expect(error).toBeInstanceOf(AlertsConfigError);
+    expect(error).toBeInstanceOf(StageConfigError);
     expect((error as Error).message).toBe(message);
   });
 

@@ -1,5 +1,5 @@
 import { CONFIG_KEYS } from '../../infra/config';
-import { editDistance, nearestKey } from '../../infra/nearestKey';
+import { nearestKey } from '../../infra/nearestKey';
 
 describe('nearestKey', () => {
   it.each([
@@ -20,10 +20,4 @@ describe('nearestKey', () => {
       expect(nearestKey(typed, CONFIG_KEYS)).toBeUndefined();
     },
   );
-
-  it('counts insertions, deletions and substitutions', () => {
-    expect(editDistance('kitten', 'sitting')).toBe(3);
-    expect(editDistance('', 'abc')).toBe(3);
-    expect(editDistance('same', 'same')).toBe(0);
-  });
 });

@@ -11,6 +11,7 @@ import {
   all,
   dependsOn,
   env,
+  inComponent,
   one,
   providerName,
   ROOT,
@@ -18,6 +19,7 @@ import {
   waitsFor,
 } from '../helpers/infra';
 import {
+  ACCOUNT,
   AGENT,
   API,
   BUCKET_READER,
@@ -38,6 +40,7 @@ import {
   POLICY,
   RUN,
   sleepOf,
+  SLEEP,
   WEBHOOK,
 } from './programStages';
 
@@ -102,7 +105,7 @@ describe('ordering and waits where Google and the provider wait', () => {
   });
 
   it('waits again when what it waits for is replaced (its IDs are the trigger)', () => {
-    const wait = sleepOf(dev(), 'webhook-source-propagation');
+    const [wait] = inComponent(dev(), SLEEP, 'ServiceSource', '-propagation');
     const readers = all(dev(), BUCKET_READER);
     expect((wait.inputs.triggers as { after: string }).after.split(',').sort()).toEqual(
       readers
@@ -135,7 +138,7 @@ describe('Cloud Run reads its source only after the grant on its bucket', () => 
   });
 
   it("waits 60 s after those grants before deploying (the provider's builder example)", () => {
-    const wait = sleepOf(run(), 'webhook-source-propagation');
+    const [wait] = inComponent(run(), SLEEP, 'ServiceSource', '-propagation');
     expect(duration(wait)).toBe('60s');
     for (const reader of all(run(), BUCKET_READER)) expect(dependsOn(wait, reader)).toBe(true);
     expect(waitsFor(run(), one(run(), RUN), wait)).toBe(true);
@@ -145,9 +148,8 @@ describe('Cloud Run reads its source only after the grant on its bucket', () => 
 describe('Cloud Functions builds as its own build account', () => {
   it('gives Cloud Run no build account: its source runs without a build', () => {
     const dev = runs.get('dev stack') as ProgramRun;
-    expect(all(dev, 'gcp:serviceaccount/account:Account').map((a) => a.name)).toEqual([
-      'webhook-runtime',
-    ]);
+    expect(all(dev, ACCOUNT)).toEqual(inComponent(dev, ACCOUNT, 'RuntimeAccount'));
+    expect(all(dev, ACCOUNT)).toHaveLength(1);
   });
 });
 

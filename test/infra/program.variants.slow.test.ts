@@ -1,11 +1,13 @@
 import { fakeProjectNumber } from '../../infra/plan/fakeGcp';
-import { appearsInPlaintext, type ProgramRun } from '../../infra/plan/recorder';
+import type { ProgramRun } from '../../infra/plan/recorder';
 import { BUILD_ROLES } from '../../infra/components/buildAccount';
 import {
   all,
+  appearsInPlaintext,
   dependsOn,
   env,
   fixtureStack,
+  inComponent,
   MINIMAL_STACKS,
   one,
   runMinimalStack,
@@ -13,6 +15,7 @@ import {
   waitsFor,
 } from '../helpers/infra';
 import {
+  ACCOUNT,
   AGENT,
   API,
   type Container,
@@ -120,7 +123,7 @@ describe('auth modes', () => {
       );
       // Cloud Run checks secret access when it creates a revision: the service waits 60 s after
       // the grants, and so does the CX webhook whose header Dialogflow reads from the secret.
-      const wait = sleepOf(run(), 'webhook-header-propagation');
+      const [wait] = inComponent(run(), SLEEP, 'HeaderSecret', '-propagation');
       expect(duration(wait)).toBe('60s');
       for (const g of grants) expect(dependsOn(wait, g)).toBe(true);
       expect(waitsFor(run(), one(run(), RUN), wait)).toBe(true);
@@ -180,7 +183,7 @@ const prodWithoutProtectionOrSmoke = () =>
 describe('ordering and waits where Google and the provider wait', () => {
   it('waits 30 s after creating the service identity before granting it anything (header auth)', () => {
     const header = runs.get('prod stack, header auth') as ProgramRun;
-    const dialogflowGrant = one(header, SECRET_IAM, 'webhook-header-dialogflow');
+    const [dialogflowGrant] = inComponent(header, SECRET_IAM, 'HeaderSecret', '-dialogflow');
     expect(waitsFor(header, dialogflowGrant, sleepOf(header, 'dialogflow-agent-propagation'))).toBe(
       true,
     );
@@ -191,7 +194,7 @@ describe('Cloud Functions builds as its own build account', () => {
   const run = () => runs.get('dev stack, function target') as ProgramRun;
 
   it('sets buildConfig.serviceAccount to an account of its own, never a default one', () => {
-    const build = one(run(), 'gcp:serviceaccount/account:Account', 'webhook-build');
+    const [build] = inComponent(run(), ACCOUNT, 'BuildAccount');
     expect(build.inputs.accountId).toBe('cxwh-build-dev');
     const fn = one(run(), FUNCTION);
     expect((fn.inputs.buildConfig as { serviceAccount: string }).serviceAccount).toBe(
@@ -213,7 +216,7 @@ describe('Cloud Functions builds as its own build account', () => {
   });
 
   it('builds only after the grants have had 60 s to apply, like "Cloudfunctions2 Basic Builder"', () => {
-    const wait = sleepOf(run(), 'webhook-build-propagation');
+    const [wait] = inComponent(run(), SLEEP, 'BuildAccount', '-propagation');
     expect(duration(wait)).toBe('60s');
     for (const g of all(run(), PROJECT_IAM)) expect(dependsOn(wait, g)).toBe(true);
     expect(waitsFor(run(), one(run(), FUNCTION), wait)).toBe(true);
@@ -428,9 +431,9 @@ describe('real handlers are deployable', () => {
 
   it('adds no wait for secret grants where the stack lists no secrets', () => {
     for (const name of ['prod stack, function target', 'dev stack, id-token auth']) {
-      const sleeps = all(runs.get(name) as ProgramRun, SLEEP).map((r) => r.name);
-      expect(sleeps).not.toContain('handler-secrets-propagation');
-      expect(sleeps).not.toContain('webhook-header-propagation');
+      const run = runs.get(name) as ProgramRun;
+      expect(inComponent(run, SLEEP, 'SecretAccess')).toEqual([]);
+      expect(inComponent(run, SLEEP, 'HeaderSecret')).toEqual([]);
     }
   });
 

@@ -9,6 +9,7 @@ import {
   dependsOn,
   env,
   fixtureStack,
+  inComponent,
   one,
   providerName,
   runStack,
@@ -37,6 +38,7 @@ export const BUCKET_READER = 'gcp:storage/bucketIAMMember:BucketIAMMember';
 export const SECRET_IAM = 'gcp:secretmanager/secretIamMember:SecretIamMember';
 export const SECRET = 'gcp:secretmanager/secret:Secret';
 export const BUCKET = 'gcp:storage/bucket:Bucket';
+export const ACCOUNT = 'gcp:serviceaccount/account:Account';
 export const SECRET_VALUE = 'hdr-s3cret-value-that-must-stay-secret';
 /** The parts of a Cloud Run container the tests read. */
 export interface Container {
@@ -250,11 +252,10 @@ export function describeStages(stages: Stage[], runs: Map<string, ProgramRun>): 
       for (const r of iam) expect([...RESOURCE_SCOPED_IAM, PROJECT_IAM]).toContain(r.type);
       const invokerGrants = run().resources.filter((r) => r.inputs.role === 'roles/run.invoker');
       expect(invokerGrants.map((r) => r.type)).toEqual([INVOKER]);
-      const accounts = all(run(), 'gcp:serviceaccount/account:Account');
       const memberOf = (r: RecordedResource) =>
         `serviceAccount:${r.inputs.accountId as string}@${projects(stage).webhookProject}.iam.gserviceaccount.com`;
-      const runtimeAccount = accounts.find((a) => a.name === 'webhook-runtime') as RecordedResource;
-      const buildAccount = accounts.find((a) => a.name === 'webhook-build');
+      const [runtimeAccount] = inComponent(run(), ACCOUNT, 'RuntimeAccount');
+      const [buildAccount] = inComponent(run(), ACCOUNT, 'BuildAccount');
       const expected = [
         ...(buildAccount ? BUILD_ROLES.map((role) => [memberOf(buildAccount), role]) : []),
         ...(JSON.parse(setting(stage, 'runtimeRoles') ?? '[]') as string[]).map((role) => [
@@ -286,7 +287,7 @@ export function describeStages(stages: Stage[], runs: Map<string, ProgramRun>): 
     });
 
     it('runs the service as its own account, which holds only the grants its stack asks for', () => {
-      const account = one(run(), 'gcp:serviceaccount/account:Account', 'webhook-runtime');
+      const [account] = inComponent(run(), ACCOUNT, 'RuntimeAccount');
       const email = `${account.inputs.accountId as string}@${projects(stage).webhookProject}.iam.gserviceaccount.com`;
       const service = deployed(run());
       const runAs =
@@ -325,9 +326,7 @@ export function describeStages(stages: Stage[], runs: Map<string, ProgramRun>): 
       const waits = (r: RecordedResource, api: string) => waitsFor(run(), r, webhookApi(api));
       expect(waits(deployed(run()), 'run')).toBe(true);
       expect(waits(one(run(), 'gcp:storage/bucket:Bucket'), 'storage')).toBe(true);
-      expect(
-        waits(one(run(), 'gcp:serviceaccount/account:Account', 'webhook-runtime'), 'iam'),
-      ).toBe(true);
+      expect(waits(inComponent(run(), ACCOUNT, 'RuntimeAccount')[0], 'iam')).toBe(true);
       if (deployed(run()).type === FUNCTION) {
         for (const name of ['cloudfunctions', 'cloudbuild', 'artifactregistry']) {
           expect(waits(deployed(run()), name)).toBe(true);

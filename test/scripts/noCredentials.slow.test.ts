@@ -11,6 +11,7 @@ const TOOLS: [string, string[]][] = [
   ['scripts/smoke.ts', ['--agent', AGENT, '--flow', `${AGENT}/flows/f`, '--wait', '0']],
   ['scripts/agentCheck.ts', ['--agent', AGENT]],
   ['scripts/chat.ts', ['--agent', AGENT]],
+  ['scripts/agentTest.ts', ['--agent', AGENT]],
 ];
 
 describe('without Google credentials', () => {

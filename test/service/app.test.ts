@@ -59,6 +59,17 @@ describe('createApp over HTTP', () => {
     'both-targets': () => ({ targetPage: 'a', targetFlow: 'b' }) as unknown as WebhookResponse,
     sized: () => responseOfBytes(sized),
     never: () => new Promise<WebhookResponse>(() => undefined),
+    cyclic: () => {
+      const a: Record<string, unknown> = {};
+      a.self = a;
+      return { payload: { a } } as unknown as WebhookResponse;
+    },
+    deep: () => {
+      const root: Record<string, unknown> = {};
+      let at = root;
+      for (let i = 0; i < 100_000; i++) at = at.next = {};
+      return { payload: { root } } as unknown as WebhookResponse;
+    },
   };
 
   beforeAll(async () => {
@@ -223,6 +234,25 @@ describe('createApp over HTTP', () => {
     ])('500 when the handler returns an %s response', async (tag, message) => {
       const res = await app.post({ fulfillmentInfo: { tag } });
       expect(await errorOf(res)).toEqual({ status: 500, message });
+    });
+
+    it('500 for an answer with a cycle, with an Error Reporting line naming it', async () => {
+      const res = await app.post({ fulfillmentInfo: { tag: 'cyclic' } });
+      expect(await errorOf(res)).toEqual({
+        status: 500,
+        message: 'the service could not serialise the response',
+      });
+      const line = app.logs().findLast((l) => l['@type'] !== undefined && l.tag === 'cyclic');
+      expect(line?.message).toMatch(/property 'self' closes the circle/);
+    });
+
+    it('500 for a very deep answer, and the process serves on', async () => {
+      const res = await app.post({ fulfillmentInfo: { tag: 'deep' } });
+      expect(await errorOf(res)).toEqual({
+        status: 500,
+        message: 'the service could not serialise the response',
+      });
+      expect((await app.post({ fulfillmentInfo: { tag: 'echo' } })).status).toBe(200);
     });
 
     it('503 when the handler reports a dependency down', async () => {

@@ -1,9 +1,8 @@
 import * as functions from '@google-cloud/functions-framework';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import type { Server } from 'node:http';
-import { createApp } from '../../service/app';
+import { createApp, forFunctionsFramework } from '../../service/app';
 import { loadConfig } from '../../service/config';
-import { forFunctionsFramework } from '../../service/functionHost';
 import type { WebhookHandler } from '../../service/protocol/handler';
 import { reply } from '../../service/responses';
 import { close, listen, post, SECRET, sleep } from '../helpers/functionFramework';

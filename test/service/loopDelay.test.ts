@@ -1,51 +1,67 @@
+import { performance } from 'node:perf_hooks';
 import { watchEventLoop } from '../../service/loopDelay';
+import { realPause, useFakeClock } from '../helpers/fakeClock';
 import { memoryLogger } from '../helpers/liveApp';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+// The watcher's own timers and clock are fake, so its interval and its dating of a signal are
+// checked exactly; the delay figures come from Node's monitor, which measures a real stall.
+
+/** Holds the event loop for `ms` of real time (the fake clock stands still meanwhile). */
 const block = (ms: number) => {
-  const until = Date.now() + ms;
-  while (Date.now() < until);
+  const until = performance.now() + ms;
+  while (performance.now() < until);
 };
 
 describe('event-loop stalls', () => {
+  beforeEach(useFakeClock);
+  afterEach(() => jest.useRealTimers());
+
   it('are logged with their figures once an interval', async () => {
     const log = memoryLogger();
-    const loop = watchEventLoop(log.logger, { intervalMs: 300, thresholdMs: 100 });
+    const loop = watchEventLoop(log.logger, { intervalMs: 1000, thresholdMs: 100 });
     try {
-      await sleep(350);
-      // Longer than the interval: the report falls due during the stall.
-      block(400);
-      await sleep(20);
-      await sleep(100);
-      const delays = log.lines().map((l) => l.eventLoopDelay as { maxMs: number } | undefined);
-      expect(delays.some((d) => d !== undefined && d.maxMs >= 250)).toBe(true);
-      expect(log.lines()).toContainEqual(
+      // The monitor samples every 10 ms of real time: a stall is measured between two samples.
+      await realPause(30);
+      block(150);
+      await realPause(30);
+      const warnings = () => log.lines().filter((l) => l.eventLoopDelay !== undefined);
+      await jest.advanceTimersByTimeAsync(999);
+      await realPause(5);
+      expect(warnings()).toEqual([]);
+      await jest.advanceTimersByTimeAsync(1);
+      await realPause(5);
+      expect(warnings()).toEqual([
         expect.objectContaining({
           severity: 'WARNING',
-          eventLoopDelay: expect.objectContaining({
+          eventLoopDelay: {
+            maxMs: expect.any(Number),
             p99Ms: expect.any(Number),
             meanMs: expect.any(Number),
-          }),
+          },
         }),
-      );
+      ]);
+      expect((warnings()[0].eventLoopDelay as { maxMs: number }).maxMs).toBeGreaterThanOrEqual(100);
     } finally {
       loop.stop();
     }
   });
 
-  it('date a signal handled just after a stall from its start, and one handled later from now', async () => {
+  it('date a signal handled in or just after a stall from its start, and one handled later from now', () => {
     const loop = watchEventLoop(memoryLogger().logger);
     try {
-      await sleep(250);
+      jest.advanceTimersByTime(250);
       const blockedAt = Date.now();
-      block(600);
-      // Handled in the loop's first turns after the stall, as a signal that waited through it is.
-      await new Promise((r) => setImmediate(r));
-      expect(loop.arrivedBy() - blockedAt).toBeLessThan(300);
+      // A 600 ms stall: the clock moves on and no timer runs.
+      jest.setSystemTime(blockedAt + 600);
+      expect(loop.arrivedBy()).toBeLessThanOrEqual(blockedAt);
+      expect(loop.arrivedBy()).toBeGreaterThan(blockedAt - 300);
+      // The loop's first turn after the stall runs its overdue timers, then the signal's handler.
+      jest.advanceTimersToNextTimer();
+      expect(loop.arrivedBy()).toBeLessThanOrEqual(blockedAt);
+      expect(loop.arrivedBy()).toBeGreaterThan(blockedAt - 300);
       // A stall long over says nothing about a signal handled now.
-      await sleep(500);
-      const now = Date.now();
-      expect(loop.arrivedBy(now)).toBe(now);
+      jest.advanceTimersByTime(500);
+      expect(loop.arrivedBy()).toBe(Date.now());
     } finally {
       loop.stop();
     }

@@ -1,10 +1,9 @@
 import type { AddressInfo } from 'node:net';
 import { loadConfig } from '../../service/config';
 import type { WebhookHandler } from '../../service/protocol/handler';
-import { drain } from '../../service/http/drain';
 import { reply } from '../../service/responses';
 import { createApp } from '../../service/app';
-import { createWebhookServer } from '../../service/server';
+import { createWebhookServer, drain } from '../../service/server';
 import { memoryLogger } from '../helpers/liveApp';
 import { openRaw, rawPost } from '../helpers/rawHttp';
 

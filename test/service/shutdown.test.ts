@@ -1,117 +1,154 @@
-import { killSpawned, spawnService, exitWithin, postTag } from '../helpers/spawnService';
+import { drain, reply, WebhookError, type WebhookHandler } from '../../service';
+import { answered, realPause, settlesWithin, useFakeClock } from '../helpers/fakeClock';
+import { startApp, type LiveApp } from '../helpers/liveApp';
 import { openRaw, rawPost } from '../helpers/rawHttp';
+import { killSpawned, spawnService } from '../helpers/spawnService';
 
-// Shutdown, in real processes on loopback. Cloud Run sends SIGTERM and kills
-// the instance 10 s later; the service must finish what it accepted, close every connection, and
-// never let a client-controlled connection hold it to the 8 s cap.
+// Shutdown. Cloud Run sends SIGTERM and kills the instance 10 s later; the service must finish what
+// it accepted, close every connection, never let a client-controlled connection hold it to the 8 s
+// cap, and answer what still runs at the cap with a 503. The drain's rules are checked in process on
+// a fake clock (a cap passes only when the test moves the clock); the signals in a real process.
+// The cap counted from a signal that waited through a blocked event loop: shutdown.slow.test.ts.
 
 afterAll(killSpawned);
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const body = (tag: string) => JSON.stringify({ fulfillmentInfo: { tag } });
-const post = postTag;
+const SHUTTING_DOWN = new WebhookError(503, 'the service is shutting down');
 
-describe('shutdown', () => {
-  it('closes a keep-alive connection with the answer in flight at SIGTERM, and exits without waiting for it', async () => {
-    const svc = await spawnService('test/fixtures/testServer.ts', { SLOW_MS: '600' });
-    const conn = await openRaw(svc.url);
-    await conn.write(rawPost(svc.url, body('slow')));
-    await sleep(150);
-    svc.child.kill('SIGTERM');
-    expect(await conn.waitFor((c) => c.responses().length > 0, 3000)).toBe(true);
-    const answeredAt = Date.now();
+describe('drain (in process, on a fake clock)', () => {
+  let app: LiveApp;
+  let stop: AbortController;
+  let started: Promise<void>;
+  let markStarted: () => void;
+  let release: () => void;
+  /** Runs until the test releases it. */
+  const held: WebhookHandler = async () => {
+    markStarted();
+    await new Promise<void>((resolve) => (release = resolve));
+    return reply().text('held').build();
+  };
+
+  beforeEach(async () => {
+    useFakeClock();
+    stop = new AbortController();
+    started = new Promise((resolve) => (markStarted = resolve));
+    app = await startApp({
+      handlers: { held },
+      env: { WEBHOOK_TIMEOUT_MS: '30000' },
+      stop: stop.signal,
+    });
+  });
+  afterEach(async () => {
+    await app.close();
+    jest.useRealTimers();
+  });
+
+  /** A keep-alive connection with a `held` request running on it. */
+  async function inFlight() {
+    const conn = await openRaw(app.url);
+    await conn.write(rawPost(app.url, body('held')));
+    expect(await settlesWithin(started)).toBe(true);
+    return conn;
+  }
+
+  it('closes a keep-alive connection once the answer in flight is out, and ends without the cap', async () => {
+    const conn = await inFlight();
+    const drained = drain(app.server, { timeoutMs: 8000, stop, reason: SHUTTING_DOWN });
+    release();
+    expect(await answered(conn)).toBe(true);
     expect(conn.responses()[0]).toEqual(
       expect.objectContaining({
         status: 200,
         headers: expect.objectContaining({ connection: 'close' }),
       }),
     );
-    expect(await exitWithin(svc, 3000)).toBe(0);
-    expect(Date.now() - answeredAt).toBeLessThan(1500);
+    expect(await settlesWithin(conn.closed)).toBe(true);
+    expect(await settlesWithin(drained)).toBe(true);
   });
 
   it('must not let a connection that sent nothing, or half a request line, hold the drain', async () => {
-    const svc = await spawnService('test/fixtures/testServer.ts');
-    const silent = await openRaw(svc.url);
-    const partial = await openRaw(svc.url);
+    const silent = await openRaw(app.url);
+    const partial = await openRaw(app.url);
     await partial.write('POST / HT');
-    await sleep(100);
-    const signalled = Date.now();
-    svc.child.kill('SIGTERM');
-    expect(await exitWithin(svc, 5000)).toBe(0);
-    expect(Date.now() - signalled).toBeLessThan(2000);
-    silent.destroy();
-    partial.destroy();
-  });
-
-  it('answers a request still running at the drain cap with 503, not a reset', async () => {
-    const svc = await spawnService('test/fixtures/testServer.ts', {
-      SLOW_MS: '4000',
-      WEBHOOK_TIMEOUT_MS: '10000',
-      DRAIN_MS: '1000',
-    });
-    const inFlight = post(svc.url, 'slow');
-    await sleep(150);
-    svc.child.kill('SIGTERM');
-    const res = await Promise.race([inFlight, sleep(3000).then(() => undefined)]);
-    expect(res?.status).toBe(503);
-    expect(await res?.json()).toEqual({
-      error: { status: 503, message: 'the service is shutting down' },
-    });
-    expect(await exitWithin(svc, 3000)).toBe(0);
-  });
-
-  it('counts the drain cap from the signal’s arrival, not from when a blocked event loop ran the handler', async () => {
-    const svc = await spawnService('test/fixtures/testServer.ts', {
-      SLOW_MS: '20000',
-      BLOCK_MS: '3000',
-      WEBHOOK_TIMEOUT_MS: '30000',
-      DRAIN_MS: '2000',
-    });
-    const stuck = post(svc.url, 'slow');
-    await sleep(100);
-    void post(svc.url, 'block').catch(() => undefined);
-    await sleep(300);
-    // The signal arrives while the loop is blocked (3 s): counted from when its handler runs, the
-    // 2 s cap would end the process about 5 s after it; counted from its arrival, about 3 s.
-    const signalled = Date.now();
-    svc.child.kill('SIGTERM');
-    expect((await stuck).status).toBe(503);
-    expect(await exitWithin(svc, 10000)).toBe(0);
-    expect(Date.now() - signalled).toBeLessThan(4500);
+    await realPause();
+    const drained = drain(app.server, { timeoutMs: 8000, stop, reason: SHUTTING_DOWN });
+    expect(await settlesWithin(drained)).toBe(true);
+    expect(await settlesWithin(Promise.all([silent.closed, partial.closed]))).toBe(true);
   });
 
   it('must not let a connection that never reads its answers hold the drain to its cap', async () => {
-    const svc = await spawnService('test/fixtures/testServer.ts');
-    const conn = await openRaw(svc.url);
+    const conn = await openRaw(app.url);
     await conn.write('GET /health HTTP/1.1\r\nhost: x\r\n\r\n'.repeat(2000));
-    await sleep(200);
-    const signalled = Date.now();
-    svc.child.kill('SIGTERM');
-    // The cap is 8 s.
-    expect(await exitWithin(svc, 8000)).toBe(0);
-    expect(Date.now() - signalled).toBeLessThan(4000);
+    await realPause(100);
+    const drained = drain(app.server, { timeoutMs: 8000, stop, reason: SHUTTING_DOWN });
+    expect(await settlesWithin(drained)).toBe(true);
     conn.destroy();
   });
 
-  it('must not let a second SIGTERM kill the drain', async () => {
-    const svc = await spawnService('test/fixtures/testServer.ts', { SLOW_MS: '600' });
-    const inFlight = post(svc.url, 'slow');
-    await sleep(150);
-    svc.child.kill('SIGTERM');
-    await sleep(100);
-    svc.child.kill('SIGTERM');
-    expect((await inFlight).status).toBe(200);
-    expect(await exitWithin(svc, 3000)).toBe(0);
+  it('answers a request still running half a second before the cap with 503, not a reset', async () => {
+    const conn = await inFlight();
+    const drained = drain(app.server, { timeoutMs: 8000, stop, reason: SHUTTING_DOWN });
+    await jest.advanceTimersByTimeAsync(7499);
+    await realPause();
+    expect(conn.responses()).toEqual([]);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(await answered(conn)).toBe(true);
+    expect(conn.responses()[0].status).toBe(503);
+    expect(JSON.parse(conn.responses()[0].body)).toEqual({
+      error: { status: 503, message: 'the service is shutting down' },
+    });
+    // That answer closed the last connection: the drain ends there.
+    expect(await settlesWithin(drained)).toBe(true);
   });
 
-  it('drains on SIGINT too', async () => {
-    const svc = await spawnService('test/fixtures/testServer.ts', { SLOW_MS: '600' });
-    const inFlight = post(svc.url, 'slow');
-    await sleep(150);
+  it.each([
+    // The signal's handler waited 5 s through a stall: 3 s of the 8 s remain.
+    [5000, 2500],
+    // It waited longer than the cap: the drain still lasts a second, to answer what runs.
+    [60_000, 500],
+  ])(
+    'counts the cap from when the signal arrived (%i ms ago): the 503s go out %i ms in',
+    async (agoMs, answerAtMs) => {
+      const conn = await inFlight();
+      void drain(app.server, {
+        timeoutMs: 8000,
+        startedAt: Date.now() - agoMs,
+        stop,
+        reason: SHUTTING_DOWN,
+      });
+      await jest.advanceTimersByTimeAsync(answerAtMs - 1);
+      expect(stop.signal.aborted).toBe(false);
+      await jest.advanceTimersByTimeAsync(1);
+      expect(stop.signal.aborted).toBe(true);
+      expect(await answered(conn)).toBe(true);
+      expect(conn.responses()[0].status).toBe(503);
+    },
+  );
+});
+
+describe('signals, in a real process', () => {
+  it('drains on SIGINT, lets the keep-alive connection close after its answer, and a second signal does not end the drain', async () => {
+    const svc = await spawnService('test/fixtures/testServer.ts', { SLOW_MS: '1500' });
+    const conn = await openRaw(svc.url);
+    await conn.write(rawPost(svc.url, body('slow')));
+    // The request reaches the handler long before the signal; the answer is 1.5 s away.
+    await realPause(300);
     svc.child.kill('SIGINT');
-    expect((await inFlight).status).toBe(200);
-    expect(await exitWithin(svc, 3000)).toBe(0);
+    await realPause(100);
+    svc.child.kill('SIGTERM');
+    expect(await answered(conn, 10_000)).toBe(true);
+    expect(conn.responses()[0]).toEqual(
+      expect.objectContaining({
+        status: 200,
+        headers: expect.objectContaining({ connection: 'close' }),
+      }),
+    );
+    // The answer was the last thing the drain waited for: the process does not wait for the
+    // client to close its keep-alive connection (or for the 8 s cap).
+    expect(await settlesWithin(svc.exited, 5000)).toBe(true);
+    expect(await svc.exited).toBe(0);
+    expect(svc.output()).toContain('SIGTERM while draining; the drain goes on');
     expect(svc.output()).toContain('drained; exiting');
+    conn.destroy();
   });
 });

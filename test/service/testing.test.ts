@@ -84,6 +84,16 @@ describe('runHandler', () => {
     expect(ctx.signal.aborted).toBe(true);
   });
 
+  it('fails an answer that arrives after the deadline, even before its timer could fire', async () => {
+    // The deadline has passed; the answer comes on a microtask, ahead of any timer.
+    const ctx = { ...handlerContext(), deadline: Date.now() - 1 };
+    const quick: WebhookHandler = () => reply().text('too late').build();
+    await expect(runHandler(quick, webhookRequest(), ctx)).rejects.toThrow(
+      'the handler did not answer before the deadline: the service answers 503',
+    );
+    expect(ctx.signal.aborted).toBe(true);
+  });
+
   it.each<[string, unknown, string]>([
     [
       'a misspelt field',

@@ -28,7 +28,7 @@ describe('npm run plan', () => {
       expect(summary).toBeGreaterThan(0);
       expect(summary).toBeLessThan(stdout.indexOf('outputs:'));
       expect(stdout).toMatch(
-        /\n {2}WebhookService "webhook" +2 {2}the service \(Cloud Run or a gen2 function\)/,
+        /\n {2}WebhookService "[^"]+" +2 {2}the service \(Cloud Run or a gen2 function\)/,
       );
       // A created agent is listed, and kept on destroy; an existing one is not the stack's.
       expect(/\n {2}StageAgent "stage-agent" +1 {2}/.test(stdout)).toBe(createsAgent(stage));
@@ -38,7 +38,7 @@ describe('npm run plan', () => {
         ),
       ).toBe(createsAgent(stage));
       expect(stdout).toMatch(
-        /gcp:cloudrunv2\/serviceIamMember:ServiceIamMember "webhook-invoker"\n {2}provider: webhook/,
+        /gcp:cloudrunv2\/serviceIamMember:ServiceIamMember "[^"]+-invoker"\n {2}provider: webhook/,
       );
       expect(stdout).toContain('  role: roles/run.invoker');
       expect(stdout).toContain('  genericWebService.serviceAgentAuth: ID_TOKEN');
@@ -60,8 +60,10 @@ describe('npm run plan', () => {
       const service = plan.resources.find((r) => r.type === 'gcp:cloudrunv2/service:Service');
       expect(service?.options).toEqual(isProtected(stage) ? { protect: true } : {});
       const webhook = plan.resources.find((r) => r.type === 'gcp:diagflow/cxWebhook:CxWebhook');
-      expect(webhook?.dependsOn).toContain(
-        'gcp:cloudrunv2/serviceIamMember:ServiceIamMember "webhook-invoker"',
+      expect(webhook?.dependsOn).toContainEqual(
+        expect.stringMatching(
+          /^gcp:cloudrunv2\/serviceIamMember:ServiceIamMember "[^"]+-invoker"$/,
+        ),
       );
       expect(webhook?.inputs['genericWebService.uri']).toBe(plan.outputs.serviceUrl);
     },

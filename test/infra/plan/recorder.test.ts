@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { appearsInPlaintext, type ProgramRun } from '../../../infra/plan/recorder';
+import type { ProgramRun } from '../../../infra/plan/recorder';
+import { appearsInPlaintext } from '../../helpers/infra';
 
 // The recorder reads the program through Pulumi's public API only; these are the engine's rules it
 // must reproduce (the SDK's resource.ts and dependsOn.ts: `protect` inherited from the parent, a

@@ -81,13 +81,11 @@ describe('when the certificates endpoint misbehaves', () => {
       );
       const elapsed = Date.now() - started;
       expect(results.map((r) => r.status)).toEqual(Array(20).fill(503));
-      // Each answered within the CX timeout (2 s) of its arrival; the whole batch with a wide margin.
-      const latencies = app
-        .logs()
-        .flatMap((l) => (typeof l.latencyMs === 'number' ? [l.latencyMs] : []));
-      expect(latencies).toHaveLength(20);
-      expect(Math.max(...latencies)).toBeLessThan(2000);
-      expect(elapsed).toBeLessThan(4000);
+      // Answered by the fetch's own timeout or the request's deadline, not left hanging with the
+      // endpoint: a wide real-time bound here; the deadline's exact timing is checked on a fake clock
+      // (test/service/hardening/deadlines.test.ts, slow authentication).
+      expect(app.logs().filter((l) => l.status === 503)).toHaveLength(20);
+      expect(elapsed).toBeLessThan(6000);
       // One fetch, and at most the one retry google-auth-library is configured to make.
       expect(certs.hits()).toBeGreaterThanOrEqual(1);
       expect(certs.hits()).toBeLessThanOrEqual(2);

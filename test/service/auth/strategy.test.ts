@@ -1,4 +1,4 @@
-import { bearerToken } from '../../../service/auth/strategy';
+import { bearerToken, safeEqual } from '../../../service/auth/strategy';
 
 describe('bearerToken', () => {
   it.each([
@@ -13,5 +13,18 @@ describe('bearerToken', () => {
     [undefined, undefined],
   ])('%j → %j', (header, token) => {
     expect(bearerToken(header)).toBe(token);
+  });
+});
+
+describe('safeEqual', () => {
+  it.each([
+    ['abc', 'abc', true],
+    ['abc', 'abd', false],
+    ['abc', 'abcd', false],
+    ['', 'abc', false],
+    ['', '', true],
+    ['é', 'e\u0301', false],
+  ])('%j vs %j is %s', (a, b, equal) => {
+    expect(safeEqual(a, b)).toBe(equal);
   });
 });

@@ -1,4 +1,5 @@
 import { idTokenStrategy } from '../../../service/auth/idToken';
+import { platformStrategy } from '../../../service/auth/platform';
 import type { WebhookHandler } from '../../../service/protocol/handler';
 import { reply } from '../../../service/responses';
 import {
@@ -19,7 +20,10 @@ const AUD = 'https://cx-webhook-abc-uc.a.run.app/';
 const ok: WebhookHandler = () => reply().text('ok').build();
 const BODY = { fulfillmentInfo: { tag: 'ok' } };
 const key = generateKey();
-const now = () => Math.floor(Date.now() / 1000);
+// The platform strategy reads this fixed clock; google-auth-library (id-token) reads the real one,
+// which every time here is an hour away from.
+const clockMs = Date.now();
+const now = () => Math.floor(clockMs / 1000);
 
 let certs: CertsServer;
 let idToken: LiveApp;
@@ -36,7 +40,13 @@ beforeAll(async () => {
   idToken = await startApp({ handlers: { ok }, strategies: [strategy] });
   platform = await startApp({
     handlers: { ok },
-    env: { WEBHOOK_AUTH: 'platform', WEBHOOK_ALLOWED_CALLERS: LOCAL_SERVICE_AGENT },
+    strategies: [
+      platformStrategy({
+        allowedCallers: [LOCAL_SERVICE_AGENT],
+        audiences: [],
+        now: () => clockMs,
+      }),
+    ],
   });
 });
 afterAll(async () => {
@@ -53,7 +63,7 @@ const modes = [
 
 describe.each(modes)('%s', (_mode, app, tokenFor) => {
   it('must not accept a token whose nbf is in the future', async () => {
-    const token = tokenFor({ ...serviceAgentClaims(AUD), nbf: now() + 3600 });
+    const token = tokenFor({ ...serviceAgentClaims(AUD, {}, clockMs), nbf: now() + 3600 });
     const res = await app().post(BODY, { headers: bearer(token) });
     expect(await res.json()).toEqual({
       error: { status: 401, message: 'the token is not valid yet' },
@@ -61,13 +71,13 @@ describe.each(modes)('%s', (_mode, app, tokenFor) => {
   });
 
   it('must not accept an exp written as a string', async () => {
-    const token = tokenFor({ ...serviceAgentClaims(AUD), exp: String(now() + 3600) });
+    const token = tokenFor({ ...serviceAgentClaims(AUD, {}, clockMs), exp: String(now() + 3600) });
     const res = await app().post(BODY, { headers: bearer(token) });
     expect(await res.json()).toEqual({ error: { status: 401, message: 'the token is malformed' } });
   });
 
   it('must not accept repeated Authorization headers (Node would keep the first silently)', async () => {
-    const token = tokenFor(serviceAgentClaims(AUD));
+    const token = tokenFor(serviceAgentClaims(AUD, {}, clockMs));
     const res = await rawRequest(
       app().url,
       rawPost(app().url, JSON.stringify(BODY), { authorization: `Bearer ${token}` })

@@ -88,11 +88,10 @@ describe('a handler that throws or rejects a value String() cannot convert (conc
     async ({ make, tag }) => {
       current = make;
       const before = app.logs().length;
-      const started = Date.now();
       const res = await app.post(padded(tag));
+      // A 500, not the deadline's 503: the fault was answered in time.
       expect(res.status).toBe(500);
       expect(await res.json()).toEqual({ error: { status: 500, message: 'the handler failed' } });
-      expect(Date.now() - started).toBeLessThan(2000);
       const lines = app.logs().slice(before);
       expect(lines.filter((l) => l.message === 'webhook request failed')).toEqual([
         expect.objectContaining({ status: 500, tag }),
@@ -150,8 +149,8 @@ describe('faults outside any request, in a real process', () => {
     // Every call is answered before the first throw, and a request in flight holds the drain
     // open while the rest land.
     const svc = await spawnService('test/fixtures/testServer.ts', {
-      THROW_AFTER_MS: '1000',
-      SLOW_MS: '2500',
+      THROW_AFTER_MS: '500',
+      SLOW_MS: '1500',
     });
     const inFlight = post(svc.url, 'slow', '');
     const statuses = await Promise.all(KINDS.map((kind) => post(svc.url, 'throw-odd-later', kind)));

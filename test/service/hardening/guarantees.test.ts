@@ -19,6 +19,10 @@ import { killSpawned, spawnService } from '../../helpers/spawnService';
 // during a drain. Everything is on loopback; loops are bounded.
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Polls `done` until it holds (bounded by the test's timeout). */
+const until = async (done: () => boolean) => {
+  while (!done()) await sleep(10);
+};
 const body = (tag: string, extra: object = {}) =>
   JSON.stringify({ fulfillmentInfo: { tag }, ...extra });
 
@@ -125,6 +129,7 @@ describe('process faults during a drain', () => {
     const { head, body: rest } = splitHead(rawPost(svc.url, body('throw-later')));
     // Headers in (the request is in flight), body held until the drain has begun.
     await conn.write(head);
+    await until(() => svc.output().includes('slow handler started'));
     await sleep(100);
     svc.child.kill('SIGTERM');
     await sleep(100);

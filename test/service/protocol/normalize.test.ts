@@ -2,8 +2,9 @@ import fc from 'fast-check';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { WebhookError } from '../../../service/protocol/errors';
-import { normalizeRequest } from '../../../service/protocol/normalize';
-import type { WebhookRequest } from '../../../service/protocol/types';
+import { conform, normalizeRequest, SchemaError } from '../../../service/protocol/normalize';
+import { webhookResponseSchema } from '../../../service/protocol/schema';
+import type { RequestParameterInfo, WebhookRequest } from '../../../service/protocol/types';
 import { fixture } from '../../helpers/fixtures';
 import { replaceAt } from '../../helpers/replaceAt';
 
@@ -98,6 +99,14 @@ describe('normalizeRequest', () => {
     expect(Math.min(outcomes.accepted, outcomes.refused)).toBeGreaterThan(40);
   });
 
+  it('types the name of a form parameter as always there, as webhook.proto says CX sends it', () => {
+    const params = normalizeRequest(fixture('text-form.camel')).pageInfo?.formInfo?.parameterInfo;
+    expect(params?.map((p) => p.displayName.trim()).every((name) => name.length > 0)).toBe(true);
+    // @ts-expect-error a form parameter in a request always has its displayName
+    const nameless: RequestParameterInfo = { state: 'FILLED' };
+    expect(nameless.displayName).toBeUndefined();
+  });
+
   it('treats null fields as absent and tolerates a request with only the tag', () => {
     expect(normalizeRequest({ fulfillmentInfo: { tag: 'x' }, text: null, pageInfo: null })).toEqual(
       {
@@ -186,5 +195,45 @@ describe('normalizeRequest', () => {
     expect(error).toBeInstanceOf(WebhookError);
     expect((error as WebhookError).status).toBe(400);
     expect((error as WebhookError).message).toContain(message);
+  });
+});
+
+describe('conform on our own answers (strict)', () => {
+  const check = (payload: unknown) =>
+    conform({ payload }, webhookResponseSchema, { strict: true }, 'not an object');
+  const chain = (depth: number, end: unknown) => {
+    const root: Record<string, unknown> = {};
+    let at = root;
+    for (let i = 0; i < depth; i++) at = at.next = {};
+    at.end = end;
+    return root;
+  };
+
+  it('leaves a cycle to JSON.stringify, whose error names the property that closes it', () => {
+    const a: Record<string, unknown> = { ok: 1 };
+    a.self = a;
+    expect(() => check({ a })).not.toThrow();
+    expect(() => JSON.stringify({ payload: { a } })).toThrow(/self.*closes the circle/s);
+  });
+
+  it('still names a problem past a cycle or an object reached twice', () => {
+    const shared: Record<string, unknown> = { n: 1 };
+    shared.back = shared;
+    expect(() => check({ z: [Infinity], x: shared, y: shared })).toThrow(
+      'payload.z[0] must be a finite number, got Infinity',
+    );
+  });
+
+  it('walks a very deep answer without using the stack, and names a problem at its bottom', () => {
+    expect(() => check(chain(50_000, 1))).not.toThrow();
+    let error: unknown;
+    try {
+      check(chain(50_000, NaN));
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(SchemaError);
+    const message = (error as SchemaError).message;
+    expect(message.startsWith(`payload${'.next'.repeat(50_000)}.end must be a finite`)).toBe(true);
   });
 });

@@ -36,6 +36,7 @@ function kindFor(field: protobuf.Field): string {
 
 function schemaKind(kind: FieldKind): string {
   if (typeof kind === 'string') return kind;
+  if ('enum' in kind) return 'enum';
   if ('repeated' in kind) return 'repeated';
   if ('map' in kind) return 'map';
   return 'message';
@@ -50,6 +51,16 @@ function compare(type: protobuf.Type, schema: MessageSchema, path: string, seen:
     const kind = schema.fields[field.name];
     const fieldPath = `${path}.${field.name}`;
     expect([fieldPath, schemaKind(kind)]).toEqual([fieldPath, kindFor(field)]);
+    if (typeof kind === 'object' && 'enum' in kind) {
+      // The names in the order of their numbers: a number in the JSON is read as its name.
+      const values = (field.resolvedType as protobuf.Enum).values;
+      expect([fieldPath, kind.enum.map((name) => values[name])]).toEqual([
+        fieldPath,
+        kind.enum.map((_name, i) => i),
+      ]);
+      expect(Object.keys(values)).toEqual(expect.arrayContaining([...kind.enum]));
+      expect(kind.enum).toHaveLength(Object.keys(values).length);
+    }
     const inner =
       typeof kind === 'object' && 'repeated' in kind
         ? kind.repeated

@@ -1,6 +1,11 @@
-import { newSession, SESSION_ID_MAX_LENGTH } from '../../../scripts/cx/session';
-import { v3Clients } from '../../../scripts/cx/clients';
-import { CALL_OPTIONS, clientOptions, parseEndpointFlags } from '../../../scripts/cx/connection';
+import {
+  CALL_OPTIONS,
+  clientOptions,
+  newSession,
+  parseEndpointFlags,
+  SESSION_ID_MAX_LENGTH,
+  v3Clients,
+} from '../../../scripts/cx/connection';
 import { startDialogflowStandIn, type StandIn } from '../../helpers/dialogflowStandIn';
 import { AGENT, SMOKE_FLOW, smokeAgent, webhook } from '../../helpers/standInAgents';
 
