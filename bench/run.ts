@@ -46,6 +46,7 @@ const args = benchArgs(
 const MEMORY_SIZES_MIB = [128, 256, 512, 1024, 2048, 4096];
 /** The heap settings compared side by side: Node's own, and a capped young generation. */
 const HEAPS = ["Node's defaults", '--max-semi-space-size=2'] as const;
+// A setting's NODE_OPTIONS: its label, but for Node's defaults.
 const heapOptions = (heap: string) => (heap.startsWith('--') ? heap : '');
 const MODES = ['none', 'platform', 'id-token'] as const;
 const RAW = 'raw node:http (baseline)';
