@@ -43,10 +43,9 @@ async function urnsAndAliases(stack: string, overrides: Record<string, string>, 
   return resolved.map((urns) => urns.map(engineForm));
 }
 
+// Between them the two runs construct every component and resource type the program has.
 const STAGES: [keyof typeof FORMER_URNS, string, Record<string, string>, string[]][] = [
   ['dev stack', 'dev', {}, []],
-  ['prod stack', 'prod', {}, []],
-  ['dev stack, function target', 'dev', { target: 'function' }, []],
   [
     'prod stack, function target, header auth',
     'prod',
