@@ -26,7 +26,7 @@ export interface WebhookEnvArgs {
  * How the service runs besides its WEBHOOK_* contract. Production mode: Express and the Functions
  * Framework print stack traces in error pages outside it. No NODE_OPTIONS: a 2 MiB young
  * generation (`--max-semi-space-size=2`) lowered the peak resident set at 80 requests in flight by
- * about a quarter, but cost 4–12% more CPU per request, which is what an instance under load is
+ * 40–46%, but cost 9–24% more CPU per request (docs/performance.md), which is what an instance is
  * billed for, while Node's defaults peak well inside the default memory (`npm run bench` measures
  * both side by side and starts the service with exactly this environment).
  */
