@@ -293,8 +293,14 @@ export function readStageConfig(): StageConfig {
   const config = new pulumi.Config(PROJECT_NAME);
   const prefix = `${PROJECT_NAME}:`;
   // Exported by the SDK's runtime (runtime/config.js) but not in its typings: whether the engine
-  // passed a key as a secret.
+  // passed a key as a secret. Without it the plaintext check could not run, so nothing is deployed.
   const runtime = pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean };
+  const isConfigSecret = runtime.isConfigSecret;
+  if (typeof isConfigSecret !== 'function') {
+    throw new Error(
+      'this @pulumi/pulumi does not say which config values are secrets (runtime.isConfigSecret), so plaintext secrets cannot be refused: use a version that does',
+    );
+  }
   return parseStageConfig(
     {
       keys: () =>
@@ -303,7 +309,7 @@ export function readStageConfig(): StageConfig {
           .map((k) => k.slice(prefix.length)),
       get: (key) => config.get(key),
       getSecret: (key) => config.getSecret(key),
-      isSecret: (key) => runtime.isConfigSecret?.(`${prefix}${key}`) ?? true,
+      isSecret: (key) => isConfigSecret(`${prefix}${key}`),
     },
     pulumi.getStack(),
   );

@@ -357,6 +357,21 @@ describe('secrets stored in plain text', () => {
     );
     expect(() => parseStageConfig(source(values), 'dev')).not.toThrow();
   });
+
+  it('reads which values are secrets from the SDK, whose typings do not declare it', () => {
+    // readStageConfig relies on runtime.isConfigSecret, exported by @pulumi/pulumi's
+    // runtime/config.js; an SDK that drops it must fail here, not let a plaintext secret through.
+    jest.isolateModules(() => {
+      const sdk = require('@pulumi/pulumi') as typeof pulumi;
+      sdk.runtime.setAllConfig(
+        { 'cx-webhook-kit:headerSecret': 'x', 'cx-webhook-kit:auth': 'header' },
+        ['cx-webhook-kit:headerSecret'],
+      );
+      const runtime = sdk.runtime as unknown as { isConfigSecret: (key: string) => boolean };
+      expect(runtime.isConfigSecret('cx-webhook-kit:headerSecret')).toBe(true);
+      expect(runtime.isConfigSecret('cx-webhook-kit:auth')).toBe(false);
+    });
+  });
 });
 
 describe('multi-region agent locations (cloud.google.com/dialogflow/cx/docs/concept/region)', () => {
