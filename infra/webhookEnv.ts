@@ -27,8 +27,8 @@ export interface WebhookEnvArgs {
  * Framework print stack traces in error pages outside it. No NODE_OPTIONS: a 2 MiB young
  * generation (`--max-semi-space-size=2`) lowered the peak resident set at 80 requests in flight by
  * 40–46%, but cost 9–24% more CPU per request (docs/performance.md), which is what an instance is
- * billed for, while Node's defaults peak well inside the default memory (`npm run bench` measures
- * both side by side and starts the service with exactly this environment).
+ * billed for, while Node's defaults peak under the default 512Mi (`npm run bench` measures both
+ * side by side and starts the service with exactly this environment).
  */
 export const RUNTIME_ENV: Readonly<Record<string, string>> = Object.freeze({
   NODE_ENV: 'production',

@@ -156,7 +156,7 @@ export function idTokenStrategy(
       throw unauthorized(CHALLENGE, reasonFor(error));
     }
     if (!claims) throw unauthorized(CHALLENGE, 'the token payload is malformed');
-    const exp = checkTokenTimes(claims, CHALLENGE);
+    const exp = checkTokenTimes(claims, CHALLENGE, now());
     if (exp * 1000 > now()) {
       // A Map iterates in insertion order: the first key is the oldest entry.
       if (cache.size >= CACHED_TOKENS) cache.delete(cache.keys().next().value as string);
