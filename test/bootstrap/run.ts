@@ -64,13 +64,9 @@ export async function runBootstrap(
   });
   if (!run) throw new Error('the bootstrap did not run');
   const byUrn = new Map(run.resources.map((r) => [r.urn, r]));
+  const key = (urn: string) => `${byUrn.get(urn)?.type}::${byUrn.get(urn)?.name}`;
   const waits = (r: RecordedResource | undefined): string[] =>
-    r === undefined
-      ? []
-      : [
-          ...r.dependencies.map((urn) => `${byUrn.get(urn)?.type}::${byUrn.get(urn)?.name}`),
-          ...waits(r.parent === undefined ? undefined : byUrn.get(r.parent)),
-        ];
+    r ? [...r.dependencies.map(key), ...waits(byUrn.get(r.parent ?? ''))] : [];
   return {
     resources: run.resources
       .filter((r) => r.custom)
