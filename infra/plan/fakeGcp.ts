@@ -43,6 +43,17 @@ const GO_DURATION = /^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$/;
 /** The ID Dialogflow gives every agent's default start flow. */
 const DEFAULT_START_FLOW = '00000000-0000-0000-0000-000000000000';
 const MEMBER = /^(serviceAccount|user|group|domain|principal|principalSet):\S+$/;
+/** The input naming what an IAM member grants on. */
+const IAM_TARGET: Record<string, string> = {
+  'gcp:projects/iAMMember:IAMMember': 'project',
+  'gcp:storage/bucketIAMMember:BucketIAMMember': 'bucket',
+  'gcp:secretmanager/secretIamMember:SecretIamMember': 'secretId',
+  'gcp:cloudrunv2/serviceIamMember:ServiceIamMember': 'name',
+  'gcp:serviceaccount/iAMMember:IAMMember': 'serviceAccountId',
+  'gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember': 'cryptoKeyId',
+};
+/** A pool's or provider's ID: 4-32 of [a-z0-9-], `gcp-` reserved (iam/workloadIdentityPool.d.ts). */
+const POOL_ID = /^(?!gcp-)[a-z0-9-]{4,32}$/;
 
 /** Throws unless each of `keys` is set. */
 function required(at: string, i: Inputs, ...keys: string[]): void {
@@ -127,15 +138,44 @@ export class FakeGcp implements pulumi.runtime.Mocks {
       case 'gcp:projects/iAMMember:IAMMember':
       case 'gcp:storage/bucketIAMMember:BucketIAMMember':
       case 'gcp:secretmanager/secretIamMember:SecretIamMember':
-      case 'gcp:cloudrunv2/serviceIamMember:ServiceIamMember': {
+      case 'gcp:cloudrunv2/serviceIamMember:ServiceIamMember':
+      case 'gcp:serviceaccount/iAMMember:IAMMember':
+      case 'gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember': {
         const onProject = type === 'gcp:projects/iAMMember:IAMMember';
-        required(at, i, ...(onProject ? ['project'] : []), 'role', 'member');
+        required(at, i, IAM_TARGET[type], 'role', 'member');
         if (!MEMBER.test(String(i.member))) throw new Error(`${at}: bad member ${i.member}`);
         const id = `${onProject ? i.project : name}/${i.role}/${i.member}`;
         return { etag: `BwY${shortId(name)}`, id };
       }
       case 'gcp:projects/service:Service':
         return { id: `${i.project}/${i.service}` };
+      case 'gcp:iam/workloadIdentityPool:WorkloadIdentityPool':
+      case 'gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider': {
+        const keys = ['workloadIdentityPoolId'];
+        if (type.endsWith('Provider')) keys.push('workloadIdentityPoolProviderId');
+        required(at, i, 'project', ...keys);
+        const ids = keys.map((key) => String(i[key]));
+        const bad = ids.find((id) => !POOL_ID.test(id));
+        if (bad) throw new Error(`${at}: ${bad} is not 4-32 of [a-z0-9-] without gcp-`);
+        const path = (project: string) =>
+          `projects/${project}/locations/global/workloadIdentityPools/${ids.join('/providers/')}`;
+        // `name` has the project's number (iam/workloadIdentityPool.d.ts).
+        return { id: path(i.project), name: path(fakeProjectNumber(i.project)) };
+      }
+      case 'gcp:kms/keyRing:KeyRing':
+        required(at, i, 'project', 'location', 'name');
+        return { id: `projects/${i.project}/locations/${i.location}/keyRings/${i.name}` };
+      case 'gcp:kms/cryptoKey:CryptoKey': {
+        required(at, i, 'keyRing', 'name');
+        // Seconds, "greater than a day (ie, 86400)" (kms/cryptoKey.d.ts, rotationPeriod).
+        const rotation = /^(\d+(\.\d{1,9})?)s$/.exec(String(i.rotationPeriod));
+        if (i.rotationPeriod !== undefined && !(Number(rotation?.[1]) > 86400)) {
+          throw new Error(
+            `${at}: rotationPeriod must be seconds above a day, got ${i.rotationPeriod}`,
+          );
+        }
+        return { id: `${i.keyRing}/cryptoKeys/${i.name}` };
+      }
       case 'gcp:projects/serviceIdentity:ServiceIdentity': {
         if (this.options.serviceIdentityWithoutEmail) return { email: '', member: '' };
         const prefix = { 'dialogflow.googleapis.com': 'gcp-sa-dialogflow' }[i.service as string];

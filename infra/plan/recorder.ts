@@ -49,7 +49,9 @@ export interface ProgramRun {
 
 export interface RunOptions {
   readonly stack: string;
-  /** Config as the engine passes it: `cx-webhook-kit:key` → value. */
+  /** The Pulumi project (Pulumi.yaml's `name`), cx-webhook-kit unless given. */
+  readonly project?: string;
+  /** Config as the engine passes it: `<project>:key` → value. */
   readonly config: Record<string, string>;
   readonly secretKeys?: readonly string[];
   readonly fakeGcp?: FakeGcpOptions;
@@ -130,7 +132,7 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
         return fake.newResource(args);
       },
     },
-    'cx-webhook-kit',
+    options.project ?? 'cx-webhook-kit',
     options.stack,
     false,
   );

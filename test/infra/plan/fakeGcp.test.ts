@@ -2,6 +2,8 @@ import { FakeGcp, fakeProjectNumber } from '../../../infra/plan/fakeGcp';
 
 describe('FakeGcp (the strict mock model)', () => {
   const fake = new FakeGcp();
+  const create = (type: string, inputs: Record<string, unknown>) =>
+    fake.newResource({ type, name: 'x', inputs, custom: true });
 
   it('throws for an invoke it does not model', () => {
     expect(() => fake.call({ token: 'gcp:compute/getNetwork:getNetwork', inputs: {} })).toThrow(
@@ -35,8 +37,6 @@ describe('FakeGcp (the strict mock model)', () => {
   describe('the new resource types, strictly', () => {
     const AGENT = 'projects/p/locations/global/agents/a1';
     const WEBHOOK = `${AGENT}/webhooks/w1`;
-    const create = (type: string, inputs: Record<string, unknown>) =>
-      fake.newResource({ type, name: 'x', inputs, custom: true });
 
     it('refuses a Sleep without a Go duration', () => {
       expect(() => create('time:index/sleep:Sleep', { createDuration: '30 seconds' })).toThrow(
@@ -185,6 +185,48 @@ describe('FakeGcp (the strict mock model)', () => {
       ],
     ])('refuses %s', (_name, type, inputs, message) => {
       expect(() => create(type, inputs)).toThrow(message);
+    });
+  });
+
+  describe("the bootstrap's resource types", () => {
+    const POOL = 'gcp:iam/workloadIdentityPool:WorkloadIdentityPool';
+    const PROVIDER = 'gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider';
+    const KEY = 'gcp:kms/cryptoKey:CryptoKey';
+
+    it("names a pool and its provider by the project's number, and refuses IDs Google refuses", () => {
+      const provider = create(PROVIDER, {
+        project: 'p',
+        workloadIdentityPoolId: 'pool-1',
+        workloadIdentityPoolProviderId: 'github',
+      });
+      expect(provider.state.name).toBe(
+        `projects/${fakeProjectNumber('p')}/locations/global/workloadIdentityPools/pool-1/providers/github`,
+      );
+      for (const id of ['gcp-pool', 'Pool', 'abc', 'a'.repeat(33)]) {
+        expect(() => create(POOL, { project: 'p', workloadIdentityPoolId: id })).toThrow(id);
+      }
+      expect(() => create(PROVIDER, { project: 'p', workloadIdentityPoolId: 'pool-1' })).toThrow(
+        'needs workloadIdentityPoolProviderId',
+      );
+    });
+
+    it('places a key in its ring and refuses a rotation period of a day or less', () => {
+      const ring = create('gcp:kms/keyRing:KeyRing', { project: 'p', location: 'eu', name: 'r' });
+      const inputs = { keyRing: ring.id, name: 'k', rotationPeriod: '7776000s' };
+      expect(create(KEY, inputs).id).toBe('projects/p/locations/eu/keyRings/r/cryptoKeys/k');
+      for (const rotationPeriod of ['86400s', '90d', '']) {
+        expect(() => create(KEY, { ...inputs, rotationPeriod })).toThrow('rotationPeriod');
+      }
+    });
+
+    it.each([
+      ['gcp:serviceaccount/iAMMember:IAMMember', 'serviceAccountId'],
+      ['gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember', 'cryptoKeyId'],
+      ['gcp:storage/bucketIAMMember:BucketIAMMember', 'bucket'],
+    ])('refuses a %s that names nothing to grant on', (type, target) => {
+      const grant = { role: 'roles/x', member: 'user:a@b', [target]: 't' };
+      expect(create(type, grant).id).toBeDefined();
+      expect(() => create(type, { ...grant, [target]: undefined })).toThrow(`needs ${target}`);
     });
   });
 });
