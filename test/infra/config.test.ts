@@ -1,4 +1,5 @@
 import * as pulumi from '@pulumi/pulumi';
+import type * as configModule from '../../infra/config';
 import {
   CONFIG_KEYS,
   parseStageConfig,
@@ -371,6 +372,19 @@ describe('secrets stored in plain text', () => {
       expect(runtime.isConfigSecret('cx-webhook-kit:headerSecret')).toBe(true);
       expect(runtime.isConfigSecret('cx-webhook-kit:auth')).toBe(false);
     });
+  });
+
+  it('stops the program when the SDK no longer says which values are secrets', () => {
+    jest.isolateModules(() => {
+      const actual = jest.requireActual<typeof pulumi>('@pulumi/pulumi');
+      jest.doMock('@pulumi/pulumi', () => ({
+        ...actual,
+        runtime: { ...actual.runtime, isConfigSecret: undefined },
+      }));
+      const { readStageConfig } = require('../../infra/config') as typeof configModule;
+      expect(() => readStageConfig()).toThrow('plaintext secrets cannot be refused');
+    });
+    jest.dontMock('@pulumi/pulumi');
   });
 });
 
