@@ -1,5 +1,5 @@
-// What a run of an agent's test cases says, case by case: TestCases.BatchRunTestCases answers with a
-// TestCaseResult per case that ran (test_result PASSED or FAILED, each replayed turn with the
+// What a run of an agent's test cases says, case by case: TestCases.BatchRunTestCases answers with
+// a TestCaseResult per case that ran (test_result PASSED or FAILED, each replayed turn with the
 // differences CX found) and a TestError per case that could not run (test_case.proto,
 // BatchRunTestCasesResponse and BatchRunTestCasesMetadata). For a failure, the first turn that
 // differs is put side by side with what the case expected.
