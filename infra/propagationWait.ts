@@ -34,9 +34,7 @@ export function propagationWait(
   );
 }
 
-/**
- * A pause of WAIT_AFTER_GRANTING after `grants`, if there are any, as `${parent name}-propagation`.
- */
+/** A pause of WAIT_AFTER_GRANTING after `grants`, if any, as `${parent name}-propagation`. */
 export function afterGrants(
   name: string,
   grants: pulumi.CustomResource[],

@@ -27,9 +27,7 @@ const RESERVED_PREFIXES = ['WEBHOOK_', 'K_', 'X_GOOGLE_'];
 
 /** Cloud Run env names are C identifiers. */
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-/**
- * Secret Manager secret IDs: letters, digits, `-` and `_`, up to 255; then `latest` or a version.
- */
+/** Secret Manager secret IDs: letters, digits, `-`, `_`, up to 255; then `latest` or a version. */
 const SECRET_REF = /^([A-Za-z0-9_-]{1,255})(?::(latest|[1-9][0-9]*))?$/;
 const ROLE =
   /^(roles\/[A-Za-z0-9_.]+|projects\/[a-z][a-z0-9-]{4,28}[a-z0-9]\/roles\/[A-Za-z0-9_.]+|organizations\/[0-9]+\/roles\/[A-Za-z0-9_.]+)$/;
@@ -95,9 +93,7 @@ export function parseServiceEnv(raw: string): Readonly<Record<string, string>> {
   return Object.freeze(env);
 }
 
-/**
- * `serviceSecrets`: env name → `secretId` or `secretId:version`, secrets in the webhook project.
- */
+/** `serviceSecrets`: env name → `secretId` or `secretId:version`, in the webhook project. */
 export function parseServiceSecrets(raw: string) {
   const key = 'serviceSecrets';
   const value = parseJson(key, raw, 'an object of NAME: secret-id') as Record<string, unknown>;

@@ -36,9 +36,7 @@ export interface TestCaseSpec {
   readonly tags: readonly string[];
   readonly notes?: string;
   readonly language: string;
-  /**
-   * Where the conversation starts (display names); the default start flow's start page if unset.
-   */
+  /** Where the conversation starts (display names); unset: the default start flow's start page. */
   readonly start?: { readonly flow: string } | { readonly page: string };
   readonly turns: readonly TestCaseTurn[];
 }

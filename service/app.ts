@@ -20,9 +20,7 @@ export type AppOptions = ServiceConfig & {
   handlers: Readonly<Record<string, WebhookHandler>>;
   /** Answers tags with no handler; without it they get 404. */
   fallback?: WebhookHandler;
-  /**
-   * Run before the webhook and the probe, on every target (the process, Cloud Functions, tests).
-   */
+  /** Run before the webhook and the probe, on every target (process, Cloud Functions, tests). */
   middleware?: readonly RequestHandler[];
   /** Where log lines go; a Cloud Logging JSON logger on stdout by default. */
   logger?: Logger;

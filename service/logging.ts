@@ -20,10 +20,7 @@ const SEVERITY: Readonly<Record<string, string>> = {
 let stampedAt = NaN;
 let stamp = '';
 
-/**
- * pino's `isoTime`, formatted once per millisecond: per line, it was a measurable part of a
- * request's CPU.
- */
+/** pino's `isoTime` formatted once per ms: per line, it was a measurable share of request CPU. */
 function isoTime(): string {
   const now = Date.now();
   if (now !== stampedAt) {
@@ -42,9 +39,7 @@ export interface LoggerOptions {
   level: LogLevel;
   /** Where lines go; stdout when omitted. Tests pass a stream to read them back. */
   destination?: pino.DestinationStream;
-  /**
-   * One synchronous write per line, for a host that exits without a chance to flush (Functions).
-   */
+  /** One synchronous write per line, for a host that exits with no chance to flush (Functions). */
   sync?: boolean;
 }
 

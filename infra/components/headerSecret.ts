@@ -17,9 +17,7 @@ export interface HeaderSecretArgs {
   readonly value: pulumi.Input<string>;
   /** Members that may read this one secret, by a short name for the grant. */
   readonly accessors: Record<string, pulumi.Input<string>>;
-  /**
-   * The provider's `deletionProtection` and Pulumi's `protect` on the secret (not its versions).
-   */
+  /** Provider's `deletionProtection` and Pulumi's `protect` on the secret (not its versions). */
   readonly deletionProtection: boolean;
   readonly labels: Readonly<Record<string, string>>;
 }

@@ -9,9 +9,7 @@ export interface ServiceSourceArgs {
   readonly bundle: ServiceBundle;
   /** Who reads the source when the service starts, by a short name for the grant. */
   readonly readers: Readonly<Record<string, pulumi.Input<string>>>;
-  /**
-   * Protects the bucket and its objects; without it, destroy deletes the bucket and its content.
-   */
+  /** Protects the bucket and its objects; without it, destroy deletes the bucket and content. */
   readonly deletionProtection: boolean;
   readonly labels: Readonly<Record<string, string>>;
 }

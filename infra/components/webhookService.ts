@@ -21,9 +21,7 @@ export interface WebhookServiceArgs {
   readonly buildServiceAccount?: pulumi.Input<string>;
   /** Plain environment (see webhookEnv.ts). */
   readonly env: Record<string, pulumi.Input<string>>;
-  /**
-   * Environment read from Secret Manager when an instance starts (`version`: a number or `latest`).
-   */
+  /** Env read from Secret Manager when an instance starts (`version`: a number or `latest`). */
   readonly secretEnv: readonly SecretRef[];
   /** Who may invoke: the Dialogflow service agent's member. */
   readonly invokerMember: pulumi.Input<string>;
@@ -33,9 +31,7 @@ export interface WebhookServiceArgs {
   readonly url: pulumi.Input<string>;
   readonly minInstances: number;
   readonly maxInstances: number;
-  /**
-   * Pulumi's `protect` and the provider's guard (Cloud Run's or a function's; not the console's).
-   */
+  /** Pulumi's `protect` and the provider's guard (Cloud Run's, a function's; not the console's). */
   readonly deletionProtection: boolean;
   readonly webhookTimeoutSeconds: number;
   /** Memory and CPU of an instance, and the requests it serves at once. */
@@ -59,9 +55,7 @@ export function isRunUrlOf(url: string, service: string): boolean {
   );
 }
 
-/**
- * Requests may run a little past the CX timeout (late results are discarded and logged), not far.
- */
+/** Requests may run a little past the CX timeout (late results are logged and dropped), not far. */
 const requestTimeoutSeconds = (webhookTimeoutSeconds: number) => webhookTimeoutSeconds + 5;
 
 /**

@@ -52,9 +52,7 @@ const IAM_TARGET: Record<string, string> = {
   'gcp:serviceaccount/iAMMember:IAMMember': 'serviceAccountId',
   'gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember': 'cryptoKeyId',
 };
-/**
- * A pool's or provider's ID: 4-32 of [a-z0-9-], `gcp-` reserved (iam/workloadIdentityPool.d.ts).
- */
+/** Pool or provider ID: 4-32 of [a-z0-9-], `gcp-` reserved (iam/workloadIdentityPool.d.ts). */
 const POOL_ID = /^(?!gcp-)[a-z0-9-]{4,32}$/;
 
 /** Throws unless each of `keys` is set. */

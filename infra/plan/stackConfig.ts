@@ -8,9 +8,7 @@ import {
   readStackFile,
 } from './pulumiConfigRules';
 
-/**
- * What stands in for a `secure:` value offline: the real one needs the stack's secrets provider.
- */
+/** Stands in for a `secure:` value offline: the real one needs the stack's secrets provider. */
 const OFFLINE_SECRET = 'offline-plan-secret-stand-in';
 
 export interface StackConfig {

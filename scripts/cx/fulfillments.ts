@@ -15,9 +15,7 @@ type TransitionRoute = protos.google.cloud.dialogflow.cx.v3.ITransitionRoute;
 type EventHandler = protos.google.cloud.dialogflow.cx.v3.IEventHandler;
 
 interface WebhookCall {
-  /**
-   * What kind of fulfillment it is: `flow route`, `page entry fulfillment`, `agent route group`, …
-   */
+  /** The kind of fulfillment: `flow route`, `page entry fulfillment`, `agent route group`, … */
   readonly place: string;
   /** Where a person finds it in the console, e.g. `flow "Orders" › page "Status" › entry`. */
   readonly location: string;
