@@ -8,7 +8,7 @@ import { LOCAL_SERVICE_AGENT } from '../scripts/localIdp';
 import { authModes, AUDIENCE, benchRequestBody } from './lib/deployment';
 import { median, round } from './lib/figures';
 
-/** CPU µs per call of `fn` after a warm-up: the median of 7 batches, so one noisy batch does not decide. */
+/** CPU µs per call of `fn` after a warm-up: the median of 7 batches, so no one batch decides. */
 async function cpuPerCall(fn: () => unknown, calls: number): Promise<number> {
   for (let i = 0; i < calls; i++) await fn();
   const perBatch: number[] = [];

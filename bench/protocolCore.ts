@@ -202,7 +202,7 @@ function compare(current: Core, base: Core, samples: Record<'requests' | 'answer
   const tally = { requests: { accepted: 0, refused: 0 }, answers: { accepted: 0, refused: 0 } };
   for (const what of ['requests', 'answers'] as const) {
     const check = what === 'requests' ? 'normalizeRequest' : 'validateResponse';
-    // Every field name in the samples, in both spellings, so renames make snake_case fields and twins.
+    // Every field name in the samples, in both spellings: renames make snake_case fields and twins.
     const keys = samples[what].flatMap((s) => slots(s).map(([, key]) => key));
     const names = [
       ...new Set(keys.filter((k) => typeof k === 'string').flatMap((k) => [k, snake(k)])),

@@ -42,7 +42,10 @@ const args = benchArgs(
   },
 );
 
-/** Cloud Run's memory sizes in MiB, up to what one CPU allows (cloud.google.com/run/docs/configuring/services/cpu). */
+/**
+ * Cloud Run's memory sizes in MiB, up to what one CPU allows
+ * (cloud.google.com/run/docs/configuring/services/cpu).
+ */
 const MEMORY_SIZES_MIB = [128, 256, 512, 1024, 2048, 4096];
 /** The heap settings compared side by side: Node's own, and a capped young generation. */
 const HEAPS = ["Node's defaults", '--max-semi-space-size=2'] as const;

@@ -37,7 +37,7 @@ async function main() {
         seconds: args.interval,
         warmupSeconds: 0,
         body: benchRequestBody(),
-        // A fresh token every interval, as Dialogflow rotates them, so the verified-token cache churns.
+        // A fresh token each interval, as Dialogflow rotates them: the verified-token cache churns.
         headers: { authorization: `Bearer ${auth.sign(String(Date.now()))}` },
       });
       const rps = round(r.requestsPerSecond, 0);

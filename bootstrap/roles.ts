@@ -54,7 +54,7 @@ export type IamCondition = gcp.types.input.projects.IAMMemberCondition;
  *   conditions-resource-attributes): a deploy job cannot change the bucket's IAM, versioning or
  *   retention, nor delete it. It keeps `storage.objectAdmin` on that bucket alone (StateBackend).
  * - `resourcemanager.projectIamAdmin` only for the roles the program grants at project level (the
- *   build account's and the listed runtime roles), through `iam.googleapis.com/modifiedGrantsByRole`
+ *   build account's and the listed runtime roles), by `iam.googleapis.com/modifiedGrantsByRole`
  *   (cloud.google.com/iam/docs/setting-limits-on-granting-roles): it cannot grant itself Owner.
  */
 export function deployerConditions(

@@ -12,7 +12,7 @@ export interface ServiceBundle {
   readonly entry: 'main' | 'function';
   /** The minified service, its dependencies included. */
   readonly code: string;
-  /** First 16 hex digits of the SHA-256 of what gets uploaded: the same tree gives the same name. */
+  /** First 16 hex digits of the SHA-256 of the upload: the same tree gives the same name. */
   readonly hash: string;
 }
 
@@ -79,7 +79,7 @@ export function writeRunArchive(bundle: ServiceBundle, outDir = join(ROOT, 'buil
   return file;
 }
 
-/** The Cloud Functions source: a zip (Pulumi zips an archive) of the bundle and its package.json. */
+/** The Cloud Functions source: a zip (Pulumi zips an archive) of the bundle and package.json. */
 export const functionArchive = (bundle: ServiceBundle) =>
   new pulumi.asset.AssetArchive({
     'index.js': new pulumi.asset.StringAsset(bundle.code),

@@ -14,10 +14,10 @@ function prefixDistances(a: string, b: string): number[] {
 
 /**
  * The known key a misspelt one most likely meant, or undefined when none is close, ignoring case:
- * a key that contains, or is contained in, a known key (`webhookTimeout` → `webhookTimeoutSeconds`);
- * else the smallest edit distance, within a third of the key's length; else a misspelt beginning of
- * a known key (`webhookTimout` → `webhookTimeoutSeconds`), within a fifth of the key's length, so a
- * short word never matches the first letters of a key by chance.
+ * a key that contains, or is contained in, a known key (`webhookTimeout` →
+ * `webhookTimeoutSeconds`); else the smallest edit distance, within a third of the key's length;
+ * else a misspelt beginning of a known key (`webhookTimout` → `webhookTimeoutSeconds`), within a
+ * fifth of the key's length, so a short word never matches the first letters of a key by chance.
  */
 export function nearestKey(unknown: string, known: readonly string[]): string | undefined {
   const u = unknown.toLowerCase();

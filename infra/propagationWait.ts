@@ -2,7 +2,7 @@ import type * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
 import * as time from '@pulumiverse/time';
 
-// How long to wait before using what was just enabled, created or granted. Google's own samples wait
+// How long to wait before using what was just enabled, created or granted. Google's samples wait
 // 30 s after enabling the Dialogflow API and after creating its service identity (@pulumi/gcp's
 // "Dialogflow Encryption Spec Basic" example, diagflow/encryptionSpec.d.ts), and 60 s after the
 // grants a Cloud Functions build needs ("Cloudfunctions2 Basic Builder", cloudfunctionsv2/
@@ -34,7 +34,7 @@ export function propagationWait(
   );
 }
 
-/** A pause of WAIT_AFTER_GRANTING after `grants`, if there are any, as `${parent name}-propagation`. */
+/** A pause of WAIT_AFTER_GRANTING after `grants`, if any, as `${parent name}-propagation`. */
 export function afterGrants(
   name: string,
   grants: pulumi.CustomResource[],
@@ -46,7 +46,7 @@ export function afterGrants(
 
 /**
  * A just-created account's `email`, `member` and `name`, resolved only once WAIT_AFTER_CREATING_
- * ACCOUNT has passed: whatever grants to it or runs as it waits by taking them (eks `resolvedRole`).
+ * ACCOUNT has passed: what grants to it or runs as it waits by taking them (eks `resolvedRole`).
  */
 export function afterAccountCreated(
   name: string,

@@ -4,13 +4,14 @@ import { LOG_LEVELS } from '../service/envContract';
 import { StageConfigError } from './configError';
 
 /**
- * Environment names a stack may not set. `WEBHOOK_*` is the service's own contract, derived from the
- * stack's auth settings; `PORT` and `K_*` are set by Cloud Run (cloud.google.com/run/docs/
+ * Environment names a stack may not set. `WEBHOOK_*` is the service's own contract, derived from
+ * the stack's auth settings; `PORT` and `K_*` are set by Cloud Run (cloud.google.com/run/docs/
  * container-contract#env-vars); `FUNCTION_TARGET`, `FUNCTION_SOURCE`, `FUNCTION_SIGNATURE_TYPE` and
- * `CLOUD_RUN_TIMEOUT_SECONDS` are read by the Functions Framework (its src/options.ts); `X_GOOGLE_*`
- * is reserved by Cloud Functions; `NODE_ENV` and `GOOGLE_CLOUD_PROJECT` are set by this program, and
- * `NODE_OPTIONS` would change how Node runs the service (`--require` loads code, `--inspect` opens a
- * debugger port). `LOG_LEVEL` may be overridden on purpose (for example `debug` in dev).
+ * `CLOUD_RUN_TIMEOUT_SECONDS` are read by the Functions Framework (its src/options.ts);
+ * `X_GOOGLE_*` is reserved by Cloud Functions; `NODE_ENV` and `GOOGLE_CLOUD_PROJECT` are set by
+ * this program, and `NODE_OPTIONS` would change how Node runs the service (`--require` loads code,
+ * `--inspect` opens a debugger port). `LOG_LEVEL` may be overridden on purpose (for example `debug`
+ * in dev).
  */
 const RESERVED_NAMES = [
   'PORT',
@@ -26,11 +27,14 @@ const RESERVED_PREFIXES = ['WEBHOOK_', 'K_', 'X_GOOGLE_'];
 
 /** Cloud Run env names are C identifiers. */
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-/** Secret Manager secret IDs: letters, digits, `-` and `_`, up to 255; then `latest` or a version. */
+/** Secret Manager secret IDs: letters, digits, `-`, `_`, up to 255; then `latest` or a version. */
 const SECRET_REF = /^([A-Za-z0-9_-]{1,255})(?::(latest|[1-9][0-9]*))?$/;
 const ROLE =
   /^(roles\/[A-Za-z0-9_.]+|projects\/[a-z][a-z0-9-]{4,28}[a-z0-9]\/roles\/[A-Za-z0-9_.]+|organizations\/[0-9]+\/roles\/[A-Za-z0-9_.]+)$/;
-/** Basic roles, which Google advises against for workloads (cloud.google.com/iam/docs/roles-overview#basic). */
+/**
+ * Basic roles, which Google advises against for workloads
+ * (cloud.google.com/iam/docs/roles-overview#basic).
+ */
 const BASIC_ROLES = ['roles/owner', 'roles/editor', 'roles/viewer'];
 
 /** Cloud Run's CPU choices for a service with request concurrency above 1. */
@@ -89,7 +93,7 @@ export function parseServiceEnv(raw: string): Readonly<Record<string, string>> {
   return Object.freeze(env);
 }
 
-/** `serviceSecrets`: env name → `secretId` or `secretId:version`, secrets in the webhook project. */
+/** `serviceSecrets`: env name → `secretId` or `secretId:version`, in the webhook project. */
 export function parseServiceSecrets(raw: string) {
   const key = 'serviceSecrets';
   const value = parseJson(key, raw, 'an object of NAME: secret-id') as Record<string, unknown>;

@@ -36,7 +36,7 @@ export interface TestCaseSpec {
   readonly tags: readonly string[];
   readonly notes?: string;
   readonly language: string;
-  /** Where the conversation starts (display names); the default start flow's start page if unset. */
+  /** Where the conversation starts (display names); unset: the default start flow's start page. */
   readonly start?: { readonly flow: string } | { readonly page: string };
   readonly turns: readonly TestCaseTurn[];
 }
@@ -150,6 +150,9 @@ export function parseTestCase(file: string, text: string): TestCaseSpec {
   if (s && (s.flow === undefined) === (s.page === undefined)) {
     r.fail('start', 'needs exactly one of flow or page');
   }
+  let start: TestCaseSpec['start'];
+  if (s?.flow !== undefined) start = { flow: r.string(s.flow, 'start.flow') };
+  else if (s) start = { page: r.string(s.page, 'start.page') };
   const turns = c.turns;
   if (!Array.isArray(turns) || turns.length === 0) r.fail('turns', 'must be a non-empty list');
   const language = r.optionalString(c.language, 'language') ?? 'en';
@@ -161,11 +164,7 @@ export function parseTestCase(file: string, text: string): TestCaseSpec {
     tags: tags as string[],
     notes: r.optionalString(c.notes, 'notes', 400),
     language,
-    start: !s
-      ? undefined
-      : s.flow !== undefined
-        ? { flow: r.string(s.flow, 'start.flow') }
-        : { page: r.string(s.page, 'start.page') },
+    start,
     turns: (turns as unknown[]).map((t, i) => turn(r, t, `turns[${i}]`)),
   };
 }

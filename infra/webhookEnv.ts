@@ -9,7 +9,7 @@ import type { AuthMode } from './config';
 export interface WebhookEnvArgs {
   readonly auth: AuthMode;
   readonly webhookTimeoutSeconds: number;
-  /** Requests one instance is given at once; the service bounds its connections and buffers by it. */
+  /** Requests an instance gets at once; the service bounds its connections and buffers by it. */
   readonly concurrency: number;
   /** The Dialogflow service agent's email. */
   readonly callerEmail: pulumi.Input<string>;
@@ -18,7 +18,7 @@ export interface WebhookEnvArgs {
   /** For `auth: header`: the header name (its value comes from Secret Manager). */
   readonly headerName?: string;
   readonly project: string;
-  /** The stack's `serviceEnv`, already checked against the names set here (LOG_LEVEL may override). */
+  /** The stack's `serviceEnv`, checked against the names set here (LOG_LEVEL may override). */
   readonly extra?: Readonly<Record<string, string>>;
 }
 
@@ -35,7 +35,7 @@ export const RUNTIME_ENV: Readonly<Record<string, string>> = Object.freeze({
   [ENV.logLevel]: DEFAULT_LOG_LEVEL,
 });
 
-/** `WEBHOOK_AUTH` for a deployment mode. A header secret is a second factor next to Cloud Run's check. */
+/** `WEBHOOK_AUTH` for a deployment mode. A header secret is a second factor beside Cloud Run's. */
 export function webhookAuthSetting(auth: AuthMode): string {
   return auth === 'header' ? 'platform,header' : auth;
 }

@@ -347,7 +347,7 @@ export const previewFeaturesDeclared: ResourceValidationPolicy = {
     const containers = at(props, 'template', 'containers');
     const fromSource =
       Array.isArray(containers) && containers.some((c) => isObject(c) && c.sourceCode);
-    // ALPHA and BETA are the launch stages that admit Preview features (the provider's launchStage).
+    // ALPHA and BETA are the launch stages that admit Preview features (provider's launchStage).
     if (fromSource && !['ALPHA', 'BETA'].includes(String(props.launchStage))) {
       report(
         `${args.type} "${args.name}" uses sourceCode but declares launchStage ` +

@@ -119,13 +119,13 @@ async function runSmoke(target: Target, io: CliIo, deps: SmokeDeps) {
           diagnosis: diagnose(run.outcome, run.statuses, run.apiError),
         };
       }
-      const delay = Math.min(backoff, remaining);
+      const pause = Math.min(backoff, remaining);
       const refusal = run.statuses.find((s) => s.code !== status.OK);
       io.err(
         `${TOOL}: attempt ${attempts} refused (${refusal?.codeName ?? 'rejected'}); a new invoker grant ` +
-          `can take minutes to apply, trying again in ${(delay / 1000).toFixed(1)} s`,
+          `can take minutes to apply, trying again in ${(pause / 1000).toFixed(1)} s`,
       );
-      await sleep(delay);
+      await sleep(pause);
       backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
     }
   } finally {

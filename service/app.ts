@@ -20,7 +20,7 @@ export type AppOptions = ServiceConfig & {
   handlers: Readonly<Record<string, WebhookHandler>>;
   /** Answers tags with no handler; without it they get 404. */
   fallback?: WebhookHandler;
-  /** Run before the webhook and the probe, on every target (the process, Cloud Functions, tests). */
+  /** Run before the webhook and the probe, on every target (process, Cloud Functions, tests). */
   middleware?: readonly RequestHandler[];
   /** Where log lines go; a Cloud Logging JSON logger on stdout by default. */
   logger?: Logger;
@@ -30,7 +30,7 @@ export type AppOptions = ServiceConfig & {
   stop?: AbortSignal;
 };
 
-/** A 400 a framework raised (a malformed URI, a body-parser a team added); false where asking throws. */
+/** A 400 a framework raised (a malformed URI, a team's body-parser); false where asking throws. */
 function isBadRequest(error: unknown): boolean {
   try {
     return (error as { status?: unknown }).status === 400;

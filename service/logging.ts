@@ -20,7 +20,7 @@ const SEVERITY: Readonly<Record<string, string>> = {
 let stampedAt = NaN;
 let stamp = '';
 
-/** pino's `isoTime`, formatted once per millisecond: per line, it was a measurable part of a request's CPU. */
+/** pino's `isoTime` formatted once per ms: per line, it was a measurable share of request CPU. */
 function isoTime(): string {
   const now = Date.now();
   if (now !== stampedAt) {
@@ -39,7 +39,7 @@ export interface LoggerOptions {
   level: LogLevel;
   /** Where lines go; stdout when omitted. Tests pass a stream to read them back. */
   destination?: pino.DestinationStream;
-  /** One synchronous write per line, for a host that exits without a chance to flush (Functions). */
+  /** One synchronous write per line, for a host that exits with no chance to flush (Functions). */
   sync?: boolean;
 }
 
@@ -59,7 +59,7 @@ export function createLogger({ level, destination, sync = false }: LoggerOptions
       base: undefined,
       timestamp: isoTime,
       formatters: { level: (label) => ({ severity: SEVERITY[label] ?? 'DEFAULT' }) },
-      // Belt and braces: nothing should log credentials, and these paths never reach a line if it does.
+      // Belt and braces: nothing should log credentials; if anything does, these paths are cut.
       redact: {
         paths: ['authorization', 'headers.authorization', 'token', 'password', 'secret'],
         censor: '[redacted]',

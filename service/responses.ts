@@ -21,7 +21,8 @@ function currentFlow(request: WebhookRequest): string {
 
 /**
  * The full resource name of a page in the flow the session is in, from `pageInfo.currentPage`.
- * `pageId` is the page's ID, or a symbolic page: END_FLOW, END_SESSION, CURRENT_PAGE, PREVIOUS_PAGE, START_PAGE.
+ * `pageId` is the page's ID, or a symbolic page: END_FLOW, END_SESSION, CURRENT_PAGE,
+ * PREVIOUS_PAGE, START_PAGE.
  */
 export function pageInCurrentFlow(request: WebhookRequest, pageId: string): string {
   return `${currentFlow(request)}/pages/${encodeURIComponent(pageId)}`;
@@ -34,7 +35,7 @@ export function flowInCurrentAgent(request: WebhookRequest, flowId: string): str
 }
 
 /**
- * Builds a WebhookResponse. Each method adds one thing; `build()` returns plain JSON that only holds
+ * Builds a WebhookResponse. Each method adds one thing; `build()` returns plain JSON holding only
  * what CX acts on. Pass the request to let `invalidate` keep each parameter's `required` flag.
  */
 export class ResponseBuilder {

@@ -163,7 +163,7 @@ export interface ServeOptions extends AppOptions {
 /**
  * Runs the service as a process does: a webhook server over createApp(), faults and event-loop
  * stalls logged; on SIGTERM or SIGINT a drain, then exit 0; on an uncaught exception a drain, then
- * exit 1 (also during a drain), so the platform replaces the instance; every log line written first.
+ * exit 1 (also during a drain), so the platform replaces the instance; log lines are written first.
  */
 export function serve(options: ServeOptions): { server: Server; listening: Promise<AddressInfo> } {
   const logger = options.logger ?? createLogger({ level: options.logLevel });

@@ -69,7 +69,7 @@ export interface TestContext extends HandlerContext {
   expire(): void;
 }
 
-/** A context like the service's: a deadline counted from now, its signal, and a logger to read back. */
+/** A context like the service's: a deadline from now, its signal, and a logger to read back. */
 export function handlerContext(options: TestContextOptions = {}): TestContext {
   const lines: string[] = []; // pino writes each line whole
   const sink = { write: (line: string) => lines.push(line) };

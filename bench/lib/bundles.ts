@@ -54,7 +54,7 @@ export const buildBaselineBundle = (ref: string) =>
 const compile = (options: BuildOptions) =>
   buildSync({ platform: 'node', target: 'node24', format: 'cjs', logLevel: 'silent', ...options });
 
-/** A comparison server (bench/servers/) bundled and minified, so every server is one plain JS file. */
+/** A comparison server (bench/servers/) bundled and minified: every server is one plain JS file. */
 export function buildServer(name: 'rawNode' | 'expressJson'): string {
   const outfile = join(OUT, `${name}.js`);
   const entryPoints = [join(ROOT, 'bench', 'servers', `${name}.ts`)];

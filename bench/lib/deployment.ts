@@ -9,7 +9,10 @@ import {
 } from '../../scripts/localIdp';
 import { ROOT } from './bundles';
 
-/** A realistic ~2 KB WebhookRequest (the recorded form request) for the `greeting` handler, the same for every server. */
+/**
+ * A realistic ~2 KB WebhookRequest (the recorded form request) for the `greeting` handler, the same
+ * for every server.
+ */
 export function benchRequestBody(): string {
   const recorded = readFileSync(join(ROOT, 'test/fixtures/requests/text-form.camel.json'), 'utf8');
   const request = JSON.parse(recorded) as Record<string, unknown>;

@@ -29,7 +29,7 @@ function accepts(port: number): Promise<boolean> {
 /**
  * Starts `node <file>` on a free port and resolves once it accepts connections (probed every
  * `pollMs`). Its stdout is a pipe that another process (`cat`) drains, as Cloud Run's logging agent
- * does: the server pays for writing its log lines, and the load generator does not pay for reading them.
+ * does: the server pays for writing its log lines, the load generator not for reading them.
  */
 export async function startServer(file: string, env: Record<string, string> = {}, pollMs = 20) {
   const port = await freePort();
@@ -60,7 +60,7 @@ export async function startServer(file: string, env: Record<string, string> = {}
   return { child, url: `http://127.0.0.1:${port}`, spawnedAt, stop };
 }
 
-/** A process's resident set now (VmRSS) or its high-water mark (VmHWM), in bytes, from /proc (Linux). */
+/** A process's resident set now (VmRSS) or its peak (VmHWM), in bytes, from /proc (Linux). */
 export function rssBytes(pid: number, field: 'VmRSS' | 'VmHWM' = 'VmRSS'): number {
   const kib = new RegExp(`${field}:\\s+(\\d+) kB`).exec(
     readFileSync(`/proc/${pid}/status`, 'utf8'),

@@ -19,7 +19,7 @@ export interface AlertsArgs {
   /** The webhook project, where the service runs and the alerting lives. */
   readonly project: string;
   readonly region: string;
-  /** The Cloud Run service that answers the webhook; for a gen2 function, its underlying service. */
+  /** The Cloud Run service answering the webhook; for a gen2 function, its underlying service. */
   readonly serviceName: pulumi.Input<string>;
   /** The CX webhook timeout; the latency alert fires at 80% of it. */
   readonly webhookTimeoutSeconds: number;

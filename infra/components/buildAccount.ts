@@ -17,9 +17,9 @@ export interface BuildAccountArgs {
 }
 
 /**
- * The identity a function's build runs as, its account ID the component's name (the default build identity of projects created since
- * mid-2024 holds none of these roles). The component completes once the grants have had time to
- * apply, as in @pulumi/gcp's "Cloudfunctions2 Basic Builder" example.
+ * The identity a function's build runs as, its account ID the component's name (the default build
+ * identity of projects created since mid-2024 holds none of these roles). The component completes
+ * once the grants have had time to apply, as @pulumi/gcp's "Cloudfunctions2 Basic Builder" does.
  */
 export class BuildAccount extends pulumi.ComponentResource {
   /** `projects/<project>/serviceAccounts/<email>`, the form `buildConfig.serviceAccount` takes. */

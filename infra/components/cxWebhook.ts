@@ -15,9 +15,9 @@ export interface CxWebhookArgs {
 }
 
 /**
- * The CX webhook on the agent, pointing at the service: Dialogflow's service agent sends an ID token
- * (`ID_TOKEN`), and the timeout is the stage's. Dialogflow refuses to delete a webhook that flows
- * still use (the provider does not set `DeleteWebhookRequest.force`), so pass `protect` or
+ * The CX webhook on the agent, pointing at the service: Dialogflow's service agent sends an ID
+ * token (`ID_TOKEN`), and the timeout is the stage's. Dialogflow refuses to delete a webhook that
+ * flows still use (the provider does not set `DeleteWebhookRequest.force`), so pass `protect` or
  * `deletedWith` in the options (docs/deploy-reference.md). An adopted webhook is imported, keeping
  * its display name, and stays in the agent when the stack lets go of it (docs/adopt-webhook.md).
  */

@@ -29,8 +29,8 @@ export interface DemoAgentWiringArgs {
 }
 
 /**
- * Wires the example handlers into an agent the stack created, so a person can talk to it right after
- * `pulumi up`: the default start flow's welcome route answers through `greeting`, and an
+ * Wires the example handlers into an agent the stack created, so a person can talk to it right
+ * after `pulumi up`: the default start flow's welcome route answers through `greeting`, and an
  * "order status" intent leads to a page whose form collects `order_number`. A page route checks the
  * number through `validate-order-number` on the turn it is filled, and another answers through
  * `order-status` once the form is complete. It takes over the default start flow's routes, so it is

@@ -30,10 +30,17 @@ export class DialogflowIdentity extends pulumi.ComponentResource {
       { parent: this },
     );
     propagationWait(`${name}-propagation`, WAIT_AFTER_ENABLING, [identity], this);
-    // The provider may report no email (a known quirk): then the documented address.
-    this.email = pulumi
-      .all([identity.email, project.number])
-      .apply(([email, n]) => email || `service-${n}@gcp-sa-dialogflow.iam.gserviceaccount.com`);
+    // The provider may report no email (a known quirk): then the documented address. A different
+    // report is kept, since Google is the authority, but flagged for review.
+    this.email = pulumi.all([identity.email, project.number]).apply(([email, n]) => {
+      const documented = `service-${n}@gcp-sa-dialogflow.iam.gserviceaccount.com`;
+      if (email && email !== documented) {
+        void pulumi.log.warn(
+          `Dialogflow service agent is ${email}, not the documented ${documented}; granting the reported one`,
+        );
+      }
+      return email || documented;
+    });
     this.member = pulumi
       .all([identity.member, this.email])
       .apply(([member, email]) => member || `serviceAccount:${email}`);

@@ -17,16 +17,17 @@ export interface HeaderSecretArgs {
   readonly value: pulumi.Input<string>;
   /** Members that may read this one secret, by a short name for the grant. */
   readonly accessors: Record<string, pulumi.Input<string>>;
-  /** The provider's `deletionProtection` and Pulumi's `protect` on the secret (not its versions). */
+  /** Provider's `deletionProtection` and Pulumi's `protect` on the secret (not its versions). */
   readonly deletionProtection: boolean;
   readonly labels: Readonly<Record<string, string>>;
 }
 
 /**
- * The shared header secret in Secret Manager, its ID the component's name. Dialogflow reads it through the webhook's
- * `secretVersionsForRequestHeaders`, the service through a secret-backed env var; each reader is
- * granted access to this secret only. The component completes once the grants have had time to
- * apply: Cloud Run checks that the runtime account can read the secret when it creates a revision.
+ * The shared header secret in Secret Manager, its ID the component's name. Dialogflow reads it
+ * through the webhook's `secretVersionsForRequestHeaders`, the service through a secret-backed env
+ * var; each reader is granted access to this secret only. The component completes once the grants
+ * have had time to apply: Cloud Run checks that the runtime account can read the secret when it
+ * creates a revision.
  */
 export class HeaderSecret extends pulumi.ComponentResource {
   /** The secret's ID and version number, for an env var reference. */
@@ -44,7 +45,8 @@ export class HeaderSecret extends pulumi.ComponentResource {
         labels: args.labels,
         // In the service's region: "a secret with an automatic replication policy can only be
         // created if resource creation in global is allowed", which a resource locations
-        // organisation policy may forbid (cloud.google.com/secret-manager/docs/choosing-replication).
+        // organisation policy may forbid
+        // (cloud.google.com/secret-manager/docs/choosing-replication).
         replication: { userManaged: { replicas: [{ location: args.region }] } },
         deletionProtection: args.deletionProtection,
       },

@@ -12,9 +12,9 @@ export interface RuntimeAccountArgs {
 }
 
 /**
- * The identity the webhook runs as, its account ID the component's name. It starts with no roles (unlike the default compute account,
- * which holds Editor); each grant it needs is made on the one resource where it is used, plus
- * exactly the project roles the stack lists for its handlers.
+ * The identity the webhook runs as, its account ID the component's name. It starts with no roles
+ * (unlike the default compute account, which holds Editor); each grant it needs is made on the one
+ * resource where it is used, plus exactly the project roles the stack lists for its handlers.
  */
 export class RuntimeAccount extends pulumi.ComponentResource {
   readonly email: pulumi.Output<string>;

@@ -9,16 +9,17 @@ export interface ServiceSourceArgs {
   readonly bundle: ServiceBundle;
   /** Who reads the source when the service starts, by a short name for the grant. */
   readonly readers: Readonly<Record<string, pulumi.Input<string>>>;
-  /** Protects the bucket and its objects; without it, destroy deletes the bucket and its content. */
+  /** Protects the bucket and its objects; without it, destroy deletes the bucket and content. */
   readonly deletionProtection: boolean;
   readonly labels: Readonly<Record<string, string>>;
 }
 
 /**
- * A private bucket named after the component, holding the built service named by its content hash: a code change uploads a new
- * object (and rolls a revision), an unchanged tree changes nothing. Objects are kept when replaced
- * (`retainOnDelete`), so an older revision can be rolled back to. Each reader gets objectViewer on
- * this bucket only; the component completes once the grants have had time to apply.
+ * A private bucket named after the component, holding the built service named by its content hash:
+ * a code change uploads a new object (and rolls a revision), an unchanged tree changes nothing.
+ * Objects are kept when replaced (`retainOnDelete`), so an older revision can be rolled back to.
+ * Each reader gets objectViewer on this bucket only; the component completes once the grants have
+ * had time to apply.
  */
 export class ServiceSource extends pulumi.ComponentResource {
   readonly bucket: pulumi.Output<string>;
@@ -36,6 +37,7 @@ export class ServiceSource extends pulumi.ComponentResource {
         labels: args.labels,
         uniformBucketLevelAccess: true,
         publicAccessPrevention: 'enforced',
+        // No age-based clean-up: a live or rolled-back revision may need its object again.
         forceDestroy: !args.deletionProtection,
       },
       { parent: this, protect: args.deletionProtection },

@@ -12,8 +12,8 @@ export interface SmokeFlowArgs {
 
 /**
  * A flow the stack owns in its agent, for `npm run smoke`: a handler for the event
- * `cx-webhook-kit-smoke` calls the webhook with the reserved tag, which the service answers with its
- * smoke marker. Nothing transitions into it; the handler has no target, so Dialogflow reports a
+ * `cx-webhook-kit-smoke` calls the webhook with the reserved tag, which the service answers with
+ * its smoke marker. Nothing transitions into it; the handler has no target, so Dialogflow reports a
  * failed call (`queryResult.webhookStatuses`) rather than silently moving on.
  */
 export class SmokeFlow extends pulumi.ComponentResource {

@@ -21,7 +21,7 @@ export interface WebhookServiceArgs {
   readonly buildServiceAccount?: pulumi.Input<string>;
   /** Plain environment (see webhookEnv.ts). */
   readonly env: Record<string, pulumi.Input<string>>;
-  /** Environment read from Secret Manager when an instance starts (`version`: a number or `latest`). */
+  /** Env read from Secret Manager when an instance starts (`version`: a number or `latest`). */
   readonly secretEnv: readonly SecretRef[];
   /** Who may invoke: the Dialogflow service agent's member. */
   readonly invokerMember: pulumi.Input<string>;
@@ -31,7 +31,7 @@ export interface WebhookServiceArgs {
   readonly url: pulumi.Input<string>;
   readonly minInstances: number;
   readonly maxInstances: number;
-  /** Pulumi's `protect` and the provider's guard (Cloud Run's or a function's; not the console's). */
+  /** Pulumi's `protect` and the provider's guard (Cloud Run's, a function's; not the console's). */
   readonly deletionProtection: boolean;
   readonly webhookTimeoutSeconds: number;
   /** Memory and CPU of an instance, and the requests it serves at once. */
@@ -55,14 +55,14 @@ export function isRunUrlOf(url: string, service: string): boolean {
   );
 }
 
-/** Requests may run a little past the CX timeout (late results are discarded and logged), not far. */
+/** Requests may run a little past the CX timeout (late results are logged and dropped), not far. */
 const requestTimeoutSeconds = (webhookTimeoutSeconds: number) => webhookTimeoutSeconds + 5;
 
 /**
- * The webhook service, named after the component, as a Cloud Run service running the bundle straight from Cloud Storage or as
- * a Cloud Functions gen2 function, with `roles/run.invoker` for the Dialogflow service agent on that
- * one service. `invokableUrl` resolves only once that grant exists, so the CX webhook is never
- * pointed at a service that would refuse Dialogflow.
+ * The webhook service, named after the component, as a Cloud Run service running the bundle
+ * straight from Cloud Storage or as a Cloud Functions gen2 function, with `roles/run.invoker` for
+ * the Dialogflow service agent on that one service. `invokableUrl` resolves only once that grant
+ * exists, so the CX webhook is never pointed at a service that would refuse Dialogflow.
  */
 export class WebhookService extends pulumi.ComponentResource {
   readonly name: pulumi.Output<string>;
@@ -108,11 +108,12 @@ export class WebhookService extends pulumi.ComponentResource {
         name,
         labels: args.labels,
         deletionProtection: args.deletionProtection,
-        // Running source without a build (`sourceCode`, "(Optional, Beta)") is Preview: the provider
-        // documents launchStage as the way to "allow use of preview features" (@pulumi/gcp
+        // Running source without a build (`sourceCode`, "(Optional, Beta)") is Preview: the
+        // provider documents launchStage as the way to "allow use of preview features" (@pulumi/gcp
         // cloudrunv2/service.d.ts).
         launchStage: 'BETA',
-        // Dialogflow calls from Google's network over the public endpoint; IAM (or the service) decides who gets in.
+        // Dialogflow calls from Google's network over the public endpoint; IAM (or the service)
+        // decides who gets in.
         ingress: 'INGRESS_TRAFFIC_ALL',
         invokerIamDisabled: !args.invokerCheck,
         template: {
@@ -122,7 +123,7 @@ export class WebhookService extends pulumi.ComponentResource {
           scaling: { minInstanceCount: args.minInstances, maxInstanceCount: args.maxInstances },
           containers: [
             {
-              // Source deploy without a build: Google's Node.js base image runs the bundle from the bucket.
+              // Source deploy without a build: Google's Node.js base image runs the bundle.
               image: 'scratch',
               baseImageUri: `${args.region}-docker.pkg.dev/serverless-runtimes/google-24-full/runtimes/${NODE_RUNTIME}`,
               commands: ['node'],

@@ -2,7 +2,8 @@
 // @google-cloud/dialogflow-cx ships (build/protos/google/cloud/dialogflow/cx/v3): the mock model
 // refuses what the API would, so the program cannot rely on something CX rejects.
 
-/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-call */
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-argument,
+   @typescript-eslint/no-unsafe-call */
 type Json = Record<string, any>;
 
 const AGENT = 'projects/[^/]+/locations/[^/]+/agents/[^/]+';
@@ -29,7 +30,7 @@ export function checkFulfillment(f: Json | undefined, agent: string, where: stri
   if (!f.tag) throw new Error(`${where}: a fulfillment that calls a webhook needs a tag`);
 }
 
-/** page.proto: a handler's target page is in the same host flow; targetPage and targetFlow are one of. */
+/** page.proto: a target page is in the handler's host flow; targetPage, targetFlow are one of. */
 function checkTarget(handler: Json, agent: string, flow: string, where: string): void {
   if (handler.targetPage && handler.targetFlow) {
     throw new Error(`${where}: targetPage and targetFlow are one of`);

@@ -52,7 +52,7 @@ const IAM_TARGET: Record<string, string> = {
   'gcp:serviceaccount/iAMMember:IAMMember': 'serviceAccountId',
   'gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember': 'cryptoKeyId',
 };
-/** A pool's or provider's ID: 4-32 of [a-z0-9-], `gcp-` reserved (iam/workloadIdentityPool.d.ts). */
+/** Pool or provider ID: 4-32 of [a-z0-9-], `gcp-` reserved (iam/workloadIdentityPool.d.ts). */
 const POOL_ID = /^(?!gcp-)[a-z0-9-]{4,32}$/;
 
 /** Throws unless each of `keys` is set. */
@@ -117,7 +117,9 @@ export class FakeGcp implements pulumi.runtime.Mocks {
 
   private outputs(type: string, name: string, i: Inputs): Inputs {
     const at = `${type} (${name})`;
-    /** A CX resource under `parent`, with the ID Dialogflow generates (here: from its display name). */
+    /**
+     * A CX resource under `parent`, with the ID Dialogflow generates (here: from its display name).
+     */
     const cx = (collection: string, parent: string, id = uuid(`${parent}/${i.displayName}`)) => ({
       id: `${parent}/${collection}/${id}`,
       name: id,

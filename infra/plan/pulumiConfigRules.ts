@@ -202,10 +202,10 @@ export function readStackFile(
 
 /**
  * mergeConfig with validation on, as `pulumi up` runs it: every project-namespace key declared with
- * neither `default` nor `value` must be set in the stack; a declared `default`/`value` fills in a key
- * the stack leaves unset; then every explicitly typed key is checked for type, and for encryption
- * when declared `secret`. Keys the project does not declare pass through unchecked. Returns the
- * config the program receives.
+ * neither `default` nor `value` must be set in the stack; a declared `default`/`value` fills in a
+ * key the stack leaves unset; then every explicitly typed key is checked for type, and for
+ * encryption when declared `secret`. Keys the project does not declare pass through unchecked.
+ * Returns the config the program receives.
  */
 export function mergeStackConfig(
   stack: string,

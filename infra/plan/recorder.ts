@@ -3,12 +3,12 @@ import { join } from 'node:path';
 import { FakeGcp, type FakeGcpOptions } from './fakeGcp';
 
 // Runs the real Pulumi program offline under mocks and records what it asks the engine for: every
-// resource with its inputs, provider, parent and dependencies, and every invoke. Tests assert on the
-// record; `npm run plan` prints it. Only the SDK's public API is used: the program runs in a stack
-// as the language host runs it (`runInPulumiStack`), a stack transformation sees each resource's
-// options and inputs as the program wrote them, `serializeResourceProperties` turns the inputs into
-// what the engine receives (and names the resources they come from), and the mocks tell which
-// provider each resource got.
+// resource with its inputs, provider, parent and dependencies, and every invoke. Tests assert on
+// the record; `npm run plan` prints it. Only the SDK's public API is used: the program runs in a
+// stack as the language host runs it (`runInPulumiStack`), a stack transformation sees each
+// resource's options and inputs as the program wrote them, `serializeResourceProperties` turns the
+// inputs into what the engine receives (and names the resources they come from), and the mocks tell
+// which provider each resource got.
 
 // How Pulumi marks a secret on the wire: { [SIG_KEY]: SECRET_SIG, value }.
 const { specialSigKey: SIG_KEY, specialSecretSig: SECRET_SIG } = pulumi.runtime;

@@ -109,7 +109,7 @@ export function toPlan(stack: string, run: ProgramRun) {
   return { stack, summary, outputs: run.outputs, invokes, resources };
 }
 
-/** The bundle hash changes with every service edit; golden files show where it goes, not its value. */
+/** The bundle hash changes with each service edit; golden files show where it is, not its value. */
 export function normalizeHashes(text: string): string {
   return text.replace(/webhook-(run|function)-[0-9a-f]{16}/g, 'webhook-$1-<content-hash>');
 }

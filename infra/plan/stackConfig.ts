@@ -8,7 +8,7 @@ import {
   readStackFile,
 } from './pulumiConfigRules';
 
-/** What stands in for a `secure:` value offline: the real one needs the stack's secrets provider. */
+/** Stands in for a `secure:` value offline: the real one needs the stack's secrets provider. */
 const OFFLINE_SECRET = 'offline-plan-secret-stand-in';
 
 export interface StackConfig {
@@ -24,8 +24,8 @@ const ROOT = join(__dirname, '..', '..');
 const readYaml = (path: string) => load(readFileSync(path, 'utf8')) as YamlMap | null;
 
 /**
- * The config a stack's program receives, worked out as the Pulumi CLI does it: the stack file's keys
- * merged with Pulumi.yaml's declared defaults and values, after the CLI's own checks (missing
+ * The config a stack's program receives, worked out as the Pulumi CLI does it: the stack file's
+ * keys merged with Pulumi.yaml's declared defaults and values, after the CLI's own checks (missing
  * required keys, types, secrets stored encrypted), which throw here as they would stop `pulumi up`.
  * Encrypted values cannot be read offline and are replaced by a stand-in still marked secret.
  */

@@ -145,7 +145,7 @@ export function describeApiError(error: unknown, options: DialogflowClientOption
 // whose QueryResult names each webhook call's tag, webhook and latency (session.proto:
 // webhook_tags, webhook_ids, webhook_display_names, webhook_latencies), which v3 leaves out.
 const load = () =>
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- deferred on purpose, see above
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- deferred, see above
   require('@google-cloud/dialogflow-cx') as typeof dialogflow;
 export const v3Clients = () => load().v3;
 export const v3beta1Clients = () => load().v3beta1;

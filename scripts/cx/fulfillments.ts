@@ -1,5 +1,6 @@
-// Every fulfillment of an agent that calls a webhook, wherever CX allows one (flow.proto, page.proto,
-// transition_route_group.proto, v3), and the verdict on each against the tags the service serves.
+// Every fulfillment of an agent that calls a webhook, wherever CX allows one (flow.proto,
+// page.proto, transition_route_group.proto, v3), and the verdict on each against the tags the
+// service serves.
 import type { protos } from '@google-cloud/dialogflow-cx';
 import { SMOKE_TAG } from '../../service/smoke';
 import {
@@ -14,7 +15,7 @@ type TransitionRoute = protos.google.cloud.dialogflow.cx.v3.ITransitionRoute;
 type EventHandler = protos.google.cloud.dialogflow.cx.v3.IEventHandler;
 
 interface WebhookCall {
-  /** What kind of fulfillment it is: `flow route`, `page entry fulfillment`, `agent route group`, … */
+  /** The kind of fulfillment: `flow route`, `page entry fulfillment`, `agent route group`, … */
   readonly place: string;
   /** Where a person finds it in the console, e.g. `flow "Orders" › page "Status" › entry`. */
   readonly location: string;
@@ -132,8 +133,8 @@ export function checkCalls(
 
 /**
  * What is wrong with how the agent calls our webhook, in words; empty when nothing is. Beyond
- * unserved and missing tags: a deployed stack always has at least its smoke flow's call, so an agent
- * with none is not wired to this webhook at all (or the check compares the wrong one).
+ * unserved and missing tags: a deployed stack always has at least its smoke flow's call, so an
+ * agent with none is not wired to this webhook at all (or the check compares the wrong one).
  */
 export function wiringProblems(
   agent: AgentModel,

@@ -1,5 +1,5 @@
-// What a run of an agent's test cases says, case by case: TestCases.BatchRunTestCases answers with a
-// TestCaseResult per case that ran (test_result PASSED or FAILED, each replayed turn with the
+// What a run of an agent's test cases says, case by case: TestCases.BatchRunTestCases answers with
+// a TestCaseResult per case that ran (test_result PASSED or FAILED, each replayed turn with the
 // differences CX found) and a TestError per case that could not run (test_case.proto,
 // BatchRunTestCasesResponse and BatchRunTestCasesMetadata). For a failure, the first turn that
 // differs is put side by side with what the case expected.
@@ -11,6 +11,7 @@ export type TestCase = protos.google.cloud.dialogflow.cx.v3.ITestCase;
 export type TestCaseResult = protos.google.cloud.dialogflow.cx.v3.ITestCaseResult;
 export type TestError = protos.google.cloud.dialogflow.cx.v3.ITestError;
 type Output = protos.google.cloud.dialogflow.cx.v3.ConversationTurn.IVirtualAgentOutput;
+type Input = protos.google.cloud.dialogflow.cx.v3.IQueryInput;
 
 // Decoded messages carry enums as numbers: test_case.proto's TestResult and
 // TestRunDifference.DiffType, by number.
@@ -41,6 +42,14 @@ function view(output: Output | null | undefined) {
 
 export type TurnView = ReturnType<typeof view>;
 
+/** A turn's input as a person would name it. */
+function describeInput(input: Input | null | undefined): string {
+  if (typeof input?.text?.text === 'string') return `"${input.text.text}"`;
+  if (input?.event?.event) return `event ${input.event.event}`;
+  if (input?.dtmf?.digits) return `DTMF ${input.dtmf.digits}`;
+  return '(no input)';
+}
+
 /** The first replayed turn CX found different (or in error), against the case's own turn. */
 function firstDifference(testCase: TestCase, result: TestCaseResult) {
   const turns = result.conversationTurns ?? [];
@@ -54,14 +63,7 @@ function firstDifference(testCase: TestCase, result: TestCaseResult) {
   return {
     /** 1-based, as a person counts turns. */
     turn: index + 1,
-    input:
-      typeof input?.text?.text === 'string'
-        ? `"${input.text.text}"`
-        : input?.event?.event
-          ? `event ${input.event.event}`
-          : input?.dtmf?.digits
-            ? `DTMF ${input.dtmf.digits}`
-            : '(no input)',
+    input: describeInput(input),
     differences: (actual?.differences ?? []).map((d) => ({
       type: enumName(DIFF_TYPES, d.type),
       description: d.description ?? '',

@@ -2,7 +2,7 @@ import { clip } from '../protocol/clip';
 import type { WebhookHandler } from '../protocol/handler';
 import { reply } from '../responses';
 
-/** Answers tags nobody handles, so a new tag in the agent degrades to a polite message, not an error. */
+/** Answers tags nobody handles: a new tag in the agent gets a polite message, not an error. */
 export const fallback: WebhookHandler = (request, ctx) => {
   // A tag may be 1 MB long; the line carries its start.
   ctx.log.warn(

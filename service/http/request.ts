@@ -28,7 +28,7 @@ export function contextOf(req: IncomingMessage): RequestContext {
   });
 }
 
-/** Ends a request at once with `reason` (its answer), wherever it is waiting; the first reason wins. */
+/** Ends a request at once with `reason` (its answer) wherever it waits; the first reason wins. */
 export function failRequest(req: IncomingMessage, reason: WebhookError): void {
   const context = contextOf(req);
   if (context.failure) return;

@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { WebhookError } from './errors';
 
-/** Real requests carrying large session state exceed Express's 100 kB default; 1 MiB leaves room. */
+/** Real requests with large session state exceed Express's 100 kB default; 1 MiB leaves room. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 
 // RFC 9110 §8.3.1 media type: type "/" subtype, then parameters whose values may be quoted strings
@@ -13,7 +13,7 @@ const PARAMETER = new RegExp(
   'y',
 );
 
-/** The media type in lower case and its parameters (names in lower case), or undefined if malformed. */
+/** The media type and its parameters, type and names in lower case; undefined if malformed. */
 function parseMediaType(
   value: string,
 ): { type: string; parameters: Map<string, string> } | undefined {

@@ -39,7 +39,7 @@ export interface CoreOptions {
 
 export interface CoreRequest {
   readonly headers: IncomingHttpHeaders;
-  /** The raw body when it is already in memory (the Functions Framework has read it), or its reader. */
+  /** The raw body when already in memory (the Functions Framework has read it), or its reader. */
   readonly body: Buffer | BodyReader;
   /** Epoch ms when the request arrived; the deadline counts from here. */
   readonly receivedAt: number;

@@ -2,7 +2,7 @@ import { WebhookError } from './errors';
 
 /**
  * How much of the CX timeout the service keeps for itself: time to serialise, to cross the
- * network back to Dialogflow, and to absorb clock jitter. 10% of the timeout, between 200 ms and 1 s.
+ * network back to Dialogflow, and to absorb clock jitter: 10% of the timeout, within 200-1000 ms.
  */
 export const safetyMarginMs = (timeoutMs: number): number =>
   Math.min(1000, Math.max(200, Math.round(timeoutMs * 0.1)));

@@ -14,7 +14,7 @@ export interface ServiceContext {
 
 /**
  * An error's message can carry anything (a whole upstream answer), and Cloud Logging drops an entry
- * over 256 KB: the line keeps at most this many characters of it, even escaped well inside the limit.
+ * over 256 KB: the line keeps at most this many characters of it, well inside even when escaped.
  */
 const MAX_MESSAGE = 32 * 1024;
 

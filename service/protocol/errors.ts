@@ -1,4 +1,4 @@
-/** The statuses the webhook contract allows; anything else would confuse Dialogflow's error events. */
+/** The statuses the webhook contract allows; any other would confuse Dialogflow's error events. */
 export type ErrorStatus = 400 | 401 | 403 | 404 | 500 | 503;
 
 /**

@@ -1,7 +1,7 @@
 import type { Logger as PinoLogger } from 'pino';
 import type { WebhookRequest, WebhookResponse } from './types';
 
-/** A pino logger: the service's (Cloud Logging JSON on stdout), or one a test or embedder passes. */
+/** A pino logger: the service's (Cloud Logging JSON on stdout) or one a test or embedder passes. */
 export type Logger = PinoLogger;
 
 /** Who passed authentication for this request. */

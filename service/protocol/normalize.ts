@@ -124,11 +124,12 @@ function walkMessage(
 ): Record<string, unknown> {
   const fields = byKey(schema);
   const keys = Object.keys(input);
-  // Only names from the schema are ever assigned, so `__proto__` in the input cannot reach a prototype.
+  // Only the schema's names are assigned, so `__proto__` in the input cannot reach a prototype.
   let out: Record<string, unknown> | undefined = isPlain(input) ? undefined : {};
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i];
-    // Any other spelling that snake_case rules turn into a field's name (`detect_intentResponseId`).
+    // Any other spelling that snake_case rules turn into a field's name
+    // (`detect_intentResponseId`).
     const field =
       fields.get(key) ?? (key.includes('_') ? fields.get(snakeToCamel(key)) : undefined);
     if (field === undefined) {

@@ -1,6 +1,6 @@
 // The field tree of the v3 WebhookRequest and WebhookResponse, as proto3 JSON carries them. It
-// drives the checks (snake_case → camelCase, types), gives WebhookRequest its TypeScript type, and is
-// checked field by field against the official protos (test/service/protocol/schema.test.ts).
+// drives the checks (snake_case → camelCase, types), gives WebhookRequest its TypeScript type, and
+// is checked field by field against the official protos (test/service/protocol/schema.test.ts).
 
 export type FieldKind =
   | 'string'
