@@ -143,11 +143,13 @@ export class FakeGcp implements pulumi.runtime.Mocks {
       case 'gcp:cloudrunv2/serviceIamMember:ServiceIamMember':
       case 'gcp:serviceaccount/iAMMember:IAMMember':
       case 'gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember': {
-        const onProject = type === 'gcp:projects/iAMMember:IAMMember';
         required(at, i, IAM_TARGET[type], 'role', 'member');
         if (!MEMBER.test(String(i.member))) throw new Error(`${at}: bad member ${i.member}`);
-        const id = `${onProject ? i.project : name}/${i.role}/${i.member}`;
-        return { etag: `BwY${shortId(name)}`, id };
+        // The provider's ID: what is granted on, the role and the member, space-delimited (the
+        // import sections of @pulumi/gcp's IAM member types): it does not depend on Pulumi's name.
+        const target = String(i[IAM_TARGET[type]]);
+        const on = type === 'gcp:storage/bucketIAMMember:BucketIAMMember' ? `b/${target}` : target;
+        return { etag: `BwY${shortId(name)}`, id: `${on} ${i.role} ${i.member}` };
       }
       case 'gcp:projects/service:Service':
         return { id: `${i.project}/${i.service}` };

@@ -109,7 +109,11 @@ describe('ordering and waits where Google and the provider wait', () => {
     const readers = all(dev(), BUCKET_READER);
     expect((wait.inputs.triggers as { after: string }).after.split(',').sort()).toEqual(
       readers
-        .map((r) => `${r.name}/${r.inputs.role as string}/${r.inputs.member as string}`)
+        // The provider's ID of a bucket grant: `b/<bucket> <role> <member>`.
+        .map(
+          (r) =>
+            `b/${r.inputs.bucket as string} ${r.inputs.role as string} ${r.inputs.member as string}`,
+        )
         .sort(),
     );
   });
