@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { setTimeout as realDelay } from 'node:timers/promises';
 import type { RawConnection } from './rawHttp';
 
@@ -44,6 +45,14 @@ export async function settlesWithin(promise: Promise<unknown>, realMs = 5000) {
 
 /** Real time for loopback I/O to happen, with the fake clock standing still. */
 export const realPause = (ms = 50) => realDelay(ms);
+
+/** Polls `done` every 10 ms of real time until it holds or `realMs` pass; whether it held. */
+export async function realUntil(done: () => boolean, realMs = 5000): Promise<boolean> {
+  for (const started = performance.now(); !done(); await realDelay(10)) {
+    if (performance.now() - started > realMs) return false;
+  }
+  return true;
+}
 
 /** Whether `conn` receives an answer within `realMs` of real time (its own wait is on the clock). */
 export const answered = (conn: RawConnection, realMs = 5000) =>

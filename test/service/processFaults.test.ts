@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { realUntil } from '../helpers/fakeClock';
 import { killSpawned, ROOT, spawnService, exitWithin, postTag } from '../helpers/spawnService';
 
 // Process faults, in real processes on loopback: a throw from a handler's callback, a port already
@@ -64,8 +65,7 @@ describe('process faults', () => {
     npm.stderr.on('data', (d: Buffer) => (output += d.toString()));
     const exited = new Promise<number | null>((resolve) => npm.on('exit', resolve));
     try {
-      const started = Date.now();
-      while (!/"port":(\d+)/.test(output) && Date.now() - started < 15000) await sleep(50);
+      await realUntil(() => /"port":(\d+)/.test(output), 15000);
       const port = /"port":(\d+)/.exec(output)?.[1];
       expect(port).toBeDefined();
       npm.kill('SIGTERM');

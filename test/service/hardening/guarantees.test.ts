@@ -13,16 +13,13 @@ import { bearer } from '../../helpers/jwt';
 import { startApp, type LiveApp } from '../../helpers/liveApp';
 import { openRaw, rawPost, splitHead } from '../../helpers/rawHttp';
 import { killSpawned, spawnService } from '../../helpers/spawnService';
+import { realUntil } from '../../helpers/fakeClock';
 
 // Each test states a guarantee from the docs (protocol.md, http.md, security.md) and tries to
 // break it as a hostile caller would: odd methods, oversized fields, bad certificates, faults
 // during a drain. Everything is on loopback; loops are bounded.
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-/** Polls `done` until it holds (bounded by the test's timeout). */
-const until = async (done: () => boolean) => {
-  while (!done()) await sleep(10);
-};
 const body = (tag: string, extra: object = {}) =>
   JSON.stringify({ fulfillmentInfo: { tag }, ...extra });
 
@@ -129,7 +126,7 @@ describe('process faults during a drain', () => {
     const { head, body: rest } = splitHead(rawPost(svc.url, body('throw-later')));
     // Headers in (the request is in flight), body held until the drain has begun.
     await conn.write(head);
-    await until(() => svc.output().includes('slow handler started'));
+    await realUntil(() => svc.output().includes('slow handler started'));
     await sleep(100);
     svc.child.kill('SIGTERM');
     await sleep(100);
