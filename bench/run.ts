@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { load } from 'js-yaml';
+import { readProjectConfig } from '../infra/plan/pulumiConfigRules';
 import { memoryMiB } from '../infra/serviceSettings';
 import { RUNTIME_ENV } from '../infra/webhookEnv';
 import { measureColdStart } from './coldStart';
@@ -188,9 +189,10 @@ async function main() {
   const largePeak = deployed.find((m) => m.request === 'large')!.peakRssMiB;
   const needed = MEMORY_SIZES_MIB.find((size) => size >= 2 * peakMiB);
   const project = load(readFileSync(join(ROOT, 'Pulumi.yaml'), 'utf8')) as {
-    config: { memory: { default: string } };
+    name: string;
+    config?: Record<string, unknown>;
   };
-  const configured = project.config.memory.default;
+  const configured = String(readProjectConfig(project.name, project.config).memory.default);
   const configuredMiB = memoryMiB(configured);
 
   const rps = (r: typeof raw) => r.requestsPerSecond;
