@@ -107,6 +107,7 @@ async function resolveRun(argv: string[], pulumi: PulumiOptions) {
 }
 
 type TestCasesClient = InstanceType<ReturnType<typeof v3Clients>['TestCasesClient']>;
+type SessionsClient = InstanceType<ReturnType<typeof v3beta1Clients>['SessionsClient']>;
 
 /** Polls the run's operation until it is done or `waitMs` has passed. */
 async function awaitRun(
@@ -145,8 +146,12 @@ async function awaitRun(
 }
 
 /** The webhook calls on `diff.turn`, from replaying the case's inputs on a fresh session. */
-async function replayWebhooks(testCase: TestCase, diff: TurnDifference, target: Target) {
-  const client = new (v3beta1Clients().SessionsClient)(target.options);
+async function replayWebhooks(
+  client: SessionsClient,
+  testCase: TestCase,
+  diff: TurnDifference,
+  target: Target,
+) {
   try {
     const session = newSession(target.environment ?? target.agent, 'agent-test');
     const config = testCase.testConfig;
@@ -176,14 +181,14 @@ async function replayWebhooks(testCase: TestCase, diff: TurnDifference, target: 
   } catch {
     // The replay only explains a failure; the verdict stands without it.
     return null;
-  } finally {
-    await client.close();
   }
 }
 
 async function runCases(target: Target, io: CliIo, deps: AgentTestDeps) {
   await requireCredentials(target.options);
   const client = new (v3Clients().TestCasesClient)(target.options);
+  // For the replays of failed cases: opened on the first one, shared by the rest.
+  let sessions: SessionsClient | undefined;
   const result = (operation: string | null, cases: CaseOutcome[]) => {
     const count = (v: CaseOutcome['verdict']) => cases.filter((c) => c.verdict === v).length;
     return {
@@ -218,7 +223,9 @@ async function runCases(target: Target, io: CliIo, deps: AgentTestDeps) {
     const { results, errors } = await awaitRun(client, operation.name ?? '', target, deps, io);
     const outcomes = caseOutcomes(cases, results, errors);
     for (const [i, { firstDifference: diff }] of outcomes.entries()) {
-      if (diff) diff.webhooks = await replayWebhooks(cases[i], diff, target);
+      if (!diff) continue;
+      sessions ??= new (v3beta1Clients().SessionsClient)(target.options);
+      diff.webhooks = await replayWebhooks(sessions, cases[i], diff, target);
     }
     return result(operation.name ?? null, outcomes);
   } catch (error) {
@@ -226,6 +233,7 @@ async function runCases(target: Target, io: CliIo, deps: AgentTestDeps) {
     throw new CliError(describeApiError(error, target.options), 3);
   } finally {
     await client.close();
+    await sessions?.close();
   }
 }
 
