@@ -38,7 +38,7 @@ const TOOL = 'agent:test';
 const DEFAULT_WAIT_S = 600;
 const POLL_MS = 5000;
 
-export const HELP = `Runs a CX agent's test cases (TestCases.BatchRunTestCases) and waits for the run: passes only
+const HELP = `Runs a CX agent's test cases (TestCases.BatchRunTestCases) and waits for the run: passes only
 when every case that was asked for ran and passed. For a failed case it prints the first turn that
 differs, expected against actual, and the webhook calls on that turn (from a replay of the case
 with DetectIntent, which calls the webhook again).
@@ -61,7 +61,7 @@ exit codes: 0 every case passed; 1 a case failed or could not run, or no case ma
 3 could not run the cases (Pulumi CLI or stack outputs, Dialogflow API unreachable or refused,
 the run not finished within --wait).`;
 
-export interface AgentTestDeps {
+interface AgentTestDeps {
   pulumi?: PulumiOptions;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
