@@ -13,6 +13,7 @@ import {
 import {
   CALL_OPTIONS,
   ENDPOINT_HELP,
+  callStatus,
   codeName,
   describeApiError,
   describeEndpoint,
@@ -174,7 +175,7 @@ async function replayWebhooks(
       );
       calls = webhookCalls(response.queryResult ?? {}).map((c) => ({
         tag: c.tag ?? '',
-        status: `${codeName(c.code)}${c.latencyMs === null ? '' : ` in ${c.latencyMs} ms`}`,
+        status: callStatus(c),
       }));
     }
     return calls;
