@@ -18,10 +18,11 @@ function nodeFloor(): Promise<number> {
 /**
  * Spawn to the first 200 answer, started as deployed (with the environment the infra gives it) and
  * probed every millisecond as a TCP start-up probe would: `GET /health`, or with `auth` a webhook
- * call as Dialogflow would make it.
+ * call as Dialogflow would make it, with `body` (built before the spawn, so not timed).
  */
 async function firstAnswer(
   file: string,
+  body: string,
   auth?: { env: Record<string, string>; headers: Record<string, string> },
 ): Promise<number> {
   const server = await startServer(file, { ...RUNTIME_ENV, ...auth?.env }, 1);
@@ -31,7 +32,7 @@ async function firstAnswer(
       auth && {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...auth.headers },
-        body: benchRequestBody(),
+        body,
       },
     );
     if (res.status !== 200) throw new Error(`${file} answered ${res.status}: ${await res.text()}`);
@@ -62,30 +63,31 @@ export async function measureColdStart(
   before?: Bundle & { ref: string },
 ) {
   const unbundled = buildUnbundled();
+  const body = benchRequestBody();
   const starts = {
     floor: ["node -e '' (floor, spawn to exit)", nodeFloor],
-    health: ['bundle: spawn to first 200 on /health', () => firstAnswer(bundle.path)],
+    health: ['bundle: spawn to first 200 on /health', () => firstAnswer(bundle.path, body)],
     platform: [
       'bundle: spawn to first webhook 200 (auth platform, as deployed)',
-      () => firstAnswer(bundle.path, auth.modes.platform),
+      () => firstAnswer(bundle.path, body, auth.modes.platform),
     ],
     idToken: [
       'bundle: spawn to first webhook 200 (auth id-token, certificates fetched)',
-      () => firstAnswer(bundle.path, auth.modes['id-token']),
+      () => firstAnswer(bundle.path, body, auth.modes['id-token']),
     ],
     unbundled: [
       'unbundled service from node_modules: spawn to first 200 on /health',
-      () => firstAnswer(unbundled),
+      () => firstAnswer(unbundled, body),
     ],
     ...(before && {
       before: [
         `bundle before (${before.ref}): spawn to first webhook 200 (auth platform, as deployed)`,
-        () => firstAnswer(before.path, auth.modes.platform),
+        () => firstAnswer(before.path, body, auth.modes.platform),
       ],
     }),
   } satisfies Record<string, [string, () => Promise<number>]>;
   const samples = new Map<string, number[]>(Object.keys(starts).map((k) => [k, []]));
-  await firstAnswer(bundle.path); // warm the file cache once
+  await firstAnswer(bundle.path, body); // warm the file cache once
   for (let i = 0; i < runs; i++) {
     for (const [key, [, start]] of Object.entries(starts)) samples.get(key)?.push(await start());
   }

@@ -60,35 +60,26 @@ export function seconds(raw: string, flag: string): number {
 }
 
 /**
- * Runs a tool's `main` and turns its outcome into an exit code: UsageError → 2 with a pointer to
- * `--help`, CliError → its own code, both as one line on stderr. `main` resolving to undefined
- * means help was asked for: `help` is printed and the exit code is 0.
+ * A tool's `main(argv, io, …)`: runs its `body` and turns the outcome into an exit code. UsageError
+ * → 2 with a pointer to `--help`, CliError → its own code, both as one line on stderr. `body`
+ * resolving to undefined means help was asked for: `help` is printed and the exit code is 0.
  */
-export async function runCli(
-  tool: string,
-  main: () => Promise<number | undefined>,
-  io: CliIo,
-  help?: string,
-): Promise<number> {
-  try {
-    const code = await main();
-    if (code === undefined) io.out(help ?? '');
-    return code ?? 0;
-  } catch (error) {
-    if (!(error instanceof UsageError || error instanceof CliError)) throw error;
-    io.err(`${tool}: ${error.message}${error instanceof UsageError ? ' (see --help)' : ''}`);
-    return error instanceof CliError ? error.exitCode : 2;
-  }
-}
-
-/** A tool's `main(argv, io, …)`: its `body` run by runCli, with `help` for `--help`. */
 export function cliTool<A extends unknown[]>(
   tool: string,
   help: string,
   body: (argv: string[], io: CliIo, ...rest: A) => Promise<number | undefined>,
 ) {
-  return (argv: string[], io: CliIo, ...rest: A) =>
-    runCli(tool, () => body(argv, io, ...rest), io, help);
+  return async (argv: string[], io: CliIo, ...rest: A): Promise<number> => {
+    try {
+      const code = await body(argv, io, ...rest);
+      if (code === undefined) io.out(help);
+      return code ?? 0;
+    } catch (error) {
+      if (!(error instanceof UsageError || error instanceof CliError)) throw error;
+      io.err(`${tool}: ${error.message}${error instanceof UsageError ? ' (see --help)' : ''}`);
+      return error instanceof CliError ? error.exitCode : 2;
+    }
+  };
 }
 
 /** The entry point of a tool run as a script: sets the exit code, lets stdout drain. */

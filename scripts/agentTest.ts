@@ -13,6 +13,7 @@ import {
 import {
   CALL_OPTIONS,
   ENDPOINT_HELP,
+  callStatus,
   codeName,
   describeApiError,
   describeEndpoint,
@@ -38,7 +39,7 @@ const TOOL = 'agent:test';
 const DEFAULT_WAIT_S = 600;
 const POLL_MS = 5000;
 
-export const HELP = `Runs a CX agent's test cases (TestCases.BatchRunTestCases) and waits for the run: passes only
+const HELP = `Runs a CX agent's test cases (TestCases.BatchRunTestCases) and waits for the run: passes only
 when every case that was asked for ran and passed. For a failed case it prints the first turn that
 differs, expected against actual, and the webhook calls on that turn (from a replay of the case
 with DetectIntent, which calls the webhook again).
@@ -61,7 +62,7 @@ exit codes: 0 every case passed; 1 a case failed or could not run, or no case ma
 3 could not run the cases (Pulumi CLI or stack outputs, Dialogflow API unreachable or refused,
 the run not finished within --wait).`;
 
-export interface AgentTestDeps {
+interface AgentTestDeps {
   pulumi?: PulumiOptions;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
@@ -107,6 +108,7 @@ async function resolveRun(argv: string[], pulumi: PulumiOptions) {
 }
 
 type TestCasesClient = InstanceType<ReturnType<typeof v3Clients>['TestCasesClient']>;
+type SessionsClient = InstanceType<ReturnType<typeof v3beta1Clients>['SessionsClient']>;
 
 /** Polls the run's operation until it is done or `waitMs` has passed. */
 async function awaitRun(
@@ -145,8 +147,12 @@ async function awaitRun(
 }
 
 /** The webhook calls on `diff.turn`, from replaying the case's inputs on a fresh session. */
-async function replayWebhooks(testCase: TestCase, diff: TurnDifference, target: Target) {
-  const client = new (v3beta1Clients().SessionsClient)(target.options);
+async function replayWebhooks(
+  client: SessionsClient,
+  testCase: TestCase,
+  diff: TurnDifference,
+  target: Target,
+) {
   try {
     const session = newSession(target.environment ?? target.agent, 'agent-test');
     const config = testCase.testConfig;
@@ -169,21 +175,21 @@ async function replayWebhooks(testCase: TestCase, diff: TurnDifference, target: 
       );
       calls = webhookCalls(response.queryResult ?? {}).map((c) => ({
         tag: c.tag ?? '',
-        status: `${codeName(c.code)}${c.latencyMs === null ? '' : ` in ${c.latencyMs} ms`}`,
+        status: callStatus(c),
       }));
     }
     return calls;
   } catch {
     // The replay only explains a failure; the verdict stands without it.
     return null;
-  } finally {
-    await client.close();
   }
 }
 
 async function runCases(target: Target, io: CliIo, deps: AgentTestDeps) {
   await requireCredentials(target.options);
   const client = new (v3Clients().TestCasesClient)(target.options);
+  // For the replays of failed cases: opened on the first one, shared by the rest.
+  let sessions: SessionsClient | undefined;
   const result = (operation: string | null, cases: CaseOutcome[]) => {
     const count = (v: CaseOutcome['verdict']) => cases.filter((c) => c.verdict === v).length;
     return {
@@ -218,7 +224,9 @@ async function runCases(target: Target, io: CliIo, deps: AgentTestDeps) {
     const { results, errors } = await awaitRun(client, operation.name ?? '', target, deps, io);
     const outcomes = caseOutcomes(cases, results, errors);
     for (const [i, { firstDifference: diff }] of outcomes.entries()) {
-      if (diff) diff.webhooks = await replayWebhooks(cases[i], diff, target);
+      if (!diff) continue;
+      sessions ??= new (v3beta1Clients().SessionsClient)(target.options);
+      diff.webhooks = await replayWebhooks(sessions, cases[i], diff, target);
     }
     return result(operation.name ?? null, outcomes);
   } catch (error) {
@@ -226,6 +234,7 @@ async function runCases(target: Target, io: CliIo, deps: AgentTestDeps) {
     throw new CliError(describeApiError(error, target.options), 3);
   } finally {
     await client.close();
+    await sessions?.close();
   }
 }
 

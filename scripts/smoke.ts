@@ -14,6 +14,7 @@ import {
 import {
   CALL_OPTIONS,
   ENDPOINT_HELP,
+  callStatus,
   describeApiError,
   describeEndpoint,
   newSession,
@@ -148,9 +149,7 @@ function printResult(io: CliIo, r: SmokeResult): void {
   // Each call as Dialogflow reports it; its latency is the webhook's share of the round trip.
   for (const s of r.webhookStatuses) {
     io.out(
-      `  webhook   ${s.tag ?? '(no tag)'} ${s.codeName}` +
-        (s.latencyMs === null ? '' : ` in ${s.latencyMs} ms`) +
-        (s.message ? `: ${s.message}` : ''),
+      `  webhook   ${s.tag ?? '(no tag)'} ${callStatus(s)}${s.message ? `: ${s.message}` : ''}`,
     );
   }
   io.out(`  agent     ${r.agent}`);

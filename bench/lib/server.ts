@@ -85,7 +85,7 @@ interface LoadSpec {
   warmupSeconds: number;
 }
 
-export interface LoadTarget {
+interface LoadTarget {
   file: string;
   env: Record<string, string>;
   body: string;

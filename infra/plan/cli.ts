@@ -2,7 +2,7 @@
 // and prints each resource, the inputs that decide its behaviour and what it depends on.
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { CliError, parseCli, runAsScript, runCli, UsageError, type CliIo } from '../../lib/cli';
+import { CliError, cliTool, parseCli, runAsScript, UsageError } from '../../lib/cli';
 import { runProgram } from './recorder';
 import { normalizeHashes, renderText, toPlan } from './render';
 import { readStackConfig } from './stackConfig';
@@ -38,31 +38,24 @@ async function plan(stack: string, json: boolean, golden: boolean): Promise<stri
   }
 }
 
-runAsScript((argv: string[], io: CliIo) =>
-  runCli(
-    'plan',
-    async () => {
-      const flag = { type: 'boolean', default: false } as const;
-      const parsed = parseCli(argv, { json: flag, golden: flag }, true);
-      if (!parsed) {
-        io.out(USAGE);
-        return 0;
+runAsScript(
+  cliTool('plan', USAGE, async (argv, io) => {
+    const flag = { type: 'boolean', default: false } as const;
+    const parsed = parseCli(argv, { json: flag, golden: flag }, true);
+    if (!parsed) return undefined;
+    const [stack, ...extra] = parsed.positionals;
+    if (!stack) throw new UsageError('name a stack: npm run plan -- <stack>');
+    if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
+    const { json, golden } = parsed.values;
+    try {
+      process.stdout.write(await plan(stack, json, golden));
+    } catch (error) {
+      // A pipe such as `| jq` reads stdout only: it gets the error as an object too.
+      if (json && error instanceof CliError) {
+        io.out(JSON.stringify({ error: { message: error.message } }));
       }
-      const [stack, ...extra] = parsed.positionals;
-      if (!stack) throw new UsageError('name a stack: npm run plan -- <stack>');
-      if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
-      const { json, golden } = parsed.values;
-      try {
-        process.stdout.write(await plan(stack, json, golden));
-      } catch (error) {
-        // A pipe such as `| jq` reads stdout only: it gets the error as an object too.
-        if (json && error instanceof CliError) {
-          io.out(JSON.stringify({ error: { message: error.message } }));
-        }
-        throw error;
-      }
-      return 0;
-    },
-    io,
-  ),
+      throw error;
+    }
+    return 0;
+  }),
 );

@@ -170,6 +170,10 @@ export function webhookCalls(r: QueryResult) {
   });
 }
 
+/** A webhook call's status in a tool's output: its code's name and the latency if reported. */
+export const callStatus = (call: { code: number | null; latencyMs: number | null }): string =>
+  `${codeName(call.code)}${call.latencyMs === null ? '' : ` in ${call.latencyMs} ms`}`;
+
 // session.proto (DetectIntentRequest.session, v3 and v3beta1): "The length of the Session ID must
 // not exceed 36 characters."
 export const SESSION_ID_MAX_LENGTH = 36;

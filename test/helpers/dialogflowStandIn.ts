@@ -20,25 +20,34 @@ import {
 import { addTestCaseServices, type StandInTestCases } from './standInTestCases';
 
 type Version = 'v3' | 'v3beta1';
-const loaded = new Map<Version, grpc.GrpcObject>();
-function services(version: Version): grpc.GrpcObject {
-  const dir = join(PROTOS, 'google/cloud/dialogflow/cx', version);
-  const files = ['session', 'flow', 'page', 'transition_route_group', 'webhook', 'intent'];
-  if (!loaded.has(version)) {
+type Root = {
+  google: grpc.GrpcObject & { cloud: { dialogflow: { cx: Record<Version, grpc.GrpcObject> } } };
+};
+/** The protos of what is served here (the test cases' services: standInTestCases.ts). */
+const SERVED = ['session', 'flow', 'page', 'transition_route_group', 'webhook', 'intent'];
+const loaded = new Map<string, Root>();
+/**
+ * The gRPC package of `files` (protos in google/cloud/dialogflow/cx/<version>/, without `.proto`)
+ * and of what they import, loaded once per list: the CX protos take a while to load.
+ */
+export function services(version: Version, files: readonly string[] = SERVED): Root {
+  const key = `${version}/${files.join(',')}`;
+  let root = loaded.get(key);
+  if (!root) {
+    const dir = join(PROTOS, 'google/cloud/dialogflow/cx', version);
     const definition = protoLoader.loadSync(
       files.map((f) => join(dir, `${f}.proto`)),
       LOADER_OPTIONS,
     );
-    const root = grpc.loadPackageDefinition(definition) as {
-      google: { cloud: { dialogflow: { cx: Record<Version, grpc.GrpcObject> } } };
-    };
-    loaded.set(version, root.google.cloud.dialogflow.cx[version]);
+    root = grpc.loadPackageDefinition(definition) as Root;
+    loaded.set(key, root);
   }
-  return loaded.get(version) as grpc.GrpcObject;
+  return root;
 }
 
 const service = (name: string, version: Version = 'v3') =>
-  (services(version)[name] as grpc.ServiceClientConstructor).service;
+  (services(version).google.cloud.dialogflow.cx[version][name] as grpc.ServiceClientConstructor)
+    .service;
 
 /** google.protobuf.Duration of a number of milliseconds. */
 const duration = (ms: number) => ({
@@ -108,12 +117,20 @@ function notFound(callback: Callback, message: string) {
   callback({ code: grpc.status.NOT_FOUND, details: message });
 }
 
-/** A list RPC over `items(parent)`, `pageSize` items at a time with numeric page tokens. */
-function lister<T>(field: string, pageSize: number, items: (parent: string) => T[] | undefined) {
+/**
+ * A list RPC over `items(parent)`, `pageSize` items at a time with numeric page tokens; NOT_FOUND,
+ * in the words of `missing`, for a parent `items` does not know.
+ */
+export function lister<T>(
+  field: string,
+  pageSize: number,
+  items: (parent: string) => T[] | undefined,
+  missing = (parent: string) => `Parent '${parent}' does not exist.`,
+) {
   return (call: ListCall, callback: Callback) => {
     const parent = call.request.parent ?? '';
     const all = items(parent);
-    if (!all) return notFound(callback, `Parent '${parent}' does not exist.`);
+    if (!all) return notFound(callback, missing(parent));
     const from = Number(call.request.pageToken || 0);
     const next = from + pageSize < all.length ? String(from + pageSize) : '';
     callback(null, { [field]: all.slice(from, from + pageSize), nextPageToken: next });

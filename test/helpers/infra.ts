@@ -13,7 +13,7 @@ export const BOOTSTRAP_DIR = join(ROOT, 'bootstrap');
  * committed stack files never change what a test expects. Tests of the committed stack files check
  * only the rules every stack keeps.
  */
-export const FIXTURE_STACKS = join(__dirname, '..', 'fixtures', 'stacks');
+const FIXTURE_STACKS = join(__dirname, '..', 'fixtures', 'stacks');
 
 /** The stacks that have a `Pulumi.<stack>.yaml` in `dir`: whatever a team has committed. */
 export function stackNames(dir = ROOT): string[] {

@@ -7,13 +7,11 @@
 // marks the differences test_case.proto names (INTENT, PAGE, PARAMETERS for the tracking
 // parameters, UTTERANCE); the descriptions are the stand-in's own wording.
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
-import { LOADER_OPTIONS, PROTOS } from './cxProtos';
 import type { protos } from '@google-cloud/dialogflow-cx';
 import { fromStruct, toStruct } from '../../scripts/cx/struct';
+import { lister, services } from './dialogflowStandIn';
 import { protoType } from './proto';
 import { NotFound, type Conversation, type TurnResult } from './standInConversation';
 
@@ -27,29 +25,14 @@ export interface StandInTestCases {
   pollsUntilDone?: number;
 }
 
-let loaded: { testCases: grpc.ServiceDefinition; operations: grpc.ServiceDefinition } | undefined;
-/** The two services, loaded once: test_case.proto imports most of the CX protos. */
+/** The two services, from test_case.proto (which imports most CX protos and longrunning's). */
 function definitions() {
-  loaded ??= load();
-  return loaded;
-}
-
-function load() {
-  const definition = protoLoader.loadSync(
-    join(PROTOS, 'google/cloud/dialogflow/cx/v3/test_case.proto'),
-    LOADER_OPTIONS,
-  );
-  const root = grpc.loadPackageDefinition(definition) as {
-    google: {
-      cloud: { dialogflow: { cx: { v3: grpc.GrpcObject } } };
-      longrunning: grpc.GrpcObject;
-    };
-  };
+  const root = services('v3', ['test_case']);
   const service = (o: grpc.GrpcObject, name: string) =>
     (o[name] as grpc.ServiceClientConstructor).service;
   return {
     testCases: service(root.google.cloud.dialogflow.cx.v3, 'TestCases'),
-    operations: service(root.google.longrunning, 'Operations'),
+    operations: service(root.google.longrunning as grpc.GrpcObject, 'Operations'),
   };
 }
 
@@ -166,20 +149,12 @@ export function addTestCaseServices(
   type Callback = (error: Partial<grpc.StatusObject> | null, value?: unknown) => void;
 
   server.addService(testCases, {
-    listTestCases(call: { request: { parent?: string; pageToken?: string } }, callback: Callback) {
-      if (call.request.parent !== agent) {
-        return callback({
-          code: grpc.status.NOT_FOUND,
-          details: `Agent '${call.request.parent}' does not exist.`,
-        });
-      }
-      const from = Number(call.request.pageToken || 0);
-      const next = from + pageSize < options.cases.length ? String(from + pageSize) : '';
-      callback(null, {
-        testCases: options.cases.slice(from, from + pageSize),
-        nextPageToken: next,
-      });
-    },
+    listTestCases: lister(
+      'testCases',
+      pageSize,
+      (parent) => (parent === agent ? options.cases : undefined),
+      (parent) => `Agent '${parent}' does not exist.`,
+    ),
     batchRunTestCases(
       call: { request: { parent?: string; environment?: string; testCases?: string[] } },
       callback: Callback,
