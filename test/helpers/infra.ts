@@ -3,7 +3,7 @@ import { load } from 'js-yaml';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FakeGcpOptions } from '../../infra/plan/fakeGcp';
-import type { ProgramRun, RecordedResource } from '../../infra/plan/recorder';
+import type { ProgramRun, RecordedResource, RunOptions } from '../../infra/plan/recorder';
 import { stackConfigFrom, type StackConfig } from '../../infra/plan/stackConfig';
 
 export const ROOT = join(__dirname, '..', '..');
@@ -74,7 +74,12 @@ process.setMaxListeners(50);
 export async function runStack(
   stack: string,
   overrides: Record<string, string | null> = {},
-  options: { secretKeys?: string[]; fakeGcp?: FakeGcpOptions; stackFile?: StackConfig } = {},
+  options: {
+    secretKeys?: string[];
+    fakeGcp?: FakeGcpOptions;
+    stackFile?: StackConfig;
+    onConstructed?: RunOptions['onConstructed'];
+  } = {},
 ): Promise<ProgramRun> {
   const { config, secretKeys } = options.stackFile ?? fixtureStack(stack);
   for (const [k, v] of Object.entries(overrides)) {
@@ -92,6 +97,7 @@ export async function runStack(
       config,
       secretKeys: [...secretKeys, ...(options.secretKeys ?? []).map(KEY)],
       fakeGcp: options.fakeGcp,
+      onConstructed: options.onConstructed,
     });
   });
   if (!run) throw new Error('the program did not run');
