@@ -67,9 +67,9 @@ export const MINIMAL_STACKS: Record<string, { stack: string; config: Record<stri
 process.setMaxListeners(50);
 
 /**
- * Runs the real program under the recording mocks with a fixture stack's config (or `stackFile`),
- * plus overrides (`null` removes a key). Each run gets a fresh module registry, so a fresh Pulumi
- * runtime.
+ * Runs the real program (or `program`, a Pulumi project named `project`) under the recording mocks
+ * with a fixture stack's config (or `stackFile`), plus overrides of the project's keys (`null`
+ * removes a key). Each run gets a fresh module registry, so a fresh Pulumi runtime.
  */
 export async function runStack(
   stack: string,
@@ -79,12 +79,15 @@ export async function runStack(
     fakeGcp?: FakeGcpOptions;
     stackFile?: StackConfig;
     onConstructed?: RunOptions['onConstructed'];
+    project?: string;
+    program?: string;
   } = {},
 ): Promise<ProgramRun> {
   const { config, secretKeys } = options.stackFile ?? fixtureStack(stack);
+  const key = (k: string) => (options.project ? `${options.project}:${k}` : KEY(k));
   for (const [k, v] of Object.entries(overrides)) {
-    if (v === null) delete config[KEY(k)];
-    else config[KEY(k)] = v;
+    if (v === null) delete config[key(k)];
+    else config[key(k)] = v;
   }
   let run: ProgramRun | undefined;
   await jest.isolateModulesAsync(async () => {
@@ -98,6 +101,8 @@ export async function runStack(
       secretKeys: [...secretKeys, ...(options.secretKeys ?? []).map(KEY)],
       fakeGcp: options.fakeGcp,
       onConstructed: options.onConstructed,
+      project: options.project,
+      program: options.program,
     });
   });
   if (!run) throw new Error('the program did not run');
