@@ -1,10 +1,9 @@
 import * as pulumi from '@pulumi/pulumi';
-import { load } from 'js-yaml';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FakeGcpOptions } from '../../infra/plan/fakeGcp';
 import type { ProgramRun, RecordedResource, RunOptions } from '../../infra/plan/recorder';
-import { stackConfigFrom, type StackConfig } from '../../infra/plan/stackConfig';
+import { readStackConfig, stackConfigFrom, type StackConfig } from '../../infra/plan/stackConfig';
 
 export const ROOT = join(__dirname, '..', '..');
 export const BOOTSTRAP_DIR = join(ROOT, 'bootstrap');
@@ -24,13 +23,9 @@ export function stackNames(dir = ROOT): string[] {
 
 /** A fixture stack's config as the Pulumi CLI would hand it to the app or the bootstrap program. */
 export function fixtureStack(stack: string, project: 'app' | 'bootstrap' = 'app'): StackConfig {
-  const dir = project === 'app' ? FIXTURE_STACKS : join(FIXTURE_STACKS, 'bootstrap');
-  const yaml = load(readFileSync(join(dir, `Pulumi.${stack}.yaml`), 'utf8'));
-  return stackConfigFrom(
-    stack,
-    yaml as Record<string, unknown>,
-    project === 'app' ? ROOT : BOOTSTRAP_DIR,
-  );
+  return project === 'app'
+    ? readStackConfig(stack, ROOT, FIXTURE_STACKS)
+    : readStackConfig(stack, BOOTSTRAP_DIR, join(FIXTURE_STACKS, 'bootstrap'));
 }
 
 export const KEY = (k: string) => `cx-webhook-kit:${k}`;
