@@ -31,7 +31,7 @@ export interface RecordedResource {
 }
 
 /** The resource options that change what `pulumi up`/`destroy` may do, where set. */
-export type ResourceOptionsRecord = Pick<
+type ResourceOptionsRecord = Pick<
   pulumi.CustomResourceOptions,
   'protect' | 'retainOnDelete' | 'deleteBeforeReplace' | 'ignoreChanges' | 'replaceOnChanges'
 > & {
