@@ -1,4 +1,11 @@
-import { PROJECT_ID, PROJECT_ID_RULE, REGION, REGION_RULE } from '../infra/gcpIds';
+import {
+  BASIC_ROLES,
+  PROJECT_ID,
+  PROJECT_ID_RULE,
+  REGION,
+  REGION_RULE,
+  ROLE,
+} from '../infra/gcpIds';
 
 const NAMESPACE = 'cx-webhook-kit-bootstrap';
 
@@ -11,10 +18,6 @@ const DEPLOY_EVENTS = ['push', 'release', 'workflow_dispatch'] as const;
 export type DeployEvent = (typeof DEPLOY_EVENTS)[number];
 /** A branch or tag ref, exact or a prefix ending in `*`; never a pull request's ref. */
 const DEPLOY_REF = /^refs\/(heads|tags)\/[A-Za-z0-9._/-]*\*?$/;
-/** A predefined or custom role, never a basic one (Owner, Editor, Viewer). */
-const GRANTABLE_ROLE =
-  /^(roles\/[A-Za-z0-9_.]+|projects\/[a-z][a-z0-9-]{4,28}[a-z0-9]\/roles\/[A-Za-z0-9_.]+|organizations\/[0-9]+\/roles\/[A-Za-z0-9_.]+)$/;
-const BASIC_ROLES = ['roles/owner', 'roles/editor', 'roles/viewer'];
 /** The stage names the pool (at most 32 characters) and the service accounts (at most 30). */
 const STAGE = /^[a-z][a-z0-9-]{0,16}$/;
 
@@ -52,7 +55,7 @@ const LIST_KEYS = {
     'branch or tag refs such as refs/heads/main or refs/tags/v* (a trailing * matches a prefix)',
   ],
   grantableRoles: [
-    (r: string) => GRANTABLE_ROLE.test(r) && !BASIC_ROLES.includes(r),
+    (r: string) => ROLE.test(r) && !BASIC_ROLES.includes(r),
     "roles such as roles/datastore.user (the stacks' runtimeRoles; never Owner, Editor or Viewer)",
   ],
 } satisfies Record<string, readonly [(item: string) => boolean, string]>;

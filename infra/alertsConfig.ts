@@ -16,7 +16,7 @@ export interface AlertsOn {
   /** Share of answers that are 5xx above which the error alert fires. */
   readonly errorRatio: number;
 }
-export type AlertsSettings = { readonly enabled: false } | AlertsOn;
+type AlertsSettings = { readonly enabled: false } | AlertsOn;
 
 function fail(field: string | undefined, message: string): never {
   throw new StageConfigError(field ? `alerts.${field}` : 'alerts', message);

@@ -38,3 +38,7 @@ export const buildAccountId = (stage: string) => slug(`cxwh-build-${stage}`, 30)
 /** Cloud Run's service agent in a project (cloud.google.com/iam/docs/service-agents). */
 export const cloudRunServiceAgent = (projectNumber: string) =>
   `service-${projectNumber}@serverless-robot-prod.iam.gserviceaccount.com`;
+
+/** Dialogflow's service agent in a project (cloud.google.com/iam/docs/service-agents). */
+export const dialogflowServiceAgent = (projectNumber: string) =>
+  `service-${projectNumber}@gcp-sa-dialogflow.iam.gserviceaccount.com`;

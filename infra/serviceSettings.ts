@@ -2,6 +2,7 @@
 // roles and resources. Each error names the key, the entry and the fix.
 import { LOG_LEVELS } from '../service/envContract';
 import { StageConfigError } from './configError';
+import { BASIC_ROLES, ROLE } from './gcpIds';
 
 /**
  * Environment names a stack may not set. `WEBHOOK_*` is the service's own contract, derived from
@@ -29,13 +30,6 @@ const RESERVED_PREFIXES = ['WEBHOOK_', 'K_', 'X_GOOGLE_'];
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Secret Manager secret IDs: letters, digits, `-`, `_`, up to 255; then `latest` or a version. */
 const SECRET_REF = /^([A-Za-z0-9_-]{1,255})(?::(latest|[1-9][0-9]*))?$/;
-const ROLE =
-  /^(roles\/[A-Za-z0-9_.]+|projects\/[a-z][a-z0-9-]{4,28}[a-z0-9]\/roles\/[A-Za-z0-9_.]+|organizations\/[0-9]+\/roles\/[A-Za-z0-9_.]+)$/;
-/**
- * Basic roles, which Google advises against for workloads
- * (cloud.google.com/iam/docs/roles-overview#basic).
- */
-const BASIC_ROLES = ['roles/owner', 'roles/editor', 'roles/viewer'];
 
 /** Cloud Run's CPU choices for a service with request concurrency above 1. */
 export const CPUS = ['1', '2', '4', '6', '8'] as const;

@@ -11,7 +11,7 @@ import type { JsonObject, JsonValue } from '../service/protocol/types';
 /** Where the case files live; every `.yaml`/`.yml` file there is one test case. */
 export const TEST_CASES_DIR = join(__dirname, '..', 'agent', 'test-cases');
 
-export interface TestCaseTurn {
+interface TestCaseTurn {
   readonly input: { readonly text: string } | { readonly event: string };
   /** Parameters set before the turn is matched. */
   readonly parameters?: JsonObject;

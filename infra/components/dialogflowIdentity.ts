@@ -1,5 +1,6 @@
 import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
+import { dialogflowServiceAgent } from '../names';
 import { propagationWait, WAIT_AFTER_ENABLING } from '../propagationWait';
 
 export interface DialogflowIdentityArgs {
@@ -33,7 +34,7 @@ export class DialogflowIdentity extends pulumi.ComponentResource {
     // The provider may report no email (a known quirk): then the documented address. A different
     // report is kept, since Google is the authority, but flagged for review.
     this.email = pulumi.all([identity.email, project.number]).apply(([email, n]) => {
-      const documented = `service-${n}@gcp-sa-dialogflow.iam.gserviceaccount.com`;
+      const documented = dialogflowServiceAgent(n);
       if (email && email !== documented) {
         void pulumi.log.warn(
           `Dialogflow service agent is ${email}, not the documented ${documented}; granting the reported one`,

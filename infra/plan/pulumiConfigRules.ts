@@ -20,7 +20,7 @@ interface ItemsType {
 }
 
 /** One entry of Pulumi.yaml's `config:` after the CLI's shorthand rewrite. */
-export interface ConfigDeclaration extends Partial<ItemsType> {
+interface ConfigDeclaration extends Partial<ItemsType> {
   readonly description?: string;
   readonly secret?: boolean;
   readonly default?: unknown;

@@ -31,7 +31,7 @@ export interface RecordedResource {
 }
 
 /** The resource options that change what `pulumi up`/`destroy` may do, where set. */
-export type ResourceOptionsRecord = Pick<
+type ResourceOptionsRecord = Pick<
   pulumi.CustomResourceOptions,
   'protect' | 'retainOnDelete' | 'deleteBeforeReplace' | 'ignoreChanges' | 'replaceOnChanges'
 > & {
@@ -57,6 +57,11 @@ export interface RunOptions {
   readonly fakeGcp?: FakeGcpOptions;
   /** The program's entry module. */
   readonly program?: string;
+  /**
+   * Called for each resource as the program constructs it, with the run's own SDK (the one the
+   * program loaded), for tests that compute more from what the stack transformation sees.
+   */
+  readonly onConstructed?: (args: pulumi.ResourceTransformationArgs, sdk: typeof pulumi) => void;
 }
 
 /** Turns Pulumi's wire form into plain values, keeping secrets as the marker or unwrapping them. */
@@ -148,6 +153,7 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
         );
       }
       constructed.push(args);
+      options.onConstructed?.(args, sdk);
       return undefined;
     });
     try {

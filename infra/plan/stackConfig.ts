@@ -53,7 +53,10 @@ export function stackConfigFrom(
   return { config, secretKeys };
 }
 
-/** The config of a committed stack file, `Pulumi.<stack>.yaml`. */
-export function readStackConfig(stack: string, root = ROOT): StackConfig {
-  return stackConfigFrom(stack, readYaml(join(root, `Pulumi.${stack}.yaml`)), root);
+/**
+ * The config of a stack file, `Pulumi.<stack>.yaml`: the one committed beside the project's
+ * Pulumi.yaml in `root`, or the one in `dir`.
+ */
+export function readStackConfig(stack: string, root = ROOT, dir = root): StackConfig {
+  return stackConfigFrom(stack, readYaml(join(dir, `Pulumi.${stack}.yaml`)), root);
 }

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
-import type { ProgramRun, RecordedResource } from '../../infra/plan/recorder';
+import type { RecordedResource } from '../../infra/plan/recorder';
 import { readStackConfig } from '../../infra/plan/stackConfig';
-import { BOOTSTRAP_DIR, fixtureStack } from '../helpers/infra';
+import { BOOTSTRAP_DIR, fixtureStack, runStack } from '../helpers/infra';
 
 // Runs the bootstrap program offline with the plan's recorder (infra/plan/recorder.ts: Pulumi's
 // public mocks and transforms, FakeGcp's answers) and a fixture stack's config (or a committed
@@ -42,27 +42,14 @@ export async function runBootstrap(
   overrides: Record<string, string | null> = {},
   source: 'fixture' | 'committed' = 'fixture',
 ): Promise<BootstrapRun> {
-  const { config, secretKeys } =
-    source === 'committed'
-      ? readStackConfig(stack, BOOTSTRAP_DIR)
-      : fixtureStack(stack, 'bootstrap');
-  for (const [key, value] of Object.entries(overrides)) {
-    if (value === null) delete config[`${PROJECT}:${key}`];
-    else config[`${PROJECT}:${key}`] = value;
-  }
-  let run: ProgramRun | undefined;
-  await jest.isolateModulesAsync(async () => {
-    const { runProgram } =
-      require('../../infra/plan/recorder') as typeof import('../../infra/plan/recorder');
-    run = await runProgram({
-      stack,
-      project: PROJECT,
-      config,
-      secretKeys,
-      program: join(BOOTSTRAP_DIR, 'index'),
-    });
+  const run = await runStack(stack, overrides, {
+    stackFile:
+      source === 'committed'
+        ? readStackConfig(stack, BOOTSTRAP_DIR)
+        : fixtureStack(stack, 'bootstrap'),
+    project: PROJECT,
+    program: join(BOOTSTRAP_DIR, 'index'),
   });
-  if (!run) throw new Error('the bootstrap did not run');
   const byUrn = new Map(run.resources.map((r) => [r.urn, r]));
   const key = (urn: string) => `${byUrn.get(urn)?.type}::${byUrn.get(urn)?.name}`;
   const waits = (r: RecordedResource | undefined): string[] =>

@@ -1,10 +1,9 @@
 import * as pulumi from '@pulumi/pulumi';
-import { load } from 'js-yaml';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FakeGcpOptions } from '../../infra/plan/fakeGcp';
-import type { ProgramRun, RecordedResource } from '../../infra/plan/recorder';
-import { stackConfigFrom, type StackConfig } from '../../infra/plan/stackConfig';
+import type { ProgramRun, RecordedResource, RunOptions } from '../../infra/plan/recorder';
+import { readStackConfig, stackConfigFrom, type StackConfig } from '../../infra/plan/stackConfig';
 
 export const ROOT = join(__dirname, '..', '..');
 export const BOOTSTRAP_DIR = join(ROOT, 'bootstrap');
@@ -24,13 +23,9 @@ export function stackNames(dir = ROOT): string[] {
 
 /** A fixture stack's config as the Pulumi CLI would hand it to the app or the bootstrap program. */
 export function fixtureStack(stack: string, project: 'app' | 'bootstrap' = 'app'): StackConfig {
-  const dir = project === 'app' ? FIXTURE_STACKS : join(FIXTURE_STACKS, 'bootstrap');
-  const yaml = load(readFileSync(join(dir, `Pulumi.${stack}.yaml`), 'utf8'));
-  return stackConfigFrom(
-    stack,
-    yaml as Record<string, unknown>,
-    project === 'app' ? ROOT : BOOTSTRAP_DIR,
-  );
+  return project === 'app'
+    ? readStackConfig(stack, ROOT, FIXTURE_STACKS)
+    : readStackConfig(stack, BOOTSTRAP_DIR, join(FIXTURE_STACKS, 'bootstrap'));
 }
 
 export const KEY = (k: string) => `cx-webhook-kit:${k}`;
@@ -67,19 +62,27 @@ export const MINIMAL_STACKS: Record<string, { stack: string; config: Record<stri
 process.setMaxListeners(50);
 
 /**
- * Runs the real program under the recording mocks with a fixture stack's config (or `stackFile`),
- * plus overrides (`null` removes a key). Each run gets a fresh module registry, so a fresh Pulumi
- * runtime.
+ * Runs the real program (or `program`, a Pulumi project named `project`) under the recording mocks
+ * with a fixture stack's config (or `stackFile`), plus overrides of the project's keys (`null`
+ * removes a key). Each run gets a fresh module registry, so a fresh Pulumi runtime.
  */
 export async function runStack(
   stack: string,
   overrides: Record<string, string | null> = {},
-  options: { secretKeys?: string[]; fakeGcp?: FakeGcpOptions; stackFile?: StackConfig } = {},
+  options: {
+    secretKeys?: string[];
+    fakeGcp?: FakeGcpOptions;
+    stackFile?: StackConfig;
+    onConstructed?: RunOptions['onConstructed'];
+    project?: string;
+    program?: string;
+  } = {},
 ): Promise<ProgramRun> {
   const { config, secretKeys } = options.stackFile ?? fixtureStack(stack);
+  const key = (k: string) => (options.project ? `${options.project}:${k}` : KEY(k));
   for (const [k, v] of Object.entries(overrides)) {
-    if (v === null) delete config[KEY(k)];
-    else config[KEY(k)] = v;
+    if (v === null) delete config[key(k)];
+    else config[key(k)] = v;
   }
   let run: ProgramRun | undefined;
   await jest.isolateModulesAsync(async () => {
@@ -92,6 +95,9 @@ export async function runStack(
       config,
       secretKeys: [...secretKeys, ...(options.secretKeys ?? []).map(KEY)],
       fakeGcp: options.fakeGcp,
+      onConstructed: options.onConstructed,
+      project: options.project,
+      program: options.program,
     });
   });
   if (!run) throw new Error('the program did not run');

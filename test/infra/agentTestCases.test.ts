@@ -116,15 +116,10 @@ describe('AgentTestCases', () => {
 /** Runs the program with the case files of `dir` instead of agent/test-cases/. */
 async function runWithCases(dir: string, stack = 'dev') {
   let declaredBefore: number | undefined;
+  // Counts every resource the program declares, as the recorder's stack transformation sees it.
+  let declared = 0;
   jest.doMock('../../infra/testCaseFiles', () => {
     const actual = jest.requireActual<typeof filesModule>('../../infra/testCaseFiles');
-    // Counts every resource the program declares from the moment it imports the parser: a stack
-    // transformation sees each resource as it is constructed (public SDK API).
-    let declared = 0;
-    (require('@pulumi/pulumi') as typeof pulumi).runtime.registerStackTransformation(() => {
-      declared += 1;
-      return undefined;
-    });
     return {
       ...actual,
       TEST_CASES_DIR: dir,
@@ -135,7 +130,9 @@ async function runWithCases(dir: string, stack = 'dev') {
     };
   });
   try {
-    const run = await runStack(stack).catch((error: unknown) => error as Error);
+    const run = await runStack(stack, {}, { onConstructed: () => (declared += 1) }).catch(
+      (error: unknown) => error as Error,
+    );
     return { run, declaredBefore };
   } finally {
     jest.dontMock('../../infra/testCaseFiles');

@@ -1,5 +1,4 @@
 import type * as pulumi from '@pulumi/pulumi';
-import type * as filesModule from '../../infra/testCaseFiles';
 import { runStack } from '../helpers/infra';
 import FORMER_URNS from './fixtures/former-urns.json';
 
@@ -16,25 +15,18 @@ import FORMER_URNS from './fixtures/former-urns.json';
 async function urnsAndAliases(stack: string, overrides: Record<string, string>, keys: string[]) {
   // The URN is set after the transformations run: read it once the program has run.
   const found: (() => pulumi.Output<string[]>)[] = [];
-  jest.doMock('../../infra/testCaseFiles', () => {
-    const sdk = require('@pulumi/pulumi') as typeof pulumi;
-    const { all, allAliases, createUrn, runtime } = sdk;
-    const names = new Map<pulumi.Resource, string>();
-    runtime.registerStackTransformation(({ resource, type, name, opts }) => {
+  // The run's own SDK computes the aliases: URNs name the stack and project it was set up with.
+  const names = new Map<pulumi.Resource, string>();
+  await runStack(stack, overrides, {
+    secretKeys: keys,
+    onConstructed: ({ resource, type, name, opts }, { all, allAliases, createUrn }) => {
       names.set(resource, name);
       const aliases = opts.parent
         ? allAliases(opts.aliases ?? [], name, type, opts.parent, names.get(opts.parent) ?? '')
         : (opts.aliases ?? []).map((a) => createUrn((a as pulumi.Alias).name ?? name, type));
       found.push(() => all([resource.urn, ...aliases]));
-      return undefined;
-    });
-    return jest.requireActual<typeof filesModule>('../../infra/testCaseFiles');
+    },
   });
-  try {
-    await runStack(stack, overrides, { secretKeys: keys });
-  } finally {
-    jest.dontMock('../../infra/testCaseFiles');
-  }
   // The mock monitor puts the root stack in its children's URNs; the engine does not.
   const engineForm = (urn: string) => urn.replace('::pulumi:pulumi:Stack$', '::');
   const resolved = await Promise.all(

@@ -1,4 +1,5 @@
 import { fakeProjectNumber } from '../../infra/plan/fakeGcp';
+import { dialogflowServiceAgent } from '../../infra/names';
 import type { ProgramRun } from '../../infra/plan/recorder';
 import { BUILD_ROLES } from '../../infra/components/buildAccount';
 import {
@@ -117,7 +118,7 @@ describe('auth modes', () => {
           [
             'cx-webhook-prod-header',
             'roles/secretmanager.secretAccessor',
-            `serviceAccount:service-${fakeProjectNumber('acme-cx-agents-prod')}@gcp-sa-dialogflow.iam.gserviceaccount.com`,
+            `serviceAccount:${dialogflowServiceAgent(fakeProjectNumber('acme-cx-agents-prod'))}`,
           ],
         ].sort(),
       );
@@ -146,7 +147,7 @@ describe('auth modes', () => {
 describe('when the provider reports no email for the service identity', () => {
   it('falls back to the documented service agent address for the grant and the allow-list', async () => {
     const run = await runStack('prod', {}, { fakeGcp: { serviceIdentityWithoutEmail: true } });
-    const documented = `service-${fakeProjectNumber('acme-cx-agents-prod')}@gcp-sa-dialogflow.iam.gserviceaccount.com`;
+    const documented = dialogflowServiceAgent(fakeProjectNumber('acme-cx-agents-prod'));
     expect(one(run, INVOKER).inputs.member).toBe(`serviceAccount:${documented}`);
     expect(env(run).WEBHOOK_ALLOWED_CALLERS).toBe(documented);
     expect(run.outputs.serviceAgentEmail).toBe(documented);

@@ -3,6 +3,7 @@ import { readStackConfig } from '../../infra/plan/stackConfig';
 import { BUILD_ROLES } from '../../infra/components/buildAccount';
 import { fakeProjectNumber } from '../../infra/plan/fakeGcp';
 import { PROFILE_LABEL } from '../../infra/labels';
+import { dialogflowServiceAgent } from '../../infra/names';
 import { SMOKE_EVENT, SMOKE_TAG } from '../../service/smoke';
 import {
   all,
@@ -183,7 +184,7 @@ export function describeStages(stages: Stage[], runs: Map<string, ProgramRun>): 
       expect(invokers).toHaveLength(1);
       const [invoker] = invokers;
       const identity = one(run(), IDENTITY);
-      const expectedEmail = `service-${fakeProjectNumber(projects(stage).agentProject)}@gcp-sa-dialogflow.iam.gserviceaccount.com`;
+      const expectedEmail = dialogflowServiceAgent(fakeProjectNumber(projects(stage).agentProject));
       expect(invoker.inputs.member).toBe(`serviceAccount:${expectedEmail}`);
       expect(invoker.dependencies).toContain(identity.urn);
       expect(invoker.inputs.role).toBe('roles/run.invoker');
@@ -210,7 +211,7 @@ export function describeStages(stages: Stage[], runs: Map<string, ProgramRun>): 
       expect(providerName(identity)).toBe('agent');
       expect(waitsFor(run(), identity, one(run(), API, 'agent-apis-dialogflow'))).toBe(true);
       expect(run().outputs.serviceAgentEmail).toBe(
-        `service-${fakeProjectNumber(projects(stage).agentProject)}@gcp-sa-dialogflow.iam.gserviceaccount.com`,
+        dialogflowServiceAgent(fakeProjectNumber(projects(stage).agentProject)),
       );
     });
 

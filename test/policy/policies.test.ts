@@ -13,6 +13,7 @@ import {
   invokerCheckOffVerifiesTokens,
   noPublicAccess,
   POLICIES,
+  previewFeaturesDeclared,
   prodProtected,
   prodStackProtected,
   PROFILE_LABEL,
@@ -540,5 +541,31 @@ describe('cx-webhook-after-invoker-grant', () => {
     const found = check([grant, other, webhook]);
     expect(found).toHaveLength(1);
     expect(found[0]).toContain('does not wait for a roles/run.invoker grant');
+  });
+});
+
+describe('preview-features-declared', () => {
+  // @pulumi/gcp marks a Cloud Run container's `sourceCode` "(Optional, Beta)" and documents
+  // `launchStage` as the way to "allow use of preview features" (cloudrunv2/service.d.ts): a service
+  // deployed without a build that declares no preview stage is refused by Cloud Run's API.
+  const check = (props: Props) =>
+    violations(previewFeaturesDeclared, { type: RUN, props, name: 'svc' });
+  const fromSource = (launchStage?: string) => ({
+    ...(launchStage ? { launchStage } : {}),
+    template: { containers: [{ image: 'scratch', sourceCode: { cloudStorageSource: {} } }] },
+  });
+
+  it.each([undefined, 'GA'])('refuses a service run from source with launch stage %s', (stage) => {
+    expect(check(fromSource(stage))).toEqual([
+      `${RUN} "svc" uses sourceCode but declares launchStage ${JSON.stringify(stage)}: set launchStage: "BETA".`,
+    ]);
+  });
+
+  it.each(['BETA', 'ALPHA'])('admits one that declares %s', (stage) => {
+    expect(check(fromSource(stage))).toEqual([]);
+  });
+
+  it('leaves a service built from an image alone', () => {
+    expect(check({ template: { containers: [{ image: 'us-docker.pkg.dev/x/y' }] } })).toEqual([]);
   });
 });

@@ -1,12 +1,13 @@
 import type * as pulumi from '@pulumi/pulumi';
 import type { DialogflowIdentity } from '../../../infra/components/dialogflowIdentity';
+import { dialogflowServiceAgent } from '../../../infra/names';
 
 // A service agent the provider reports under another address than the documented one is granted
 // as reported (Google is the authority), but the deployer is warned, since the address flows into
 // the invoker grant and WEBHOOK_ALLOWED_CALLERS.
 
 const NUMBER = '123456789012';
-const documented = `service-${NUMBER}@gcp-sa-dialogflow.iam.gserviceaccount.com`;
+const documented = dialogflowServiceAgent(NUMBER);
 
 /** Builds the component under Pulumi's mocks with the provider reporting `reported`. */
 async function resolve(reported: string): Promise<{ email: string; warnings: string[] }> {

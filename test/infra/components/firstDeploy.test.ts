@@ -2,7 +2,15 @@ import { BUILD_ROLES } from '../../../infra/components/buildAccount';
 import { isRunUrlOf } from '../../../infra/components/webhookService';
 import { fakeProjectNumber } from '../../../infra/plan/fakeGcp';
 import type { ProgramRun, RecordedResource } from '../../../infra/plan/recorder';
-import { all, env, KEY, one, runMinimalStack, waitsFor } from '../../helpers/infra';
+import {
+  all,
+  appearsInPlaintext,
+  env,
+  KEY,
+  one,
+  runMinimalStack,
+  waitsFor,
+} from '../../helpers/infra';
 
 // What a first `pulumi up` meets that mocks cannot show by running it: each rule below is the one
 // the cited Google or provider source states, checked on the program run with fixture stacks.
@@ -26,16 +34,6 @@ const seconds = (duration: unknown) => {
   if (!match) throw new Error(`not a duration in seconds: ${String(duration)}`);
   return Number(match[1]);
 };
-
-/** Whether a resource's inputs name `value` anywhere. */
-const mentions = (tree: unknown, value: string): boolean =>
-  typeof tree === 'string'
-    ? tree.includes(value)
-    : Array.isArray(tree)
-      ? tree.some((v) => mentions(v, value))
-      : typeof tree === 'object' && tree !== null
-        ? Object.values(tree).some((v) => mentions(v, value))
-        : false;
 
 let run: ProgramRun;
 let fn: ProgramRun;
@@ -64,7 +62,7 @@ describe('a function is called at its run.app URL', () => {
     const webhook = one(fn, CX_WEBHOOK).inputs.genericWebService as { uri: string };
     expect(webhook.uri).toBe(url);
     expect(env(fn).WEBHOOK_AUDIENCE.split(',')).toEqual([url, `${url}/`]);
-    expect(mentions(one(fn, CX_WEBHOOK).inputs, 'cloudfunctions.net')).toBe(false);
+    expect(appearsInPlaintext(one(fn, CX_WEBHOOK).inputs, 'cloudfunctions.net')).toBe(false);
   });
 
   it.each<[string, string, boolean]>([
@@ -123,7 +121,7 @@ describe('new service accounts', () => {
     for (const account of accounts) {
       const email = `${String(account.inputs.accountId)}@`;
       const users = r.resources.filter(
-        (x) => x.custom && x !== account && x.type !== SLEEP && mentions(x.inputs, email),
+        (x) => x.custom && x !== account && x.type !== SLEEP && appearsInPlaintext(x.inputs, email),
       );
       expect(users.length).toBeGreaterThan(0);
       for (const user of users) {
