@@ -39,6 +39,9 @@ function isBadRequest(error: unknown): boolean {
   }
 }
 
+/** The request bodies all requests in flight may hold together: a full body for each. */
+export const bodyBytesInFlight = (concurrency: number): number => concurrency * MAX_BODY_BYTES;
+
 /**
  * The service as one Express app, the one place a route or middleware is added: `POST /` is the
  * webhook, `GET /health` the probe, anything else a JSON 404. `serve()` serves this app, the Cloud
@@ -66,7 +69,7 @@ export function createApp(options: AppOptions): express.Express {
     stop: options.stop,
     serviceContext,
   });
-  const budget = byteBudget(options.concurrency * MAX_BODY_BYTES);
+  const budget = byteBudget(bodyBytesInFlight(options.concurrency));
 
   const webhook = (req: IncomingMessage, res: ServerResponse) => {
     const context = contextOf(req);
