@@ -9,7 +9,7 @@ import { send, sendError } from './http/respond';
 import { createLogger, serviceContextOf } from './logging';
 import { MAX_BODY_BYTES } from './protocol/body';
 import { createWebhookCore } from './protocol/core';
-import { errorEvent, type ServiceContext } from './protocol/errorEvent';
+import { logFault, type ServiceContext } from './protocol/errorEvent';
 import { WebhookError } from './protocol/errors';
 import type { Logger, WebhookHandler } from './protocol/handler';
 import { SMOKE_TAG, smokeHandler } from './smoke';
@@ -91,8 +91,7 @@ export function createApp(options: AppOptions): express.Express {
   // Express's default error handler would print a stack trace in the body. Never throws.
   const failed = (error: unknown, req: IncomingMessage, res: ServerResponse) => {
     try {
-      const event = errorEvent(error, serviceContext);
-      logger.error({ ...event.fields, fault: 'unexpected error' }, event.message);
+      logFault(logger, 'error', error, serviceContext, { fault: 'unexpected error' });
       if (res.headersSent) return void res.destroy();
       if (isBadRequest(error)) sendError(req, res, 400, 'bad request');
       else sendError(req, res, 500, 'internal error');
@@ -140,8 +139,7 @@ export function forFunctionsFramework(
     contextOf(req);
     const domain = createDomain();
     domain.on('error', (error: unknown) => {
-      const event = errorEvent(error, serviceContext);
-      logger.error({ ...event.fields, fault: 'handler fault during a request' }, event.message);
+      logFault(logger, 'error', error, serviceContext, { fault: 'handler fault during a request' });
       failRequest(req, new WebhookError(500, 'the handler failed'));
     });
     domain.run(() => app(req, res));
