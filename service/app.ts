@@ -9,7 +9,7 @@ import { send, sendError } from './http/respond';
 import { createLogger, serviceContextOf } from './logging';
 import { MAX_BODY_BYTES } from './protocol/body';
 import { createWebhookCore } from './protocol/core';
-import { errorEvent, type ServiceContext } from './protocol/errorEvent';
+import { logFault, type ServiceContext } from './protocol/errorEvent';
 import { WebhookError } from './protocol/errors';
 import type { Logger, WebhookHandler } from './protocol/handler';
 import { SMOKE_TAG, smokeHandler } from './smoke';
@@ -39,6 +39,9 @@ function isBadRequest(error: unknown): boolean {
   }
 }
 
+/** The request bodies all requests in flight may hold together: a full body for each. */
+export const bodyBytesInFlight = (concurrency: number): number => concurrency * MAX_BODY_BYTES;
+
 /**
  * The service as one Express app, the one place a route or middleware is added: `POST /` is the
  * webhook, `GET /health` the probe, anything else a JSON 404. `serve()` serves this app, the Cloud
@@ -66,7 +69,7 @@ export function createApp(options: AppOptions): express.Express {
     stop: options.stop,
     serviceContext,
   });
-  const budget = byteBudget(options.concurrency * MAX_BODY_BYTES);
+  const budget = byteBudget(bodyBytesInFlight(options.concurrency));
 
   const webhook = (req: IncomingMessage, res: ServerResponse) => {
     const context = contextOf(req);
@@ -88,8 +91,7 @@ export function createApp(options: AppOptions): express.Express {
   // Express's default error handler would print a stack trace in the body. Never throws.
   const failed = (error: unknown, req: IncomingMessage, res: ServerResponse) => {
     try {
-      const event = errorEvent(error, serviceContext);
-      logger.error({ ...event.fields, fault: 'unexpected error' }, event.message);
+      logFault(logger, 'error', error, serviceContext, { fault: 'unexpected error' });
       if (res.headersSent) return void res.destroy();
       if (isBadRequest(error)) sendError(req, res, 400, 'bad request');
       else sendError(req, res, 500, 'internal error');
@@ -137,8 +139,7 @@ export function forFunctionsFramework(
     contextOf(req);
     const domain = createDomain();
     domain.on('error', (error: unknown) => {
-      const event = errorEvent(error, serviceContext);
-      logger.error({ ...event.fields, fault: 'handler fault during a request' }, event.message);
+      logFault(logger, 'error', error, serviceContext, { fault: 'handler fault during a request' });
       failRequest(req, new WebhookError(500, 'the handler failed'));
     });
     domain.run(() => app(req, res));

@@ -1,7 +1,7 @@
 import pino from 'pino';
 import type { ServiceConfig } from './config';
 import type { LogLevel } from './envContract';
-import { errorEvent, type ServiceContext } from './protocol/errorEvent';
+import { logFault, type ServiceContext } from './protocol/errorEvent';
 
 export type Logger = pino.Logger;
 export type { LogLevel } from './envContract';
@@ -116,12 +116,10 @@ export function logProcessFaults(
   onUncaught: () => void,
 ): void {
   process.on('unhandledRejection', (reason) => {
-    const event = errorEvent(reason, context);
-    logger.error({ ...event.fields, fault: 'unhandled promise rejection' }, event.message);
+    logFault(logger, 'error', reason, context, { fault: 'unhandled promise rejection' });
   });
   process.on('uncaughtException', (error) => {
-    const event = errorEvent(error, context);
-    logger.fatal({ ...event.fields, fault: 'uncaught exception' }, event.message);
+    logFault(logger, 'fatal', error, context, { fault: 'uncaught exception' });
     onUncaught();
   });
 }

@@ -6,13 +6,13 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { createApp, type AppOptions } from './app';
+import { bodyBytesInFlight, createApp, type AppOptions } from './app';
 import type { ServiceConfig } from './config';
+import { ENV, INTEGERS } from './envContract';
 import { contextOf, failRequest } from './http/request';
 import { sendError, sendRawError } from './http/respond';
 import { createLogger, flushLogs, logProcessFaults, serviceContextOf } from './logging';
 import { watchEventLoop } from './loopDelay';
-import { MAX_BODY_BYTES } from './protocol/body';
 import { budgetMs } from './protocol/deadline';
 import { WebhookError } from './protocol/errors';
 
@@ -36,7 +36,7 @@ export function createWebhookServer(
   listener: RequestListener,
   limits: Partial<ServerLimits> = {},
 ): Server {
-  const timeoutMs = limits.timeoutMs ?? 5000;
+  const timeoutMs = limits.timeoutMs ?? INTEGERS[ENV.timeoutMs].fallback;
   /** Per connection, the answers not yet out (until each response closes). */
   const owed = new Map<Socket, Set<ServerResponse>>();
   let draining = false;
@@ -67,7 +67,8 @@ export function createWebhookServer(
     },
     serveRequest,
   );
-  server.maxConnections = CONNECTIONS_PER_REQUEST * (limits.concurrency ?? 80);
+  server.maxConnections =
+    CONNECTIONS_PER_REQUEST * (limits.concurrency ?? INTEGERS[ENV.concurrency].fallback);
   // Every header is kept (Node 20 drops fields past 2,000), so a repeated Authorization is seen.
   server.maxHeadersCount = 0;
   server.timeout = timeoutMs; // no progress either way (an answer that does not drain): closed
@@ -182,7 +183,7 @@ export function serve(options: ServeOptions): { server: Server; listening: Promi
           auth: options.auth,
           timeoutMs: options.timeoutMs,
           maxConnections: server.maxConnections,
-          maxBodyBytesInFlight: options.concurrency * MAX_BODY_BYTES,
+          maxBodyBytesInFlight: bodyBytesInFlight(options.concurrency),
         },
         'cx-webhook listening',
       );

@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { clip } from './clip';
 import { checkContentEncoding, checkContentType, parseJson } from './body';
 import { budgetMs, Deadline, type LateOutcome } from './deadline';
-import { errorEvent, isInstance, type ServiceContext } from './errorEvent';
+import { isInstance, logFault, type ServiceContext } from './errorEvent';
 import { errorBody, WebhookError, type ErrorStatus } from './errors';
 import type { Caller, Logger, WebhookHandler } from './handler';
 import { normalizeRequest, SchemaError } from './normalize';
@@ -81,8 +81,7 @@ export function createWebhookCore(options: CoreOptions) {
   });
 
   function reportError(log: Logger, tag: string | undefined, error: unknown): void {
-    const event = errorEvent(error, serviceContext);
-    log.error({ ...event.fields, tag }, event.message);
+    logFault(log, 'error', error, serviceContext, { tag });
   }
 
   async function serve(

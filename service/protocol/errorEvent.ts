@@ -1,4 +1,5 @@
 import { clip } from './clip';
+import type { Logger } from './handler';
 
 // Error Reporting groups an error from a log line when its JSON payload carries this @type and the
 // stack trace in `message` (cloud.google.com/error-reporting/docs/formatting-error-messages, "Log
@@ -69,6 +70,21 @@ export function errorEvent(error: unknown, serviceContext?: ServiceContext) {
     fields: { '@type': REPORTED_ERROR_EVENT, ...(serviceContext && { serviceContext }) },
     message: clipStack(describeFault(error)),
   };
+}
+
+/**
+ * Logs `error` as Error Reporting reads it, at `level`: the event's fields, then `fields` (what the
+ * fault was, which request), with the stack trace as the message.
+ */
+export function logFault(
+  log: Logger,
+  level: 'error' | 'fatal',
+  error: unknown,
+  serviceContext: ServiceContext | undefined,
+  fields: Readonly<Record<string, unknown>>,
+): void {
+  const event = errorEvent(error, serviceContext);
+  log[level]({ ...event.fields, ...fields }, event.message);
 }
 
 /** `value instanceof type`, false where asking throws (a revoked Proxy). */

@@ -64,19 +64,9 @@ function within(error: unknown, segment: string): unknown {
   return error;
 }
 
-/**
- * A rule CX applies to a message a webhook sends, beyond its proto type: what is wrong with the
- * (checked, camelCase) message, written to follow its path, or undefined.
- */
-export type Rule = (message: Record<string, unknown>) => string | undefined;
-
 export interface Walk {
   /** Our own output: unknown fields are an error rather than ignored. */
   readonly strict: boolean;
-  /** CX's rules, by the full name of the message they apply to. */
-  readonly rules?: ReadonlyMap<string, Rule>;
-  /** The rules broken; reported by the caller, after every field was found to fit. */
-  broken?: Set<Rule>;
 }
 
 /**
@@ -160,10 +150,7 @@ function walkMessage(
     if (out === undefined && (next !== value || name !== key)) out = copyOf(input, keys, i);
     if (out !== undefined) out[name] = next;
   }
-  const result = out ?? input;
-  const rule = walk.rules?.get(schema.name);
-  if (rule?.(result) !== undefined) (walk.broken ??= new Set()).add(rule);
-  return result;
+  return out ?? input;
 }
 
 /** The fields before the i-th key, which all passed unchanged. */

@@ -1,7 +1,7 @@
 // A runtime check of what a handler returned. The TypeScript types already rule most mistakes out,
 // but a handler written in JavaScript, or one that casts, can still return something CX would
 // reject or silently ignore; that is a 500 here rather than a confusing turn in the agent.
-import { conform, SchemaError, type Rule, type Walk } from './normalize';
+import { conform, SchemaError } from './normalize';
 import { webhookResponseSchema } from './schema';
 import type { WebhookResponse } from './types';
 
@@ -24,38 +24,16 @@ const MESSAGE_KINDS = [
 
 const MERGE_BEHAVIORS: unknown[] = [undefined, 'MERGE_BEHAVIOR_UNSPECIFIED', 'APPEND', 'REPLACE'];
 
-const oneMessageKind: Rule = (message) => {
-  const kinds = Object.keys(message).filter((key) => key !== 'channel' && key !== 'responseType');
-  return kinds.length === 1 && MESSAGE_KINDS.includes(kinds[0])
-    ? undefined
-    : ` must hold exactly one of ${MESSAGE_KINDS.join(', ')}`;
-};
-
-const namedInvalidParameter: Rule = (param) =>
-  typeof param.displayName !== 'string'
-    ? '.displayName is required'
-    : // Only INVALID has an effect in a response; anything else is a mistake (such as the samples' VALID).
-      param.state !== undefined && param.state !== 'INVALID'
-      ? '.state may only be INVALID'
-      : undefined;
-
-const V3 = 'google.cloud.dialogflow.cx.v3';
-const RULES = new Map([
-  [`${V3}.ResponseMessage`, oneMessageKind],
-  [`${V3}.PageInfo.FormInfo.ParameterInfo`, namedInvalidParameter],
-]);
-
 /**
  * Returns the response in camelCase, checked against the WebhookResponse message and the rules CX
- * applies on top of it in one walk; throws a SchemaError saying what is wrong. A field that does
- * not fit comes first, then the targets, then mergeBehavior, the messages and the form parameters.
+ * applies on top of it; throws a SchemaError saying what is wrong. A field that does not fit comes
+ * first, then the targets, then mergeBehavior, the messages and the form parameters.
  */
 export function validateResponse(raw: unknown): WebhookResponse {
-  const walk: Walk = { strict: true, rules: RULES };
   const res = conform(
     raw,
     webhookResponseSchema,
-    walk,
+    { strict: true },
     'the response must be an object',
   ) as WebhookResponse;
   if (res.targetPage !== undefined && res.targetFlow !== undefined) {
@@ -70,19 +48,21 @@ export function validateResponse(raw: unknown): WebhookResponse {
   if (!MERGE_BEHAVIORS.includes(res.fulfillmentResponse?.mergeBehavior)) {
     throw new SchemaError('fulfillmentResponse.mergeBehavior must be APPEND or REPLACE');
   }
-  // The walk only noted which rules were broken; where is worked out here, once.
-  for (const [rule, path, items] of [
-    [oneMessageKind, 'fulfillmentResponse.messages', res.fulfillmentResponse?.messages],
-    [
-      namedInvalidParameter,
-      'pageInfo.formInfo.parameterInfo',
-      res.pageInfo?.formInfo?.parameterInfo,
-    ],
-  ] as const) {
-    if (!walk.broken?.has(rule)) continue;
-    for (const [i, item] of (items ?? []).entries()) {
-      const broken = rule(item as Record<string, unknown>);
-      if (broken !== undefined) throw new SchemaError(`${path}[${i}]${broken}`);
+  for (const [i, message] of (res.fulfillmentResponse?.messages ?? []).entries()) {
+    const kinds = Object.keys(message).filter((key) => key !== 'channel' && key !== 'responseType');
+    if (kinds.length !== 1 || !MESSAGE_KINDS.includes(kinds[0])) {
+      throw new SchemaError(
+        `fulfillmentResponse.messages[${i}] must hold exactly one of ${MESSAGE_KINDS.join(', ')}`,
+      );
+    }
+  }
+  for (const [i, param] of (res.pageInfo?.formInfo?.parameterInfo ?? []).entries()) {
+    if (typeof param.displayName !== 'string') {
+      throw new SchemaError(`pageInfo.formInfo.parameterInfo[${i}].displayName is required`);
+    }
+    // Only INVALID has an effect in a response; anything else is a mistake (the samples' VALID).
+    if (param.state !== undefined && param.state !== 'INVALID') {
+      throw new SchemaError(`pageInfo.formInfo.parameterInfo[${i}].state may only be INVALID`);
     }
   }
   return res;

@@ -1,3 +1,5 @@
+import { once } from 'node:events';
+import { connect, type Socket } from 'node:net';
 import { drain, reply, WebhookError, type WebhookHandler } from '../../service';
 import { answered, realPause, settlesWithin, useFakeClock } from '../helpers/fakeClock';
 import { startApp, type LiveApp } from '../helpers/liveApp';
@@ -27,13 +29,18 @@ describe('drain (in process, on a fake clock)', () => {
     await new Promise<void>((resolve) => (release = resolve));
     return reply().text('held').build();
   };
+  /** An answer close to the 64 KiB limit, to fill a connection's buffers quickly. */
+  const big: WebhookHandler = () =>
+    reply()
+      .text('x'.repeat(60 * 1024))
+      .build();
 
   beforeEach(async () => {
     useFakeClock();
     stop = new AbortController();
     started = new Promise((resolve) => (markStarted = resolve));
     app = await startApp({
-      handlers: { held },
+      handlers: { held, big },
       env: { WEBHOOK_TIMEOUT_MS: '30000' },
       stop: stop.signal,
     });
@@ -77,12 +84,21 @@ describe('drain (in process, on a fake clock)', () => {
   });
 
   it('must not let a connection that never reads its answers hold the drain to its cap', async () => {
-    const conn = await openRaw(app.url);
-    await conn.write('GET /health HTTP/1.1\r\nhost: x\r\n\r\n'.repeat(2000));
-    await realPause(100);
+    const { hostname, port } = new URL(app.url);
+    const accepted = once(app.server, 'connection') as Promise<[Socket]>;
+    const socket = connect(Number(port), hostname);
+    socket.pause(); // never reads: the answers fill the buffers, then stop draining
+    socket.on('error', () => undefined);
+    const [served] = await accepted;
+    // One request at a time, until the service's writes back up: its answers are all written and
+    // none drains.
+    for (let i = 0; i < 400 && served.writableLength === 0; i++) {
+      socket.write(rawPost(app.url, body('big')));
+      await realPause(5);
+    }
     const drained = drain(app.server, { timeoutMs: 8000, stop, reason: SHUTTING_DOWN });
     expect(await settlesWithin(drained)).toBe(true);
-    conn.destroy();
+    socket.destroy();
   });
 
   it('answers a request still running half a second before the cap with 503, not a reset', async () => {

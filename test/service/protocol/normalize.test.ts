@@ -103,8 +103,7 @@ describe('normalizeRequest', () => {
     const params = normalizeRequest(fixture('text-form.camel')).pageInfo?.formInfo?.parameterInfo;
     expect(params?.map((p) => p.displayName.trim()).every((name) => name.length > 0)).toBe(true);
     // @ts-expect-error a form parameter in a request always has its displayName
-    const nameless: RequestParameterInfo = { state: 'FILLED' };
-    expect(nameless.displayName).toBeUndefined();
+    void ({ state: 'FILLED' } satisfies RequestParameterInfo);
   });
 
   it('treats null fields as absent and tolerates a request with only the tag', () => {
@@ -212,8 +211,8 @@ describe('conform on our own answers (strict)', () => {
   it('leaves a cycle to JSON.stringify, whose error names the property that closes it', () => {
     const a: Record<string, unknown> = { ok: 1 };
     a.self = a;
+    // The service's 500 and the Error Reporting line naming 'self': app.test.ts.
     expect(() => check({ a })).not.toThrow();
-    expect(() => JSON.stringify({ payload: { a } })).toThrow(/self.*closes the circle/s);
   });
 
   it('still names a problem past a cycle or an object reached twice', () => {
