@@ -11,22 +11,27 @@ const AGENT = 'projects/[^/]+/locations/[^/]+/agents/[^/]+';
 const under = (parent: string, collection: string) =>
   new RegExp(`^(${parent})/${collection}/[^/]+$`);
 export const AGENT_NAME = new RegExp(`^${AGENT}$`);
-export const FLOW_NAME = under(AGENT, 'flows');
+const FLOW_NAME = under(AGENT, 'flows');
 const WEBHOOK_NAME = under(AGENT, 'webhooks');
 const INTENT_NAME = under(AGENT, 'intents');
 const PAGE_NAME = under(`${AGENT}/flows/[^/]+`, 'pages');
-/** The parent a resource name has by `pattern`, if it has that form. */
-const parentBy = (pattern: RegExp, name: unknown) => pattern.exec(String(name))?.[1];
+/** A page name, capturing its agent's name. */
+const PAGE_OF_AGENT = under(AGENT, 'flows/[^/]+/pages');
 
 /** The agent a flow (or page) name belongs to. */
-export const agentOfFlow = (flow: string) => parentBy(FLOW_NAME, flow);
+export const agentOfFlow = (flow: string) => FLOW_NAME.exec(flow)?.[1];
+
+/** Throws unless `name`, where given, has the form of `pattern` under `owner`. */
+function owned(pattern: RegExp, name: string | undefined, owner: string, what: string) {
+  if (name && pattern.exec(name)?.[1] !== owner) {
+    throw new Error(`${what} ${name} is not in ${owner}`);
+  }
+}
 
 /** fulfillment.proto: `tag` "is required if `webhook` is specified"; the webhook is the agent's. */
-export function checkFulfillment(f: Json | undefined, agent: string, where: string): void {
+function checkFulfillment(f: Json | undefined, agent: string, where: string): void {
   if (!f?.webhook) return;
-  if (parentBy(WEBHOOK_NAME, f.webhook) !== agent) {
-    throw new Error(`${where}: webhook ${f.webhook} is not a webhook of ${agent}`);
-  }
+  owned(WEBHOOK_NAME, f.webhook, agent, `${where}: webhook`);
   if (!f.tag) throw new Error(`${where}: a fulfillment that calls a webhook needs a tag`);
 }
 
@@ -35,12 +40,8 @@ function checkTarget(handler: Json, agent: string, flow: string, where: string):
   if (handler.targetPage && handler.targetFlow) {
     throw new Error(`${where}: targetPage and targetFlow are one of`);
   }
-  if (handler.targetPage && parentBy(PAGE_NAME, handler.targetPage) !== flow) {
-    throw new Error(`${where}: target page ${handler.targetPage} is not in ${flow}`);
-  }
-  if (handler.targetFlow && parentBy(FLOW_NAME, handler.targetFlow) !== agent) {
-    throw new Error(`${where}: target flow ${handler.targetFlow} is not in ${agent}`);
-  }
+  owned(PAGE_NAME, handler.targetPage, flow, `${where}: target page`);
+  owned(FLOW_NAME, handler.targetFlow, agent, `${where}: target flow`);
 }
 
 /** page.proto EventHandler: an event, and a fulfillment or a target. */
@@ -59,9 +60,7 @@ export function checkFlowBody(body: Json, agent: string, flow: string, where: st
   (body.transitionRoutes ?? []).forEach((route: Json, i: number) => {
     const at = `${where} transitionRoutes[${i}]`;
     if (!route.intent && !route.condition) throw new Error(`${at}: needs an intent or a condition`);
-    if (route.intent && parentBy(INTENT_NAME, route.intent) !== agent) {
-      throw new Error(`${at}: intent ${route.intent} is not an intent of ${agent}`);
-    }
+    owned(INTENT_NAME, route.intent, agent, `${at}: intent`);
     checkTarget(route, agent, flow, at);
     if (!route.triggerFulfillment && !route.targetPage && !route.targetFlow) {
       throw new Error(`${at}: needs a fulfillment or a target`);
@@ -73,9 +72,18 @@ export function checkFlowBody(body: Json, agent: string, flow: string, where: st
   );
 }
 
-/** page.proto Form.Parameter: a display name, an entity type, and (required) an initial prompt. */
-export function checkForm(form: Json | undefined, agent: string, flow: string, where: string) {
-  (form?.parameters ?? []).forEach((p: Json, i: number) => {
+/**
+ * A page: its routes and event handlers, its form and its entry fulfillment. page.proto
+ * Form.Parameter: a display name, an entity type, and (required) an initial prompt. A route's
+ * condition may name the form's parameters as `$page.params.<id>`
+ * (cloud.google.com/dialogflow/cx/docs/reference/condition): CX takes the expression as written and
+ * reads a parameter the form lacks as unset, so a misspelt one leaves a route that never fires; the
+ * model refuses it instead.
+ */
+export function checkPage(page: Json, agent: string, flow: string, where: string): void {
+  checkFlowBody(page, agent, flow, where);
+  const parameters = (page.form?.parameters ?? []) as Json[];
+  parameters.forEach((p, i) => {
     const at = `${where} form.parameters[${i}]`;
     if (!p.displayName) throw new Error(`${at}: needs a displayName`);
     if (!p.entityType) throw new Error(`${at}: needs an entityType`);
@@ -87,6 +95,16 @@ export function checkForm(form: Json | undefined, agent: string, flow: string, w
       checkEventHandler(h, agent, flow, `${at} repromptEventHandlers[${j}]`),
     );
   });
+  // Parameter names are case-insensitive (concept/parameter, "Parameter naming").
+  const names = new Set(parameters.map((p) => String(p.displayName).toLowerCase()));
+  (page.transitionRoutes ?? []).forEach((route: Json, n: number) => {
+    for (const [, id] of String(route.condition ?? '').matchAll(/\$page\.params\.([\w-]+)\./g)) {
+      if (!names.has(id.toLowerCase())) {
+        throw new Error(`${where} transitionRoutes[${n}]: the page has no form parameter ${id}`);
+      }
+    }
+  });
+  checkFulfillment(page.entryFulfillment, agent, `${where} entryFulfillment`);
 }
 
 /** A google.protobuf.Struct given as JSON text, if given. */
@@ -121,9 +139,8 @@ export function checkTestCase(i: Json, agent: string, where: string): void {
   }
   const config = (i.testConfig ?? {}) as Json;
   if (config.flow && config.page) throw new Error(`${where}: testConfig takes a flow or a page`);
-  if (config.flow && agentOfFlow(config.flow) !== agent) {
-    throw new Error(`${where}: testConfig.flow ${config.flow} is not a flow of ${agent}`);
-  }
+  owned(FLOW_NAME, config.flow, agent, `${where}: testConfig.flow`);
+  owned(PAGE_OF_AGENT, config.page, agent, `${where}: testConfig.page`);
   ((i.testCaseConversationTurns ?? []) as Json[]).forEach((turn, n) => {
     const at = `${where} testCaseConversationTurns[${n}]`;
     const input = (turn.userInput?.input ?? {}) as Json;
@@ -136,14 +153,7 @@ export function checkTestCase(i: Json, agent: string, where: string): void {
     checkStruct(turn.userInput?.injectedParameters, `${at} injectedParameters`);
     const output = (turn.virtualAgentOutput ?? {}) as Json;
     checkStruct(output.sessionParameters, `${at} sessionParameters`);
-    const intent = output.triggeredIntent?.name;
-    if (intent !== undefined && parentBy(INTENT_NAME, intent) !== agent) {
-      throw new Error(`${at}: intent ${intent} is not an intent of ${agent}`);
-    }
-    for (const page of [output.currentPage?.name, config.page].filter((p) => p !== undefined)) {
-      if (agentOfFlow(parentBy(PAGE_NAME, page) ?? '') !== agent) {
-        throw new Error(`${at}: page ${page} is not a page of ${agent}`);
-      }
-    }
+    owned(INTENT_NAME, output.triggeredIntent?.name, agent, `${at}: intent`);
+    owned(PAGE_OF_AGENT, output.currentPage?.name, agent, `${at}: page`);
   });
 }

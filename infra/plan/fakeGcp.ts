@@ -1,13 +1,6 @@
 import { createHash } from 'node:crypto';
 import type * as pulumi from '@pulumi/pulumi';
-import {
-  AGENT_NAME,
-  agentOfFlow,
-  checkFlowBody,
-  checkForm,
-  checkFulfillment,
-  checkTestCase,
-} from './cxRules';
+import { AGENT_NAME, agentOfFlow, checkFlowBody, checkPage, checkTestCase } from './cxRules';
 
 // A small model of what Google Cloud answers for the resources and look-ups this program uses, so
 // the real program can run offline under Pulumi's mocks. It is strict: a resource type or invoke it
@@ -68,26 +61,6 @@ function agentParent(at: string, parent: unknown): string {
   return parent;
 }
 
-/**
- * A page route's condition may name the page's form parameters as `$page.params.<id>`
- * (cloud.google.com/dialogflow/cx/docs/reference/condition). CX takes the expression as written
- * and reads a parameter the form lacks as unset, so a misspelt one leaves a route that never
- * fires; the model refuses it instead.
- */
-function checkPageConditions(i: Inputs, where: string): void {
-  const parameters = new Set(
-    ((i.form?.parameters ?? []) as Inputs[]).map((p) => String(p.displayName).toLowerCase()),
-  );
-  ((i.transitionRoutes ?? []) as Inputs[]).forEach((route, n) => {
-    for (const [, id] of String(route.condition ?? '').matchAll(/\$page\.params\.([\w-]+)\./g)) {
-      // Parameter names are case-insensitive (concept/parameter, "Parameter naming").
-      if (!parameters.has(id.toLowerCase())) {
-        throw new Error(`${where} transitionRoutes[${n}]: the page has no form parameter ${id}`);
-      }
-    }
-  });
-}
-
 export class FakeGcp implements pulumi.runtime.Mocks {
   constructor(private readonly options: FakeGcpOptions = {}) {}
 
@@ -129,6 +102,16 @@ export class FakeGcp implements pulumi.runtime.Mocks {
       const full = `projects/${i.project}/${collection}/${BigInt(`0x${shortId(name)}`)}`;
       return { id: full, name: full };
     };
+    const grantsOn = IAM_TARGET[type];
+    if (grantsOn) {
+      required(at, i, grantsOn, 'role', 'member');
+      if (!MEMBER.test(String(i.member))) throw new Error(`${at}: bad member ${i.member}`);
+      // The provider's ID: what is granted on, the role and the member, space-delimited (the
+      // import sections of @pulumi/gcp's IAM member types): it does not depend on Pulumi's name.
+      const target = String(i[grantsOn]);
+      const on = type === 'gcp:storage/bucketIAMMember:BucketIAMMember' ? `b/${target}` : target;
+      return { etag: `BwY${shortId(name)}`, id: `${on} ${i.role} ${i.member}` };
+    }
     switch (type) {
       case 'pulumi:providers:gcp':
         return {};
@@ -137,20 +120,6 @@ export class FakeGcp implements pulumi.runtime.Mocks {
           throw new Error(`Sleep (${name}) needs a Go duration, got ${String(i.createDuration)}`);
         }
         return { id: '2026-11-28T00:00:00Z' };
-      case 'gcp:projects/iAMMember:IAMMember':
-      case 'gcp:storage/bucketIAMMember:BucketIAMMember':
-      case 'gcp:secretmanager/secretIamMember:SecretIamMember':
-      case 'gcp:cloudrunv2/serviceIamMember:ServiceIamMember':
-      case 'gcp:serviceaccount/iAMMember:IAMMember':
-      case 'gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember': {
-        required(at, i, IAM_TARGET[type], 'role', 'member');
-        if (!MEMBER.test(String(i.member))) throw new Error(`${at}: bad member ${i.member}`);
-        // The provider's ID: what is granted on, the role and the member, space-delimited (the
-        // import sections of @pulumi/gcp's IAM member types): it does not depend on Pulumi's name.
-        const target = String(i[IAM_TARGET[type]]);
-        const on = type === 'gcp:storage/bucketIAMMember:BucketIAMMember' ? `b/${target}` : target;
-        return { etag: `BwY${shortId(name)}`, id: `${on} ${i.role} ${i.member}` };
-      }
       case 'gcp:projects/service:Service':
         return { id: `${i.project}/${i.service}` };
       case 'gcp:iam/workloadIdentityPool:WorkloadIdentityPool':
@@ -260,10 +229,7 @@ export class FakeGcp implements pulumi.runtime.Mocks {
         const agent = agentOfFlow(flow);
         if (!agent) throw new Error(`${at} needs a flow name as parent, got ${flow}`);
         required(at, i, 'displayName');
-        checkFlowBody(i, agent, flow, at);
-        checkForm(i.form, agent, flow, at);
-        checkPageConditions(i, at);
-        checkFulfillment(i.entryFulfillment, agent, `${at} entryFulfillment`);
+        checkPage(i, agent, flow, at);
         return cx('pages', flow);
       }
       case 'gcp:diagflow/cxIntent:CxIntent': {

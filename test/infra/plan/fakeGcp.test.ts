@@ -104,7 +104,7 @@ describe('FakeGcp (the strict mock model)', () => {
             },
           ],
         },
-        'is not a webhook of',
+        'webhook projects/p/locations/global/agents/a2/webhooks/w is not in',
       ],
       [
         'a route with neither intent nor condition (page.proto)',
