@@ -22,22 +22,6 @@ that decide its behaviour, its options and what it waits for. Nothing contacts G
 
 exit codes: 0 printed; 1 the stack's config or the program failed; 2 usage`;
 
-/** The plan of a committed stack; any failure is the stack's config or the program. */
-async function plan(stack: string, json: boolean, golden: boolean): Promise<string> {
-  if (!existsSync(join(ROOT, `Pulumi.${stack}.yaml`))) {
-    const stacks = readdirSync(ROOT).flatMap((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1] ?? []);
-    throw new CliError(`no stack file Pulumi.${stack}.yaml (stacks: ${stacks.join(', ')})`);
-  }
-  try {
-    const { config, secretKeys } = readStackConfig(stack);
-    const result = toPlan(stack, await runProgram({ stack, config, secretKeys }));
-    const text = json ? `${JSON.stringify(result, null, 2)}\n` : renderText(result);
-    return golden ? normalizeHashes(text) : text;
-  } catch (error) {
-    throw new CliError(error instanceof Error ? error.message : String(error));
-  }
-}
-
 runAsScript(
   cliTool('plan', USAGE, async (argv, io) => {
     const flag = { type: 'boolean', default: false } as const;
@@ -47,14 +31,21 @@ runAsScript(
     if (!stack) throw new UsageError('name a stack: npm run plan -- <stack>');
     if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
     const { json, golden } = parsed.values;
+    // Any failure from here on is the stack's config or the program.
     try {
-      process.stdout.write(await plan(stack, json, golden));
-    } catch (error) {
-      // A pipe such as `| jq` reads stdout only: it gets the error as an object too.
-      if (json && error instanceof CliError) {
-        io.out(JSON.stringify({ error: { message: error.message } }));
+      if (!existsSync(join(ROOT, `Pulumi.${stack}.yaml`))) {
+        const stacks = readdirSync(ROOT).flatMap((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1] ?? []);
+        throw new Error(`no stack file Pulumi.${stack}.yaml (stacks: ${stacks.join(', ')})`);
       }
-      throw error;
+      const { config, secretKeys } = readStackConfig(stack);
+      const result = toPlan(stack, await runProgram({ stack, config, secretKeys }));
+      const text = json ? `${JSON.stringify(result, null, 2)}\n` : renderText(result);
+      process.stdout.write(golden ? normalizeHashes(text) : text);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      // A pipe such as `| jq` reads stdout only: it gets the error as an object too.
+      if (json) io.out(JSON.stringify({ error: { message } }));
+      throw new CliError(message);
     }
     return 0;
   }),

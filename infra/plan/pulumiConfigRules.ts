@@ -228,10 +228,10 @@ export function mergeStackConfig(
     }
   }
   if (missing.length > 0) {
-    const last = missing.pop() as string;
-    const list = missing.length > 0 ? `${missing.join(', ')} and ${last}` : last;
+    // Listed as the CLI lists them: 'a', 'b' and 'c'.
+    const list = new Intl.ListFormat('en-GB').format(missing);
     throw new Error(
-      `Stack '${stack}' is missing configuration value${missing.length > 0 ? 's' : ''} ${list}`,
+      `Stack '${stack}' is missing configuration value${missing.length > 1 ? 's' : ''} ${list}`,
     );
   }
 
