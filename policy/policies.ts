@@ -248,10 +248,10 @@ export const prodStackProtected: StackValidationPolicy = {
 };
 
 /**
- * WEBHOOK_AUTH's strategies as the service reads them (service/config.ts), in the container that
- * receives requests (the only one, or the one that declares its port), or why there are none.
+ * Why the container that receives requests (the only one, or the one that declares its port) does
+ * not verify its callers itself, by WEBHOOK_AUTH as the service reads it (service/config.ts).
  */
-function webhookAuth(type: string, props: Props): string[] | string {
+function unverifiedCallers(type: string, props: Props): string | undefined {
   const listed = at(props, 'template', ...(type === RUN ? [] : ['spec']), 'containers');
   const containers = (Array.isArray(listed) ? listed : []).filter(isObject);
   const ingress = containers.length === 1 ? containers : containers.filter((c) => c.ports);
@@ -262,10 +262,13 @@ function webhookAuth(type: string, props: Props): string[] | string {
   if (typeof entry.value !== 'string') {
     return 'sets WEBHOOK_AUTH from a source the pack cannot read';
   }
-  return entry.value
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s !== '');
+  const auth = entry.value.split(',').map((s) => s.trim());
+  const set = `sets WEBHOOK_AUTH=${auth.filter((s) => s !== '').join(',')}`;
+  if (!auth.includes('id-token')) return `${set}, without id-token`;
+  if (auth.some((s) => s === 'platform' || s === 'none')) {
+    return `${set}, which trusts callers without verifying them`;
+  }
+  return undefined;
 }
 
 export const invokerCheckOffVerifiesTokens: ResourceValidationPolicy = {
@@ -284,16 +287,7 @@ export const invokerCheckOffVerifiesTokens: ResourceValidationPolicy = {
         : String(
             at(props, 'metadata', 'annotations', 'run.googleapis.com/invoker-iam-disabled'),
           ) === 'true';
-    if (!off) return;
-    const auth = webhookAuth(args.type, props);
-    const problem =
-      typeof auth === 'string'
-        ? auth
-        : !auth.includes('id-token')
-          ? `sets WEBHOOK_AUTH=${auth.join(',')}, without id-token`
-          : auth.some((s) => s === 'platform' || s === 'none')
-            ? `sets WEBHOOK_AUTH=${auth.join(',')}, which trusts callers without verifying them`
-            : undefined;
+    const problem = off && unverifiedCallers(args.type, props);
     if (problem) {
       report(
         `${args.type} "${args.name}" turns the IAM invoker check off and ${problem}: anyone on ` +
