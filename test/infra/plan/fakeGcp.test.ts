@@ -186,6 +186,60 @@ describe('FakeGcp (the strict mock model)', () => {
     ])('refuses %s', (_name, type, inputs, message) => {
       expect(() => create(type, inputs)).toThrow(message);
     });
+
+    describe("a test case names only its agent's flows, pages and intents (test_case.proto)", () => {
+      const OTHER = 'projects/p/locations/global/agents/a2';
+      const turn = (output: Record<string, unknown>) => ({
+        userInput: { input: { text: { text: 'hi' } } },
+        virtualAgentOutput: output,
+      });
+      const testCase = (inputs: Record<string, unknown>) =>
+        create('gcp:diagflow/cxTestCase:CxTestCase', {
+          parent: AGENT,
+          displayName: 't',
+          ...inputs,
+        });
+
+      it('takes its own agent’s', () => {
+        const turns = [
+          turn({
+            triggeredIntent: { name: `${AGENT}/intents/i1` },
+            currentPage: { name: `${AGENT}/flows/f1/pages/p1` },
+          }),
+        ];
+        expect(testCase({ testConfig: { flow: `${AGENT}/flows/f1` } }).id).toBeDefined();
+        expect(
+          testCase({
+            testConfig: { page: `${AGENT}/flows/f1/pages/p1` },
+            testCaseConversationTurns: turns,
+          }).id,
+        ).toBeDefined();
+      });
+
+      it.each<[string, Record<string, unknown>, string]>([
+        ['flow', { testConfig: { flow: `${OTHER}/flows/f1` } }, 'testConfig.flow'],
+        ['page', { testConfig: { page: `${OTHER}/flows/f1/pages/p1` } }, 'testConfig.page'],
+        [
+          'expected intent',
+          {
+            testCaseConversationTurns: [turn({ triggeredIntent: { name: `${OTHER}/intents/i` } })],
+          },
+          'testCaseConversationTurns[0]: intent',
+        ],
+        [
+          'expected page',
+          {
+            testCaseConversationTurns: [
+              turn({ currentPage: { name: `${OTHER}/flows/f1/pages/p1` } }),
+            ],
+          },
+          'testCaseConversationTurns[0]: page',
+        ],
+      ])("refuses another agent's %s", (_what, inputs, where) => {
+        expect(() => testCase(inputs)).toThrow(`${where} ${OTHER}/`);
+        expect(() => testCase(inputs)).toThrow(`is not in ${AGENT}`);
+      });
+    });
   });
 
   describe("the bootstrap's resource types", () => {
