@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { inspect, isDeepStrictEqual } from 'node:util';
+import { isDeepStrictEqual } from 'node:util';
 import { GCProfiler } from 'node:v8';
 import { normalizeRequest } from '../service/protocol/normalize';
 import type { WebhookRequest } from '../service/protocol/types';
@@ -130,6 +130,9 @@ function outcome(check: (input: unknown) => unknown, input: unknown): Outcome {
   return { accepted: true, value, json };
 }
 
+const describe = (o: Outcome) =>
+  o.accepted ? `accepted ${o.json}` : `refused (${o.error} ${o.status ?? ''}) ${o.message}`;
+
 type Node = Record<string | number, unknown>;
 
 function slots(tree: unknown): [Node, string | number][] {
@@ -212,7 +215,7 @@ function compare(current: Core, base: Core, samples: Record<'requests' | 'answer
           const input = mutated(sample, mutations);
           const [now, then] = [outcome(current[check], input), outcome(base[check], input)];
           if (!isDeepStrictEqual(now, then))
-            throw new Error(`${check} differs:\n now ${inspect(now)}\n was ${inspect(then)}`);
+            throw new Error(`${check} differs:\n now ${describe(now)}\n was ${describe(then)}`);
           tally[what][now.accepted ? 'accepted' : 'refused']++;
         },
       ),
