@@ -91,8 +91,7 @@ export async function measureColdStart(
   for (let i = 0; i < runs; i++) {
     for (const [key, [, start]] of Object.entries(starts)) samples.get(key)?.push(await start());
   }
-  const rows = Object.fromEntries(
+  return Object.fromEntries(
     Object.entries(starts).map(([key, [what]]) => [key, summarise(what, samples.get(key) ?? [])]),
   ) as { [K in keyof typeof starts]: ReturnType<typeof summarise> };
-  return { rows, bundleBytes: bundle.bytes };
 }

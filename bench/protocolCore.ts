@@ -4,8 +4,8 @@
 import fc from 'fast-check';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { isDeepStrictEqual } from 'node:util';
+import { GCProfiler } from 'node:v8';
 import { normalizeRequest } from '../service/protocol/normalize';
 import type { WebhookRequest } from '../service/protocol/types';
 import { validateResponse } from '../service/protocol/validate';
@@ -214,11 +214,7 @@ function compare(current: Core, base: Core, samples: Record<'requests' | 'answer
         (sample, mutations) => {
           const input = mutated(sample, mutations);
           const [now, then] = [outcome(current[check], input), outcome(base[check], input)];
-          const same =
-            now.accepted && then.accepted
-              ? isDeepStrictEqual(now.value, then.value) && now.json === then.json
-              : isDeepStrictEqual(now, then);
-          if (!same)
+          if (!isDeepStrictEqual(now, then))
             throw new Error(`${check} differs:\n now ${describe(now)}\n was ${describe(then)}`);
           tally[what][now.accepted ? 'accepted' : 'refused']++;
         },
@@ -229,53 +225,46 @@ function compare(current: Core, base: Core, samples: Record<'requests' | 'answer
   return tally;
 }
 
-/** Garbage collections as the runtime reports them, in performance.now() time. */
-const collections: number[] = [];
-new PerformanceObserver((list) => {
-  for (const e of list.getEntries()) collections.push(e.startTime);
-}).observe({ type: 'gc' });
-
-/** CPU ns per call of `fn` (this process, all threads, so garbage collection counts), and when. */
-function cpuNs(fn: () => unknown) {
-  const from = performance.now();
+/**
+ * CPU ns per call of `fn` (this process, all threads, so garbage collection counts), and the
+ * collections meanwhile: counted, not timed, as their wall time on a busy machine says more about
+ * the machine.
+ */
+function batch(fn: () => unknown) {
+  const gc = new GCProfiler();
+  gc.start();
   const start = process.cpuUsage();
   for (let i = 0; i < args.calls; i++) fn();
   const used = process.cpuUsage(start);
-  return { ns: ((used.user + used.system) * 1000) / args.calls, from, to: performance.now() };
+  const ns = ((used.user + used.system) * 1000) / args.calls;
+  return { ns, collections: gc.stop()?.statistics.length ?? 0 };
 }
 
-async function measure(fns: Record<'base' | 'current', () => unknown>) {
-  type Batch = ReturnType<typeof cpuNs>;
-  const batches = { base: [] as Batch[], current: [] as Batch[] };
-  cpuNs(fns.base);
-  cpuNs(fns.current);
+type Side = 'base' | 'current';
+
+/** Medians of `args.rounds` batches of each, alternating which runs first, after a warm-up. */
+function measure(fns: Record<Side, () => unknown>) {
+  const batches: Record<Side, ReturnType<typeof batch>[]> = { base: [], current: [] };
+  const order = ['base', 'current'] as const;
+  order.forEach((side) => batch(fns[side]));
   for (let r = 0; r < args.rounds; r++) {
-    // Alternating order, so neither pays the other's garbage more often.
-    for (const which of r % 2 === 0
-      ? (['base', 'current'] as const)
-      : (['current', 'base'] as const)) {
-      batches[which].push(cpuNs(fns[which]));
+    // Alternating, so neither pays the other's garbage more often.
+    for (const side of r % 2 === 0 ? order : [...order].reverse()) {
+      batches[side].push(batch(fns[side]));
     }
   }
-  // The observer hears of collections on a later turn of the event loop.
-  await new Promise((resolve) => setTimeout(resolve, 50));
-  // Counted, not timed: a collection's wall time on a busy machine says more about the machine.
-  const gcs = (which: 'base' | 'current') => {
-    const n = batches[which].reduce(
-      (sum, b) => sum + collections.filter((t) => t >= b.from && t < b.to).length,
-      0,
-    );
+  const ns = (side: Side) => round(median(batches[side].map((b) => b.ns)), 0);
+  const per10k = (side: Side) => {
+    const n = batches[side].reduce((sum, b) => sum + b.collections, 0);
     return round((n * 10_000) / (args.calls * args.rounds), 1);
   };
-  const [base, current] = [batches.base, batches.current].map((b) =>
-    round(median(b.map((x) => x.ns)), 0),
-  );
+  const [base, current] = [ns('base'), ns('current')];
   return {
     base,
     current,
     ratio: round(current / base, 2),
-    baseGcs: gcs('base'),
-    currentGcs: gcs('current'),
+    baseGcs: per10k('base'),
+    currentGcs: per10k('current'),
   };
 }
 
@@ -284,13 +273,10 @@ async function main() {
   const base = await loadBase(args.base);
   const { requests, answers, measured } = workloads();
   const agreed = compare(current, base, { requests, answers });
-  const rows = [];
-  for (const [what, run] of Object.entries(measured)) {
-    rows.push({
-      what,
-      ...(await measure({ base: () => run(base), current: () => run(current) })),
-    });
-  }
+  const rows = Object.entries(measured).map(([what, run]) => ({
+    what,
+    ...measure({ base: () => run(base), current: () => run(current) }),
+  }));
   const machine = `Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model}`;
   if (args.json) {
     console.log(JSON.stringify({ base: args.base, agreed, rows, machine }, null, 2));

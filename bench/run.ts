@@ -173,8 +173,8 @@ async function main() {
       }),
       pair(
         'cold start to the first webhook 200 (platform), median ms',
-        cold.rows.before!.medianMs,
-        cold.rows.platform.medianMs,
+        cold.before!.medianMs,
+        cold.platform.medianMs,
       ),
       pair('bundle bytes', baseline.bytes, bundle.bytes),
     ],
@@ -206,8 +206,8 @@ async function main() {
     target('id-token (cache warm) ≥ 0.95× auth none requests/s', rps(idToken), rps(none), 0.95),
     target(
       "cold start to the first webhook 200 (auth platform) ≤ 1.5× node -e ''",
-      cold.rows.platform.medianMs,
-      cold.rows.floor.medianMs,
+      cold.platform.medianMs,
+      cold.floor.medianMs,
       1.5,
       true,
       'ms',
@@ -238,7 +238,7 @@ async function main() {
 
   if (args.json) {
     const memoryMiB = { peak: peakMiB, needed, configured: configuredMiB };
-    const coldStart = { rows: Object.values(cold.rows), bundleBytes: bundle.bytes };
+    const coldStart = { rows: Object.values(cold), bundleBytes: bundle.bytes };
     const out = { machine, settings: args, throughput: withRatios, memory, coldStart, costs };
     console.log(JSON.stringify({ ...out, memoryMiB, beforeAndAfter: compared, targets }, null, 2));
     return;
@@ -289,7 +289,7 @@ async function main() {
   console.log(
     table(
       ['start-up', 'median ms', 'p25', 'p75', 'min', 'max'],
-      Object.values(cold.rows).map((r) => [r.what, r.medianMs, r.p25Ms, r.p75Ms, r.minMs, r.maxMs]),
+      Object.values(cold).map((r) => [r.what, r.medianMs, r.p25Ms, r.p75Ms, r.minMs, r.maxMs]),
     ),
   );
   console.log(

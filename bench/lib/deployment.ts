@@ -1,12 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  forwardedByCloudRun,
   generateKey,
   LOCAL_SERVICE_AGENT,
   serviceAgentClaims,
   signJwt,
   startCertsServer,
 } from '../../scripts/localIdp';
+import { ENV } from '../../service/envContract';
 import { ROOT } from './bundles';
 
 /**
@@ -43,24 +45,24 @@ export async function authModes() {
   const key = generateKey();
   const certs = await startCertsServer([key]);
   const sign = (sub?: string) => signJwt(key, serviceAgentClaims(AUDIENCE, sub ? { sub } : {}));
+  const mode = (env: Record<string, string>, token: string) => ({
+    env,
+    headers: { authorization: `Bearer ${token}` },
+  });
   const token = sign();
-  const [header, payload] = token.split('.');
-  const modes: Record<AuthMode, { env: Record<string, string>; headers: Record<string, string> }> =
-    {
-      none: { env: {}, headers: { authorization: `Bearer ${token}` } },
-      platform: {
-        env: { WEBHOOK_AUTH: 'platform', WEBHOOK_ALLOWED_CALLERS: LOCAL_SERVICE_AGENT },
-        headers: { authorization: `Bearer ${header}.${payload}.SIGNATURE_REMOVED_BY_GOOGLE` },
+  const caller = { [ENV.allowedCallers]: LOCAL_SERVICE_AGENT };
+  const modes: Record<AuthMode, ReturnType<typeof mode>> = {
+    none: mode({}, token),
+    platform: mode({ [ENV.auth]: 'platform', ...caller }, forwardedByCloudRun(token)),
+    'id-token': mode(
+      {
+        [ENV.auth]: 'id-token',
+        ...caller,
+        [ENV.audience]: AUDIENCE,
+        [ENV.idTokenCertsUrl]: certs.url,
       },
-      'id-token': {
-        env: {
-          WEBHOOK_AUTH: 'id-token',
-          WEBHOOK_ALLOWED_CALLERS: LOCAL_SERVICE_AGENT,
-          WEBHOOK_AUDIENCE: AUDIENCE,
-          WEBHOOK_ID_TOKEN_CERTS_URL: certs.url,
-        },
-        headers: { authorization: `Bearer ${token}` },
-      },
-    };
+      token,
+    ),
+  };
   return { modes, sign, close: () => certs.close() };
 }
