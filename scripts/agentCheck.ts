@@ -8,7 +8,7 @@ import {
   sameResource,
   type AgentModel,
 } from './cx/agentModel';
-import { ENDPOINT_HELP, describeApiError, requireCredentials } from './cx/connection';
+import * as cx from './cx/connection';
 import {
   SMOKE_FLOW,
   TARGET_OPTIONS,
@@ -39,7 +39,7 @@ usage:
                             tag ${SMOKE_TAG}
   --export <dir>            an agent exported as a JSON package (console export or Git integration)
   --json                    print the result as JSON
-${ENDPOINT_HELP}
+${cx.ENDPOINT_HELP}
 
 exit codes: 0 the webhook's calls are all served; 1 a tag is unserved or missing, no call of the
 webhook, or no smoke call; 2 usage; 3 the agent could not be read.`;
@@ -87,9 +87,9 @@ async function resolveCheck(argv: string[], pulumi: PulumiOptions) {
     webhook: resources.webhook,
     flow: resources.flow,
     load: async () => {
-      await requireCredentials(options);
+      await cx.requireCredentials(options);
       return loadAgentFromApi(agent, options).catch((error: unknown) => {
-        throw new CliError(describeApiError(error, options), 3);
+        throw new CliError(cx.describeApiError(error, options), 3);
       });
     },
   };

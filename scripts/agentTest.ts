@@ -10,19 +10,7 @@ import {
   seconds,
   type CliIo,
 } from '../lib/cli';
-import {
-  CALL_OPTIONS,
-  ENDPOINT_HELP,
-  callStatus,
-  codeName,
-  describeApiError,
-  describeEndpoint,
-  newSession,
-  requireCredentials,
-  v3Clients,
-  v3beta1Clients,
-  webhookCalls,
-} from './cx/connection';
+import * as cx from './cx/connection';
 import { TARGET_OPTIONS, resolveTarget, type PulumiOptions } from './cx/target';
 import {
   caseOutcomes,
@@ -56,7 +44,7 @@ usage:
   --wait <seconds>          how long to wait for the run (default ${DEFAULT_WAIT_S})
   --summary <file>          append a Markdown summary to this file (e.g. $GITHUB_STEP_SUMMARY)
   --json                    print the result as one JSON object on stdout
-${ENDPOINT_HELP}
+${cx.ENDPOINT_HELP}
 
 exit codes: 0 every case passed; 1 a case failed or could not run, or no case matched; 2 usage;
 3 could not run the cases (Pulumi CLI or stack outputs, Dialogflow API unreachable or refused,
@@ -107,8 +95,8 @@ async function resolveRun(argv: string[], pulumi: PulumiOptions) {
   return { agent, environment, tags: values.tag, options, waitMs, summary, json };
 }
 
-type TestCasesClient = InstanceType<ReturnType<typeof v3Clients>['TestCasesClient']>;
-type SessionsClient = InstanceType<ReturnType<typeof v3beta1Clients>['SessionsClient']>;
+type TestCasesClient = InstanceType<ReturnType<typeof cx.v3Clients>['TestCasesClient']>;
+type SessionsClient = InstanceType<ReturnType<typeof cx.v3beta1Clients>['SessionsClient']>;
 
 /** Polls the run's operation until it is done or `waitMs` has passed. */
 async function awaitRun(
@@ -125,7 +113,8 @@ async function awaitRun(
     if (op.done) {
       if (op.error) {
         const { code, message } = op.error as { code?: number; message?: string };
-        throw new CliError(`the test run ${name} failed: ${codeName(code)}: ${message ?? ''}`, 3);
+        const why = `${cx.codeName(code)}: ${message ?? ''}`;
+        throw new CliError(`the test run ${name} failed: ${why}`, 3);
       }
       // google-gax types the decoded response and metadata as {}.
       // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
@@ -154,7 +143,7 @@ async function replayWebhooks(
   target: Target,
 ) {
   try {
-    const session = newSession(target.environment ?? target.agent, 'agent-test');
+    const session = cx.newSession(target.environment ?? target.agent, 'agent-test');
     const config = testCase.testConfig;
     const start = config?.page || (config?.flow ? `${config.flow}/pages/START_PAGE` : undefined);
     const turns = (testCase.testCaseConversationTurns ?? []).slice(0, diff.turn);
@@ -171,11 +160,11 @@ async function replayWebhooks(
           },
           queryInput: user.input ?? {},
         },
-        CALL_OPTIONS,
+        cx.CALL_OPTIONS,
       );
-      calls = webhookCalls(response.queryResult ?? {}).map((c) => ({
+      calls = cx.webhookCalls(response.queryResult ?? {}).map((c) => ({
         tag: c.tag ?? '',
-        status: callStatus(c),
+        status: cx.callStatus(c),
       }));
     }
     return calls;
@@ -186,8 +175,8 @@ async function replayWebhooks(
 }
 
 async function runCases(target: Target, io: CliIo, deps: AgentTestDeps) {
-  await requireCredentials(target.options);
-  const client = new (v3Clients().TestCasesClient)(target.options);
+  await cx.requireCredentials(target.options);
+  const client = new (cx.v3Clients().TestCasesClient)(target.options);
   // For the replays of failed cases: opened on the first one, shared by the rest.
   let sessions: SessionsClient | undefined;
   const result = (operation: string | null, cases: CaseOutcome[]) => {
@@ -196,7 +185,7 @@ async function runCases(target: Target, io: CliIo, deps: AgentTestDeps) {
       ok: cases.length > 0 && count('passed') === cases.length,
       agent: target.agent,
       environment: target.environment, // null: the draft agent
-      endpoint: describeEndpoint(target.options),
+      endpoint: cx.describeEndpoint(target.options),
       tags: target.tags,
       operation, // the run's long-running operation; null when no case matched
       counts: {
@@ -209,7 +198,8 @@ async function runCases(target: Target, io: CliIo, deps: AgentTestDeps) {
     };
   };
   try {
-    const [all] = await client.listTestCases({ parent: target.agent, view: 'FULL' }, CALL_OPTIONS);
+    const request = { parent: target.agent, view: 'FULL' } as const;
+    const [all] = await client.listTestCases(request, cx.CALL_OPTIONS);
     const cases = all.filter((c) => hasTag(c, target.tags));
     if (cases.length === 0) return result(null, []);
     const [operation] = await client.batchRunTestCases(
@@ -218,20 +208,20 @@ async function runCases(target: Target, io: CliIo, deps: AgentTestDeps) {
         environment: target.environment ?? undefined,
         testCases: cases.map((c) => c.name ?? ''),
       },
-      CALL_OPTIONS,
+      cx.CALL_OPTIONS,
     );
     io.err(`${TOOL}: running ${cases.length} test case(s) as ${operation.name}`);
     const { results, errors } = await awaitRun(client, operation.name ?? '', target, deps, io);
     const outcomes = caseOutcomes(cases, results, errors);
     for (const [i, { firstDifference: diff }] of outcomes.entries()) {
       if (!diff) continue;
-      sessions ??= new (v3beta1Clients().SessionsClient)(target.options);
+      sessions ??= new (cx.v3beta1Clients().SessionsClient)(target.options);
       diff.webhooks = await replayWebhooks(sessions, cases[i], diff, target);
     }
     return result(operation.name ?? null, outcomes);
   } catch (error) {
     if (error instanceof CliError) throw error;
-    throw new CliError(describeApiError(error, target.options), 3);
+    throw new CliError(cx.describeApiError(error, target.options), 3);
   } finally {
     await client.close();
     await sessions?.close();

@@ -1,18 +1,7 @@
 // `npm run chat` (docs/tools.md): a conversation with a deployed agent in the terminal.
 import { createInterface } from 'node:readline';
 import { parseCli, runAsScript, cliTool, type CliIo } from '../lib/cli';
-import {
-  CALL_OPTIONS,
-  ENDPOINT_HELP,
-  codeName,
-  describeApiError,
-  describeEndpoint,
-  newSession,
-  requireCredentials,
-  v3beta1Clients,
-  webhookCalls,
-  type QueryResult,
-} from './cx/connection';
+import * as cx from './cx/connection';
 import { TARGET_OPTIONS, resolveTarget, type PulumiOptions } from './cx/target';
 import { fromStruct } from './cx/struct';
 
@@ -30,7 +19,7 @@ usage:
   --agent <name>            projects/<p>/locations/<l>/agents/<id>
   --language <code>         the language of the conversation (default en)
   --diagnostics             also print Dialogflow's free-form diagnostic info for each turn
-${ENDPOINT_HELP}
+${cx.ENDPOINT_HELP}
 
 while chatting:
   /event <name>             send an event instead of text (e.g. /event cx-webhook-kit-smoke)
@@ -52,13 +41,14 @@ export interface ChatDeps {
  * A turn's answer: the agent's messages, the flow and page, one line per webhook call in call
  * order (tag, status, latency, webhook, payload) and, if asked for, the diagnostic info.
  */
-export function formatTurn(result: QueryResult, diagnostics: boolean): string[] {
+export function formatTurn(result: cx.QueryResult, diagnostics: boolean): string[] {
   const texts = (result.responseMessages ?? []).flatMap((m) => m.text?.text ?? []);
   const flow = result.currentFlow?.displayName || result.currentFlow?.name || '?';
   const page = result.currentPage?.displayName || result.currentPage?.name || '?';
-  const calls = webhookCalls(result).map(
+  const calls = cx.webhookCalls(result);
+  const callLines = calls.map(
     (c, i) =>
-      `  webhook  #${i + 1} ${c.tag ?? '(no tag)'}  ${codeName(c.code)}` +
+      `  webhook  #${i + 1} ${c.tag ?? '(no tag)'}  ${cx.codeName(c.code)}` +
       (c.latencyMs === null ? '' : `  ${c.latencyMs} ms`) +
       (c.webhook ? `  (${c.webhook})` : '') +
       (c.code && c.message ? `: ${c.message}` : '') +
@@ -68,7 +58,7 @@ export function formatTurn(result: QueryResult, diagnostics: boolean): string[] 
   return [
     ...(texts.length ? texts : ['(no message)']).map((text) => `agent> ${text}`),
     `  page     ${flow} › ${page}`,
-    ...(calls.length ? calls : ['  webhook  none called']),
+    ...(callLines.length ? callLines : ['  webhook  none called']),
     ...(info ? [`  diagnostics ${JSON.stringify(info)}`] : []),
   ];
 }
@@ -81,7 +71,7 @@ type Target = Awaited<ReturnType<typeof resolveTarget>> & {
 async function converse(target: Target, io: CliIo, deps: ChatDeps): Promise<number> {
   const input = deps.input ?? process.stdin;
   const interactive = deps.interactive ?? (process.stdin.isTTY === true && input === process.stdin);
-  const client = new (v3beta1Clients().SessionsClient)(target.options);
+  const client = new (cx.v3beta1Clients().SessionsClient)(target.options);
   const rl = createInterface({
     input,
     output: interactive ? process.stdout : undefined,
@@ -90,7 +80,7 @@ async function converse(target: Target, io: CliIo, deps: ChatDeps): Promise<numb
   rl.setPrompt('you> ');
   // Ctrl-C ends the conversation like Ctrl-D; unhandled, readline would only pause the input.
   rl.on('SIGINT', () => rl.close());
-  let session = newSession(target.agent, 'chat');
+  let session = cx.newSession(target.agent, 'chat');
   let failures = 0;
 
   const detectIntent = async (
@@ -99,18 +89,18 @@ async function converse(target: Target, io: CliIo, deps: ChatDeps): Promise<numb
     try {
       const [response] = await client.detectIntent(
         { session, queryInput: { ...queryInput, languageCode: target.language } },
-        CALL_OPTIONS,
+        cx.CALL_OPTIONS,
       );
       for (const out of formatTurn(response.queryResult ?? {}, target.diagnostics)) io.out(out);
     } catch (error) {
       // A failed turn is reported and the conversation goes on.
       failures++;
-      io.err(`${TOOL}: ${describeApiError(error, target.options)}`);
+      io.err(`${TOOL}: ${cx.describeApiError(error, target.options)}`);
     }
   };
 
   io.err(
-    `${TOOL}: talking to ${target.agent} at ${describeEndpoint(target.options)}; ` +
+    `${TOOL}: talking to ${target.agent} at ${cx.describeEndpoint(target.options)}; ` +
       `/help for commands, /quit or Ctrl-D to end`,
   );
   try {
@@ -125,7 +115,7 @@ async function converse(target: Target, io: CliIo, deps: ChatDeps): Promise<numb
         const from = HELP.indexOf('while chatting:');
         io.out(HELP.slice(from, HELP.indexOf('\n\n', from)));
       } else if (line === '/reset') {
-        session = newSession(target.agent, 'chat');
+        session = cx.newSession(target.agent, 'chat');
         io.out('  (new session)');
       } else if (event) {
         await detectIntent({ event: { event } });
@@ -156,7 +146,7 @@ export const main = cliTool(TOOL, HELP, async (argv, io, deps: ChatDeps = {}) =>
   if (!parsed) return undefined;
   const noAgent = 'give a stack name or --agent <agent>';
   const target = await resolveTarget(parsed, {}, deps.pulumi ?? {}, noAgent);
-  await requireCredentials(target.options);
+  await cx.requireCredentials(target.options);
   const { language, diagnostics } = parsed.values;
   return converse({ ...target, language, diagnostics }, io, deps);
 });

@@ -9,6 +9,7 @@ import {
   createPublicKey,
   type KeyObject,
 } from 'node:crypto';
+import { once } from 'node:events';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -99,9 +100,7 @@ export async function startCertsServer(keys: readonly LocalKey[], port = 0) {
     });
     res.end(body);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject).listen(port, '127.0.0.1', resolve);
-  });
+  await once(server.listen(port, '127.0.0.1'), 'listening'); // rejects on 'error', e.g. EADDRINUSE
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/certs`,
     setDown: (value: boolean) => void (down = value),

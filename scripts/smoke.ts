@@ -11,17 +11,7 @@ import {
   seconds,
   type CliIo,
 } from '../lib/cli';
-import {
-  CALL_OPTIONS,
-  ENDPOINT_HELP,
-  callStatus,
-  describeApiError,
-  describeEndpoint,
-  newSession,
-  requireCredentials,
-  v3beta1Clients,
-  webhookCalls,
-} from './cx/connection';
+import * as cx from './cx/connection';
 import { SMOKE_FLOW, TARGET_OPTIONS, resolveTarget, type PulumiOptions } from './cx/target';
 import { classify, diagnose, findMarker, webhookStatus, type Outcome } from './cx/smokeOutcome';
 
@@ -45,7 +35,7 @@ usage:
                             new invoker grant applies (default ${DEFAULT_WAIT_S}; 0 tries once)
   --language <code>         the query's language code (default en)
   --json                    print the result as one JSON object on stdout
-${ENDPOINT_HELP}
+${cx.ENDPOINT_HELP}
 
 exit codes: 0 passed; 1 failed (the output says why); 2 usage; 3 could not run the check
 (Pulumi CLI or stack outputs, Dialogflow API unreachable or refused).`;
@@ -64,11 +54,11 @@ type Target = Awaited<ReturnType<typeof resolveTarget<'flow'>>> & {
 
 /** One detectIntent on a fresh session, at the smoke flow's start page, with the smoke event. */
 async function attempt(
-  client: InstanceType<ReturnType<typeof v3beta1Clients>['SessionsClient']>,
+  client: InstanceType<ReturnType<typeof cx.v3beta1Clients>['SessionsClient']>,
   target: Target,
   now: () => number,
 ) {
-  const session = newSession(target.agent, 'smoke');
+  const session = cx.newSession(target.agent, 'smoke');
   const started = now();
   try {
     const [response] = await client.detectIntent(
@@ -77,16 +67,16 @@ async function attempt(
         queryParams: { currentPage: `${target.flow}/pages/START_PAGE` },
         queryInput: { event: { event: SMOKE_EVENT }, languageCode: target.language },
       },
-      CALL_OPTIONS,
+      cx.CALL_OPTIONS,
     );
     const roundTripMs = now() - started;
-    const calls = webhookCalls(response.queryResult ?? {});
+    const calls = cx.webhookCalls(response.queryResult ?? {});
     const statuses = calls.map(webhookStatus);
     const marker = findMarker(calls.map((c) => c.payload));
     const outcome = classify(statuses, marker);
     return { session, roundTripMs, statuses, marker, outcome, apiError: undefined };
   } catch (error) {
-    const apiError = describeApiError(error, target.options);
+    const apiError = cx.describeApiError(error, target.options);
     // NOT_FOUND names the agent, flow or page: the smoke flow is not where the stack says.
     const outcome: Outcome =
       (error as { code?: status }).code === status.NOT_FOUND ? 'not-called' : 'api-error';
@@ -96,7 +86,7 @@ async function attempt(
 
 async function runSmoke(target: Target, io: CliIo, deps: SmokeDeps) {
   const { now = Date.now, sleep = delay } = deps;
-  const client = new (v3beta1Clients().SessionsClient)(target.options);
+  const client = new (cx.v3beta1Clients().SessionsClient)(target.options);
   const deadline = now() + target.waitMs;
   let backoff = FIRST_BACKOFF_MS;
   try {
@@ -111,7 +101,7 @@ async function runSmoke(target: Target, io: CliIo, deps: SmokeDeps) {
           outcome: run.outcome,
           agent: target.agent,
           flow: target.flow,
-          endpoint: describeEndpoint(target.options),
+          endpoint: cx.describeEndpoint(target.options),
           session: run.session,
           attempts,
           roundTripMs: run.roundTripMs,
@@ -149,7 +139,7 @@ function printResult(io: CliIo, r: SmokeResult): void {
   // Each call as Dialogflow reports it; its latency is the webhook's share of the round trip.
   for (const s of r.webhookStatuses) {
     io.out(
-      `  webhook   ${s.tag ?? '(no tag)'} ${callStatus(s)}${s.message ? `: ${s.message}` : ''}`,
+      `  webhook   ${s.tag ?? '(no tag)'} ${cx.callStatus(s)}${s.message ? `: ${s.message}` : ''}`,
     );
   }
   io.out(`  agent     ${r.agent}`);
@@ -183,7 +173,7 @@ export const main = cliTool(TOOL, HELP, async (argv, io, deps: SmokeDeps = {}) =
   );
   const flow = resolved.resources.flow;
   if (flow === undefined) throw new UsageError('--agent needs --flow <smoke flow>');
-  await requireCredentials(resolved.options);
+  await cx.requireCredentials(resolved.options);
   const target = { ...resolved, flow, waitMs, language: parsed.values.language };
   const result = await runSmoke(target, io, deps);
   if (result.outcome === 'api-error' && !parsed.values.json) {

@@ -8,13 +8,7 @@ import { GoogleAuth } from 'google-auth-library';
 import { CliError, UsageError } from '../../lib/cli';
 import { fromStruct } from './struct';
 
-/** The flags every Dialogflow tool accepts for its endpoint. */
-export const ENDPOINT_OPTIONS = {
-  'api-endpoint': { type: 'string' },
-  insecure: { type: 'boolean', default: false },
-} as const;
-
-/** The help lines of those flags, and of `--help`, which end each tool's list. */
+/** The help lines of the endpoint's flags, and of `--help`, which end each tool's list. */
 export const ENDPOINT_HELP = `  --api-endpoint host:port  talk to this endpoint instead of the agent's regional one
   --insecure                without TLS or credentials (only with --api-endpoint; for a local
                             stand-in of the API)

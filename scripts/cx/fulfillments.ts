@@ -7,6 +7,8 @@ import {
   resourceKey,
   sameResource,
   type AgentModel,
+  type Flow,
+  type Page,
   type TransitionRouteGroup,
 } from './agentModel';
 
@@ -55,17 +57,18 @@ function fulfillmentCalls(agent: AgentModel): WebhookCall[] {
     list.forEach((g) =>
       routes(place, `${at}route group ${quoted(g.displayName, g.name ?? '?')}`, g.transitionRoutes),
     );
+  // What flows and pages both have.
+  const flowOrPage = (kind: 'flow' | 'page', at: string, x: Flow | Page) => {
+    routes(`${kind} route`, at, x.transitionRoutes);
+    handlers(`${kind} event handler`, at, x.eventHandlers);
+    const connector = x.knowledgeConnectorSettings?.triggerFulfillment;
+    add(`${kind} knowledge connector`, `${at} › knowledge connector`, connector);
+  };
 
   for (const { flow, pages, routeGroups } of agent.flows) {
     inFlow = flow.name || flow.displayName || null;
     const at = `flow ${quoted(flow.displayName, flow.name ?? '?')}`;
-    routes('flow route', at, flow.transitionRoutes);
-    handlers('flow event handler', at, flow.eventHandlers);
-    add(
-      'flow knowledge connector',
-      `${at} › knowledge connector`,
-      flow.knowledgeConnectorSettings?.triggerFulfillment,
-    );
+    flowOrPage('flow', at, flow);
     for (const page of pages) {
       const pageAt = `${at} › page ${quoted(page.displayName, page.name ?? '?')}`;
       add('page entry fulfillment', `${pageAt} › entry fulfillment`, page.entryFulfillment);
@@ -82,13 +85,7 @@ function fulfillmentCalls(agent: AgentModel): WebhookCall[] {
           parameter.fillBehavior?.repromptEventHandlers,
         );
       }
-      routes('page route', pageAt, page.transitionRoutes);
-      handlers('page event handler', pageAt, page.eventHandlers);
-      add(
-        'page knowledge connector',
-        `${pageAt} › knowledge connector`,
-        page.knowledgeConnectorSettings?.triggerFulfillment,
-      );
+      flowOrPage('page', pageAt, page);
     }
     groups('flow route group', `${at} › `, routeGroups);
   }

@@ -1,6 +1,6 @@
 // google.protobuf.Struct as the gRPC clients hand it over (`{ fields: { k: { stringValue } } }`,
-// with protobufjs's `kind` naming the set member) and back, so the tools can read webhook payloads
-// and session parameters as plain JSON.
+// with protobufjs's `kind` naming the set member), read as plain JSON, so the tools can show webhook
+// payloads and session parameters.
 import type { JsonObject, JsonValue } from '../../service/protocol/types';
 
 export interface ProtoValue {
@@ -32,17 +32,4 @@ export function fromValue(value: ProtoValue | null | undefined): JsonValue {
 export function fromStruct(struct: ProtoStruct | null | undefined): JsonObject {
   const fields = Object.entries(struct?.fields ?? {});
   return Object.fromEntries(fields.map(([key, value]) => [key, fromValue(value)]));
-}
-
-export function toValue(value: JsonValue): ProtoValue {
-  if (value === null) return { nullValue: 'NULL_VALUE' };
-  if (Array.isArray(value)) return { listValue: { values: value.map(toValue) } };
-  if (typeof value === 'string') return { stringValue: value };
-  if (typeof value === 'number') return { numberValue: value };
-  if (typeof value === 'boolean') return { boolValue: value };
-  return { structValue: toStruct(value) };
-}
-
-export function toStruct(json: JsonObject): ProtoStruct {
-  return { fields: Object.fromEntries(Object.entries(json).map(([k, v]) => [k, toValue(v)])) };
 }

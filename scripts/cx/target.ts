@@ -4,16 +4,14 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { CliError, UsageError } from '../../lib/cli';
-import {
-  ENDPOINT_OPTIONS,
-  agentLocation,
-  clientOptions,
-  parseEndpointFlags,
-  requireChildOf,
-} from './connection';
+import { agentLocation, clientOptions, parseEndpointFlags, requireChildOf } from './connection';
 
 /** The flags every Dialogflow tool takes: the agent and the endpoint. */
-export const TARGET_OPTIONS = { agent: { type: 'string' }, ...ENDPOINT_OPTIONS } as const;
+export const TARGET_OPTIONS = {
+  agent: { type: 'string' },
+  'api-endpoint': { type: 'string' },
+  insecure: { type: 'boolean', default: false },
+} as const;
 
 /** A resource of the agent, by flag `--<key>` or by the stack output `output`. */
 interface AgentResource {

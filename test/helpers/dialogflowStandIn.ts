@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { LOADER_OPTIONS, PROTOS } from './cxProtos';
-import { toStruct } from '../../scripts/cx/struct';
+import { toStruct } from './struct';
 import {
   Conversation,
   NotFound,

@@ -2,7 +2,7 @@
 // (chat, smoke, agent:check) lean on what the protos and docs say.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { toValue } from '../../scripts/cx/struct';
+import { toValue } from './struct';
 import type { JsonObject } from '../../service/protocol/types';
 import { Conversation, type StandInAgent } from './standInConversation';
 

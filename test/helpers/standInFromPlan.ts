@@ -5,7 +5,7 @@
 // is strict: a field it does not know throws, so wiring the stand-in cannot follow is noticed.
 import { FakeGcp } from '../../infra/plan/fakeGcp';
 import type { ProgramRun, RecordedResource } from '../../infra/plan/recorder';
-import { toValue } from '../../scripts/cx/struct';
+import { toValue } from './struct';
 import type { JsonValue } from '../../service/protocol/types';
 import type {
   Flow,

@@ -608,6 +608,15 @@ describe('npm run agent:check -- --export <dir> (an agent kept as a JSON package
     ]);
   });
 
+  it('exits 3 naming the file a flow folder lacks', async () => {
+    rmSync(join(dir, 'flows', 'Default Start Flow', 'Default Start Flow.json'));
+    const io = captureIo();
+    expect(await main(['--export', dir, '--webhook', OURS], io)).toBe(3);
+    expect(io.stderr[0]).toMatch(
+      /^agent:check: flows\/Default Start Flow\/Default Start Flow\.json is not readable JSON: ENOENT/,
+    );
+  });
+
   it('exits 3 naming a file that is not JSON', async () => {
     writeFileSync(join(dir, ORDER_FILE), '{ "name": ');
     const io = captureIo();

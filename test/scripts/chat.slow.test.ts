@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { formatTurn, main } from '../../scripts/chat';
 import { LOCAL_SERVICE_AGENT, generateKey } from '../../scripts/localIdp';
-import { toStruct } from '../../scripts/cx/struct';
+import { toStruct } from '../helpers/struct';
 import { composeHandlers } from '../../service/composition';
 import { captureIo } from '../helpers/cliIo';
 import { startDialogflowStandIn, type StandIn } from '../helpers/dialogflowStandIn';
