@@ -17,11 +17,12 @@ import { ServiceSource } from './components/serviceSource';
 import { SmokeFlow } from './components/smokeFlow';
 import { existingAgentName, StageAgent } from './components/stageAgent';
 import { WebhookService } from './components/webhookService';
+import { ENV } from '../service/envContract';
 import { readStageConfig } from './config';
 import { stageLabels } from './labels';
 import * as names from './names';
 import { readTestCaseFiles, TEST_CASES_DIR } from './testCaseFiles';
-import { HEADER_VALUE_ENV, invokerCheckEnabled, webhookEnv } from './webhookEnv';
+import { invokerCheckEnabled, webhookEnv } from './webhookEnv';
 
 const config = readStageConfig();
 const { stage, region, webhookProject, agentProject, deletionProtection } = config;
@@ -140,18 +141,9 @@ const service = new WebhookService(
     source: { bucket: source.bucket, object: source.object, generation: source.generation },
     runtimeEmail: runtime.email,
     buildServiceAccount: build?.name,
-    env: webhookEnv({
-      auth: config.auth,
-      webhookTimeoutSeconds: config.webhookTimeoutSeconds,
-      concurrency: config.service.concurrency,
-      callerEmail: identity.email,
-      audienceUrl: url,
-      headerName: config.header?.name,
-      project: webhookProject,
-      extra: config.service.env,
-    }),
+    env: webhookEnv(config, identity.email, url),
     secretEnv: [
-      ...(headerSecret ? [{ env: HEADER_VALUE_ENV, ...headerSecret.ref }] : []),
+      ...(headerSecret ? [{ env: ENV.headerValue, ...headerSecret.ref }] : []),
       ...config.service.secrets,
     ],
     invokerMember: identity.member,
