@@ -42,9 +42,7 @@ export class DialogflowIdentity extends pulumi.ComponentResource {
       }
       return email || documented;
     });
-    this.member = pulumi
-      .all([identity.member, this.email])
-      .apply(([member, email]) => member || `serviceAccount:${email}`);
+    this.member = pulumi.interpolate`serviceAccount:${this.email}`;
     this.registerOutputs({ email: this.email, member: this.member });
   }
 }
