@@ -3,11 +3,9 @@ import * as pulumi from '@pulumi/pulumi';
 import type { TestCaseSpec } from '../testCaseFiles';
 
 /** What the program creates in an agent, by display name, as a person sees it in the console. */
-export interface AgentCatalogue {
-  readonly intents: Readonly<Record<string, pulumi.Input<string>>>;
-  readonly pages: Readonly<Record<string, pulumi.Input<string>>>;
-  readonly flows: Readonly<Record<string, pulumi.Input<string>>>;
-}
+export type AgentCatalogue = Readonly<
+  Record<'intents' | 'pages' | 'flows', Readonly<Record<string, pulumi.Input<string>>>>
+>;
 
 export interface AgentTestCasesArgs {
   /** The agent's full name: one this stack created (an existing agent keeps its own cases). */
