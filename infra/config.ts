@@ -14,10 +14,9 @@ import {
 export { StageConfigError };
 
 const PROJECT_NAME = 'cx-webhook-kit';
-export const TARGETS = ['run', 'function'] as const;
-export const AUTH_MODES = ['platform', 'id-token', 'header'] as const;
+const TARGETS = ['run', 'function'] as const;
+const AUTH_MODES = ['platform', 'id-token', 'header'] as const;
 export const PROFILES = ['dev', 'prod'] as const;
-export type Target = (typeof TARGETS)[number];
 export type AuthMode = (typeof AUTH_MODES)[number];
 export type Profile = (typeof PROFILES)[number];
 
