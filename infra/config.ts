@@ -119,14 +119,8 @@ export function parseStageConfig(source: ConfigSource, stage: string) {
   };
   const int = (key: ConfigKey, min: number, max: number, fallback?: number, why = '') => {
     const raw = value(key, fallback);
-    const n = Number(raw);
-    check(
-      key,
-      raw,
-      /^-?\d+$/.test(raw) && n >= min && n <= max,
-      `an integer from ${min} to ${max}${why}`,
-    );
-    return n;
+    const ok = /^-?\d+$/.test(raw) && Number(raw) >= min && Number(raw) <= max;
+    return Number(check(key, raw, ok, `an integer from ${min} to ${max}${why}`));
   };
   const projectId = (key: ConfigKey) => {
     const raw = given(key);

@@ -1,6 +1,7 @@
 // The Pulumi program: one stage's complete, private, wired environment. It only reads config, wires
 // the components and exports what a person or the next tool needs.
 import * as gcp from '@pulumi/gcp';
+import { ENV } from '../service/envContract';
 import { AGENT_PROJECT_APIS, webhookProjectApis } from './apis';
 import { AgentTestCases } from './components/agentTestCases';
 import { Alerts } from './components/alerts';
@@ -17,7 +18,6 @@ import { ServiceSource } from './components/serviceSource';
 import { SmokeFlow } from './components/smokeFlow';
 import { existingAgentName, StageAgent } from './components/stageAgent';
 import { WebhookService } from './components/webhookService';
-import { ENV } from '../service/envContract';
 import { readStageConfig } from './config';
 import { stageLabels } from './labels';
 import * as names from './names';
