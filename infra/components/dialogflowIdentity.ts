@@ -42,6 +42,7 @@ export class DialogflowIdentity extends pulumi.ComponentResource {
       }
       return email || documented;
     });
+    // The provider's own `member` is this form of its email (projects/serviceIdentity.d.ts).
     this.member = pulumi.interpolate`serviceAccount:${this.email}`;
     this.registerOutputs({ email: this.email, member: this.member });
   }
