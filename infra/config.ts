@@ -14,10 +14,9 @@ import {
 export { StageConfigError };
 
 const PROJECT_NAME = 'cx-webhook-kit';
-export const TARGETS = ['run', 'function'] as const;
-export const AUTH_MODES = ['platform', 'id-token', 'header'] as const;
+const TARGETS = ['run', 'function'] as const;
+const AUTH_MODES = ['platform', 'id-token', 'header'] as const;
 export const PROFILES = ['dev', 'prod'] as const;
-export type Target = (typeof TARGETS)[number];
 export type AuthMode = (typeof AUTH_MODES)[number];
 export type Profile = (typeof PROFILES)[number];
 
@@ -70,6 +69,7 @@ export interface ConfigSource {
 /** Dialogflow CX's multi-region locations (cloud.google.com/dialogflow/cx/docs/concept/region). */
 const MULTI_REGIONS = ['us', 'eu'];
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const MAX_TIMEOUT = " (Dialogflow's maximum is 30 s)";
 
 function fail(key: string, message: string): never {
   throw new StageConfigError(key, message);
@@ -108,29 +108,23 @@ export function parseStageConfig(source: ConfigSource, stage: string) {
   // Without a fallback, the key's default is Pulumi.yaml's.
   const value = (key: ConfigKey, fallback?: number | boolean) =>
     fallback === undefined ? declared(key) : (given(key) ?? String(fallback));
+  /** `raw` if it keeps the rule, else the error that states the rule. */
+  const check = (key: ConfigKey, raw: string, ok: boolean, rule: string) =>
+    ok ? raw : fail(key, `must be ${rule}, got "${raw}"`);
   const oneOf = <T extends string>(key: ConfigKey, allowed: readonly T[], raw = declared(key)) =>
-    (allowed as readonly string[]).includes(raw)
-      ? (raw as T)
-      : fail(key, `must be one of ${allowed.join(', ')}, got "${raw}"`);
+    check(key, raw, allowed.includes(raw as T), `one of ${allowed.join(', ')}`) as T;
   const bool = (key: ConfigKey, fallback?: boolean) => {
     const raw = value(key, fallback);
-    if (raw !== 'true' && raw !== 'false') fail(key, `must be true or false, got "${raw}"`);
-    return raw === 'true';
+    return check(key, raw, raw === 'true' || raw === 'false', 'true or false') === 'true';
   };
   const int = (key: ConfigKey, min: number, max: number, fallback?: number, why = '') => {
     const raw = value(key, fallback);
-    const n = Number(raw);
-    if (!/^-?\d+$/.test(raw) || n < min || n > max) {
-      fail(key, `must be an integer from ${min} to ${max}${why}, got "${raw}"`);
-    }
-    return n;
+    const ok = /^-?\d+$/.test(raw) && Number(raw) >= min && Number(raw) <= max;
+    return Number(check(key, raw, ok, `an integer from ${min} to ${max}${why}`));
   };
   const projectId = (key: ConfigKey) => {
     const raw = given(key);
-    if (raw !== undefined && !PROJECT_ID.test(raw)) {
-      fail(key, `must be ${PROJECT_ID_RULE}, got "${raw}"`);
-    }
-    return raw;
+    return raw && check(key, raw, PROJECT_ID.test(raw), PROJECT_ID_RULE);
   };
   // `what` is "an agent" or "a webhook": people paste the full resource name where its ID belongs.
   const resourceId = (key: ConfigKey, what: string, fullName: string) => {
@@ -159,14 +153,14 @@ export function parseStageConfig(source: ConfigSource, stage: string) {
   const agentProject = projectId('agentProject') ?? webhookProject;
 
   const region = declared('region');
-  if (!REGION.test(region)) fail('region', `must be ${REGION_RULE}, got "${region}"`);
+  check('region', region, REGION.test(region), REGION_RULE);
   const agentLocation = declared('agentLocation');
-  if (!['global', ...MULTI_REGIONS].includes(agentLocation) && !REGION.test(agentLocation)) {
-    fail(
-      'agentLocation',
-      `must be global, a multi-region (${MULTI_REGIONS.join(', ')}) or ${REGION_RULE}, got "${agentLocation}"`,
-    );
-  }
+  check(
+    'agentLocation',
+    agentLocation,
+    ['global', ...MULTI_REGIONS].includes(agentLocation) || REGION.test(agentLocation),
+    `global, a multi-region (${MULTI_REGIONS.join(', ')}) or ${REGION_RULE}`,
+  );
 
   const agentId = resourceId('agentId', 'an agent', 'projects/…/agents/<ID>');
   const createAgent = bool('createAgent');
@@ -197,13 +191,7 @@ export function parseStageConfig(source: ConfigSource, stage: string) {
     );
   }
 
-  const webhookTimeoutSeconds = int(
-    'webhookTimeoutSeconds',
-    1,
-    30,
-    undefined,
-    " (Dialogflow's maximum is 30 s)",
-  );
+  const webhookTimeoutSeconds = int('webhookTimeoutSeconds', 1, 30, undefined, MAX_TIMEOUT);
   // Production keeps a warm instance and refuses deletion; dev scales to zero.
   const minInstances = int('minInstances', 0, 1000, prod ? 1 : 0);
   const maxInstances = int('maxInstances', 1, 1000, Math.max(prod ? 20 : 3, minInstances));
@@ -223,7 +211,7 @@ export function parseStageConfig(source: ConfigSource, stage: string) {
   let header: { readonly name: string; readonly secret: pulumi.Output<string> } | undefined;
   if (auth === 'header') {
     const name = declared('headerName').toLowerCase();
-    if (!HEADER_NAME.test(name)) fail('headerName', `must be an HTTP header name, got "${name}"`);
+    check('headerName', name, HEADER_NAME.test(name), 'an HTTP header name');
     if (name === 'authorization') {
       fail(
         'headerName',

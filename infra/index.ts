@@ -1,6 +1,7 @@
 // The Pulumi program: one stage's complete, private, wired environment. It only reads config, wires
 // the components and exports what a person or the next tool needs.
 import * as gcp from '@pulumi/gcp';
+import { ENV } from '../service/envContract';
 import { AGENT_PROJECT_APIS, webhookProjectApis } from './apis';
 import { AgentTestCases } from './components/agentTestCases';
 import { Alerts } from './components/alerts';
@@ -21,7 +22,7 @@ import { readStageConfig } from './config';
 import { stageLabels } from './labels';
 import * as names from './names';
 import { readTestCaseFiles, TEST_CASES_DIR } from './testCaseFiles';
-import { HEADER_VALUE_ENV, invokerCheckEnabled, webhookEnv } from './webhookEnv';
+import { invokerCheckEnabled, webhookEnv } from './webhookEnv';
 
 const config = readStageConfig();
 const { stage, region, webhookProject, agentProject, deletionProtection } = config;
@@ -140,18 +141,9 @@ const service = new WebhookService(
     source: { bucket: source.bucket, object: source.object, generation: source.generation },
     runtimeEmail: runtime.email,
     buildServiceAccount: build?.name,
-    env: webhookEnv({
-      auth: config.auth,
-      webhookTimeoutSeconds: config.webhookTimeoutSeconds,
-      concurrency: config.service.concurrency,
-      callerEmail: identity.email,
-      audienceUrl: url,
-      headerName: config.header?.name,
-      project: webhookProject,
-      extra: config.service.env,
-    }),
+    env: webhookEnv(config, identity.email, url),
     secretEnv: [
-      ...(headerSecret ? [{ env: HEADER_VALUE_ENV, ...headerSecret.ref }] : []),
+      ...(headerSecret ? [{ env: ENV.headerValue, ...headerSecret.ref }] : []),
       ...config.service.secrets,
     ],
     invokerMember: identity.member,

@@ -6,40 +6,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import * as yaml from 'js-yaml';
-import type { JsonObject, JsonValue } from '../service/protocol/types';
+import type { JsonObject } from '../service/protocol/types';
 
 /** Where the case files live; every `.yaml`/`.yml` file there is one test case. */
 export const TEST_CASES_DIR = join(__dirname, '..', 'agent', 'test-cases');
 
-interface TestCaseTurn {
-  readonly input: { readonly text: string } | { readonly event: string };
-  /** Parameters set before the turn is matched. */
-  readonly parameters?: JsonObject;
-  /** Whether the agent may call webhooks on this turn (default true: that is what is tested). */
-  readonly webhooks: boolean;
-  /** Display names of the intent matched and the page reached, session parameters (only these are
-   * compared) and the agent's text responses in order. */
-  readonly expect: {
-    readonly intent?: string;
-    readonly page?: string;
-    readonly parameters?: JsonObject;
-    readonly text?: readonly string[];
-  };
-}
-
-export interface TestCaseSpec {
-  /** The file, relative to the repository, for messages. */
-  readonly file: string;
-  /** The file's base name: the resource's name in the program. */
-  readonly id: string;
-  readonly displayName: string;
-  readonly tags: readonly string[];
-  readonly notes?: string;
-  readonly language: string;
-  /** Where the conversation starts (display names); unset: the default start flow's start page. */
-  readonly start?: { readonly flow: string } | { readonly page: string };
-  readonly turns: readonly TestCaseTurn[];
-}
+/** A checked case file (the format: docs/regression-gate.md). */
+export type TestCaseSpec = ReturnType<typeof parseTestCase>;
 
 export class TestCaseFileError extends Error {
   override readonly name = 'TestCaseFileError';
@@ -73,23 +46,22 @@ function reader(file: string) {
   };
   const optionalString = (value: unknown, field: string, max?: number) =>
     value === undefined ? undefined : string(value, field, max);
+  // YAML's JSON schema reads JSON's types only, plus .inf and .nan, which JSON cannot carry.
   const json = (value: unknown, field: string): JsonObject | undefined => {
     if (value === undefined) return undefined;
-    const check = (v: unknown, at: string): JsonValue => {
-      if (v === null || ['string', 'boolean'].includes(typeof v)) return v as JsonValue;
-      if (typeof v === 'number' && Number.isFinite(v)) return v;
-      if (Array.isArray(v)) return v.map((x, i) => check(x, `${at}[${i}]`));
-      if (typeof v === 'object') {
-        return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, check(x, `${at}.${k}`)]));
-      }
-      return fail(at, 'must be a JSON value (string, number, boolean, null, list or mapping)');
+    const check = (v: unknown, at: string): void => {
+      if (typeof v === 'number' && !Number.isFinite(v)) fail(at, 'must be a finite number');
+      if (typeof v !== 'object' || v === null) return;
+      for (const [k, x] of Object.entries(v))
+        check(x, Array.isArray(v) ? `${at}[${k}]` : `${at}.${k}`);
     };
-    return check(object(value, field), field) as JsonObject;
+    check(object(value, field), field);
+    return value as JsonObject;
   };
   return { fail, object, string, optionalString, json };
 }
 
-function turn(r: ReturnType<typeof reader>, raw: unknown, field: string): TestCaseTurn {
+function turn(r: ReturnType<typeof reader>, raw: unknown, field: string) {
   const t = r.object(raw, field, ['user', 'event', 'parameters', 'webhooks', 'expect']);
   if ((t.user === undefined) === (t.event === undefined)) {
     r.fail(field, 'needs exactly one of user (what the caller says) or event');
@@ -112,8 +84,11 @@ function turn(r: ReturnType<typeof reader>, raw: unknown, field: string): TestCa
       user !== undefined
         ? { text: r.string(user, `${field}.user`, 256) }
         : { event: r.string(t.event, `${field}.event`) },
+    // Set before the turn is matched.
     parameters: r.json(t.parameters, `${field}.parameters`),
+    // Webhooks are on unless a turn turns them off: they are what is tested.
     webhooks: t.webhooks !== false,
+    // Display names, the session parameters compared (only these) and the texts in order.
     expect: {
       intent: r.optionalString(e.intent, `${field}.expect.intent`),
       page: r.optionalString(e.page, `${field}.expect.page`),
@@ -126,7 +101,7 @@ function turn(r: ReturnType<typeof reader>, raw: unknown, field: string): TestCa
 }
 
 /** One case file's text, checked; `file` names it in messages. */
-export function parseTestCase(file: string, text: string): TestCaseSpec {
+export function parseTestCase(file: string, text: string) {
   const r = reader(file);
   const id = (file.split('/').pop() ?? '').replace(/\.ya?ml$/, '');
   if (!FILE_ID.test(id)) {
@@ -150,9 +125,6 @@ export function parseTestCase(file: string, text: string): TestCaseSpec {
   if (s && (s.flow === undefined) === (s.page === undefined)) {
     r.fail('start', 'needs exactly one of flow or page');
   }
-  let start: TestCaseSpec['start'];
-  if (s?.flow !== undefined) start = { flow: r.string(s.flow, 'start.flow') };
-  else if (s) start = { page: r.string(s.page, 'start.page') };
   const turns = c.turns;
   if (!Array.isArray(turns) || turns.length === 0) r.fail('turns', 'must be a non-empty list');
   const language = r.optionalString(c.language, 'language') ?? 'en';
@@ -164,13 +136,18 @@ export function parseTestCase(file: string, text: string): TestCaseSpec {
     tags: tags as string[],
     notes: r.optionalString(c.notes, 'notes', 400),
     language,
-    start,
+    // Display names; unset: the default start flow's start page.
+    start: !s
+      ? undefined
+      : s.flow !== undefined
+        ? { flow: r.string(s.flow, 'start.flow') }
+        : { page: r.string(s.page, 'start.page') },
     turns: (turns as unknown[]).map((t, i) => turn(r, t, `turns[${i}]`)),
   };
 }
 
 /** Every case file in `dir`, checked, in file-name order; names must be unique. */
-export function readTestCaseFiles(dir: string = TEST_CASES_DIR): TestCaseSpec[] {
+export function readTestCaseFiles(dir: string = TEST_CASES_DIR): readonly TestCaseSpec[] {
   let names: string[];
   try {
     names = readdirSync(dir).filter((n) => /\.ya?ml$/.test(n));

@@ -1,26 +1,18 @@
 import * as pulumi from '@pulumi/pulumi';
 import { DEFAULT_LOG_LEVEL, ENV } from '../service/envContract';
-import type { AuthMode } from './config';
+import type { AuthMode, StageConfig } from './config';
 
 // The one place where stage config becomes the service's WEBHOOK_* contract (its names in
 // service/envContract.ts, parsed by service/config.ts). Every value is derived from config or
 // resource outputs; none is typed a second time.
 
-export interface WebhookEnvArgs {
-  readonly auth: AuthMode;
-  readonly webhookTimeoutSeconds: number;
-  /** Requests an instance gets at once; the service bounds its connections and buffers by it. */
-  readonly concurrency: number;
-  /** The Dialogflow service agent's email. */
-  readonly callerEmail: pulumi.Input<string>;
-  /** The URL the CX webhook calls: the token audience the service accepts, in every auth mode. */
-  readonly audienceUrl: pulumi.Input<string>;
+/** What of the stage config the environment derives from. */
+type EnvConfig = Pick<StageConfig, 'auth' | 'webhookTimeoutSeconds' | 'webhookProject'> & {
   /** For `auth: header`: the header name (its value comes from Secret Manager). */
-  readonly headerName?: string;
-  readonly project: string;
-  /** The stack's `serviceEnv`, checked against the names set here (LOG_LEVEL may override). */
-  readonly extra?: Readonly<Record<string, string>>;
-}
+  readonly header?: { readonly name: string };
+  /** The requests an instance gets at once, and the stack's `serviceEnv`. */
+  readonly service: Pick<StageConfig['service'], 'concurrency' | 'env'>;
+};
 
 /**
  * How the service runs besides its WEBHOOK_* contract. Production mode: Express and the Functions
@@ -45,29 +37,32 @@ export function invokerCheckEnabled(auth: AuthMode): boolean {
   return auth !== 'id-token';
 }
 
-/** The plain (non-secret) environment of the service. */
-export function webhookEnv(args: WebhookEnvArgs): Record<string, pulumi.Input<string>> {
-  const env: Record<string, pulumi.Input<string>> = {
-    [ENV.auth]: webhookAuthSetting(args.auth),
-    [ENV.allowedCallers]: args.callerEmail,
+/**
+ * The plain (non-secret) environment of the service, for Dialogflow's service agent
+ * (`callerEmail`) calling `audienceUrl`, the token audience the service accepts in every auth mode.
+ */
+export function webhookEnv(
+  config: EnvConfig,
+  callerEmail: pulumi.Input<string>,
+  audienceUrl: pulumi.Input<string>,
+): Record<string, pulumi.Input<string>> {
+  const env = {
+    [ENV.auth]: webhookAuthSetting(config.auth),
+    [ENV.allowedCallers]: callerEmail,
     // Dialogflow's exact `aud` is not documented: accept the URL it calls with and without a
     // trailing slash. `id-token` requires it; `platform` logs an `aud` outside it once (Cloud Run
     // has checked `aud`), which tells the form Dialogflow sends.
-    [ENV.audience]: pulumi.interpolate`${args.audienceUrl},${args.audienceUrl}/`,
-    [ENV.timeoutMs]: String(args.webhookTimeoutSeconds * 1000),
-    [ENV.concurrency]: String(args.concurrency),
-    [ENV.project]: args.project,
+    [ENV.audience]: pulumi.interpolate`${audienceUrl},${audienceUrl}/`,
+    [ENV.timeoutMs]: String(config.webhookTimeoutSeconds * 1000),
+    // The service bounds its connections and buffers by it.
+    [ENV.concurrency]: String(config.service.concurrency),
+    [ENV.project]: config.webhookProject,
     ...RUNTIME_ENV,
+    ...(config.header && { [ENV.headerName]: config.header.name }),
   };
-  if (args.auth === 'header') {
-    if (!args.headerName) throw new Error('header auth needs a header name');
-    env[ENV.headerName] = args.headerName;
-  }
-  for (const name of Object.keys(args.extra ?? {})) {
+  // config.ts refuses these names in serviceEnv already; LOG_LEVEL it may set (debug in dev).
+  for (const name of Object.keys(config.service.env)) {
     if (name in env && name !== ENV.logLevel) throw new Error(`serviceEnv may not set ${name}`);
   }
-  return { ...env, ...args.extra };
+  return { ...env, ...config.service.env };
 }
-
-/** Where the header secret's value comes from, as an env var name. */
-export const HEADER_VALUE_ENV = ENV.headerValue;

@@ -3,11 +3,9 @@ import * as pulumi from '@pulumi/pulumi';
 import type { TestCaseSpec } from '../testCaseFiles';
 
 /** What the program creates in an agent, by display name, as a person sees it in the console. */
-export interface AgentCatalogue {
-  readonly intents: Readonly<Record<string, pulumi.Input<string>>>;
-  readonly pages: Readonly<Record<string, pulumi.Input<string>>>;
-  readonly flows: Readonly<Record<string, pulumi.Input<string>>>;
-}
+export type AgentCatalogue = Readonly<
+  Record<'intents' | 'pages' | 'flows', Readonly<Record<string, pulumi.Input<string>>>>
+>;
 
 export interface AgentTestCasesArgs {
   /** The agent's full name: one this stack created (an existing agent keeps its own cases). */
@@ -41,7 +39,7 @@ export class AgentTestCases extends pulumi.ComponentResource {
         }
         return found;
       };
-      const start = spec.start;
+      const { start } = spec;
       names[spec.file] = new gcp.diagflow.CxTestCase(
         `${name}-${spec.id}`,
         {
@@ -53,14 +51,14 @@ export class AgentTestCases extends pulumi.ComponentResource {
             trackingParameters: [
               ...new Set(spec.turns.flatMap((t) => Object.keys(t.expect.parameters ?? {}))),
             ],
-            flow: start && 'flow' in start ? lookup('flows', start.flow, 'start.flow') : undefined,
-            page: start && 'page' in start ? lookup('pages', start.page, 'start.page') : undefined,
+            flow: start?.flow && lookup('flows', start.flow, 'start.flow'),
+            page: start?.page && lookup('pages', start.page, 'start.page'),
           },
           testCaseConversationTurns: spec.turns.map((turn, i) => ({
             userInput: {
               input: {
                 languageCode: spec.language,
-                ...('text' in turn.input
+                ...(turn.input.text !== undefined
                   ? { text: { text: turn.input.text } }
                   : { event: { event: turn.input.event } }),
               },

@@ -1,7 +1,6 @@
-import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
-import { grantProjectRoles } from '../projectRoles';
-import { afterAccountCreated, afterGrants } from '../propagationWait';
+import { accountWithProjectRoles } from '../serviceAccount';
+import { afterGrants } from '../propagationWait';
 
 /**
  * "grant the Cloud Run Builder (roles/run.builder) role to the Cloud Build service account on the
@@ -27,23 +26,18 @@ export class BuildAccount extends pulumi.ComponentResource {
 
   constructor(name: string, args: BuildAccountArgs, opts?: pulumi.ComponentResourceOptions) {
     super('cx-webhook-kit:infra:BuildAccount', name, {}, opts);
-    const account = new gcp.serviceaccount.Account(
+    const account = accountWithProjectRoles(
       name,
       {
         project: args.project,
-        accountId: name,
         displayName: `CX webhook build (${args.stage})`,
         description: 'Builds the Dialogflow CX webhook function; holds only the build roles.',
+        roles: BUILD_ROLES,
       },
-      { parent: this },
-    );
-    const created = afterAccountCreated(`${name}-created`, account, this);
-    this.name = created.name;
-    afterGrants(
-      name,
-      grantProjectRoles(name, args.project, BUILD_ROLES, created.member, this),
       this,
     );
+    this.name = account.name;
+    afterGrants(name, account.grants, this);
     this.registerOutputs({ name: this.name, roles: [...BUILD_ROLES] });
   }
 }

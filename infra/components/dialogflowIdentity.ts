@@ -42,9 +42,8 @@ export class DialogflowIdentity extends pulumi.ComponentResource {
       }
       return email || documented;
     });
-    this.member = pulumi
-      .all([identity.member, this.email])
-      .apply(([member, email]) => member || `serviceAccount:${email}`);
+    // The provider's own `member` is this form of its email (projects/serviceIdentity.d.ts).
+    this.member = pulumi.interpolate`serviceAccount:${this.email}`;
     this.registerOutputs({ email: this.email, member: this.member });
   }
 }

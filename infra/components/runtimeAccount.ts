@@ -1,7 +1,5 @@
-import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
-import { grantProjectRoles } from '../projectRoles';
-import { afterAccountCreated } from '../propagationWait';
+import { accountWithProjectRoles } from '../serviceAccount';
 
 export interface RuntimeAccountArgs {
   readonly project: string;
@@ -22,20 +20,18 @@ export class RuntimeAccount extends pulumi.ComponentResource {
 
   constructor(name: string, args: RuntimeAccountArgs, opts?: pulumi.ComponentResourceOptions) {
     super('cx-webhook-kit:infra:RuntimeAccount', name, {}, opts);
-    const account = new gcp.serviceaccount.Account(
+    const account = accountWithProjectRoles(
       name,
       {
         project: args.project,
-        accountId: name,
         displayName: `CX webhook runtime (${args.stage})`,
         description: 'Runs the Dialogflow CX webhook; holds only the roles its stack lists.',
+        roles: args.projectRoles,
       },
-      { parent: this },
+      this,
     );
-    const created = afterAccountCreated(`${name}-created`, account, this);
-    this.email = created.email;
-    this.member = created.member;
-    grantProjectRoles(name, args.project, args.projectRoles, this.member, this);
+    this.email = account.email;
+    this.member = account.member;
     this.registerOutputs({ email: this.email, roles: args.projectRoles });
   }
 }

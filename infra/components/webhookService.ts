@@ -2,6 +2,7 @@ import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
 import type { StageConfig } from '../config';
 import type { SecretRef } from './headerSecret';
+import type { ServiceSource } from './serviceSource';
 
 /** The runtime the service deploys on and the tests run on (why this one: docs/node-runtime.md). */
 export const NODE_RUNTIME = 'nodejs24';
@@ -11,11 +12,7 @@ export interface WebhookServiceArgs {
   readonly region: string;
   readonly target: StageConfig['target'];
   /** The uploaded bundle. */
-  readonly source: {
-    bucket: pulumi.Input<string>;
-    object: pulumi.Input<string>;
-    generation: pulumi.Input<string>;
-  };
+  readonly source: Pick<ServiceSource, 'bucket' | 'object' | 'generation'>;
   readonly runtimeEmail: pulumi.Input<string>;
   /** For `function`: the build account, `projects/…/serviceAccounts/…`. */
   readonly buildServiceAccount?: pulumi.Input<string>;
@@ -46,12 +43,11 @@ export interface WebhookServiceArgs {
  */
 export function isRunUrlOf(url: string, service: string): boolean {
   if (!URL.canParse(url)) return false;
-  const { protocol, hostname: host } = new URL(url);
+  const { protocol, hostname } = new URL(url);
+  // Service names are lowercase letters, digits and hyphens: nothing to escape.
   return (
     protocol === 'https:' &&
-    host.startsWith(`${service}-`) &&
-    host.endsWith('.run.app') &&
-    /^[a-z0-9-]+$/.test(host.slice(service.length + 1, host.indexOf('.')))
+    new RegExp(`^${service}-[a-z0-9-]+\\.(.+\\.)?run\\.app$`).test(hostname)
   );
 }
 

@@ -42,15 +42,17 @@ describe('webhookEnv', () => {
     const url = 'https://cx-webhook-dev-123456789012.us-central1.run.app';
     for (const auth of ['platform', 'id-token', 'header'] as const) {
       const env = await resolve(
-        webhookEnv({
-          auth,
-          webhookTimeoutSeconds: 7,
-          concurrency: 40,
-          callerEmail: CALLER,
-          audienceUrl: url,
-          headerName: 'x-webhook-secret',
-          project: 'acme',
-        }),
+        webhookEnv(
+          {
+            auth,
+            webhookTimeoutSeconds: 7,
+            webhookProject: 'acme',
+            header: auth === 'header' ? { name: 'x-webhook-secret' } : undefined,
+            service: { concurrency: 40, env: {} },
+          },
+          CALLER,
+          url,
+        ),
       );
       // The secret value arrives from Secret Manager at run time; stand in for it here.
       const config = loadConfig({
@@ -67,14 +69,16 @@ describe('webhookEnv', () => {
 
   it("runs the service in production mode on Node's default heap, as npm run bench measures it", async () => {
     const env = await resolve(
-      webhookEnv({
-        auth: 'platform',
-        webhookTimeoutSeconds: 5,
-        concurrency: 80,
-        callerEmail: CALLER,
-        audienceUrl: 'https://x.run.app',
-        project: 'acme',
-      }),
+      webhookEnv(
+        {
+          auth: 'platform',
+          webhookTimeoutSeconds: 5,
+          webhookProject: 'acme',
+          service: { concurrency: 80, env: {} },
+        },
+        CALLER,
+        'https://x.run.app',
+      ),
     );
     expect(RUNTIME_ENV).toEqual({ NODE_ENV: 'production', LOG_LEVEL: 'info' });
     expect(env).toEqual(expect.objectContaining(RUNTIME_ENV));
@@ -82,21 +86,24 @@ describe('webhookEnv', () => {
   });
 
   it('adds serviceEnv, lets it set LOG_LEVEL, and refuses it any name the infra sets', async () => {
-    const base = {
-      auth: 'platform' as const,
-      webhookTimeoutSeconds: 5,
-      concurrency: 80,
-      callerEmail: CALLER,
-      audienceUrl: 'https://x.run.app',
-      project: 'acme',
-    };
+    const withExtra = (env: Record<string, string>) =>
+      webhookEnv(
+        {
+          auth: 'platform',
+          webhookTimeoutSeconds: 5,
+          webhookProject: 'acme',
+          service: { concurrency: 80, env },
+        },
+        CALLER,
+        'https://x.run.app',
+      );
     const env = await resolve(
-      webhookEnv({ ...base, extra: { ORDERS_API_URL: 'https://o.example', LOG_LEVEL: 'debug' } }),
+      withExtra({ ORDERS_API_URL: 'https://o.example', LOG_LEVEL: 'debug' }),
     );
     expect(env).toEqual(
       expect.objectContaining({ ORDERS_API_URL: 'https://o.example', LOG_LEVEL: 'debug' }),
     );
-    expect(() => webhookEnv({ ...base, extra: { WEBHOOK_AUTH: 'none' } })).toThrow(
+    expect(() => withExtra({ WEBHOOK_AUTH: 'none' })).toThrow(
       'serviceEnv may not set WEBHOOK_AUTH',
     );
   });
