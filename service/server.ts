@@ -113,7 +113,9 @@ export function createWebhookServer(
     for (const [socket, answers] of owed) {
       const inProgress = [...answers].filter((res) => !res.writableEnded);
       for (const res of inProgress) if (!res.headersSent) res.setHeader('connection', 'close');
-      // Answers all written but not drained: the caller is not reading; cut after 1 s.
+      // Idle connections, those with unread answers included, close at once (closeIdleConnections);
+      // one in the middle of a request (half a head, a refused body still arriving) is cut after
+      // 1 s without progress, since close() also stops Node's header and request timeout sweep.
       if (inProgress.length === 0) socket.setTimeout(1000);
     }
   });
