@@ -54,18 +54,15 @@ export function createApp(options: AppOptions): express.Express {
     logger.warn('WEBHOOK_AUTH is "none": every caller is admitted; never deploy this way');
   }
   const serviceContext = serviceContextOf(options);
+  const smoke = smokeHandler({ revision: options.revision, auth: strategies.map((s) => s.name) });
   const handle = createWebhookCore({
-    handlers: options.handlers,
+    // Built in, last, whatever handlers the app is given: the deployment smoke test depends on it.
+    handlers: { ...options.handlers, [SMOKE_TAG]: smoke },
     fallback: options.fallback,
     timeoutMs: options.timeoutMs,
     authenticate: createAuthenticator(strategies),
     logger,
     requestFields: (headers) => traceFields(headers, options.project),
-    // Built in, whatever handlers the app is given: the deployment smoke test depends on it.
-    smoke: {
-      tag: SMOKE_TAG,
-      handler: smokeHandler({ revision: options.revision, auth: strategies.map((s) => s.name) }),
-    },
     stop: options.stop,
     serviceContext,
   });

@@ -29,8 +29,6 @@ export interface CoreOptions {
   readonly logger: Logger;
   /** Fields every line of a request carries (its trace), read from its headers. */
   readonly requestFields?: (headers: IncomingHttpHeaders) => Record<string, unknown>;
-  /** Answers a reserved tag, ahead of every handler and the fallback. */
-  readonly smoke?: { readonly tag: string; readonly handler: WebhookHandler };
   /** When it aborts (a drain at its cap), requests still running are answered 503 at once. */
   readonly stop?: AbortSignal;
   /** Names the service in the error events of handler failures. */
@@ -71,8 +69,7 @@ const sessionId = (session: string | undefined) => session?.slice(session.lastIn
  * route; run the handler; check its answer. Every wait is bounded by one deadline from arrival.
  */
 export function createWebhookCore(options: CoreOptions) {
-  const { handlers, fallback, authenticate, logger, requestFields, smoke, stop, serviceContext } =
-    options;
+  const { handlers, fallback, authenticate, logger, requestFields, stop, serviceContext } = options;
   const budget = budgetMs(options.timeoutMs);
   // One listener for the whole service, not one per request: a drain at its cap stops them all.
   const running = new Set<Deadline>();
@@ -113,10 +110,7 @@ export function createWebhookCore(options: CoreOptions) {
 
     const tag = request.fulfillmentInfo?.tag;
     const handler =
-      smoke && tag === smoke.tag
-        ? smoke.handler
-        : ((tag !== undefined && Object.hasOwn(handlers, tag) ? handlers[tag] : undefined) ??
-          fallback);
+      (tag !== undefined && Object.hasOwn(handlers, tag) && handlers[tag]) || fallback;
     if (!handler) {
       throw new WebhookError(
         404,
