@@ -108,9 +108,7 @@ export function createApp(options: AppOptions): express.Express {
   for (const middleware of options.middleware ?? []) app.use(middleware);
   // Express answers HEAD with a GET route; only GET is the probe.
   app.head('/health', notFound);
-  app.get('/health', (req, res) =>
-    send(req, res, { status: 200, body: '{"status":"ok"}', headers: {} }),
-  );
+  app.get('/health', (req, res) => send(req, res, { status: 200, body: '{"status":"ok"}' }));
   app.post('/', webhook);
   app.use(notFound);
   app.use(

@@ -40,7 +40,7 @@ export function sendError(
   status: ErrorStatus,
   message: string,
 ): void {
-  send(req, res, { status, body: errorBody(status, message), headers: {} });
+  send(req, res, { status, body: errorBody(status, message) });
 }
 
 /**

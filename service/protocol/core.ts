@@ -48,10 +48,9 @@ export interface CoreRequest {
 export interface CoreResult {
   readonly status: 200 | ErrorStatus;
   readonly body: string;
-  readonly headers: Readonly<Record<string, string>>;
+  /** Headers besides the content type, e.g. `WWW-Authenticate` on a 401. */
+  readonly headers?: Readonly<Record<string, string>>;
 }
-
-const JSON_TYPE = { 'content-type': 'application/json' };
 
 /** The request line's fields besides status and latency; `reason` is fixed text, no caller data. */
 type RequestFacts = Partial<
@@ -187,19 +186,19 @@ export function createWebhookCore(options: CoreOptions) {
     running.add(deadline);
     let result: CoreResult;
     try {
-      result = { status: 200, body: await serve(req, facts, log, deadline), headers: JSON_TYPE };
+      result = { status: 200, body: await serve(req, facts, log, deadline) };
     } catch (error) {
       if (isInstance(error, WebhookError)) {
         const message = clip(error.message, 300) as string;
         facts.reason = message;
-        const headers = { ...JSON_TYPE, ...error.headers };
-        result = { status: error.status, body: errorBody(error.status, message), headers };
+        const { status, headers } = error;
+        result = { status, body: errorBody(status, message), headers };
       } else {
         // A handler's own error: the details go to the log, in the form Error Reporting groups,
         // never to the caller; the request line carries a fixed reason.
         facts.reason = 'the handler failed';
         reportError(log, facts.tag, error);
-        result = { status: 500, body: errorBody(500, facts.reason), headers: JSON_TYPE };
+        result = { status: 500, body: errorBody(500, facts.reason) };
       }
     } finally {
       running.delete(deadline);
