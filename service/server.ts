@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import {
   createServer,
   type IncomingMessage,
@@ -173,25 +174,23 @@ export function serve(options: ServeOptions): { server: Server; listening: Promi
   const loop = watchEventLoop(logger);
   const stop = new AbortController();
   const server = createWebhookServer(createApp({ ...options, logger, stop: stop.signal }), options);
-  const listening = new Promise<AddressInfo>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject);
-      const address = server.address() as AddressInfo;
-      logger.info(
-        {
-          host: address.address,
-          port: address.port,
-          auth: options.auth,
-          timeoutMs: options.timeoutMs,
-          maxConnections: server.maxConnections,
-          maxBodyBytesInFlight: bodyBytesInFlight(options.concurrency),
-        },
-        'cx-webhook listening',
-      );
-      resolve(address);
-    });
+  // Rejects with the error that stops the listen (EADDRINUSE, …), for main.ts to explain.
+  const listening = once(server, 'listening').then(() => {
+    const address = server.address() as AddressInfo;
+    logger.info(
+      {
+        host: address.address,
+        port: address.port,
+        auth: options.auth,
+        timeoutMs: options.timeoutMs,
+        maxConnections: server.maxConnections,
+        maxBodyBytesInFlight: bodyBytesInFlight(options.concurrency),
+      },
+      'cx-webhook listening',
+    );
+    return address;
   });
+  server.listen(options.port, options.host);
 
   let draining = false;
   let exitCode = 0;
