@@ -98,7 +98,7 @@ export function createWebhookServer(
     // The body of the request in progress broke its framing: that request is answered 400 now.
     const reading = answers.find((res) => !res.req.complete && !res.headersSent);
     if (reading) {
-      contextOf(reading.req).closeAfter = true;
+      reading.setHeader('connection', 'close');
       return failRequest(reading.req, new WebhookError(400, 'malformed HTTP request'));
     }
     // An answer in progress finishes first, and the connection closes once it is out.

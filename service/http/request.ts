@@ -6,10 +6,8 @@ import { WebhookError } from '../protocol/errors';
 export interface RequestContext {
   /** Epoch ms of Node's `request` event (or of the first look, under another host). */
   readonly receivedAt: number;
-  /** The caller waits for `100 Continue` before it sends the body. */
+  /** The caller waits for `100 Continue` before it sends the body (Node's `checkContinue`). */
   awaitingContinue: boolean;
-  /** The body cannot be read to its end (it stalled, its framing broke): close after answering. */
-  closeAfter: boolean;
   /** Why the request must end at once (malformed framing, a fault in its callbacks). */
   failure?: WebhookError;
   /** Told of the failure, by whoever is serving the request. */
@@ -24,7 +22,6 @@ export function contextOf(req: IncomingMessage): RequestContext {
   return ((req as Request)[CONTEXT] ??= {
     receivedAt: Date.now(),
     awaitingContinue: false,
-    closeAfter: false,
   });
 }
 
@@ -98,11 +95,7 @@ export function readBody(
   const chunked = !(declared >= 0);
   if (!chunked && !lease.take(declared)) return Promise.reject(busy());
 
-  const context = contextOf(req);
-  if (context.awaitingContinue && !res.headersSent && !res.writableEnded) {
-    context.awaitingContinue = false;
-    res.writeContinue();
-  }
+  if (contextOf(req).awaitingContinue && !res.headersSent) res.writeContinue();
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -135,7 +128,7 @@ export function readBody(
     if (!req.complete) {
       unlisten = onStop(() => {
         // The rest may never come: the answer closes the connection instead of waiting for it.
-        context.closeAfter = true;
+        if (!res.headersSent) res.setHeader('connection', 'close');
         fail(new WebhookError(503, 'the request body did not arrive in time'));
       });
     }
