@@ -134,10 +134,10 @@ export interface DrainOptions {
 }
 
 /**
- * Stops accepting connections, lets in-flight requests finish, and resolves when they have or when
- * the cap has passed (then the rest are cut); it lasts at least 1 s, time to answer what still
- * runs. On a server from createWebhookServer every answer from now on closes its connection, and
- * connections with nothing in progress close at once.
+ * Stops accepting connections and closes the idle ones (Node's close()), lets in-flight requests
+ * finish, and resolves when they have or when the cap has passed (then the rest are cut); it lasts
+ * at least 1 s, time to answer what still runs. On a server from createWebhookServer every answer
+ * from now on closes its connection.
  */
 export function drain(server: Server, options: DrainOptions = {}): Promise<void> {
   const timeoutMs = options.timeoutMs ?? 8000;
@@ -155,7 +155,6 @@ export function drain(server: Server, options: DrainOptions = {}): Promise<void>
       resolve();
     });
     server.emit(DRAINING);
-    server.closeIdleConnections();
   });
 }
 
