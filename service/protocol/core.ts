@@ -76,10 +76,6 @@ export function createWebhookCore(options: CoreOptions) {
     once: true,
   });
 
-  function reportError(log: Logger, tag: string | undefined, error: unknown): void {
-    logFault(log, 'error', error, serviceContext, { tag });
-  }
-
   async function serve(
     req: CoreRequest,
     facts: RequestFacts,
@@ -127,7 +123,7 @@ export function createWebhookCore(options: CoreOptions) {
       // A WebhookError after the deadline is the handler giving up as asked (ctx.signal); any
       // other late failure is still a failure worth reporting.
       if (late.kind === 'rejected' && !isInstance(late.error, WebhookError)) {
-        reportError(log, facts.tag, late.error);
+        logFault(log, 'error', late.error, serviceContext, { tag: facts.tag });
       }
     };
     const response = await deadline.within(
@@ -160,7 +156,7 @@ export function createWebhookCore(options: CoreOptions) {
         throw new WebhookError(500, 'the handler returned an invalid response');
       }
       // The service's own check or serialisation gave up (a RangeError on a very deep answer).
-      reportError(log, facts.tag, error);
+      logFault(log, 'error', error, serviceContext, { tag: facts.tag });
       throw new WebhookError(500, 'the service could not serialise the response');
     }
     // Strings are UTF-16 in memory; the limit is on UTF-8 bytes on the wire.
@@ -197,7 +193,7 @@ export function createWebhookCore(options: CoreOptions) {
         // A handler's own error: the details go to the log, in the form Error Reporting groups,
         // never to the caller; the request line carries a fixed reason.
         facts.reason = 'the handler failed';
-        reportError(log, facts.tag, error);
+        logFault(log, 'error', error, serviceContext, { tag: facts.tag });
         result = { status: 500, body: errorBody(500, facts.reason) };
       }
     } finally {
