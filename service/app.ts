@@ -54,18 +54,15 @@ export function createApp(options: AppOptions): express.Express {
     logger.warn('WEBHOOK_AUTH is "none": every caller is admitted; never deploy this way');
   }
   const serviceContext = serviceContextOf(options);
+  const smoke = smokeHandler({ revision: options.revision, auth: strategies.map((s) => s.name) });
   const handle = createWebhookCore({
-    handlers: options.handlers,
+    // Built in, last, whatever handlers the app is given: the deployment smoke test depends on it.
+    handlers: { ...options.handlers, [SMOKE_TAG]: smoke },
     fallback: options.fallback,
     timeoutMs: options.timeoutMs,
     authenticate: createAuthenticator(strategies),
     logger,
     requestFields: (headers) => traceFields(headers, options.project),
-    // Built in, whatever handlers the app is given: the deployment smoke test depends on it.
-    smoke: {
-      tag: SMOKE_TAG,
-      handler: smokeHandler({ revision: options.revision, auth: strategies.map((s) => s.name) }),
-    },
     stop: options.stop,
     serviceContext,
   });
@@ -111,9 +108,7 @@ export function createApp(options: AppOptions): express.Express {
   for (const middleware of options.middleware ?? []) app.use(middleware);
   // Express answers HEAD with a GET route; only GET is the probe.
   app.head('/health', notFound);
-  app.get('/health', (req, res) =>
-    send(req, res, { status: 200, body: '{"status":"ok"}', headers: {} }),
-  );
+  app.get('/health', (req, res) => send(req, res, { status: 200, body: '{"status":"ok"}' }));
   app.post('/', webhook);
   app.use(notFound);
   app.use(

@@ -110,12 +110,8 @@ function parseAuth(env: Env): AuthStrategyName[] {
 }
 
 function parseUrl(name: string, raw: string): string {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new ConfigError(`${name} must hold absolute URLs, got "${raw}"`);
-  }
+  const url = URL.parse(raw);
+  if (!url) throw new ConfigError(`${name} must hold absolute URLs, got "${raw}"`);
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw new ConfigError(`${name} must hold http(s) URLs, got "${raw}"`);
   }

@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import {
   createServer,
   type IncomingMessage,
@@ -97,7 +98,7 @@ export function createWebhookServer(
     // The body of the request in progress broke its framing: that request is answered 400 now.
     const reading = answers.find((res) => !res.req.complete && !res.headersSent);
     if (reading) {
-      contextOf(reading.req).closeAfter = true;
+      reading.setHeader('connection', 'close');
       return failRequest(reading.req, new WebhookError(400, 'malformed HTTP request'));
     }
     // An answer in progress finishes first, and the connection closes once it is out.
@@ -113,7 +114,9 @@ export function createWebhookServer(
     for (const [socket, answers] of owed) {
       const inProgress = [...answers].filter((res) => !res.writableEnded);
       for (const res of inProgress) if (!res.headersSent) res.setHeader('connection', 'close');
-      // Answers all written but not drained: the caller is not reading; cut after 1 s.
+      // Idle connections, those with unread answers included, close at once (closeIdleConnections);
+      // one in the middle of a request (half a head, a refused body still arriving) is cut after
+      // 1 s without progress, since close() also stops Node's header and request timeout sweep.
       if (inProgress.length === 0) socket.setTimeout(1000);
     }
   });
@@ -131,10 +134,10 @@ export interface DrainOptions {
 }
 
 /**
- * Stops accepting connections, lets in-flight requests finish, and resolves when they have or when
- * the cap has passed (then the rest are cut); it lasts at least 1 s, time to answer what still
- * runs. On a server from createWebhookServer every answer from now on closes its connection, and
- * connections with nothing in progress close at once.
+ * Stops accepting connections and closes the idle ones (Node's close()), lets in-flight requests
+ * finish, and resolves when they have or when the cap has passed (then the rest are cut); it lasts
+ * at least 1 s, time to answer what still runs. On a server from createWebhookServer every answer
+ * from now on closes its connection.
  */
 export function drain(server: Server, options: DrainOptions = {}): Promise<void> {
   const timeoutMs = options.timeoutMs ?? 8000;
@@ -152,7 +155,6 @@ export function drain(server: Server, options: DrainOptions = {}): Promise<void>
       resolve();
     });
     server.emit(DRAINING);
-    server.closeIdleConnections();
   });
 }
 
@@ -171,25 +173,23 @@ export function serve(options: ServeOptions): { server: Server; listening: Promi
   const loop = watchEventLoop(logger);
   const stop = new AbortController();
   const server = createWebhookServer(createApp({ ...options, logger, stop: stop.signal }), options);
-  const listening = new Promise<AddressInfo>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject);
-      const address = server.address() as AddressInfo;
-      logger.info(
-        {
-          host: address.address,
-          port: address.port,
-          auth: options.auth,
-          timeoutMs: options.timeoutMs,
-          maxConnections: server.maxConnections,
-          maxBodyBytesInFlight: bodyBytesInFlight(options.concurrency),
-        },
-        'cx-webhook listening',
-      );
-      resolve(address);
-    });
+  // Rejects with the error that stops the listen (EADDRINUSE, …), for main.ts to explain.
+  const listening = once(server, 'listening').then(() => {
+    const address = server.address() as AddressInfo;
+    logger.info(
+      {
+        host: address.address,
+        port: address.port,
+        auth: options.auth,
+        timeoutMs: options.timeoutMs,
+        maxConnections: server.maxConnections,
+        maxBodyBytesInFlight: bodyBytesInFlight(options.concurrency),
+      },
+      'cx-webhook listening',
+    );
+    return address;
   });
+  server.listen(options.port, options.host);
 
   let draining = false;
   let exitCode = 0;

@@ -1,4 +1,4 @@
-import type { ServiceConfig } from '../config';
+import type { AuthStrategyName, ServiceConfig } from '../config';
 import type { Logger } from '../logging';
 import type { Authenticate } from '../protocol/core';
 import { idTokenStrategy } from './idToken';
@@ -11,30 +11,23 @@ type AuthConfig = Pick<
   'auth' | 'allowedCallers' | 'audiences' | 'idTokenCertsUrl' | 'basic' | 'header' | 'timeoutMs'
 > & { readonly logger?: Logger };
 
-/** Builds the configured strategies, cheapest first. */
-export function createStrategies(config: AuthConfig): AuthStrategy[] {
-  const build = (name: string): AuthStrategy => {
-    switch (name) {
-      case 'none': // local runs only; the app logs a warning at start
-        return { name, cost: 0, authenticate: () => ({}) };
-      case 'header':
-        return headerStrategy(required(config.header, name));
-      case 'basic':
-        return basicStrategy(required(config.basic, name));
-      case 'platform':
-        return platformStrategy(config);
-      case 'id-token':
-        return idTokenStrategy({ ...config, certsUrl: config.idTokenCertsUrl });
-      default:
-        throw new Error(`unknown auth strategy "${name}"`);
-    }
-  };
-  return config.auth.map(build).sort((a, b) => a.cost - b.cost);
-}
-
-function required<T>(value: T | undefined, name: string): T {
+function configured<T>(value: T | undefined, name: AuthStrategyName): T {
   if (value === undefined) throw new Error(`auth strategy "${name}" is listed but not configured`);
   return value;
+}
+
+const STRATEGIES: Readonly<Record<AuthStrategyName, (config: AuthConfig) => AuthStrategy>> = {
+  // Local runs only; the app logs a warning at start.
+  none: () => ({ name: 'none', cost: 0, authenticate: () => ({}) }),
+  header: (config) => headerStrategy(configured(config.header, 'header')),
+  basic: (config) => basicStrategy(configured(config.basic, 'basic')),
+  platform: platformStrategy,
+  'id-token': (config) => idTokenStrategy({ ...config, certsUrl: config.idTokenCertsUrl }),
+};
+
+/** Builds the configured strategies, cheapest first. */
+export function createStrategies(config: AuthConfig): AuthStrategy[] {
+  return config.auth.map((name) => STRATEGIES[name](config)).sort((a, b) => a.cost - b.cost);
 }
 
 /** Every strategy must admit the request; the first refusal wins. */

@@ -2,12 +2,10 @@ import { forbidden, unauthorized } from './strategy';
 
 /** The ID-token claims the service reads. */
 export interface TokenClaims {
-  readonly iss?: string;
   readonly aud?: string;
   readonly email?: string;
   readonly email_verified?: boolean;
   readonly exp?: number;
-  readonly iat?: number;
   readonly nbf?: number;
 }
 

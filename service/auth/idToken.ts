@@ -127,21 +127,15 @@ export function idTokenStrategy(
   let certsInFlight: Promise<Record<string, string>> | undefined;
 
   async function fetchCerts(): Promise<Record<string, string>> {
-    const unavailable = new WebhookError(
-      503,
-      'the token signing certificates could not be fetched',
+    const certs: unknown = await client.getFederatedSignonCertsAsync().then(
+      (answer) => answer.certs,
+      () => undefined,
     );
-    let certs: unknown;
-    try {
-      certs = (await client.getFederatedSignonCertsAsync()).certs;
-    } catch {
-      throw unavailable;
-    }
     if (isPemCerts(certs)) return certs;
-    // Not certificates: the endpoint's fault, not the caller's. Nothing is kept (the library
-    // would go on serving what it cached from this answer), so start afresh.
+    // None, or not certificates: the endpoint's fault, not the caller's. Nothing of the answer is
+    // kept (the library would go on serving what it cached from it): start afresh.
     client = createClient(options.certsUrl, timeoutMs);
-    throw unavailable;
+    throw new WebhookError(503, 'the token signing certificates could not be fetched');
   }
 
   async function verify(token: string): Promise<TokenClaims> {

@@ -1,4 +1,5 @@
 import { createLogger, type Logger } from '../logging';
+import { clip } from '../protocol/clip';
 import {
   checkCaller,
   checkTokenTimes,
@@ -19,9 +20,6 @@ export interface PlatformOptions {
   /** The clock token times are checked by; Date.now by default. */
   now?: () => number;
 }
-
-const clip = (value: unknown) =>
-  typeof value === 'string' ? value.slice(0, 200) : JSON.stringify(value)?.slice(0, 200);
 
 /**
  * Trusts Cloud Run's IAM invoker check, which verified the token and stripped its signature, and
@@ -57,7 +55,7 @@ export function platformStrategy(options: PlatformOptions): AuthStrategy {
       if (!mismatchLogged && audiences.size > 0 && !audiences.has(claims.aud as string)) {
         mismatchLogged = true;
         logger.warn(
-          { aud: clip(claims.aud), expected: [...audiences] },
+          { aud: clip(String(claims.aud)), expected: [...audiences] },
           'the token Cloud Run admitted is for an audience not in WEBHOOK_AUDIENCE; admitted (Cloud Run checked it), logged once',
         );
       }

@@ -6,10 +6,8 @@ import { WebhookError } from '../protocol/errors';
 export interface RequestContext {
   /** Epoch ms of Node's `request` event (or of the first look, under another host). */
   readonly receivedAt: number;
-  /** The caller waits for `100 Continue` before it sends the body. */
+  /** The caller waits for `100 Continue` before it sends the body (Node's `checkContinue`). */
   awaitingContinue: boolean;
-  /** The body cannot be read to its end (it stalled, its framing broke): close after answering. */
-  closeAfter: boolean;
   /** Why the request must end at once (malformed framing, a fault in its callbacks). */
   failure?: WebhookError;
   /** Told of the failure, by whoever is serving the request. */
@@ -24,7 +22,6 @@ export function contextOf(req: IncomingMessage): RequestContext {
   return ((req as Request)[CONTEXT] ??= {
     receivedAt: Date.now(),
     awaitingContinue: false,
-    closeAfter: false,
   });
 }
 
@@ -36,26 +33,15 @@ export function failRequest(req: IncomingMessage, reason: WebhookError): void {
   context.onFailure?.(reason);
 }
 
-/**
- * The request's headers for the core. Node keeps only the first of a repeated `Authorization` or
- * `Content-Type` and drops the rest without a word; such a request is ambiguous, so the repeated
- * header is handed on as a list, which the checks refuse. Most requests cost one pass over
- * `rawHeaders` and no copy.
- */
+/** Headers whose repeat makes a request ambiguous: Node keeps the first and drops the rest. */
+const SINGLE = ['authorization', 'content-type'];
+
+/** The headers for the core; a repeated one of SINGLE comes as its list, which the checks refuse. */
 export function requestHeaders(req: IncomingMessage): IncomingHttpHeaders {
-  let authorization = 0;
-  let contentType = 0;
-  const raw = req.rawHeaders;
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i];
-    if (name.length === 13 && name.toLowerCase() === 'authorization') authorization++;
-    else if (name.length === 12 && name.toLowerCase() === 'content-type') contentType++;
-  }
-  if (authorization < 2 && contentType < 2) return req.headers;
-  const repeated: Record<string, string[] | undefined> = {};
-  if (authorization > 1) repeated.authorization = req.headersDistinct.authorization;
-  if (contentType > 1) repeated['content-type'] = req.headersDistinct['content-type'];
-  return { ...req.headers, ...repeated };
+  const distinct = req.headersDistinct;
+  const repeated = SINGLE.filter((name) => (distinct[name]?.length ?? 0) > 1);
+  if (repeated.length === 0) return req.headers;
+  return { ...req.headers, ...Object.fromEntries(repeated.map((name) => [name, distinct[name]])) };
 }
 
 /** One request's share of the body bytes held across requests; the caller releases it. */
@@ -109,11 +95,7 @@ export function readBody(
   const chunked = !(declared >= 0);
   if (!chunked && !lease.take(declared)) return Promise.reject(busy());
 
-  const context = contextOf(req);
-  if (context.awaitingContinue && !res.headersSent && !res.writableEnded) {
-    context.awaitingContinue = false;
-    res.writeContinue();
-  }
+  if (contextOf(req).awaitingContinue && !res.headersSent) res.writeContinue();
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -146,7 +128,7 @@ export function readBody(
     if (!req.complete) {
       unlisten = onStop(() => {
         // The rest may never come: the answer closes the connection instead of waiting for it.
-        context.closeAfter = true;
+        if (!res.headersSent) res.setHeader('connection', 'close');
         fail(new WebhookError(503, 'the request body did not arrive in time'));
       });
     }

@@ -2,7 +2,6 @@ import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { Socket } from 'node:net';
 import type { CoreResult } from '../protocol/core';
 import { errorBody, type ErrorStatus } from '../protocol/errors';
-import { contextOf } from './request';
 
 /**
  * A refused body at most this large (declared) is read and dropped, and the connection kept: a
@@ -14,11 +13,9 @@ const DROPPED_BODY_BYTES = 8 * 1024 * 1024;
 export function send(req: IncomingMessage, res: ServerResponse, result: CoreResult): void {
   if (res.headersSent || res.destroyed) return;
   if (!req.complete) {
-    // The rest of the body may never arrive (it stalled, its framing broke), the caller waits for
-    // a `100 Continue` it will not get, or it is too large (or of unknown length) to drop.
-    const context = contextOf(req);
-    const declared = Number(req.headers['content-length']);
-    if (context.closeAfter || context.awaitingContinue || !(declared <= DROPPED_BODY_BYTES)) {
+    // Too large (or of unknown length) to drop: closed. So is a body that stalled or broke its
+    // framing (set where that is seen), and Node closes where a `100 Continue` was not sent.
+    if (!(Number(req.headers['content-length']) <= DROPPED_BODY_BYTES)) {
       res.setHeader('connection', 'close');
     }
     req.resume(); // drops what is still to come as it arrives; nothing buffers it
@@ -40,7 +37,7 @@ export function sendError(
   status: ErrorStatus,
   message: string,
 ): void {
-  send(req, res, { status, body: errorBody(status, message), headers: {} });
+  send(req, res, { status, body: errorBody(status, message) });
 }
 
 /**

@@ -29,8 +29,6 @@ export interface CoreOptions {
   readonly logger: Logger;
   /** Fields every line of a request carries (its trace), read from its headers. */
   readonly requestFields?: (headers: IncomingHttpHeaders) => Record<string, unknown>;
-  /** Answers a reserved tag, ahead of every handler and the fallback. */
-  readonly smoke?: { readonly tag: string; readonly handler: WebhookHandler };
   /** When it aborts (a drain at its cap), requests still running are answered 503 at once. */
   readonly stop?: AbortSignal;
   /** Names the service in the error events of handler failures. */
@@ -50,10 +48,9 @@ export interface CoreRequest {
 export interface CoreResult {
   readonly status: 200 | ErrorStatus;
   readonly body: string;
-  readonly headers: Readonly<Record<string, string>>;
+  /** Headers besides the content type, e.g. `WWW-Authenticate` on a 401. */
+  readonly headers?: Readonly<Record<string, string>>;
 }
-
-const JSON_TYPE = { 'content-type': 'application/json' };
 
 /** The request line's fields besides status and latency; `reason` is fixed text, no caller data. */
 type RequestFacts = Partial<
@@ -71,18 +68,13 @@ const sessionId = (session: string | undefined) => session?.slice(session.lastIn
  * route; run the handler; check its answer. Every wait is bounded by one deadline from arrival.
  */
 export function createWebhookCore(options: CoreOptions) {
-  const { handlers, fallback, authenticate, logger, requestFields, smoke, stop, serviceContext } =
-    options;
+  const { handlers, fallback, authenticate, logger, requestFields, stop, serviceContext } = options;
   const budget = budgetMs(options.timeoutMs);
   // One listener for the whole service, not one per request: a drain at its cap stops them all.
   const running = new Set<Deadline>();
   stop?.addEventListener('abort', () => running.forEach((d) => d.stopNow(shutdownReason(stop))), {
     once: true,
   });
-
-  function reportError(log: Logger, tag: string | undefined, error: unknown): void {
-    logFault(log, 'error', error, serviceContext, { tag });
-  }
 
   async function serve(
     req: CoreRequest,
@@ -113,10 +105,7 @@ export function createWebhookCore(options: CoreOptions) {
 
     const tag = request.fulfillmentInfo?.tag;
     const handler =
-      smoke && tag === smoke.tag
-        ? smoke.handler
-        : ((tag !== undefined && Object.hasOwn(handlers, tag) ? handlers[tag] : undefined) ??
-          fallback);
+      (tag !== undefined && Object.hasOwn(handlers, tag) && handlers[tag]) || fallback;
     if (!handler) {
       throw new WebhookError(
         404,
@@ -134,7 +123,7 @@ export function createWebhookCore(options: CoreOptions) {
       // A WebhookError after the deadline is the handler giving up as asked (ctx.signal); any
       // other late failure is still a failure worth reporting.
       if (late.kind === 'rejected' && !isInstance(late.error, WebhookError)) {
-        reportError(log, facts.tag, late.error);
+        logFault(log, 'error', late.error, serviceContext, { tag: facts.tag });
       }
     };
     const response = await deadline.within(
@@ -167,7 +156,7 @@ export function createWebhookCore(options: CoreOptions) {
         throw new WebhookError(500, 'the handler returned an invalid response');
       }
       // The service's own check or serialisation gave up (a RangeError on a very deep answer).
-      reportError(log, facts.tag, error);
+      logFault(log, 'error', error, serviceContext, { tag: facts.tag });
       throw new WebhookError(500, 'the service could not serialise the response');
     }
     // Strings are UTF-16 in memory; the limit is on UTF-8 bytes on the wire.
@@ -193,19 +182,19 @@ export function createWebhookCore(options: CoreOptions) {
     running.add(deadline);
     let result: CoreResult;
     try {
-      result = { status: 200, body: await serve(req, facts, log, deadline), headers: JSON_TYPE };
+      result = { status: 200, body: await serve(req, facts, log, deadline) };
     } catch (error) {
       if (isInstance(error, WebhookError)) {
         const message = clip(error.message, 300) as string;
         facts.reason = message;
-        const headers = { ...JSON_TYPE, ...error.headers };
-        result = { status: error.status, body: errorBody(error.status, message), headers };
+        const { status, headers } = error;
+        result = { status, body: errorBody(status, message), headers };
       } else {
         // A handler's own error: the details go to the log, in the form Error Reporting groups,
         // never to the caller; the request line carries a fixed reason.
         facts.reason = 'the handler failed';
-        reportError(log, facts.tag, error);
-        result = { status: 500, body: errorBody(500, facts.reason), headers: JSON_TYPE };
+        logFault(log, 'error', error, serviceContext, { tag: facts.tag });
+        result = { status: 500, body: errorBody(500, facts.reason) };
       }
     } finally {
       running.delete(deadline);

@@ -23,8 +23,6 @@ export class Deadline {
   private timer?: NodeJS.Timeout;
   /** Why the request stopped early: its deadline passed, or the reason it was stopped with. */
   private stopped?: 'deadline' | WebhookError;
-  /** Rejects the wait in progress, if any. */
-  private giveUp?: () => void;
   private listeners?: Set<() => void>;
 
   /** `at` is in epoch ms. */
@@ -58,19 +56,15 @@ export class Deadline {
   within<T>(work: Promise<T>, what: string, onLate?: (outcome: LateOutcome) => void): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       let settled = false;
-      const giveUp = () => {
-        if (settled) return;
+      const off = this.onStop(() => {
         settled = true;
-        this.giveUp = undefined;
         reject(this.reason(what));
-      };
-      if (this.stopped) giveUp();
-      else this.giveUp = giveUp;
+      });
       const arrived = (outcome: LateOutcome, settle: () => void) => {
         if (!settled && Date.now() >= this.at) this.stopNow();
         if (settled) return onLate?.(outcome);
         settled = true;
-        this.giveUp = undefined;
+        off();
         settle();
       };
       work.then(
@@ -83,8 +77,8 @@ export class Deadline {
   }
 
   /**
-   * Calls `listener` once the request stops (deadline or shutdown): a cheaper hook than the signal
-   * for our own waits. Returns a function that takes it off again.
+   * Calls `listener` once the request stops (deadline or shutdown), at once if it has: a cheaper
+   * hook than the signal for our own waits. Returns a function that takes it off again.
    */
   onStop(listener: () => void): () => void {
     if (this.stopped) {
@@ -105,7 +99,6 @@ export class Deadline {
     const listeners = this.listeners;
     this.listeners = undefined;
     listeners?.forEach((listener) => listener());
-    this.giveUp?.();
   }
 
   /** Releases the timer; call once the request is answered. */

@@ -62,19 +62,8 @@ function describeFault(value: unknown): string {
 }
 
 /**
- * An error as Error Reporting reads it from a log line, bounded whatever the value: `fields` go
- * next to the line's own, `message` is the stack trace Error Reporting parses.
- */
-export function errorEvent(error: unknown, serviceContext?: ServiceContext) {
-  return {
-    fields: { '@type': REPORTED_ERROR_EVENT, ...(serviceContext && { serviceContext }) },
-    message: clipStack(describeFault(error)),
-  };
-}
-
-/**
- * Logs `error` as Error Reporting reads it, at `level`: the event's fields, then `fields` (what the
- * fault was, which request), with the stack trace as the message.
+ * Logs `error` as Error Reporting reads it, at `level`, bounded whatever the value: the event's
+ * fields, then `fields` (what the fault was, which request), with the stack trace as the message.
  */
 export function logFault(
   log: Logger,
@@ -83,8 +72,10 @@ export function logFault(
   serviceContext: ServiceContext | undefined,
   fields: Readonly<Record<string, unknown>>,
 ): void {
-  const event = errorEvent(error, serviceContext);
-  log[level]({ ...event.fields, ...fields }, event.message);
+  log[level](
+    { '@type': REPORTED_ERROR_EVENT, ...(serviceContext && { serviceContext }), ...fields },
+    clipStack(describeFault(error)),
+  );
 }
 
 /** `value instanceof type`, false where asking throws (a revoked Proxy). */

@@ -1,7 +1,7 @@
-import { errorEvent } from '../../../service/protocol/errorEvent';
+import { logFault } from '../../../service/protocol/errorEvent';
 import type { WebhookHandler } from '../../../service/protocol/handler';
 import { reply } from '../../../service/responses';
-import { startApp, type LiveApp } from '../../helpers/liveApp';
+import { memoryLogger, startApp, type LiveApp } from '../../helpers/liveApp';
 import { killSpawned, spawnService } from '../../helpers/spawnService';
 
 // Whatever a handler throws or rejects with, the fault path is total: one bounded JSON line, the
@@ -46,13 +46,15 @@ function hostileValues(): [string, () => unknown][] {
   ];
 }
 
-describe('errorEvent, whatever the value', () => {
-  it.each(hostileValues())('%s → a bounded message, no throw', (_name, make) => {
-    const event = errorEvent(make());
-    expect(typeof event.message).toBe('string');
-    expect(event.message.length).toBeGreaterThan(0);
-    expect(event.message.length).toBeLessThanOrEqual(33 * 1024);
-    expect(() => JSON.stringify(event)).not.toThrow();
+describe('logFault, whatever the value', () => {
+  it.each(hostileValues())('%s → one line with a bounded message, no throw', (_name, make) => {
+    const log = memoryLogger();
+    logFault(log.logger, 'error', make(), undefined, {});
+    const [line, ...more] = log.lines();
+    expect(more).toEqual([]);
+    expect(typeof line.message).toBe('string');
+    expect((line.message as string).length).toBeGreaterThan(0);
+    expect((line.message as string).length).toBeLessThanOrEqual(33 * 1024);
   });
 });
 

@@ -137,4 +137,18 @@ describe('request framing', () => {
     expect(res?.status).toBe(status);
     expect(() => JSON.parse(res?.body ?? '') as unknown).not.toThrow();
   });
+
+  it.each(['application/json', 'text/plain'])(
+    'refuses a repeated Content-Type (the second %s), which Node would drop without a word',
+    async (second) => {
+      const framed = rawPost(app.url, GOOD)
+        .toString('latin1')
+        .replace('\r\n\r\n', `\r\ncontent-type: ${second}\r\n\r\n`);
+      const res = await rawRequest(app.url, framed);
+      expect(res?.status).toBe(400);
+      expect(JSON.parse(res?.body ?? '')).toEqual({
+        error: { status: 400, message: 'content-type is repeated' },
+      });
+    },
+  );
 });
