@@ -2,8 +2,8 @@
 // (the official clients) or from an exported agent package (the console's JSON export and its Git
 // integration). The two differ in how they refer to things: the API by resource name, the export
 // by display name.
-import { existsSync, globSync, readFileSync } from 'node:fs';
-import { join, sep } from 'node:path';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import type { protos } from '@google-cloud/dialogflow-cx';
 import { CliError } from '../../lib/cli';
 import { CALL_OPTIONS, v3Clients, type DialogflowClientOptions } from './connection';
@@ -98,39 +98,46 @@ export function loadAgentFromExport(root: string): AgentModel {
       3,
     );
   }
-  // Every JSON file of the package as path segments under root, in a stable order.
-  const paths = globSync('**/*.json', { cwd: root })
-    .sort()
-    .map((path) => path.split(sep));
-  const readJson = <T>(path: readonly string[]): T => {
+  const readJson = <T>(path: string): T => {
     try {
-      return JSON.parse(readFileSync(join(root, ...path), 'utf8')) as T;
+      return JSON.parse(readFileSync(path, 'utf8')) as T;
     } catch (error) {
-      throw new CliError(`${path.join('/')} is not readable JSON: ${(error as Error).message}`, 3);
+      const why = (error as Error).message;
+      throw new CliError(`${relative(root, path)} is not readable JSON: ${why}`, 3);
     }
   };
-  // The resources in `dir`, stored flat (`<name>.json`) or one folder each (`<name>/<name>.json`).
-  const resources = <T>(...dir: string[]) =>
-    paths
-      .filter((path) => {
-        const [name, file, ...deeper] = path.slice(dir.length);
-        const inDir = dir.every((segment, i) => path[i] === segment);
-        return inDir && !deeper.length && (file === undefined || file === `${name}.json`);
-      })
-      .map((path) => readJson<T>(path));
-  // A flow is a folder with its own `<flow>.json`, and its pages and route groups beside it.
-  const flowDirs = new Set(paths.filter((p) => p[0] === 'flows' && p.length > 2).map((p) => p[1]));
+  const isDir = (path: string) => existsSync(path) && statSync(path).isDirectory();
+  const list = (dir: string) => (isDir(dir) ? readdirSync(dir).sort() : []);
+  const jsonFiles = (dir: string) =>
+    list(dir)
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => join(dir, f));
+  const subdirs = (dir: string) =>
+    list(dir)
+      .map((d) => join(dir, d))
+      .filter(isDir);
+  // `<dir>/<dir>.json`, the way the package stores a resource that has sub-folders.
+  const ownFile = (dir: string) => {
+    const base = dir.split(/[\\/]/).pop() ?? '';
+    const files = jsonFiles(dir);
+    if (existsSync(join(dir, `${base}.json`))) return join(dir, `${base}.json`);
+    if (files.length === 1) return files[0];
+    throw new CliError(`${relative(root, dir)} holds no ${base}.json`, 3);
+  };
+  // Stored flat (`<name>.json`) or one folder per resource (`<name>/<name>.json`).
+  const resources = <T>(dir: string) =>
+    [...jsonFiles(dir), ...subdirs(dir).map(ownFile)].map((f) => readJson<T>(f));
 
   return {
     source: root,
-    flows: [...flowDirs].map((dir) => ({
-      flow: readJson<Flow>(['flows', dir, `${dir}.json`]),
-      pages: resources<Page>('flows', dir, 'pages'),
-      routeGroups: resources<TransitionRouteGroup>('flows', dir, 'transitionRouteGroups'),
+    flows: subdirs(join(root, 'flows')).map((dir) => ({
+      flow: readJson<Flow>(ownFile(dir)),
+      pages: jsonFiles(join(dir, 'pages')).map((f) => readJson<Page>(f)),
+      routeGroups: resources<TransitionRouteGroup>(join(dir, 'transitionRouteGroups')),
     })),
-    routeGroups: resources<TransitionRouteGroup>('transitionRouteGroups'),
+    routeGroups: resources<TransitionRouteGroup>(join(root, 'transitionRouteGroups')),
     // Fulfillments in the package refer to a webhook by its display name.
-    webhooks: resources<{ displayName?: string }>('webhooks').map((w) => ({
+    webhooks: resources<{ displayName?: string }>(join(root, 'webhooks')).map((w) => ({
       name: w.displayName ?? '',
       displayName: w.displayName ?? '',
     })),
