@@ -27,7 +27,13 @@ const STRATEGIES: Readonly<Record<AuthStrategyName, (config: AuthConfig) => Auth
 
 /** Builds the configured strategies, cheapest first. */
 export function createStrategies(config: AuthConfig): AuthStrategy[] {
-  return config.auth.map((name) => STRATEGIES[name](config)).sort((a, b) => a.cost - b.cost);
+  return config.auth
+    .map((name) => {
+      // Names from JavaScript callers are not type-checked: refuse at start, not per request.
+      if (!Object.hasOwn(STRATEGIES, name)) throw new Error(`unknown auth strategy "${name}"`);
+      return STRATEGIES[name](config);
+    })
+    .sort((a, b) => a.cost - b.cost);
 }
 
 /** Every strategy must admit the request; the first refusal wins. */

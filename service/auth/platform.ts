@@ -55,7 +55,13 @@ export function platformStrategy(options: PlatformOptions): AuthStrategy {
       if (!mismatchLogged && audiences.size > 0 && !audiences.has(claims.aud as string)) {
         mismatchLogged = true;
         logger.warn(
-          { aud: clip(String(claims.aud)), expected: [...audiences] },
+          {
+            // Its form as sent (an array stays an array): the point of this line.
+            aud: clip(
+              typeof claims.aud === 'string' ? claims.aud : String(JSON.stringify(claims.aud)),
+            ),
+            expected: [...audiences],
+          },
           'the token Cloud Run admitted is for an audience not in WEBHOOK_AUDIENCE; admitted (Cloud Run checked it), logged once',
         );
       }

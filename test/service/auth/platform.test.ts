@@ -172,3 +172,19 @@ describe('platform token times, by the clock the strategy is given', () => {
     expect(outcome(claims)).toEqual(refused(message));
   });
 });
+
+// The mismatch line exists to show the form Dialogflow sends: an `aud` that is not a string is
+// logged as its JSON, so an array reads as an array.
+it('logs an audience that is not a string in its JSON form', () => {
+  const log = memoryLogger();
+  const strategy = platformStrategy({
+    allowedCallers: [LOCAL_SERVICE_AGENT],
+    audiences: [AUD],
+    logger: log.logger,
+  });
+  const token = stripped(signJwt(key, serviceAgentClaims(AUD, { aud: [AUD, 'other'] })));
+  expect(strategy.authenticate(bearer(token))).toEqual({ email: LOCAL_SERVICE_AGENT });
+  expect(log.lines()).toEqual([
+    expect.objectContaining({ aud: JSON.stringify([AUD, 'other']), expected: [AUD] }),
+  ]);
+});
