@@ -1,7 +1,8 @@
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { drain, reply, WebhookError, type WebhookHandler } from '../../service';
-import { answered, realPause, settlesWithin, useFakeClock } from '../helpers/fakeClock';
+import type { ServerResponse } from 'node:http';
+import { answered, realPause, realUntil, settlesWithin, useFakeClock } from '../helpers/fakeClock';
 import { startApp, type LiveApp } from '../helpers/liveApp';
 import { openRaw, rawPost } from '../helpers/rawHttp';
 import { killSpawned, spawnService } from '../helpers/spawnService';
@@ -90,13 +91,18 @@ describe('drain (in process, on a fake clock)', () => {
     socket.pause(); // never reads: the answers fill the buffers, then stop draining
     socket.on('error', () => undefined);
     const [served] = await accepted;
+    const answers: ServerResponse[] = [];
+    app.server.on('request', (_req, res: ServerResponse) => answers.push(res));
     // One request at a time, until the service's writes back up: its answers are all written and
     // none drains.
-    for (let i = 0; i < 400 && served.writableLength === 0; i++) {
+    let sent = 0;
+    for (; sent < 400 && served.writableLength === 0; sent++) {
       socket.write(rawPost(app.url, body('big')));
       await realPause(5);
     }
-    await realPause(); // the last answer is written
+    // Every request sent has arrived and its answer is ended, though not read.
+    const written = () => answers.length === sent && answers.every((res) => res.writableEnded);
+    expect(await realUntil(written)).toBe(true);
     const drained = drain(app.server, { timeoutMs: 8000, stop, reason: SHUTTING_DOWN });
     // Closed at once, by closeIdleConnections: its request is complete and its answers finished
     // (Node's _http_server.js skips only a connection whose current answer is not finished).
