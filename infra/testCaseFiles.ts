@@ -52,8 +52,9 @@ function reader(file: string) {
     const check = (v: unknown, at: string): void => {
       if (typeof v === 'number' && !Number.isFinite(v)) fail(at, 'must be a finite number');
       if (typeof v !== 'object' || v === null) return;
-      for (const [k, x] of Object.entries(v))
+      for (const [k, x] of Object.entries(v)) {
         check(x, Array.isArray(v) ? `${at}[${k}]` : `${at}.${k}`);
+      }
     };
     check(object(value, field), field);
     return value as JsonObject;

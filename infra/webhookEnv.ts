@@ -58,8 +58,12 @@ export function webhookEnv(
     [ENV.concurrency]: String(config.service.concurrency),
     [ENV.project]: config.webhookProject,
     ...RUNTIME_ENV,
-    ...(config.header && { [ENV.headerName]: config.header.name }),
   };
+  if (config.auth === 'header') {
+    // config.ts pairs them; checked here too, so a break fails the plan, not the deployed service.
+    if (!config.header) throw new Error('header auth needs a header name');
+    Object.assign(env, { [ENV.headerName]: config.header.name });
+  }
   // config.ts refuses these names in serviceEnv already; LOG_LEVEL it may set (debug in dev).
   for (const name of Object.keys(config.service.env)) {
     if (name in env && name !== ENV.logLevel) throw new Error(`serviceEnv may not set ${name}`);

@@ -169,6 +169,17 @@ describe('case files', () => {
       'name: n\nturns:\n  - { user: a, expect: { parameters: [1] } }',
       'turns[0].expect.parameters: must be a mapping',
     ],
+    // YAML's JSON schema reads .inf and .nan as numbers, which JSON (and so CX) cannot carry.
+    [
+      'an infinite number among the parameters',
+      'name: n\nturns:\n  - { user: a, parameters: { x: .inf }, expect: { page: P } }',
+      'turns[0].parameters.x: must be a finite number',
+    ],
+    [
+      'NaN deep in the expected parameters',
+      'name: n\nturns:\n  - { user: a, expect: { parameters: { x: [1, { y: .nan }] } } }',
+      'turns[0].expect.parameters.x[1].y: must be a finite number',
+    ],
     [
       'webhooks as text',
       'name: n\nturns:\n  - { user: a, webhooks: no, expect: { page: P } }',

@@ -67,6 +67,19 @@ describe('webhookEnv', () => {
     }
   });
 
+  it('names the header only for header auth, and refuses header auth without a name', async () => {
+    const header = { name: 'x-webhook-secret' };
+    const service = { concurrency: 1, env: {} };
+    const stage = { webhookTimeoutSeconds: 5, webhookProject: 'acme', header, service };
+    const platform = await resolve(webhookEnv({ ...stage, auth: 'platform' }, CALLER, 'https://x'));
+    expect(platform).not.toHaveProperty('WEBHOOK_HEADER_NAME');
+    const withHeader = await resolve(webhookEnv({ ...stage, auth: 'header' }, CALLER, 'https://x'));
+    expect(withHeader).toHaveProperty('WEBHOOK_HEADER_NAME', header.name);
+    expect(() => webhookEnv({ ...stage, auth: 'header', header: undefined }, CALLER, 'x')).toThrow(
+      'header auth needs a header name',
+    );
+  });
+
   it("runs the service in production mode on Node's default heap, as npm run bench measures it", async () => {
     const env = await resolve(
       webhookEnv(
