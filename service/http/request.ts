@@ -36,11 +36,25 @@ export function failRequest(req: IncomingMessage, reason: WebhookError): void {
 /** Headers whose repeat makes a request ambiguous: Node keeps the first and drops the rest. */
 const SINGLE = ['authorization', 'content-type'];
 
-/** The headers for the core; a repeated one of SINGLE comes as its list, which the checks refuse. */
+/** How often `name` (lower case) stands in the request's raw headers. */
+function occurrences(req: IncomingMessage, name: string): number {
+  let count = 0;
+  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+    const raw = req.rawHeaders[i];
+    if (raw.length === name.length && raw.toLowerCase() === name) count++;
+  }
+  return count;
+}
+
+/**
+ * The headers for the core; a repeated one of SINGLE comes as its list, which the checks refuse.
+ * Every request costs a scan of rawHeaders and no copy: headersDistinct builds a list for every
+ * header, so it is read only on a repeat.
+ */
 export function requestHeaders(req: IncomingMessage): IncomingHttpHeaders {
-  const distinct = req.headersDistinct;
-  const repeated = SINGLE.filter((name) => (distinct[name]?.length ?? 0) > 1);
+  const repeated = SINGLE.filter((name) => occurrences(req, name) > 1);
   if (repeated.length === 0) return req.headers;
+  const distinct = req.headersDistinct;
   return { ...req.headers, ...Object.fromEntries(repeated.map((name) => [name, distinct[name]])) };
 }
 
