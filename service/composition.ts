@@ -1,5 +1,6 @@
 import type { WebhookHandler } from './protocol/handler';
-import { loadHandlerConfig, type Env, type OrdersSource } from './handlers/config';
+import type { Env } from './config';
+import { loadHandlerConfig, type OrdersSource } from './handlers/config';
 import { createHandlers, demoOrders, fallback } from './handlers';
 import { httpOrderStore } from './handlers/httpOrderStore';
 import { unconfiguredOrderStore, type OrderStore } from './handlers/orderStatus';

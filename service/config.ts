@@ -42,7 +42,8 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-type Env = Readonly<Record<string, string | undefined>>;
+/** The process environment, or a test's. */
+export type Env = Readonly<Record<string, string | undefined>>;
 
 const EMAIL = /^[^\s@,]+@[^\s@,]+\.[^\s@,]+$/;
 // RFC 9110 token characters: what a header name may contain.

@@ -1,6 +1,4 @@
-import { ConfigError } from '../config';
-
-export type Env = Readonly<Record<string, string | undefined>>;
+import { ConfigError, type Env } from '../config';
 
 /** Where `order-status` gets its data. */
 export type OrdersSource =
