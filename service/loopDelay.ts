@@ -27,7 +27,7 @@ export function watchEventLoop(
     // Node's monitor; a test passes a histogram it records into.
     histogram = monitorEventLoopDelay({ resolution: 10 }),
   }: { intervalMs?: number; thresholdMs?: number; histogram?: DelayHistogram } = {},
-): { arrivedBy(now?: number): number; stop(): void } {
+): { arrivedBy(): number; stop(): void } {
   histogram.enable();
   let lastTurnAt = Date.now();
   let stall: { from: number; to: number } | undefined;
@@ -55,7 +55,8 @@ export function watchEventLoop(
   // records that stall there, and a reset before it would lose it.
   const timer = setInterval(() => setImmediate(report), intervalMs).unref();
   return {
-    arrivedBy: (now = Date.now()) => {
+    arrivedBy: () => {
+      const now = Date.now();
       // Still in the stall: this tick has not run since it began.
       if (now - lastTurnAt > 2 * TICK_MS) return lastTurnAt;
       // Just out of it: the loop's first turns after a stall run the timers before the signal.
