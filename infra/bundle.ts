@@ -16,13 +16,16 @@ export interface ServiceBundle {
   readonly hash: string;
 }
 
+/** The Node major the service is built for and deploys on (test/nodeRuntime.test.ts). */
+export const NODE_MAJOR = 24;
+
 /** The package.json Cloud Functions' Node.js build reads: it finds `main` and adds nothing else. */
 export function functionPackageJson(): string {
   const pkg = {
     name: 'cx-webhook',
     private: true,
     main: 'index.js',
-    engines: { node: '>=24' },
+    engines: { node: `>=${NODE_MAJOR}` },
     dependencies: { '@google-cloud/functions-framework': '^5.0.0' },
   };
   return `${JSON.stringify(pkg, null, 2)}\n`;
@@ -40,7 +43,7 @@ export function buildServiceBundle(
     entryPoints: [join(ROOT, 'service', `${entry}.ts`)],
     bundle: true,
     platform: 'node',
-    target: 'node24',
+    target: `node${NODE_MAJOR}`,
     format: 'cjs',
     minify: options.minify ?? true,
     legalComments: 'none',

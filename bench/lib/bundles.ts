@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildServiceBundle } from '../../infra/bundle';
+import { buildServiceBundle, NODE_MAJOR } from '../../infra/bundle';
 
 export const ROOT = join(__dirname, '..', '..');
 const OUT = join(ROOT, 'build', 'bench');
@@ -52,7 +52,13 @@ export const buildBaselineBundle = (ref: string) =>
   });
 
 const compile = (options: BuildOptions) =>
-  buildSync({ platform: 'node', target: 'node24', format: 'cjs', logLevel: 'silent', ...options });
+  buildSync({
+    platform: 'node',
+    target: `node${NODE_MAJOR}`,
+    format: 'cjs',
+    logLevel: 'silent',
+    ...options,
+  });
 
 /** A comparison server (bench/servers/) bundled and minified: every server is one plain JS file. */
 export function buildServer(name: 'rawNode' | 'expressJson'): string {

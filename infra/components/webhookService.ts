@@ -1,11 +1,12 @@
 import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
+import { NODE_MAJOR } from '../bundle';
 import type { StageConfig } from '../config';
 import type { SecretRef } from './headerSecret';
 import type { ServiceSource } from './serviceSource';
 
 /** The runtime the service deploys on and the tests run on (why this one: docs/node-runtime.md). */
-export const NODE_RUNTIME = 'nodejs24';
+export const NODE_RUNTIME = `nodejs${NODE_MAJOR}`;
 
 export interface WebhookServiceArgs {
   readonly project: pulumi.Input<string>;
@@ -121,7 +122,7 @@ export class WebhookService extends pulumi.ComponentResource {
             {
               // Source deploy without a build: Google's Node.js base image runs the bundle.
               image: 'scratch',
-              baseImageUri: `${args.region}-docker.pkg.dev/serverless-runtimes/google-24-full/runtimes/${NODE_RUNTIME}`,
+              baseImageUri: `${args.region}-docker.pkg.dev/serverless-runtimes/google-${NODE_MAJOR}-full/runtimes/${NODE_RUNTIME}`,
               commands: ['node'],
               args: ['index.js'],
               sourceCode: { cloudStorageSource: args.source },
