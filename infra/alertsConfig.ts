@@ -1,5 +1,6 @@
 // The `alerts` stack config: whether the stage gets alert policies, a dashboard and a log-based
 // metric, and whom the alerts notify.
+import type { Profile } from './config';
 import { StageConfigError } from './configError';
 import { nearestKey } from './nearestKey';
 
@@ -27,7 +28,7 @@ function fail(field: string | undefined, message: string): never {
  * are shorthands for `{ enabled: … }`). Alerting is on by default for the prod profile and off for
  * dev; when on, it needs a channel, because an alert nobody receives is lost silently.
  */
-export function parseAlertsConfig(raw: unknown, profile: 'dev' | 'prod'): AlertsSettings {
+export function parseAlertsConfig(raw: unknown, profile: Profile): AlertsSettings {
   const object = raw ?? {};
   if (typeof object === 'boolean') return parseAlertsConfig({ enabled: object }, profile);
   if (typeof object !== 'object' || Array.isArray(object)) {

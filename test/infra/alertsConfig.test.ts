@@ -1,12 +1,11 @@
 import { parseAlertsConfig } from '../../infra/alertsConfig';
+import type { Profile } from '../../infra/config';
 import { StageConfigError } from '../../infra/configError';
-
-type AlertsProfile = 'dev' | 'prod';
 
 const CHANNEL = 'projects/acme-cx-webhooks-prod/notificationChannels/1234567890';
 
 describe('parseAlertsConfig', () => {
-  it.each<[string, unknown, AlertsProfile, unknown]>([
+  it.each<[string, unknown, Profile, unknown]>([
     ['absent on dev: off', undefined, 'dev', { enabled: false }],
     [
       'absent on prod with an email: on, 5% by default',
@@ -44,7 +43,7 @@ describe('parseAlertsConfig', () => {
     expect(Object.isFrozen(settings)).toBe(true);
   });
 
-  it.each<[string, unknown, AlertsProfile, string]>([
+  it.each<[string, unknown, Profile, string]>([
     [
       'prod with no one to notify',
       undefined,
