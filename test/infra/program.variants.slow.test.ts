@@ -431,6 +431,11 @@ describe('real handlers are deployable', () => {
   });
 
   it('adds no wait for secret grants where the stack lists no secrets', () => {
+    // The probe finds the waits where there are secrets, so an empty answer below means none.
+    const header = runs.get('prod stack, header auth') as ProgramRun;
+    const handler = runs.get('prod stack, handler settings') as ProgramRun;
+    expect(inComponent(header, SLEEP, 'HeaderSecret')).not.toEqual([]);
+    expect(inComponent(handler, SLEEP, 'SecretAccess')).not.toEqual([]);
     for (const name of ['prod stack, function target', 'dev stack, id-token auth']) {
       const run = runs.get(name) as ProgramRun;
       expect(inComponent(run, SLEEP, 'SecretAccess')).toEqual([]);
