@@ -1,4 +1,5 @@
 import { Writable } from 'node:stream';
+import { createAuthenticator } from '../service/auth/authenticator';
 import { platformStrategy } from '../service/auth/platform';
 import { createHandlers, demoOrders, fallback } from '../service/handlers';
 import { createLogger } from '../service/logging';
@@ -44,10 +45,7 @@ export async function measureCosts(calls = 20_000): Promise<{ part: string; cpuU
       handlers: createHandlers({ orders: demoOrders }),
       fallback,
       timeoutMs: 5000,
-      authenticate: async (h) => {
-        const admission = await platform.authenticate(h);
-        return { strategies: ['platform'], email: admission.email };
-      },
+      authenticate: createAuthenticator([platform]),
       logger: createLogger({ level: logged ? 'info' : 'error', destination: discard }),
     });
     return () => handle({ headers, body, receivedAt: Date.now() });
