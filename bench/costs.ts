@@ -5,8 +5,14 @@ import { createHandlers, demoOrders, fallback } from '../service/handlers';
 import { createLogger } from '../service/logging';
 import { createWebhookCore } from '../service/protocol/core';
 import { normalizeRequest } from '../service/protocol/normalize';
-import { LOCAL_SERVICE_AGENT } from '../scripts/localIdp';
-import { authModes, AUDIENCE, benchRequestBody } from './lib/deployment';
+import {
+  forwardedByCloudRun,
+  generateKey,
+  LOCAL_SERVICE_AGENT,
+  serviceAgentClaims,
+  signJwt,
+} from '../scripts/localIdp';
+import { AUDIENCE, benchRequestBody } from './lib/deployment';
 import { median, round } from './lib/figures';
 
 /** CPU µs per call of `fn` after a warm-up: the median of 7 batches, so no one batch decides. */
@@ -32,9 +38,10 @@ async function cpuPerCall(fn: () => unknown, calls: number): Promise<number> {
 export async function measureCosts(calls = 20_000): Promise<{ part: string; cpuUs: number }[]> {
   const body = Buffer.from(benchRequestBody());
   const parsed: unknown = JSON.parse(body.toString('utf8'));
-  const auth = await authModes();
-  await auth.close();
-  const headers = { 'content-type': 'application/json', ...auth.modes.platform.headers };
+  // The service agent's token as Cloud Run forwards it, as authModes() builds it for `platform`:
+  // that mode reads the claims only, so no certs server is needed.
+  const token = forwardedByCloudRun(signJwt(generateKey(), serviceAgentClaims(AUDIENCE)));
+  const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
   const platform = platformStrategy({
     allowedCallers: [LOCAL_SERVICE_AGENT],
     audiences: [AUDIENCE],
