@@ -131,7 +131,7 @@ async function main() {
         warmupSeconds: args.warmup,
       },
     );
-    cold = await measureColdStart(args['cold-runs'], bundle, auth, baseline);
+    cold = await measureColdStart(args['cold-runs'], bundle, body, auth, baseline);
   } finally {
     await auth.close();
   }
