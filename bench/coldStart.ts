@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { RUNTIME_ENV } from '../infra/webhookEnv';
 import { buildUnbundled, type Bundle } from './lib/bundles';
-import { benchRequestBody, type authModes } from './lib/deployment';
+import type { authModes } from './lib/deployment';
 import { quantile, round } from './lib/figures';
 import { startServer } from './lib/server';
 
@@ -54,16 +54,17 @@ function summarise(what: string, samples: number[]) {
  * Each start-up `runs` times, interleaved so drift on a shared machine hits all alike: the floor,
  * the bundle to its first probe answer and to its first webhook answer (in `platform` mode, as
  * deployed, and in `id-token` mode, whose first call also fetches the signing certificates from a
- * local issuer), the unbundled service, and another commit's bundle (`before`) if given.
+ * local issuer), the unbundled service, and another commit's bundle (`before`) if given. `body`
+ * is the webhook request sent.
  */
 export async function measureColdStart(
   runs: number,
   bundle: Bundle,
+  body: string,
   auth: Awaited<ReturnType<typeof authModes>>,
   before?: Bundle & { ref: string },
 ) {
   const unbundled = buildUnbundled();
-  const body = benchRequestBody();
   const starts = {
     floor: ["node -e '' (floor, spawn to exit)", nodeFloor],
     health: ['bundle: spawn to first 200 on /health', () => firstAnswer(bundle.path, body)],

@@ -1,11 +1,18 @@
 import { Writable } from 'node:stream';
+import { createAuthenticator } from '../service/auth/authenticator';
 import { platformStrategy } from '../service/auth/platform';
 import { createHandlers, demoOrders, fallback } from '../service/handlers';
 import { createLogger } from '../service/logging';
 import { createWebhookCore } from '../service/protocol/core';
 import { normalizeRequest } from '../service/protocol/normalize';
-import { LOCAL_SERVICE_AGENT } from '../scripts/localIdp';
-import { authModes, AUDIENCE, benchRequestBody } from './lib/deployment';
+import {
+  forwardedByCloudRun,
+  generateKey,
+  LOCAL_SERVICE_AGENT,
+  serviceAgentClaims,
+  signJwt,
+} from '../scripts/localIdp';
+import { AUDIENCE, benchRequestBody } from './lib/deployment';
 import { median, round } from './lib/figures';
 
 /** CPU µs per call of `fn` after a warm-up: the median of 7 batches, so no one batch decides. */
@@ -31,9 +38,10 @@ async function cpuPerCall(fn: () => unknown, calls: number): Promise<number> {
 export async function measureCosts(calls = 20_000): Promise<{ part: string; cpuUs: number }[]> {
   const body = Buffer.from(benchRequestBody());
   const parsed: unknown = JSON.parse(body.toString('utf8'));
-  const auth = await authModes();
-  await auth.close();
-  const headers = { 'content-type': 'application/json', ...auth.modes.platform.headers };
+  // The service agent's token as Cloud Run forwards it, as authModes() builds it for `platform`:
+  // that mode reads the claims only, so no certs server is needed.
+  const token = forwardedByCloudRun(signJwt(generateKey(), serviceAgentClaims(AUDIENCE)));
+  const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
   const platform = platformStrategy({
     allowedCallers: [LOCAL_SERVICE_AGENT],
     audiences: [AUDIENCE],
@@ -44,10 +52,7 @@ export async function measureCosts(calls = 20_000): Promise<{ part: string; cpuU
       handlers: createHandlers({ orders: demoOrders }),
       fallback,
       timeoutMs: 5000,
-      authenticate: async (h) => {
-        const admission = await platform.authenticate(h);
-        return { strategies: ['platform'], email: admission.email };
-      },
+      authenticate: createAuthenticator([platform]),
       logger: createLogger({ level: logged ? 'info' : 'error', destination: discard }),
     });
     return () => handle({ headers, body, receivedAt: Date.now() });

@@ -13,7 +13,7 @@ import { pageInCurrentFlow, reply } from '../service/responses';
 import { benchArgs } from './lib/args';
 import { atCommit } from './lib/bundles';
 import { benchRequestBody, largeRequestBody } from './lib/deployment';
-import { line, median, round, table } from './lib/figures';
+import { median, round, table } from './lib/figures';
 
 /** The last commit whose core built a checked copy of every request and walked answers twice. */
 const COPYING_CORE = 'cf3ad2d6f400f41b0b87c535087489f7872fad48';
@@ -293,9 +293,12 @@ async function main() {
     'current',
     'current / base',
   ];
-  console.log(table([...head, `collections per 10k calls, ${at}`, 'current'], []));
-  for (const r of rows)
-    console.log(line([r.what, r.base, r.current, `${r.ratio}×`, r.baseGcs, r.currentGcs]));
+  console.log(
+    table(
+      [...head, `collections per 10k calls, ${at}`, 'current'],
+      rows.map((r) => [r.what, r.base, r.current, `${r.ratio}×`, r.baseGcs, r.currentGcs]),
+    ),
+  );
   console.log(`\n${machine}`);
 }
 

@@ -2,17 +2,14 @@
 // raw node:http and Express (and another commit's bundle with --baseline) in one run; peak memory
 // at the instance's concurrency with two heap settings; cold start and bundle size; the CPU of a
 // request's parts in-process; then each target, met or missed. Markdown tables, or JSON.
-import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
-import { load } from 'js-yaml';
-import { readProjectConfig } from '../infra/plan/pulumiConfigRules';
+import { readProject } from '../infra/plan/stackConfig';
 import { memoryMiB } from '../infra/serviceSettings';
 import { RUNTIME_ENV } from '../infra/webhookEnv';
 import { measureColdStart } from './coldStart';
 import { measureCosts } from './costs';
 import { benchArgs } from './lib/args';
-import { buildBaselineBundle, buildServer, ROOT, writeDeployableBundle } from './lib/bundles';
+import { buildBaselineBundle, buildServer, writeDeployableBundle } from './lib/bundles';
 import { authModes, benchRequestBody, largeRequestBody, type AuthMode } from './lib/deployment';
 import { ratio, round, table } from './lib/figures';
 import { measureRounds } from './lib/server';
@@ -134,7 +131,7 @@ async function main() {
         warmupSeconds: args.warmup,
       },
     );
-    cold = await measureColdStart(args['cold-runs'], bundle, auth, baseline);
+    cold = await measureColdStart(args['cold-runs'], bundle, body, auth, baseline);
   } finally {
     await auth.close();
   }
@@ -188,11 +185,7 @@ async function main() {
   );
   const largePeak = deployed.find((m) => m.request === 'large')!.peakRssMiB;
   const needed = MEMORY_SIZES_MIB.find((size) => size >= 2 * peakMiB);
-  const project = load(readFileSync(join(ROOT, 'Pulumi.yaml'), 'utf8')) as {
-    name: string;
-    config?: Record<string, unknown>;
-  };
-  const configured = String(readProjectConfig(project.name, project.config).memory.default);
+  const configured = String(readProject().declarations.memory.default);
   const configuredMiB = memoryMiB(configured);
 
   const rps = (r: typeof raw) => r.requestsPerSecond;

@@ -23,6 +23,7 @@ const args = benchArgs(
 );
 
 async function main() {
+  const body = benchRequestBody();
   const auth = await authModes();
   const mode = auth.modes[args.auth];
   const server = await startServer(writeDeployableBundle().path, { ...RUNTIME_ENV, ...mode.env });
@@ -36,7 +37,7 @@ async function main() {
         connections: args.connections,
         seconds: args.interval,
         warmupSeconds: 0,
-        body: benchRequestBody(),
+        body,
         // A fresh token each interval, as Dialogflow rotates them: the verified-token cache churns.
         headers: { authorization: `Bearer ${auth.sign(String(Date.now()))}` },
       });

@@ -30,7 +30,7 @@ The calls are read from the v3beta1 API's QueryResult (webhook_tags, webhook_sta
 webhook_latencies, webhook_display_names, webhook_payloads), the same agent and sessions as v3.
 exit codes: 0 done; 1 a turn failed at the API; 2 usage; 3 the stack outputs could not be read.`;
 
-export interface ChatDeps {
+interface ChatDeps {
   input?: NodeJS.ReadableStream;
   /** Whether a person types (prompt, line editing) or input is piped in. */
   interactive?: boolean;

@@ -40,7 +40,7 @@ ${cx.ENDPOINT_HELP}
 exit codes: 0 passed; 1 failed (the output says why); 2 usage; 3 could not run the check
 (Pulumi CLI or stack outputs, Dialogflow API unreachable or refused).`;
 
-export interface SmokeDeps {
+interface SmokeDeps {
   pulumi?: PulumiOptions;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;

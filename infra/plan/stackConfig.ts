@@ -24,6 +24,15 @@ const ROOT = join(__dirname, '..', '..');
 const readYaml = (path: string) => load(readFileSync(path, 'utf8')) as YamlMap | null;
 
 /**
+ * Pulumi.yaml in `root`: the project's name and its config declarations, after the CLI's checks
+ * (readProjectConfig).
+ */
+export function readProject(root = ROOT) {
+  const project = readYaml(join(root, 'Pulumi.yaml')) as { name: string; config?: YamlMap };
+  return { name: project.name, declarations: readProjectConfig(project.name, project.config) };
+}
+
+/**
  * The config a stack's program receives, worked out as the Pulumi CLI does it: the stack file's
  * keys merged with Pulumi.yaml's declared defaults and values, after the CLI's own checks (missing
  * required keys, types, secrets stored encrypted), which throw here as they would stop `pulumi up`.
@@ -34,11 +43,11 @@ export function stackConfigFrom(
   stackYaml: YamlMap | null,
   root = ROOT,
 ): StackConfig {
-  const project = readYaml(join(root, 'Pulumi.yaml')) as { name: string; config?: YamlMap };
+  const project = readProject(root);
   const merged = mergeStackConfig(
     stack,
     project.name,
-    readProjectConfig(project.name, project.config),
+    project.declarations,
     readStackFile(project.name, stackYaml?.config as YamlMap | null),
   );
   const config: Record<string, string> = {};

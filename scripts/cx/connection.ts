@@ -14,7 +14,7 @@ export const ENDPOINT_HELP = `  --api-endpoint host:port  talk to this endpoint 
                             stand-in of the API)
   -h, --help                this text`;
 
-export type EndpointFlags = { host?: string; port?: number; insecure: boolean };
+type EndpointFlags = { host?: string; port?: number; insecure: boolean };
 
 export function parseEndpointFlags(values: {
   'api-endpoint'?: string;

@@ -59,7 +59,7 @@ function firstDifference(testCase: TestCase, result: TestCaseResult) {
   if (index < 0) return null;
   const actual = turns[index].virtualAgentOutput;
   const expected = testCase.testCaseConversationTurns?.[index];
-  const input = (turns[index] ?? expected).userInput?.input;
+  const input = turns[index].userInput?.input;
   return {
     /** 1-based, as a person counts turns. */
     turn: index + 1,
