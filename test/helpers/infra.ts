@@ -93,7 +93,7 @@ export async function runStack(
     run = await runProgram({
       stack,
       config,
-      secretKeys: [...secretKeys, ...(options.secretKeys ?? []).map(KEY)],
+      secretKeys: [...secretKeys, ...(options.secretKeys ?? []).map(key)],
       fakeGcp: options.fakeGcp,
       onConstructed: options.onConstructed,
       project: options.project,
