@@ -65,7 +65,7 @@ describe('process faults', () => {
     npm.stderr.on('data', (d: Buffer) => (output += d.toString()));
     const exited = new Promise<number | null>((resolve) => npm.on('exit', resolve));
     try {
-      await realUntil(() => /"port":(\d+)/.test(output), 15000);
+      await realUntil(() => /"port":(\d+)/.test(output), 'the listening line', 15000);
       const port = /"port":(\d+)/.exec(output)?.[1];
       expect(port).toBeDefined();
       npm.kill('SIGTERM');

@@ -126,7 +126,10 @@ describe('process faults during a drain', () => {
     const { head, body: rest } = splitHead(rawPost(svc.url, body('throw-later')));
     // Headers in (the request is in flight), body held until the drain has begun.
     await conn.write(head);
-    await realUntil(() => svc.output().includes('slow handler started'));
+    await realUntil(
+      () => svc.output().includes('slow handler started'),
+      'the slow handler to start',
+    );
     await sleep(100);
     svc.child.kill('SIGTERM');
     await sleep(100);
