@@ -62,9 +62,6 @@ export async function realUntil(
   }
 }
 
-/** Whether `conn` receives an answer within `realMs` of real time (its own wait is on the clock). */
+/** Whether `conn` receives an answer within `realMs` of real time. */
 export const answered = (conn: RawConnection, realMs = 5000) =>
-  settlesWithin(
-    conn.waitFor((c) => c.responses().length > 0, 3_600_000),
-    realMs,
-  );
+  conn.waitFor((c) => c.responses().length > 0, realMs);
