@@ -157,8 +157,8 @@ describe('signals, in a real process', () => {
     const svc = await spawnService('test/fixtures/testServer.ts', { SLOW_MS: '1500' });
     const conn = await openRaw(svc.url);
     await conn.write(rawPost(svc.url, body('slow')));
-    // The request reaches the handler long before the signal; the answer is 1.5 s away.
-    await realPause(300);
+    // The request reaches the handler before the signal; the answer is 1.5 s away.
+    await svc.waitForLine('slow handler started');
     svc.child.kill('SIGINT');
     await realPause(100);
     svc.child.kill('SIGTERM');
