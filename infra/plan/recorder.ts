@@ -12,6 +12,9 @@ import { FakeGcp, type FakeGcpOptions } from './fakeGcp';
 
 // How Pulumi marks a secret on the wire: { [SIG_KEY]: SECRET_SIG, value }.
 const { specialSigKey: SIG_KEY, specialSecretSig: SECRET_SIG } = pulumi.runtime;
+/** Whether `v` is a secret in that wire form. */
+export const isSecret = (v: unknown): v is { value: unknown } =>
+  (v as Record<string, unknown> | null)?.[SIG_KEY] === SECRET_SIG;
 
 export interface RecordedResource {
   readonly urn: string;
@@ -69,7 +72,7 @@ function decode(value: unknown, unwrapSecrets: boolean): unknown {
   if (Array.isArray(value)) return value.map((v) => decode(v, unwrapSecrets));
   if (!value || typeof value !== 'object') return value;
   const obj = value as Record<string, unknown>;
-  if (obj[SIG_KEY] === SECRET_SIG) {
+  if (isSecret(obj)) {
     const inner = decode(obj.value, unwrapSecrets);
     return unwrapSecrets ? inner : { [SIG_KEY]: SECRET_SIG, value: inner };
   }

@@ -1,8 +1,5 @@
-import { runtime } from '@pulumi/pulumi';
 import { COMPONENT_PURPOSES } from './purposes';
-import type { ProgramRun, RecordedResource } from './recorder';
-
-const { specialSigKey: SIG_KEY, specialSecretSig: SECRET_SIG } = runtime;
+import { isSecret, type ProgramRun, type RecordedResource } from './recorder';
 
 /** Inputs that say nothing to a reviewer: provider bookkeeping, and the asset's local path. */
 const HIDDEN = new Set(['__defaults', 'source']);
@@ -16,7 +13,7 @@ const PROVIDERS = '(providers)';
 
 /** Flattens inputs to `a.b[0].c` paths, secrets shown as [secret]. */
 function flatten(value: unknown, path: string, out: Record<string, unknown>) {
-  if ((value as Record<string, unknown> | null)?.[SIG_KEY] === SECRET_SIG) {
+  if (isSecret(value)) {
     out[path] = '[secret]';
   } else if (Array.isArray(value)) {
     if (value.length === 0) out[path] = [];

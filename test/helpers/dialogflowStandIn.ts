@@ -5,10 +5,8 @@
 // HTTP; v3beta1's QueryResult adds each call's webhook ID, display name, tag and latency) and the
 // v3 list calls an agent check makes, paged like the real API so the clients' pagination is
 // exercised.
-import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
-import { LOADER_OPTIONS, PROTOS } from './cxProtos';
+import { type Callback, lister, notFound, serviceOf, services, type Version } from './cxProtos';
 import { toStruct } from './struct';
 import {
   Conversation,
@@ -19,35 +17,8 @@ import {
 } from './standInConversation';
 import { addTestCaseServices, type StandInTestCases } from './standInTestCases';
 
-type Version = 'v3' | 'v3beta1';
-type Root = {
-  google: grpc.GrpcObject & { cloud: { dialogflow: { cx: Record<Version, grpc.GrpcObject> } } };
-};
-/** The protos of what is served here (the test cases' services: standInTestCases.ts). */
-const SERVED = ['session', 'flow', 'page', 'transition_route_group', 'webhook', 'intent'];
-const loaded = new Map<string, Root>();
-/**
- * The gRPC package of `files` (protos in google/cloud/dialogflow/cx/<version>/, without `.proto`)
- * and of what they import, loaded once per list: the CX protos take a while to load.
- */
-export function services(version: Version, files: readonly string[] = SERVED): Root {
-  const key = `${version}/${files.join(',')}`;
-  let root = loaded.get(key);
-  if (!root) {
-    const dir = join(PROTOS, 'google/cloud/dialogflow/cx', version);
-    const definition = protoLoader.loadSync(
-      files.map((f) => join(dir, `${f}.proto`)),
-      LOADER_OPTIONS,
-    );
-    root = grpc.loadPackageDefinition(definition) as Root;
-    loaded.set(key, root);
-  }
-  return root;
-}
-
 const service = (name: string, version: Version = 'v3') =>
-  (services(version).google.cloud.dialogflow.cx[version][name] as grpc.ServiceClientConstructor)
-    .service;
+  serviceOf(services(version).google.cloud.dialogflow.cx[version], name);
 
 /** google.protobuf.Duration of a number of milliseconds. */
 const duration = (ms: number) => ({
@@ -94,9 +65,7 @@ export interface StandIn {
   close(): Promise<void>;
 }
 
-type Callback = (error: Partial<grpc.StatusObject> | null, value?: unknown) => void;
 type Call = { request: Record<string, unknown> };
-type ListCall = { request: { parent?: string; pageToken?: string } };
 
 /**
  * session.proto (DetectIntentRequest.session): "The length of the Session ID must not exceed 36
@@ -111,30 +80,6 @@ const MAX_SESSION_ID = 36;
 function sessionId(agent: string, session: string): string | undefined {
   if (!session.startsWith(`${agent}/`)) return undefined;
   return /^(?:environments\/[^/]+\/)?sessions\/([^/]+)$/.exec(session.slice(agent.length + 1))?.[1];
-}
-
-function notFound(callback: Callback, message: string) {
-  callback({ code: grpc.status.NOT_FOUND, details: message });
-}
-
-/**
- * A list RPC over `items(parent)`, `pageSize` items at a time with numeric page tokens; NOT_FOUND,
- * in the words of `missing`, for a parent `items` does not know.
- */
-export function lister<T>(
-  field: string,
-  pageSize: number,
-  items: (parent: string) => T[] | undefined,
-  missing = (parent: string) => `Parent '${parent}' does not exist.`,
-) {
-  return (call: ListCall, callback: Callback) => {
-    const parent = call.request.parent ?? '';
-    const all = items(parent);
-    if (!all) return notFound(callback, missing(parent));
-    const from = Number(call.request.pageToken || 0);
-    const next = from + pageSize < all.length ? String(from + pageSize) : '';
-    callback(null, { [field]: all.slice(from, from + pageSize), nextPageToken: next });
-  };
 }
 
 export async function startDialogflowStandIn(

@@ -1,8 +1,12 @@
-import * as pulumi from '@pulumi/pulumi';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FakeGcpOptions } from '../../infra/plan/fakeGcp';
-import type { ProgramRun, RecordedResource, RunOptions } from '../../infra/plan/recorder';
+import {
+  isSecret,
+  type ProgramRun,
+  type RecordedResource,
+  type RunOptions,
+} from '../../infra/plan/recorder';
 import { readStackConfig, stackConfigFrom, type StackConfig } from '../../infra/plan/stackConfig';
 
 export const ROOT = join(__dirname, '..', '..');
@@ -93,7 +97,7 @@ export async function runStack(
     run = await runProgram({
       stack,
       config,
-      secretKeys: [...secretKeys, ...(options.secretKeys ?? []).map(KEY)],
+      secretKeys: [...secretKeys, ...(options.secretKeys ?? []).map(key)],
       fakeGcp: options.fakeGcp,
       onConstructed: options.onConstructed,
       project: options.project,
@@ -183,7 +187,6 @@ export function appearsInPlaintext(tree: unknown, value: string): boolean {
   if (typeof tree === 'string') return tree.includes(value);
   if (Array.isArray(tree)) return tree.some((t) => appearsInPlaintext(t, value));
   if (!tree || typeof tree !== 'object') return false;
-  const { specialSigKey, specialSecretSig } = pulumi.runtime;
-  if ((tree as Record<string, unknown>)[specialSigKey] === specialSecretSig) return false;
+  if (isSecret(tree)) return false;
   return Object.values(tree).some((v) => appearsInPlaintext(v, value));
 }

@@ -1,4 +1,7 @@
 import { connect } from 'node:net';
+// Node's own timers: jest's fake timers replace the globals only, so these waits stay in real time
+// under a fake clock.
+import { clearTimeout, setTimeout } from 'node:timers';
 
 export interface RawResponse {
   status: number;
@@ -91,7 +94,7 @@ export interface RawConnection {
   received(): string;
   /** The responses received so far, in order (a 1xx interim response counts as one). */
   responses(): RawResponse[];
-  /** Resolves when `test` holds for what was received, or with false after `waitMs`. */
+  /** Resolves when `test` holds for what was received, or with false after `waitMs` of real time. */
   waitFor(test: (conn: RawConnection) => boolean, waitMs: number): Promise<boolean>;
   /** Resolves with how the server ended the connection: `end` (FIN) or the socket error code. */
   readonly closed: Promise<string>;

@@ -16,6 +16,8 @@ export interface Spawned {
   url: string;
   output: () => string;
   exited: Promise<number | null>;
+  /** Resolves once the output holds `text`; rejects if the process exits or 15 s pass first. */
+  waitForLine: (text: string) => Promise<void>;
 }
 
 /**
@@ -39,34 +41,56 @@ export async function spawnService(
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`no listening line from ${entry}:\n${output}`)),
-      15000,
-    );
-    const onData = () => {
-      const match = /"port":(\d+)[^\n]*cx-webhook listening/.exec(output);
-      if (match) {
+  /** Resolves with what `find` finds in the output, as soon as it is there. */
+  const outputHas = <T>(what: string, find: (output: string) => T | undefined) =>
+    new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`no ${what} line from ${entry}:\n${output}`)),
+        15000,
+      );
+      const onData = () => {
+        const found = find(output);
+        if (found === undefined) return;
         clearTimeout(timer);
         child.stdout?.off('data', onData);
-        resolve(Number(match[1]));
-      }
-    };
-    child.stdout?.on('data', onData);
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`${entry} exited with ${code}:\n${output}`));
+        child.stderr?.off('data', onData);
+        resolve(found);
+      };
+      child.stdout?.on('data', onData);
+      child.stderr?.on('data', onData);
+      void exited.then((code) => {
+        clearTimeout(timer);
+        reject(new Error(`${entry} exited with ${code}:\n${output}`));
+      });
+      onData();
     });
+  const port = await outputHas('listening', (out) => {
+    const match = /"port":(\d+)[^\n]*cx-webhook listening/.exec(out);
+    return match ? Number(match[1]) : undefined;
   });
-  return { child, url: `http://127.0.0.1:${port}`, output: () => output, exited };
+  return {
+    child,
+    url: `http://127.0.0.1:${port}`,
+    output: () => output,
+    exited,
+    waitForLine: async (text) => {
+      await outputHas(`"${text}"`, (out) => (out.includes(text) ? true : undefined));
+    },
+  };
 }
 
 /** Resolves with the exit code, or 'running' if the process is still alive after `ms`. */
-export const exitWithin = (svc: Spawned, ms: number) =>
-  Promise.race([
-    svc.exited,
-    new Promise<'running'>((resolve) => setTimeout(() => resolve('running'), ms)),
-  ]);
+export async function exitWithin(svc: Pick<Spawned, 'exited'>, ms: number) {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      svc.exited,
+      new Promise<'running'>((resolve) => (timer = setTimeout(() => resolve('running'), ms))),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /** A webhook call with just a tag, as the fixture servers' handlers are chosen. */
 export const postTag = (url: string, tag: string) =>

@@ -12,7 +12,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { protos } from '@google-cloud/dialogflow-cx';
 import { fromStruct } from '../../scripts/cx/struct';
 import { toStruct } from './struct';
-import { lister, services } from './dialogflowStandIn';
+import { type Callback, lister, notFound, serviceOf, services } from './cxProtos';
 import { protoType } from './proto';
 import { NotFound, type Conversation, type TurnResult } from './standInConversation';
 
@@ -29,11 +29,9 @@ export interface StandInTestCases {
 /** The two services, from test_case.proto (which imports most CX protos and longrunning's). */
 function definitions() {
   const root = services('v3', ['test_case']);
-  const service = (o: grpc.GrpcObject, name: string) =>
-    (o[name] as grpc.ServiceClientConstructor).service;
   return {
-    testCases: service(root.google.cloud.dialogflow.cx.v3, 'TestCases'),
-    operations: service(root.google.longrunning as grpc.GrpcObject, 'Operations'),
+    testCases: serviceOf(root.google.cloud.dialogflow.cx.v3, 'TestCases'),
+    operations: serviceOf(root.google.longrunning as grpc.GrpcObject, 'Operations'),
   };
 }
 
@@ -147,7 +145,6 @@ export function addTestCaseServices(
   const { testCases, operations } = definitions();
   const runs: { testCases: string[]; environment: string }[] = [];
   const ops = new Map<string, { polls: number; done?: object }>();
-  type Callback = (error: Partial<grpc.StatusObject> | null, value?: unknown) => void;
 
   server.addService(testCases, {
     listTestCases: lister(
@@ -161,12 +158,7 @@ export function addTestCaseServices(
       callback: Callback,
     ) {
       const { parent, environment = '', testCases: names = [] } = call.request;
-      if (parent !== agent) {
-        return callback({
-          code: grpc.status.NOT_FOUND,
-          details: `Agent '${parent}' does not exist.`,
-        });
-      }
+      if (parent !== agent) return notFound(callback, `Agent '${parent}' does not exist.`);
       if (names.length === 0) {
         return callback({ code: grpc.status.INVALID_ARGUMENT, details: 'test_cases is required.' });
       }
@@ -211,12 +203,7 @@ export function addTestCaseServices(
   server.addService(operations, {
     getOperation(call: { request: { name?: string } }, callback: Callback) {
       const op = ops.get(call.request.name ?? '');
-      if (!op) {
-        return callback({
-          code: grpc.status.NOT_FOUND,
-          details: `Operation '${call.request.name}' does not exist.`,
-        });
-      }
+      if (!op) return notFound(callback, `Operation '${call.request.name}' does not exist.`);
       op.polls++;
       const ready = op.polls > (options.pollsUntilDone ?? 1) && op.done;
       callback(

@@ -15,7 +15,7 @@ it('reports a real stall measured by Node’s event-loop monitor', async () => {
     const until = performance.now() + 300;
     while (performance.now() < until);
     const warning = () => log.lines().find((l) => l.eventLoopDelay !== undefined);
-    await realUntil(() => warning() !== undefined);
+    await realUntil(() => warning() !== undefined, 'an event-loop delay line');
     const line = warning();
     expect((line?.eventLoopDelay as { maxMs: number } | undefined)?.maxMs).toBeGreaterThanOrEqual(
       250,

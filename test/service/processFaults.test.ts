@@ -9,14 +9,13 @@ import { killSpawned, ROOT, spawnService, exitWithin, postTag } from '../helpers
 
 afterAll(killSpawned);
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const post = postTag;
 
 describe('process faults', () => {
   it('logs a throw from a handler callback as one JSON line, drains, and exits 1', async () => {
     const svc = await spawnService('test/fixtures/testServer.ts', { SLOW_MS: '600' });
     const inFlight = post(svc.url, 'slow');
-    await sleep(100);
+    await svc.waitForLine('slow handler started');
     expect((await post(svc.url, 'throw-later')).status).toBe(200);
     // The request already in flight is finished, not cut.
     expect((await inFlight).status).toBe(200);
@@ -65,11 +64,11 @@ describe('process faults', () => {
     npm.stderr.on('data', (d: Buffer) => (output += d.toString()));
     const exited = new Promise<number | null>((resolve) => npm.on('exit', resolve));
     try {
-      await realUntil(() => /"port":(\d+)/.test(output), 15000);
+      await realUntil(() => /"port":(\d+)/.test(output), 'the listening line', 15000);
       const port = /"port":(\d+)/.exec(output)?.[1];
       expect(port).toBeDefined();
       npm.kill('SIGTERM');
-      const code = await Promise.race([exited, sleep(5000).then(() => 'running')]);
+      const code = await exitWithin({ exited }, 5000);
       expect(code).not.toBe('running');
       expect(output).toContain('drained; exiting');
       await expect(fetch(`http://127.0.0.1:${port}/health`)).rejects.toThrow();

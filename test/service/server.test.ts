@@ -14,7 +14,7 @@ describe('serve() in a real process', () => {
   it('on SIGTERM finishes the request in flight, refuses new connections and exits 0', async () => {
     const svc = await spawnService('test/fixtures/testServer.ts', { SLOW_MS: '600' });
     const inFlight = post(svc.url, 'slow');
-    await new Promise((r) => setTimeout(r, 150));
+    await svc.waitForLine('slow handler started');
     svc.child.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 100));
     await expect(post(svc.url, 'fast')).rejects.toThrow();

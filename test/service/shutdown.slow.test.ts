@@ -16,7 +16,7 @@ it('counts the drain cap from the signal’s arrival, not from when a blocked ev
     DRAIN_MS: '6000',
   });
   const stuck = postTag(svc.url, 'slow');
-  await sleep(300);
+  await svc.waitForLine('slow handler started');
   void postTag(svc.url, 'block').catch(() => undefined);
   await sleep(500);
   // The signal arrives about 0.5 s into the 5 s stall. Counted from its arrival, the 6 s cap ends

@@ -102,7 +102,7 @@ describe('drain (in process, on a fake clock)', () => {
     }
     // Every request sent has arrived and its answer is ended, though not read.
     const written = () => answers.length === sent && answers.every((res) => res.writableEnded);
-    expect(await realUntil(written)).toBe(true);
+    await realUntil(written, 'every request to arrive and its answer to be ended');
     const drained = drain(app.server, { timeoutMs: 8000, stop, reason: SHUTTING_DOWN });
     // Closed at once, by closeIdleConnections: its request is complete and its answers finished
     // (Node's _http_server.js skips only a connection whose current answer is not finished).
@@ -157,8 +157,8 @@ describe('signals, in a real process', () => {
     const svc = await spawnService('test/fixtures/testServer.ts', { SLOW_MS: '1500' });
     const conn = await openRaw(svc.url);
     await conn.write(rawPost(svc.url, body('slow')));
-    // The request reaches the handler long before the signal; the answer is 1.5 s away.
-    await realPause(300);
+    // The request reaches the handler before the signal; the answer is 1.5 s away.
+    await svc.waitForLine('slow handler started');
     svc.child.kill('SIGINT');
     await realPause(100);
     svc.child.kill('SIGTERM');

@@ -12,8 +12,7 @@ import { reply } from '../../../service/responses';
 import { bearer } from '../../helpers/jwt';
 import { startApp, type LiveApp } from '../../helpers/liveApp';
 import { openRaw, rawPost, splitHead } from '../../helpers/rawHttp';
-import { killSpawned, spawnService } from '../../helpers/spawnService';
-import { realUntil } from '../../helpers/fakeClock';
+import { exitWithin, killSpawned, spawnService } from '../../helpers/spawnService';
 
 // Each test states a guarantee from the docs (protocol.md, http.md, security.md) and tries to
 // break it as a hostile caller would: odd methods, oversized fields, bad certificates, faults
@@ -126,17 +125,12 @@ describe('process faults during a drain', () => {
     const { head, body: rest } = splitHead(rawPost(svc.url, body('throw-later')));
     // Headers in (the request is in flight), body held until the drain has begun.
     await conn.write(head);
-    await realUntil(() => svc.output().includes('slow handler started'));
+    await svc.waitForLine('slow handler started');
     await sleep(100);
     svc.child.kill('SIGTERM');
     await sleep(100);
     await conn.write(rest);
-    let timer: NodeJS.Timeout | undefined;
-    const code = await Promise.race([
-      svc.exited,
-      new Promise((resolve) => (timer = setTimeout(() => resolve('still running'), 4000))),
-    ]);
-    clearTimeout(timer);
+    const code = await exitWithin(svc, 4000);
     conn.destroy();
     expect(await inFlight).toBe(200);
     expect(svc.output()).toContain('callback failure');
